@@ -1,0 +1,166 @@
+//! The App shell and its routes.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    hooks::use_params_map,
+    path, SsrMode,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{components::chat_room::ChatRoom, protocol::ChatMessage};
+
+/// Messages rendered into the first HTML response of a room.
+pub const HISTORY_ON_PAGE: u32 = 50;
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Flips once the browser has hydrated: from then on times are shown in local time.
+    let hydrated = Hydrated(RwSignal::new(false));
+    provide_context(hydrated);
+    Effect::new(move |_| hydrated.0.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cloud_msg.css" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/r/:room") view=RoomPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}
+
+/// True in the browser after hydration.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub RwSignal<bool>);
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · cloud_msg" />
+        <main class="notice">
+            <h1>"Not found"</h1>
+            <p>
+                "There is nothing here. Try the " <a href="/r/general">"general room"</a> "."
+            </p>
+        </main>
+    }
+}
+
+/// The signed-in person, as the page knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// What the server renders into a room's first response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomPageData {
+    pub room: String,
+    pub me: Option<Me>,
+    pub history: Vec<ChatMessage>,
+}
+
+/// Loads a room page: who is asking (from the session cookie) and the recent history.
+#[server]
+pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
+    use crate::{server::AppState, validation::RoomName};
+    let state =
+        use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
+    let name = RoomName::parse(&room).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    let store = state.hub.store();
+    let internal = |e: crate::server::Error| {
+        tracing::error!(error = %e, "room page failed");
+        ServerFnError::new("the room could not be loaded")
+    };
+    let me = crate::server::session::authenticate(store, &headers)
+        .await
+        .map_err(internal)?
+        .map(|u| Me {
+            id: u.id,
+            name: u.name.to_string(),
+        });
+    store.ensure_room(&name).await.map_err(internal)?;
+    let history = store
+        .recent(&name, HISTORY_ON_PAGE)
+        .await
+        .map_err(internal)?;
+    Ok(RoomPageData {
+        room: name.to_string(),
+        me,
+        history,
+    })
+}
+
+#[component]
+fn RoomPage() -> impl IntoView {
+    let params = use_params_map();
+    let room = move || params.read().get("room").unwrap_or_default();
+    let valid = move || crate::validation::RoomName::parse(&room()).is_ok();
+    let page = Resource::new(room, load_room);
+
+    view! {
+        <Title text=move || format!("#{} · cloud_msg", room()) />
+        <Show when=valid fallback=BadRoomName>
+            <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(data) => view! { <ChatRoom data /> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <main class="notice">
+                                    <p role="alert">{format!("This room could not be loaded: {e}")}</p>
+                                </main>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </Show>
+    }
+}
+
+#[component]
+fn BadRoomName() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="notice">
+            <h1>"No such room"</h1>
+            <p role="alert">{crate::validation::ValidationError::BadRoom.to_string()}</p>
+            <p><a href="/r/general">"Go to #general"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,133 @@
+//! A room: header, message log, and the composer (or the join form for visitors).
+//! `RoomState` is the room's reactive state, shared with the components and the socket.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::{
+    app::{Me, RoomPageData},
+    components::{
+        composer::Composer,
+        connection_badge::{ConnStatus, ConnectionBadge},
+        join_form::JoinForm,
+        message_log::MessageLog,
+    },
+    protocol::{ChatMessage, ServerFrame},
+    room_log::RoomLog,
+    timestamp::Timestamp,
+    validation::{MessageText, ValidationError},
+};
+
+#[derive(Clone, Copy)]
+pub struct RoomState {
+    pub room: StoredValue<String>,
+    pub me: RwSignal<Option<Me>>,
+    pub log: RwSignal<RoomLog>,
+    pub status: RwSignal<ConnStatus>,
+    /// The last problem to tell the person about (shown with `role="alert"`).
+    pub alert: RwSignal<Option<String>>,
+}
+
+impl RoomState {
+    pub fn new(data: RoomPageData) -> Self {
+        let status = if data.me.is_some() {
+            ConnStatus::Connecting
+        } else {
+            ConnStatus::ReadOnly
+        };
+        Self {
+            room: StoredValue::new(data.room),
+            me: RwSignal::new(data.me),
+            log: RwSignal::new(RoomLog::new(data.history)),
+            status: RwSignal::new(status),
+            alert: RwSignal::new(None),
+        }
+    }
+
+    /// Queues `text` for sending; the socket delivers it (and again after a reconnect,
+    /// with the same `client_id`, until it is stored).
+    pub fn send(&self, text: &str) -> Result<(), ValidationError> {
+        let text = MessageText::parse(text)?;
+        let Some(me) = self.me.get_untracked() else {
+            return Ok(());
+        };
+        let msg = ChatMessage {
+            room: self.room.get_value(),
+            seq: 0,
+            id: Uuid::nil(),
+            client_id: Uuid::new_v4(),
+            author: me.name,
+            author_id: me.id,
+            text: text.into_string(),
+            ts: Timestamp::now(),
+        };
+        self.log.update(|log| log.add_pending(msg));
+        Ok(())
+    }
+
+    /// Applies a frame from the server.
+    pub fn apply(&self, frame: ServerFrame) {
+        let room = self.room.get_value();
+        match frame {
+            ServerFrame::Message(msg) if msg.room == room => self.log.update(|l| l.insert(msg)),
+            ServerFrame::Message(_) => {}
+            ServerFrame::Ack {
+                room: r,
+                client_id,
+                seq,
+            } if r == room => self.log.update(|l| l.ack(client_id, seq)),
+            ServerFrame::Ack { .. } => {}
+            ServerFrame::Error {
+                message, client_id, ..
+            } => {
+                let failed = client_id.and_then(|id| {
+                    let mut failed = None;
+                    self.log.update(|l| failed = l.fail(id));
+                    failed
+                });
+                self.alert.set(Some(match failed {
+                    Some(_) => format!("Your message was not sent. {message}"),
+                    None => message,
+                }));
+            }
+        }
+    }
+}
+
+#[component]
+pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
+    let room = data.room.clone();
+    let state = RoomState::new(data);
+    provide_context(state);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let signed_in = state.me.with(Option::is_some);
+        if signed_in {
+            crate::client::socket::start(state);
+        }
+        signed_in
+    });
+
+    view! {
+        <div class="chat">
+            <header class="topbar">
+                <a class="brand" href="/r/general">
+                    "cloud_msg"
+                </a>
+                <h1 class="room-title">
+                    <span aria-hidden="true">"#"</span>
+                    {room}
+                </h1>
+                <ConnectionBadge status=state.status />
+            </header>
+            <MessageLog />
+            <Show when=move || state.me.with(Option::is_some) fallback=JoinForm>
+                <Composer />
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,9 @@
+//! UI components, one concept per file.
+
+pub mod avatar;
+pub mod chat_room;
+pub mod composer;
+pub mod connection_badge;
+pub mod emoji_picker;
+pub mod join_form;
+pub mod message_log;

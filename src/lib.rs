@@ -1,0 +1,27 @@
+//! cloud_msg: a self-hosted, real-time group chat in one Rust binary.
+//!
+//! Shared by the server (feature `ssr`) and the browser client (feature `hydrate`):
+//! the protocol, validation rules, the log layout and the UI components.
+
+pub mod app;
+pub mod components;
+pub mod emoji;
+pub mod grouping;
+pub mod protocol;
+pub mod room_log;
+pub mod timestamp;
+pub mod validation;
+
+#[cfg(feature = "hydrate")]
+pub mod client;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Browser entry point: hydrate the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

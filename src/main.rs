@@ -1,0 +1,48 @@
+//! Server entry: configuration, logging, serve, graceful shutdown.
+
+use std::process::ExitCode;
+
+use cloud_msg::server::{Application, Config};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "cloud_msg failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), cloud_msg::server::Error> {
+    let config = Config::from_env()?;
+    let app = Application::build(config).await?;
+    tracing::info!("listening on http://{}", app.local_addr());
+    app.run_until(shutdown_signal()).await
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,200 @@
+//! The public wire protocol: JSON text frames on `/ws` and the `/api/session` bodies.
+//!
+//! These types are the single definition shared by the server and the browser client;
+//! `docs/protocol.md` describes them for bots and other clients. Inbound strings stay raw
+//! here (`String`) so that the server can answer a bad room or text with a specific error
+//! code instead of a generic parse failure; `crate::validation` turns them into newtypes.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::timestamp::Timestamp;
+
+/// A frame sent by a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Subscribe to a room. With `since`, every stored message with a higher `seq` is
+    /// replayed first, in order, before live messages.
+    Join {
+        room: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<u64>,
+    },
+    /// Unsubscribe from a room.
+    Leave { room: String },
+    /// Post a message. `client_id` makes the send idempotent.
+    Send {
+        room: String,
+        client_id: Uuid,
+        text: String,
+    },
+}
+
+/// A stored chat message as it travels to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub room: String,
+    /// Per-room, gapless, increasing from 1.
+    pub seq: u64,
+    pub id: Uuid,
+    pub client_id: Uuid,
+    /// The author's display name at the time of sending.
+    pub author: String,
+    pub author_id: Uuid,
+    pub text: String,
+    pub ts: Timestamp,
+}
+
+/// A frame sent by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Message(ChatMessage),
+    /// The message with this `client_id` is stored under `seq`.
+    Ack {
+        room: String,
+        client_id: Uuid,
+        seq: u64,
+    },
+    /// Something the client sent was refused; only the sender receives this.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<Uuid>,
+    },
+}
+
+/// Machine-readable error codes of `error` frames (and of 4xx bodies where they apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON or not one of the known frame types.
+    BadFrame,
+    /// Binary frames are not part of the protocol.
+    BinaryFrame,
+    /// The room name is not 1–64 characters of `[a-z0-9_-]`.
+    BadRoom,
+    /// The text is empty or only whitespace.
+    EmptyText,
+    /// The text is longer than 4,000 characters.
+    TextTooLong,
+    /// The server could not store the message; retry with the same `client_id`.
+    Internal,
+}
+
+/// Body of `POST /api/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRequest {
+    pub name: String,
+}
+
+/// Answer of `POST /api/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    pub user_id: Uuid,
+    pub name: String,
+    pub token: String,
+}
+
+/// Body of every 4xx/5xx answer of the HTTP API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_round_trip_with_documented_shape() {
+        let id = Uuid::nil();
+        let cases = [
+            (
+                ClientFrame::Join {
+                    room: "general".into(),
+                    since: Some(7),
+                },
+                r#"{"type":"join","room":"general","since":7}"#,
+            ),
+            (
+                ClientFrame::Join {
+                    room: "general".into(),
+                    since: None,
+                },
+                r#"{"type":"join","room":"general"}"#,
+            ),
+            (
+                ClientFrame::Leave { room: "x".into() },
+                r#"{"type":"leave","room":"x"}"#,
+            ),
+            (
+                ClientFrame::Send {
+                    room: "x".into(),
+                    client_id: id,
+                    text: "hi".into(),
+                },
+                r#"{"type":"send","room":"x","client_id":"00000000-0000-0000-0000-000000000000","text":"hi"}"#,
+            ),
+        ];
+        for (frame, json) in cases {
+            assert_eq!(serde_json::to_string(&frame).unwrap(), json);
+            assert_eq!(serde_json::from_str::<ClientFrame>(json).unwrap(), frame);
+        }
+    }
+
+    #[test]
+    fn unknown_and_malformed_client_frames_are_rejected() {
+        for bad in [
+            r#"{"type":"dance","room":"x"}"#,
+            r#"{"room":"x"}"#,
+            r#"{"type":"send","room":"x","text":"no id"}"#,
+            r#"{"type":"send","room":"x","client_id":"nope","text":"t"}"#,
+            r#"{"type":"join","room":"x","extra":1}"#,
+            "not json",
+        ] {
+            assert!(serde_json::from_str::<ClientFrame>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn server_frames_round_trip_with_documented_shape() {
+        let msg = ChatMessage {
+            room: "general".into(),
+            seq: 3,
+            id: Uuid::nil(),
+            client_id: Uuid::nil(),
+            author: "alice".into(),
+            author_id: Uuid::nil(),
+            text: "<b>hi</b>".into(),
+            ts: Timestamp::from_millis(1_700_000_000_123),
+        };
+        let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();
+        assert_eq!(json["type"], "message");
+        assert_eq!(json["seq"], 3);
+        assert_eq!(json["ts"], "2023-11-14T22:13:20.123Z");
+        assert_eq!(json["text"], "<b>hi</b>");
+        let back: ServerFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ServerFrame::Message(msg));
+
+        let err = ServerFrame::Error {
+            code: ErrorCode::TextTooLong,
+            message: "too long".into(),
+            client_id: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            r#"{"type":"error","code":"text_too_long","message":"too long"}"#
+        );
+        let ack = ServerFrame::Ack {
+            room: "r".into(),
+            client_id: Uuid::nil(),
+            seq: 9,
+        };
+        let back: ServerFrame =
+            serde_json::from_str(&serde_json::to_string(&ack).unwrap()).unwrap();
+        assert_eq!(back, ack);
+    }
+}

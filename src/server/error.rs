@@ -1,0 +1,58 @@
+//! The server's one error type. Each variant maps to an HTTP status; internal details are
+//! logged, never sent.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+use crate::{protocol::ApiError, validation::ValidationError};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first: no valid session cookie or bearer token")]
+    Unauthorized,
+    #[error("this origin may not open a socket here")]
+    ForbiddenOrigin,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("configuration error: {0}")]
+    Config(String),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::Database(_) | Self::Migrate(_) | Self::Config(_) | Self::Io(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let error = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "internal server error".to_owned()
+        } else {
+            self.to_string()
+        };
+        (status, Json(ApiError { error })).into_response()
+    }
+}

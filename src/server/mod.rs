@@ -1,0 +1,34 @@
+//! Server-only code (feature `ssr`): the HTTP app, the socket hub, storage and identity.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod outbox;
+pub mod session;
+pub mod shortcodes;
+pub mod startup;
+pub mod store;
+pub mod ws;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use startup::Application;
+
+/// Everything a request handler (or a server function, through context) may need.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub hub: hub::Hub,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Socket and room tasks, awaited at shutdown.
+    pub tasks: TaskTracker,
+}

@@ -1,0 +1,114 @@
+//! Identity: who is speaking. A session is an opaque random token, sent as an HttpOnly
+//! cookie to browsers and returned in the body for bots (`Authorization: Bearer …`).
+//! Only its SHA-256 is stored.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    server::{store::Store, Result},
+    validation::DisplayName,
+};
+
+pub const COOKIE_NAME: &str = "cloud_msg_session";
+/// Sessions last 30 days in the browser.
+const COOKIE_MAX_AGE_SECS: u32 = 30 * 24 * 3600;
+
+/// A signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub name: DisplayName,
+}
+
+/// A new random session token (256 bits, hex).
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The `Set-Cookie` value that carries `token`.
+pub fn session_cookie(token: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_SECS}"
+    ))
+    .expect("hex token is a valid header value")
+}
+
+/// The token presented by a request: `Authorization: Bearer …` first, then the cookie.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(bearer.trim());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+}
+
+/// The user behind the request's session, if it has a valid one.
+pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Option<User>> {
+    match token_from_headers(headers) {
+        Some(token) if !token.is_empty() => store.user_by_token_hash(&hash_token(token)).await,
+        _ => Ok(None),
+    }
+}
+
+/// Creates a user and a session; returns the user and the token to hand back.
+pub async fn sign_in(store: &Store, name: &DisplayName) -> Result<(User, String)> {
+    let token = new_token();
+    let user = store.create_user_session(name, &hash_token(&token)).await?;
+    Ok((user, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_hex() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn token_from_bearer_or_cookie() {
+        let mut h = HeaderMap::new();
+        assert_eq!(token_from_headers(&h), None);
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; cloud_msg_session=abc; b=2"),
+        );
+        assert_eq!(token_from_headers(&h), Some("abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer xyz"),
+        );
+        assert_eq!(token_from_headers(&h), Some("xyz"));
+    }
+
+    #[test]
+    fn cookie_is_http_only_and_same_site() {
+        let c = session_cookie("abc");
+        let c = c.to_str().unwrap();
+        assert!(c.starts_with("cloud_msg_session=abc;"));
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"));
+    }
+}

@@ -1,0 +1,111 @@
+//! Building and running the server; tests start it on port 0.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    http::{header, HeaderValue},
+    routing::{get, post},
+    Router,
+};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::{
+    app::{shell, App},
+    server::{api, hub::Hub, store::Store, ws, AppState, Config, Result},
+};
+
+/// How long shutdown waits for sockets to finish their writes.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database, binds the listener (port 0 picks a free port) and builds the router.
+    pub async fn build(config: Config) -> Result<Self> {
+        let store = Store::open(&config.database_url).await?;
+        let listener = TcpListener::bind(config.addr).await?;
+        let tasks = TaskTracker::new();
+        let state = AppState {
+            leptos_options: config.leptos.clone(),
+            hub: Hub::new(store, tasks.clone()),
+            config: Arc::new(config),
+            shutdown: CancellationToken::new(),
+            tasks,
+        };
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// Serves until `signal` resolves, then stops accepting, closes every socket with a
+    /// close frame after its queued writes, lets the rooms store what they hold, and
+    /// closes the database.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+        } = self;
+        let token = state.shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down");
+                token.cancel();
+            })
+            .await?;
+        state.hub.close();
+        state.tasks.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, state.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some sockets did not finish within {DRAIN_TIMEOUT:?}");
+        }
+        state.hub.store().close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/", get(api::home))
+        .route("/ws", get(ws::upgrade))
+        .route("/api/session", post(api::create_session))
+        .route("/join", post(api::join_form))
+        .route("/healthz", get(api::healthz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,294 @@
+//! The `Store` boundary: everything the server keeps lives behind these methods.
+//!
+//! SQLite (bundled) via sqlx, with migrations from `migrations/`. Writes go through one
+//! connection, so they never contend for SQLite's single write lock; reads use a small pool
+//! and see committed data only (WAL). `synchronous = FULL` makes every commit durable
+//! before the server acknowledges it.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    FromRow, SqlitePool,
+};
+use uuid::Uuid;
+
+use crate::{
+    protocol::ChatMessage,
+    server::{session::User, Result},
+    timestamp::Timestamp,
+    validation::{DisplayName, RoomName},
+};
+
+#[derive(Clone)]
+pub struct Store {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+/// A message to store, before it has a `seq`.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub client_id: Uuid,
+    pub author: User,
+    pub text: String,
+    pub ts: Timestamp,
+}
+
+/// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
+/// same `client_id` had already stored it.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub msg: ChatMessage,
+    pub fresh: bool,
+}
+
+/// A room's identity in the store.
+#[derive(Debug, Clone)]
+pub struct RoomRef {
+    pub id: i64,
+    pub name: RoomName,
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    seq: i64,
+    id: String,
+    client_id: String,
+    author_id: String,
+    author_name: String,
+    text: String,
+    ts: i64,
+}
+
+impl MessageRow {
+    fn into_message(self, room: &RoomName) -> ChatMessage {
+        ChatMessage {
+            room: room.to_string(),
+            seq: self.seq as u64,
+            id: parse_uuid(&self.id),
+            client_id: parse_uuid(&self.client_id),
+            author: self.author_name,
+            author_id: parse_uuid(&self.author_id),
+            text: self.text,
+            ts: Timestamp::from_millis(self.ts),
+        }
+    }
+}
+
+fn parse_uuid(s: &str) -> Uuid {
+    // Only this module writes these columns, always from a `Uuid`.
+    Uuid::parse_str(s).unwrap_or_default()
+}
+
+const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts";
+
+impl Store {
+    /// Opens (creating if missing, with its folder) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(Self { write, read })
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes both pools, waiting for in-flight statements.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Creates a user named `name` and a session whose token hashes to `token_hash`.
+    pub async fn create_user_session(&self, name: &DisplayName, token_hash: &[u8]) -> Result<User> {
+        let user = User {
+            id: Uuid::new_v4(),
+            name: name.clone(),
+        };
+        let now = Timestamp::now().millis();
+        let mut tx = self.write.begin().await?;
+        sqlx::query("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(user.id.to_string())
+            .bind(user.name.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(user.id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// The user whose session token hashes to `token_hash`, if any.
+    pub async fn user_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<User>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.and_then(|(id, name)| {
+            Some(User {
+                id: Uuid::parse_str(&id).ok()?,
+                name: DisplayName::parse(&name).ok()?,
+            })
+        }))
+    }
+
+    /// The room called `name`, created if it does not exist yet.
+    pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
+        if let Some(id) = self.room_id(name).await? {
+            return Ok(RoomRef {
+                id,
+                name: name.clone(),
+            });
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO rooms (name, created_at) VALUES (?, ?)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(Timestamp::now().millis())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(RoomRef {
+            id,
+            name: name.clone(),
+        })
+    }
+
+    async fn room_id(&self, name: &RoomName) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM rooms WHERE name = ?")
+            .bind(name.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    /// Stores `batch` in one transaction, giving each new message the room's next `seq`.
+    /// A message whose `(author, client_id)` is already stored is returned as it was stored.
+    pub async fn append(&self, room: &RoomRef, batch: &[NewMessage]) -> Result<Vec<Appended>> {
+        let mut tx = self.write.begin().await?;
+        let (mut last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM rooms WHERE id = ?")
+            .bind(room.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for m in batch {
+            let existing: Option<MessageRow> = sqlx::query_as(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE room_id = ? AND author_id = ? AND client_id = ?"
+            ))
+            .bind(room.id)
+            .bind(m.author.id.to_string())
+            .bind(m.client_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                out.push(Appended {
+                    msg: row.into_message(&room.name),
+                    fresh: false,
+                });
+                continue;
+            }
+            last_seq += 1;
+            let msg = ChatMessage {
+                room: room.name.to_string(),
+                seq: last_seq as u64,
+                id: Uuid::new_v4(),
+                client_id: m.client_id,
+                author: m.author.name.to_string(),
+                author_id: m.author.id,
+                text: m.text.clone(),
+                ts: m.ts,
+            };
+            sqlx::query(
+                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(room.id)
+            .bind(last_seq)
+            .bind(msg.id.to_string())
+            .bind(msg.client_id.to_string())
+            .bind(msg.author_id.to_string())
+            .bind(&msg.author)
+            .bind(&msg.text)
+            .bind(msg.ts.millis())
+            .execute(&mut *tx)
+            .await?;
+            out.push(Appended { msg, fresh: true });
+        }
+        sqlx::query("UPDATE rooms SET last_seq = ? WHERE id = ?")
+            .bind(last_seq)
+            .bind(room.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Up to `limit` messages of `room` with `seq > after`, oldest first.
+    pub async fn messages_after(
+        &self,
+        room: &RoomRef,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ?
+             ORDER BY seq LIMIT ?"
+        ))
+        .bind(room.id)
+        .bind(after as i64)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_message(&room.name))
+            .collect())
+    }
+
+    /// The last `limit` messages of the room called `name` (none if it does not exist),
+    /// oldest first.
+    pub async fn recent(&self, name: &RoomName, limit: u32) -> Result<Vec<ChatMessage>> {
+        let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = ?)
+             ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(name.as_str())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.reverse();
+        Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
+    }
+}

@@ -1,0 +1,270 @@
+//! Newtypes that can only hold valid values (parse, don't validate).
+//!
+//! Shared by the server, which is the authority, and the browser, which uses the same
+//! rules to explain a problem before anything is sent.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::ErrorCode;
+
+/// Longest message, in characters (Unicode scalar values).
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest room name, in characters.
+pub const MAX_ROOM_CHARS: usize = 64;
+
+/// Why a value was refused. `Display` is the sentence shown to the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationError {
+    BadRoom,
+    EmptyName,
+    NameTooLong { chars: usize },
+    NameHasControl,
+    EmptyText,
+    TextTooLong { chars: usize },
+}
+
+impl ValidationError {
+    /// The protocol code for this error, where it can happen on the socket.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRoom => ErrorCode::BadRoom,
+            Self::EmptyText => ErrorCode::EmptyText,
+            Self::TextTooLong { .. } => ErrorCode::TextTooLong,
+            // Names are only sent over HTTP; on a socket they would be a bad frame.
+            Self::EmptyName | Self::NameTooLong { .. } | Self::NameHasControl => {
+                ErrorCode::BadFrame
+            }
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadRoom => write!(
+                f,
+                "Room names are 1 to {MAX_ROOM_CHARS} characters of a-z, 0-9, '-' and '_'."
+            ),
+            Self::EmptyName => write!(f, "Please enter a display name."),
+            Self::NameTooLong { chars } => write!(
+                f,
+                "Display names are at most {MAX_NAME_CHARS} characters (this one has {chars})."
+            ),
+            Self::NameHasControl => {
+                write!(f, "Display names cannot contain control characters.")
+            }
+            Self::EmptyText => write!(f, "Messages cannot be empty."),
+            Self::TextTooLong { chars } => write!(
+                f,
+                "Message is too long: {chars} characters, the limit is {MAX_MESSAGE_CHARS}."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// A room name: 1–64 characters of `[a-z0-9_-]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let ok = (1..=MAX_ROOM_CHARS).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError::BadRoom)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1–32 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let chars = s.chars().count();
+        if chars == 0 {
+            Err(ValidationError::EmptyName)
+        } else if chars > MAX_NAME_CHARS {
+            Err(ValidationError::NameTooLong { chars })
+        } else if s.chars().any(char::is_control) {
+            Err(ValidationError::NameHasControl)
+        } else {
+            Ok(Self(s.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Message text: not blank, at most 4,000 characters; surrounding whitespace is trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let chars = s.chars().count();
+        if chars == 0 {
+            Err(ValidationError::EmptyText)
+        } else if chars > MAX_MESSAGE_CHARS {
+            Err(ValidationError::TextTooLong { chars })
+        } else {
+            Ok(Self(s.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+macro_rules! string_newtype_impls {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = ValidationError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+string_newtype_impls!(RoomName, DisplayName);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names() {
+        for ok in ["general", "a", "dev-ops_2", &"x".repeat(64)] {
+            assert_eq!(RoomName::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "",
+            "General",
+            "with space",
+            "émoji",
+            "a/b",
+            "../etc",
+            &"x".repeat(65),
+        ] {
+            assert_eq!(
+                RoomName::parse(bad),
+                Err(ValidationError::BadRoom),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(
+            DisplayName::parse("  Alice Ö ").unwrap().as_str(),
+            "Alice Ö"
+        );
+        assert_eq!(
+            DisplayName::parse(&"é".repeat(32))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            32
+        );
+        assert_eq!(DisplayName::parse("   "), Err(ValidationError::EmptyName));
+        assert_eq!(
+            DisplayName::parse(&"n".repeat(33)),
+            Err(ValidationError::NameTooLong { chars: 33 })
+        );
+        assert_eq!(
+            DisplayName::parse("bad\u{7}bell"),
+            Err(ValidationError::NameHasControl)
+        );
+        assert_eq!(
+            DisplayName::parse("two\nlines"),
+            Err(ValidationError::NameHasControl)
+        );
+    }
+
+    #[test]
+    fn message_texts() {
+        assert_eq!(
+            MessageText::parse("  hi\nthere \n").unwrap().as_str(),
+            "hi\nthere"
+        );
+        assert_eq!(
+            MessageText::parse(" \n\t "),
+            Err(ValidationError::EmptyText)
+        );
+        assert_eq!(MessageText::parse(""), Err(ValidationError::EmptyText));
+        // The limit counts characters, not bytes.
+        assert!(MessageText::parse(&"😀".repeat(MAX_MESSAGE_CHARS)).is_ok());
+        assert_eq!(
+            MessageText::parse(&"a".repeat(MAX_MESSAGE_CHARS + 1)),
+            Err(ValidationError::TextTooLong {
+                chars: MAX_MESSAGE_CHARS + 1
+            })
+        );
+        assert_eq!(
+            MessageText::parse("<script>x</script>").unwrap().as_str(),
+            "<script>x</script>"
+        );
+    }
+
+    #[test]
+    fn errors_map_to_protocol_codes_and_read_well() {
+        assert_eq!(ValidationError::EmptyText.code(), ErrorCode::EmptyText);
+        assert_eq!(
+            ValidationError::TextTooLong { chars: 5000 }.code(),
+            ErrorCode::TextTooLong
+        );
+        assert_eq!(ValidationError::BadRoom.code(), ErrorCode::BadRoom);
+        assert!(ValidationError::TextTooLong { chars: 4001 }
+            .to_string()
+            .contains("4001"));
+    }
+
+    #[test]
+    fn serde_refuses_invalid_values() {
+        assert!(serde_json::from_str::<RoomName>(r#""ok""#).is_ok());
+        assert!(serde_json::from_str::<RoomName>(r#""Not OK""#).is_err());
+        assert!(serde_json::from_str::<DisplayName>(r#""""#).is_err());
+    }
+}

@@ -1,0 +1,248 @@
+//! Starts the real server on an ephemeral port with a fresh database, and speaks the
+//! real protocol to it over HTTP and WebSocket.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use cloud_msg::{
+    protocol::{ClientFrame, ServerFrame, SessionResponse},
+    server::{Application, Config},
+};
+use futures::{SinkExt, StreamExt};
+use leptos::config::LeptosOptions;
+use tempfile::TempDir;
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio_tungstenite::{
+    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+use uuid::Uuid;
+
+/// How long a test waits for a frame that should come.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub dir: Arc<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    /// A server with a new, empty database.
+    pub async fn spawn() -> Self {
+        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir"))).await
+    }
+
+    /// A server on the database kept in `dir` (to restart on the same data).
+    pub async fn spawn_in(dir: Arc<TempDir>) -> Self {
+        let config = Config {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database_url: format!("sqlite://{}/chat.db", dir.path().display()),
+            allowed_origins: vec!["https://allowed.example".into()],
+            leptos: LeptosOptions::builder()
+                .output_name("cloud_msg")
+                .site_root("target/site")
+                .build(),
+        };
+        let app = Application::build(config).await.expect("server builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run_until(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+            http,
+        }
+    }
+
+    /// Graceful shutdown, as on SIGTERM; returns once the server has exited.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(15), self.task.take().unwrap())
+            .await
+            .expect("server stops in time")
+            .expect("server task ends cleanly");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post_session(&self, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/session"))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Signs in as `name`; returns the session.
+    pub async fn sign_in(&self, name: &str) -> SessionResponse {
+        let res = self.post_session(serde_json::json!({ "name": name })).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("session body")
+    }
+
+    /// Opens a socket with `headers` (name, value) added to the upgrade request.
+    pub async fn connect_with(
+        &self,
+        headers: &[(&'static str, String)],
+    ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .unwrap();
+        for (name, value) in headers {
+            req.headers_mut()
+                .insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Client { ws })
+    }
+
+    /// Signs in as `name` and opens a socket with the bearer token.
+    pub async fn client(&self, name: &str) -> Client {
+        let session = self.sign_in(name).await;
+        self.connect_with(&[("authorization", format!("Bearer {}", session.token))])
+            .await
+            .expect("socket opens")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.expect("socket write");
+    }
+
+    pub async fn send_frame(&mut self, frame: &ClientFrame) {
+        self.send_raw(Message::text(serde_json::to_string(frame).unwrap()))
+            .await;
+    }
+
+    pub async fn join(&mut self, room: &str, since: Option<u64>) {
+        self.send_frame(&ClientFrame::Join {
+            room: room.into(),
+            since,
+        })
+        .await;
+    }
+
+    /// Sends `text` to `room`; returns the `client_id` used.
+    pub async fn say(&mut self, room: &str, text: &str) -> Uuid {
+        let client_id = Uuid::new_v4();
+        self.say_as(room, client_id, text).await;
+        client_id
+    }
+
+    pub async fn say_as(&mut self, room: &str, client_id: Uuid, text: &str) {
+        self.send_frame(&ClientFrame::Send {
+            room: room.into(),
+            client_id,
+            text: text.into(),
+        })
+        .await;
+    }
+
+    /// The next text frame, parsed; panics after `WAIT`.
+    pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a frame within the wait")
+                .expect("socket still open")
+                .expect("socket healthy");
+            match msg {
+                Message::Text(t) => return serde_json::from_str(&t).expect("valid server frame"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// The next `n` frames.
+    pub async fn recv_n(&mut self, n: usize) -> Vec<ServerFrame> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.recv().await);
+        }
+        out
+    }
+
+    /// Waits until a frame for which `f` is true; returns it (others are discarded).
+    pub async fn recv_until(&mut self, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        loop {
+            let frame = self.recv().await;
+            if f(&frame) {
+                return frame;
+            }
+        }
+    }
+
+    /// Asserts that no text frame arrives for `ms` milliseconds.
+    pub async fn expect_silence(&mut self, ms: u64) {
+        let deadline = tokio::time::sleep(Duration::from_millis(ms));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                msg = self.ws.next() => match msg {
+                    Some(Ok(Message::Text(t))) => panic!("expected silence, got {t}"),
+                    Some(Ok(_)) => continue,
+                    other => panic!("socket ended: {other:?}"),
+                },
+            }
+        }
+    }
+
+    /// Waits for the close frame; returns its code.
+    pub async fn expect_close(&mut self) -> u16 {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("close in time");
+            match msg {
+                Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+                Some(Ok(Message::Close(None))) | None => return 1005,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("socket error before close: {e}"),
+            }
+        }
+    }
+}
+
+/// The stored message inside a `message` frame.
+pub fn message(frame: &ServerFrame) -> &cloud_msg::protocol::ChatMessage {
+    match frame {
+        ServerFrame::Message(m) => m,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
