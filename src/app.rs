@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -41,7 +42,12 @@ pub fn App() -> impl IntoView {
     // Flips once the browser has hydrated: from then on times are shown in local time.
     let hydrated = Hydrated(RwSignal::new(false));
     provide_context(hydrated);
-    Effect::new(move |_| hydrated.0.set(true));
+    Effect::new(move |_| {
+        hydrated.0.set(true);
+        // Lets browser tests wait for hydration.
+        #[cfg(feature = "hydrate")]
+        let _ = js_sys::Reflect::set(&window(), &"__cloud_msg_hydrated".into(), &true.into());
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/cloud_msg.css" />

@@ -5,10 +5,16 @@ use uuid::Uuid;
 
 /// A hue (0–359) that stays the same for one author.
 pub fn hue(author_id: &Uuid) -> u16 {
+    // FNV-1a over the id, then a MurmurHash3 finaliser so every input bit reaches the
+    // low bits: ids that differ in one byte get clearly different colours.
     let h = author_id
         .as_bytes()
         .iter()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(*b as u32));
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+        });
+    let h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    let h = h ^ (h >> 33);
     (h % 360) as u16
 }
 
@@ -41,5 +47,8 @@ mod tests {
         assert_eq!(initial(""), "");
         assert_eq!(hue(&Uuid::from_u128(5)), hue(&Uuid::from_u128(5)));
         assert!(hue(&Uuid::from_u128(9)) < 360);
+        // Ids that differ in one byte still get clearly different colours.
+        let (a, b) = (hue(&Uuid::from_u128(1)), hue(&Uuid::from_u128(2)));
+        assert!(a.abs_diff(b) > 20, "{a} vs {b}");
     }
 }

@@ -1,0 +1,84 @@
+# cloud_msg — `make run` serves the app, `make test` runs every test.
+# Both install what is missing first and are quick when everything is present.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.11
+# The wasm-bindgen CLI must match the crate version locked in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+# cargo-leptos takes wasm-bindgen and wasm-opt (npm's binaryen) from PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos debug builds use this flag; the same one lets `cargo test` reuse them.
+TEST_RUSTFLAGS := --cfg erase_components
+
+.PHONY: help setup setup-browser run dev build test test-rust test-e2e bench fmt clean-data
+
+help:
+	@echo "make run    serve the release build on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)"
+	@echo "make dev    watch, rebuild and reload while you edit"
+	@echo "make test   unit, integration and browser tests"
+	@echo "make bench  performance suite (writes bench/RESULTS.md)"
+
+## Installs the pinned toolchain, cargo-leptos, wasm-bindgen and the npm packages if missing.
+setup: .make/toolchain .make/cargo-leptos .make/wasm-bindgen node_modules/.installed
+
+.make/toolchain: rust-toolchain.toml
+	@mkdir -p .make
+	rustup toolchain install
+	@touch $@
+
+.make/cargo-leptos: .make/toolchain
+	@if [ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]; then \
+		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 10 minutes, once)"; \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads; \
+	fi
+	@touch $@
+
+.make/wasm-bindgen: Cargo.lock .make/toolchain
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+## Debian's Chromium for Playwright (never `npx playwright install`).
+setup-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+build: setup
+	cargo leptos build --release
+
+run: setup
+	cargo leptos serve --release
+
+dev: setup
+	cargo leptos watch
+
+test: setup setup-browser test-rust test-e2e
+
+## Unit tests and integration tests (real server on an ephemeral port).
+test-rust: setup
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --features ssr
+
+## Playwright against the release build (the one `make run` serves).
+test-e2e: setup setup-browser
+	cargo leptos build --release
+	npx playwright test
+
+bench: setup
+	@echo "No benchmark suite yet." && exit 1
+
+fmt:
+	cargo fmt
+
+clean-data:
+	rm -rf data target/e2e-data
