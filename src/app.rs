@@ -10,7 +10,10 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{components::chat_room::ChatRoom, protocol::ChatMessage};
+use crate::{
+    components::{chat_room::ChatRoom, room_list::RoomSummary},
+    protocol::{ChatMessage, Receipt},
+};
 
 /// Messages rendered into the first HTML response of a room.
 pub const HISTORY_ON_PAGE: u32 = 50;
@@ -93,6 +96,10 @@ pub struct RoomPageData {
     pub room: String,
     pub me: Option<Me>,
     pub history: Vec<ChatMessage>,
+    /// Members' delivery and read markers, for the status of my messages.
+    pub receipts: Vec<Receipt>,
+    /// The rooms I am in (this one included), with unread counts.
+    pub rooms: Vec<RoomSummary>,
 }
 
 /// Loads a room page: who is asking (from the session cookie) and the recent history.
@@ -108,22 +115,45 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         tracing::error!(error = %e, "room page failed");
         ServerFnError::new("the room could not be loaded")
     };
-    let me = crate::server::session::authenticate(store, &headers)
+    let user = crate::server::session::authenticate(store, &headers)
         .await
-        .map_err(internal)?
-        .map(|u| Me {
-            id: u.id,
-            name: u.name.to_string(),
-        });
+        .map_err(internal)?;
+    let me = user.as_ref().map(|u| Me {
+        id: u.id,
+        name: u.name.to_string(),
+    });
     store.ensure_room(&name).await.map_err(internal)?;
     let history = store
         .recent(&name, HISTORY_ON_PAGE)
         .await
         .map_err(internal)?;
+    let receipts = store.receipts(&name, 500).await.map_err(internal)?;
+    let mut rooms: Vec<RoomSummary> = match &user {
+        Some(user) => store
+            .rooms_of(user, crate::components::room_list::MAX_ROOMS_LISTED)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(name, unread)| RoomSummary {
+                name: name.to_string(),
+                unread,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if !rooms.iter().any(|r| r.name == name.as_str()) {
+        rooms.push(RoomSummary {
+            name: name.to_string(),
+            unread: 0,
+        });
+        rooms.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     Ok(RoomPageData {
         room: name.to_string(),
         me,
         history,
+        receipts,
+        rooms,
     })
 }
 

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod components;
+pub mod delivery;
 pub mod emoji;
 pub mod grouping;
 pub mod protocol;

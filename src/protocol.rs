@@ -29,6 +29,10 @@ pub enum ClientFrame {
         client_id: Uuid,
         text: String,
     },
+    /// Every message up to `seq` has reached this user's client.
+    Received { room: String, seq: u64 },
+    /// This user has seen every message up to `seq`.
+    Read { room: String, seq: u64 },
 }
 
 /// A stored chat message as it travels to clients.
@@ -57,6 +61,8 @@ pub enum ServerFrame {
         client_id: Uuid,
         seq: u64,
     },
+    /// A member's delivery and read markers in a room (never lower than before).
+    Receipt(Receipt),
     /// Something the client sent was refused; only the sender receives this.
     Error {
         code: ErrorCode,
@@ -64,6 +70,20 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<Uuid>,
     },
+}
+
+/// How far one member of a room has received and read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub room: String,
+    /// The member's user id.
+    pub user: Uuid,
+    /// The member's display name.
+    pub name: String,
+    /// Highest `seq` that reached one of the member's clients.
+    pub delivered: u64,
+    /// Highest `seq` the member has seen (`read <= delivered`).
+    pub read: u64,
 }
 
 /// Machine-readable error codes of `error` frames (and of 4xx bodies where they apply).
@@ -187,6 +207,17 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&err).unwrap(),
             r#"{"type":"error","code":"text_too_long","message":"too long"}"#
+        );
+        let receipt = ServerFrame::Receipt(Receipt {
+            room: "r".into(),
+            user: Uuid::nil(),
+            name: "bob".into(),
+            delivered: 5,
+            read: 4,
+        });
+        assert_eq!(
+            serde_json::to_string(&receipt).unwrap(),
+            r#"{"type":"receipt","room":"r","user":"00000000-0000-0000-0000-000000000000","name":"bob","delivered":5,"read":4}"#
         );
         let ack = ServerFrame::Ack {
             room: "r".into(),

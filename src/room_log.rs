@@ -1,15 +1,22 @@
 //! One room's messages as a client holds them: stored ones in `seq` order, and my own
 //! sends that the server has not echoed back yet. Pure data, so the rules are testable.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{grouping::LogEntry, protocol::ChatMessage};
+use crate::{
+    grouping::LogEntry,
+    protocol::{ChatMessage, Receipt},
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoomLog {
     stored: Vec<ChatMessage>,
     pending: Vec<ChatMessage>,
+    /// Each member's markers, by user id.
+    receipts: BTreeMap<Uuid, Receipt>,
 }
 
 impl RoomLog {
@@ -40,9 +47,25 @@ impl RoomLog {
         }
     }
 
-    /// A message I am sending (its `seq` is 0 until acked).
+    /// A message I am sending (its `seq` is 0 until acked). Ignored if it is already stored
+    /// or pending (an outbox restored after a reload may hold it).
     pub fn add_pending(&mut self, msg: ChatMessage) {
-        self.pending.push(msg);
+        let known = |m: &ChatMessage| m.client_id == msg.client_id && m.author_id == msg.author_id;
+        if !self.stored.iter().rev().any(known) && !self.pending.iter().any(known) {
+            self.pending.push(msg);
+        }
+    }
+
+    /// Merges a member's markers (they only ever rise).
+    pub fn apply_receipt(&mut self, r: Receipt) {
+        let entry = self.receipts.entry(r.user).or_insert_with(|| r.clone());
+        entry.delivered = entry.delivered.max(r.delivered);
+        entry.read = entry.read.max(r.read);
+        entry.name = r.name;
+    }
+
+    pub fn receipts(&self) -> impl Iterator<Item = &Receipt> + Clone {
+        self.receipts.values()
     }
 
     /// The server stored my message `client_id` as `seq`.
@@ -50,7 +73,14 @@ impl RoomLog {
         if let Some(p) = self.pending.iter_mut().find(|p| p.client_id == client_id) {
             p.seq = seq;
         }
-        // If the echo came first the message is already stored: nothing pending remains.
+        // A re-sent message that is already stored is acked without an echo.
+        let stored = self
+            .stored
+            .binary_search_by_key(&seq, |m| m.seq)
+            .is_ok_and(|at| self.stored[at].client_id == client_id);
+        if stored {
+            self.pending.retain(|p| p.client_id != client_id);
+        }
     }
 
     /// The server refused my message `client_id`; it is taken out and returned.
@@ -75,6 +105,22 @@ impl RoomLog {
             pending: true,
         });
         stored.chain(pending).collect()
+    }
+
+    /// The status of every message of mine (stored or pending), by `client_id`.
+    pub fn statuses(&self, me: Uuid) -> BTreeMap<Uuid, crate::delivery::DeliveryStatus> {
+        let mine = self
+            .stored
+            .iter()
+            .chain(&self.pending)
+            .filter(|m| m.author_id == me);
+        mine.map(|m| {
+            (
+                m.client_id,
+                crate::delivery::status(m.seq, me, self.receipts()),
+            )
+        })
+        .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -134,5 +180,41 @@ mod tests {
         );
         assert!(log.pending().is_empty());
         assert_eq!(log.fail(Uuid::from_u128(51)), None);
+    }
+
+    #[test]
+    fn a_restored_outbox_does_not_duplicate_what_is_stored() {
+        let mut log = RoomLog::new(vec![msg(1, 1)]);
+        log.add_pending(msg(0, 1)); // stored already
+        log.add_pending(msg(0, 2));
+        log.add_pending(msg(0, 2)); // twice
+        assert_eq!(seqs(&log), [(1, false), (0, true)]);
+        // A retry of something stored before the reload is acked without an echo.
+        let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
+        log.pending.push(msg(0, 2));
+        log.ack(Uuid::from_u128(2), 2);
+        assert!(log.pending().is_empty());
+    }
+
+    #[test]
+    fn receipts_only_rise_and_drive_statuses() {
+        use crate::protocol::Receipt;
+        let me = Uuid::from_u128(7);
+        let bob = Uuid::from_u128(8);
+        let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
+        log.add_pending(msg(0, 3));
+        let r = |d, rd| Receipt {
+            room: "r".into(),
+            user: bob,
+            name: "bob".into(),
+            delivered: d,
+            read: rd,
+        };
+        log.apply_receipt(r(2, 1));
+        log.apply_receipt(r(1, 0)); // late, lower: ignored
+        let st = log.statuses(me);
+        assert_eq!(st[&Uuid::from_u128(1)].label(), "Read");
+        assert_eq!(st[&Uuid::from_u128(2)].label(), "Delivered");
+        assert_eq!(st[&Uuid::from_u128(3)].label(), "Sending");
     }
 }

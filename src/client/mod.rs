@@ -1,6 +1,7 @@
 //! Browser-only code (feature `hydrate`): the socket, sign-in, and time zone.
 
 pub mod api;
+pub mod outbox;
 pub mod socket;
 
 use crate::timestamp::Timestamp;

@@ -1,6 +1,8 @@
-//! The browser's one WebSocket: joins the room with `since`, delivers queued sends (again
-//! after every reconnect, with the same `client_id`), applies server frames, and
-//! reconnects on its own with exponential backoff and jitter.
+//! The browser's one WebSocket. It joins the room with `since` (so it catches up without
+//! gaps or duplicates), delivers the outbox in order (again after every reconnect, with the
+//! same `client_id`, until each message is stored), reports `received` and `read` markers
+//! (throttled), applies server frames, and reconnects on its own with exponential backoff
+//! and jitter, showing a countdown. While the browser is offline it waits for the network.
 
 use std::collections::HashSet;
 
@@ -10,30 +12,69 @@ use futures::{
     SinkExt, StreamExt,
 };
 use gloo_net::websocket::{futures::WebSocket, Message};
-use leptos::prelude::*;
+use gloo_timers::future::TimeoutFuture;
+use leptos::{ev, prelude::*};
 use uuid::Uuid;
 
 use crate::{
+    client::outbox,
     components::{chat_room::RoomState, connection_badge::ConnStatus},
     protocol::{ClientFrame, ServerFrame},
 };
 
-const BACKOFF_START_MS: f64 = 500.0;
-const BACKOFF_MAX_MS: f64 = 15_000.0;
+const BACKOFF_START_MS: f64 = 1_000.0;
+const BACKOFF_MAX_MS: f64 = 30_000.0;
+/// Markers go out at most this often.
+const MARKER_INTERVAL_MS: u32 = 400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// The outbox changed.
+    Outbox,
+    Online,
+    Offline,
+}
 
 /// Starts the connection for `state`'s room; it ends with the calling component.
 pub fn start(state: RoomState) {
-    let (wake_tx, wake_rx) = mpsc::unbounded::<()>();
-    // Wake the socket whenever a message is queued.
+    let room = state.room.get_value();
+    // Restore what a previous page left unsent.
+    if let Some(me) = state.me.get_untracked() {
+        let saved = outbox::load(&room);
+        state.log.update(|log| {
+            for mut msg in saved.into_iter().filter(|m| m.author_id == me.id) {
+                msg.seq = 0;
+                log.add_pending(msg);
+            }
+        });
+    }
+    let (wake_tx, wake_rx) = mpsc::unbounded::<Wake>();
+    // Mirror the outbox to localStorage, and wake the socket to send.
+    let tx = wake_tx.clone();
     Effect::new(move |_| {
-        state.log.with(|l| l.pending().len());
-        let _ = wake_tx.unbounded_send(());
+        state.log.with(|log| outbox::save(&room, log.pending()));
+        let _ = tx.unbounded_send(Wake::Outbox);
+    });
+    let tx = wake_tx.clone();
+    let online = window_event_listener(ev::online, move |_| {
+        let _ = tx.unbounded_send(Wake::Online);
+    });
+    let offline = window_event_listener(ev::offline, move |_| {
+        let _ = wake_tx.unbounded_send(Wake::Offline);
     });
     let (abort, registration) = AbortHandle::new_pair();
     leptos::task::spawn_local(async move {
         let _ = Abortable::new(run(state, wake_rx), registration).await;
     });
-    on_cleanup(move || abort.abort());
+    on_cleanup(move || {
+        abort.abort();
+        online.remove();
+        offline.remove();
+    });
+}
+
+fn is_online() -> bool {
+    window().navigator().on_line()
 }
 
 fn socket_url() -> String {
@@ -45,28 +86,54 @@ fn socket_url() -> String {
     format!("{scheme}://{}/ws", location.host().unwrap_or_default())
 }
 
-/// Delay before reconnect attempt `attempt` (1, 2, …): doubling, capped, ±50 % jitter.
-fn backoff_ms(attempt: u32) -> u32 {
-    let base = (BACKOFF_START_MS * 2f64.powi(attempt.min(16) as i32 - 1)).min(BACKOFF_MAX_MS);
-    (base * (0.5 + js_sys::Math::random())) as u32
+/// Delay before reconnect attempt `attempt` (1, 2, …): doubling from 1 s up to 30 s, with
+/// ±50 % jitter so that many clients do not come back at once.
+fn backoff_ms(attempt: u32) -> f64 {
+    let base = (BACKOFF_START_MS * 2f64.powi(attempt.clamp(1, 16) as i32 - 1)).min(BACKOFF_MAX_MS);
+    base * (0.5 + js_sys::Math::random())
 }
 
-async fn run(state: RoomState, mut wake: mpsc::UnboundedReceiver<()>) {
+async fn run(state: RoomState, mut wake: mpsc::UnboundedReceiver<Wake>) {
     let mut attempt = 0;
     loop {
-        if let Ok(ws) = WebSocket::open(&socket_url()) {
-            if session(state, ws, &mut wake).await {
-                attempt = 0;
+        if is_online() {
+            if let Ok(ws) = WebSocket::open(&socket_url()) {
+                if session(state, ws, &mut wake).await {
+                    attempt = 0;
+                }
             }
         }
         attempt += 1;
-        state.status.set(ConnStatus::Reconnecting);
-        gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
+        wait_to_retry(state, backoff_ms(attempt), &mut wake).await;
+    }
+}
+
+/// Counts down to the next attempt on the badge; coming back online cuts it short.
+async fn wait_to_retry(state: RoomState, delay_ms: f64, wake: &mut mpsc::UnboundedReceiver<Wake>) {
+    let deadline = js_sys::Date::now() + delay_ms;
+    loop {
+        let left = deadline - js_sys::Date::now();
+        if left <= 0.0 {
+            return;
+        }
+        let offline = !is_online();
+        let retry_in = (left / 1000.0).ceil() as u32;
+        state
+            .status
+            .set(ConnStatus::Reconnecting { retry_in, offline });
+        let tick = TimeoutFuture::new(left.min(1000.0 - left % 1000.0).max(1.0) as u32);
+        if let Either::Right((Some(Wake::Online), _)) = select(tick, wake.next()).await {
+            return;
+        }
     }
 }
 
 /// One connection, until it closes; true if it was ever open.
-async fn session(state: RoomState, ws: WebSocket, wake: &mut mpsc::UnboundedReceiver<()>) -> bool {
+async fn session(
+    state: RoomState,
+    ws: WebSocket,
+    wake: &mut mpsc::UnboundedReceiver<Wake>,
+) -> bool {
     let (mut sink, mut stream) = ws.split();
     let room = state.room.get_value();
     let since = state.log.with_untracked(|l| l.last_seq());
@@ -78,8 +145,29 @@ async fn session(state: RoomState, ws: WebSocket, wake: &mut mpsc::UnboundedRece
     if sink.send(text(&join)).await.is_err() {
         return false;
     }
+    // The other rooms in the list, live only, for their unread counts.
+    let others: Vec<String> = state.rooms.with_untracked(|rooms| {
+        rooms
+            .iter()
+            .filter(|r| r.name != room)
+            .map(|r| r.name.clone())
+            .collect()
+    });
+    for other in others {
+        if sink
+            .send(text(&ClientFrame::Join {
+                room: other,
+                since: None,
+            }))
+            .await
+            .is_err()
+        {
+            return true;
+        }
+    }
     state.status.set(ConnStatus::Connected);
     let mut sent_here = HashSet::<Uuid>::new();
+    let mut markers_sent = (0u64, 0u64);
     loop {
         // Deliver every queued message not yet sent on this connection, oldest first.
         let unsent: Vec<_> = state.log.with_untracked(|l| {
@@ -101,7 +189,13 @@ async fn session(state: RoomState, ws: WebSocket, wake: &mut mpsc::UnboundedRece
                 return true;
             }
         }
-        match select(stream.next(), wake.next()).await {
+        for frame in marker_frames(state, &room, &mut markers_sent) {
+            if sink.send(text(&frame)).await.is_err() {
+                return true;
+            }
+        }
+        let tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
+        match select(stream.next(), select(wake.next(), tick)).await {
             Either::Left((Some(Ok(Message::Text(raw))), _)) => {
                 match serde_json::from_str::<ServerFrame>(&raw) {
                     Ok(frame) => state.apply(frame),
@@ -110,9 +204,32 @@ async fn session(state: RoomState, ws: WebSocket, wake: &mut mpsc::UnboundedRece
             }
             Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
             Either::Left((Some(Err(_)) | None, _)) => return true,
+            Either::Right((Either::Left((Some(Wake::Offline), _)), _)) => return true,
             Either::Right(_) => {}
         }
     }
+}
+
+/// `received` for everything held, and `read` for everything while the reader is looking
+/// at the end of the log in a visible page; only when they rise.
+fn marker_frames(state: RoomState, room: &str, sent: &mut (u64, u64)) -> Vec<ClientFrame> {
+    let last = state.log.with_untracked(|l| l.last_seq());
+    let looking = state.at_bottom.get_untracked() && !document().hidden();
+    let mut frames = Vec::new();
+    if looking && last > sent.1 {
+        frames.push(ClientFrame::Read {
+            room: room.to_owned(),
+            seq: last,
+        });
+        *sent = (sent.0.max(last), last);
+    } else if last > sent.0 {
+        frames.push(ClientFrame::Received {
+            room: room.to_owned(),
+            seq: last,
+        });
+        sent.0 = last;
+    }
+    frames
 }
 
 fn text(frame: &ClientFrame) -> Message {

@@ -11,6 +11,7 @@ use crate::{
         connection_badge::{ConnStatus, ConnectionBadge},
         join_form::JoinForm,
         message_log::MessageLog,
+        room_list::{RoomList, RoomSummary},
     },
     protocol::{ChatMessage, ServerFrame},
     room_log::RoomLog,
@@ -24,6 +25,10 @@ pub struct RoomState {
     pub me: RwSignal<Option<Me>>,
     pub log: RwSignal<RoomLog>,
     pub status: RwSignal<ConnStatus>,
+    /// The rooms in the list, with unread counts.
+    pub rooms: RwSignal<Vec<RoomSummary>>,
+    /// Whether the reader is looking at the end of the log (then new messages count as read).
+    pub at_bottom: RwSignal<bool>,
     /// The last problem to tell the person about (shown with `role="alert"`).
     pub alert: RwSignal<Option<String>>,
 }
@@ -38,8 +43,14 @@ impl RoomState {
         Self {
             room: StoredValue::new(data.room),
             me: RwSignal::new(data.me),
-            log: RwSignal::new(RoomLog::new(data.history)),
+            log: RwSignal::new({
+                let mut log = RoomLog::new(data.history);
+                data.receipts.into_iter().for_each(|r| log.apply_receipt(r));
+                log
+            }),
             status: RwSignal::new(status),
+            rooms: RwSignal::new(data.rooms),
+            at_bottom: RwSignal::new(true),
             alert: RwSignal::new(None),
         }
     }
@@ -70,13 +81,27 @@ impl RoomState {
         let room = self.room.get_value();
         match frame {
             ServerFrame::Message(msg) if msg.room == room => self.log.update(|l| l.insert(msg)),
-            ServerFrame::Message(_) => {}
+            // A message in another room I am in: one more unread there.
+            ServerFrame::Message(msg) => {
+                let mine = self
+                    .me
+                    .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
+                if !mine {
+                    self.rooms.update(|rooms| {
+                        if let Some(r) = rooms.iter_mut().find(|r| r.name == msg.room) {
+                            r.unread += 1;
+                        }
+                    });
+                }
+            }
             ServerFrame::Ack {
                 room: r,
                 client_id,
                 seq,
             } if r == room => self.log.update(|l| l.ack(client_id, seq)),
             ServerFrame::Ack { .. } => {}
+            ServerFrame::Receipt(r) if r.room == room => self.log.update(|l| l.apply_receipt(r)),
+            ServerFrame::Receipt(_) => {}
             ServerFrame::Error {
                 message, client_id, ..
             } => {
@@ -113,21 +138,27 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     });
 
     view! {
-        <div class="chat">
-            <header class="topbar">
+        <div class="app">
+            <aside class="sidebar">
                 <a class="brand" href="/r/general">
                     "cloud_msg"
                 </a>
-                <h1 class="room-title">
-                    <span aria-hidden="true">"#"</span>
-                    {room}
-                </h1>
-                <ConnectionBadge status=state.status />
-            </header>
-            <MessageLog />
-            <Show when=move || state.me.with(Option::is_some) fallback=JoinForm>
-                <Composer />
-            </Show>
+                <RoomList />
+                {move || state.me.get().map(|me| view! { <p class="me">"Signed in as " <strong>{me.name}</strong></p> })}
+            </aside>
+            <main class="chat">
+                <header class="topbar">
+                    <h1 class="room-title">
+                        <span aria-hidden="true">"#"</span>
+                        {room}
+                    </h1>
+                    <ConnectionBadge status=state.status />
+                </header>
+                <MessageLog />
+                <Show when=move || state.me.with(Option::is_some) fallback=JoinForm>
+                    <Composer />
+                </Show>
+            </main>
         </div>
     }
 }

@@ -8,23 +8,28 @@ pub enum ConnStatus {
     ReadOnly,
     Connecting,
     Connected,
-    Reconnecting,
+    /// Waiting to try again in `retry_in` seconds (or for the network, when offline).
+    Reconnecting {
+        retry_in: u32,
+        offline: bool,
+    },
 }
 
 impl ConnStatus {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Self::ReadOnly => "Read-only",
-            Self::Connecting => "Connecting…",
-            Self::Connected => "Connected",
-            Self::Reconnecting => "Reconnecting…",
+            Self::ReadOnly => "Read-only".into(),
+            Self::Connecting => "Connecting…".into(),
+            Self::Connected => "Connected".into(),
+            Self::Reconnecting { offline: true, .. } => "Reconnecting… (offline)".into(),
+            Self::Reconnecting { retry_in, .. } => format!("Reconnecting… retry in {retry_in} s"),
         }
     }
 
     fn class(self) -> &'static str {
         match self {
             Self::ReadOnly => "badge readonly",
-            Self::Connecting | Self::Reconnecting => "badge waiting",
+            Self::Connecting | Self::Reconnecting { .. } => "badge waiting",
             Self::Connected => "badge online",
         }
     }

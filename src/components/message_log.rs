@@ -1,11 +1,15 @@
 //! The message log (`role="log"`, named "Messages"): day separators and author groups.
 //! Text is always rendered as text; times are `<time datetime>` in the reader's zone.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
+use uuid::Uuid;
 
 use crate::{
     app::Hydrated,
     components::{avatar::Avatar, chat_room::RoomState},
+    delivery::DeliveryStatus,
     emoji::is_only_emoji,
     grouping::{layout, LogEntry, Row},
     timestamp::Timestamp,
@@ -33,18 +37,26 @@ pub fn MessageLog() -> impl IntoView {
             .with(|log| layout(&log.entries(), |ts| reader_offset(local, ts)));
         rows.into_iter().map(|row| (local, row)).collect::<Vec<_>>()
     });
+    // The status of each of my messages, by client_id.
+    let statuses = Memo::new(
+        move |_| match state.me.with(|me| me.as_ref().map(|me| me.id)) {
+            Some(me) => state.log.with(|log| log.statuses(me)),
+            None => BTreeMap::new(),
+        },
+    );
+    provide_context(Statuses(statuses));
     let log_ref = NodeRef::<leptos::html::Div>::new();
     // Follow new messages while the reader is at the bottom of the log.
-    let follow = StoredValue::new(true);
+    let at_bottom = state.at_bottom;
     Effect::new(move |_| {
         rows.track();
-        if let (Some(el), true) = (log_ref.get(), follow.get_value()) {
+        if let (Some(el), true) = (log_ref.get(), at_bottom.get_untracked()) {
             el.set_scroll_top(el.scroll_height());
         }
     });
     let on_scroll = move |_| {
         if let Some(el) = log_ref.get() {
-            follow.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
+            at_bottom.set(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
         }
     };
 
@@ -96,15 +108,35 @@ fn Group(entries: Vec<LogEntry>, local: bool) -> impl IntoView {
     }
 }
 
+/// Delivery statuses of my messages, for the rows to read.
+#[derive(Clone, Copy)]
+struct Statuses(Memo<BTreeMap<Uuid, DeliveryStatus>>);
+
 #[component]
 fn Message(entry: LogEntry, local: bool, first: bool) -> impl IntoView {
     let LogEntry { msg, pending } = entry;
     let big = is_only_emoji(&msg.text);
+    let statuses = expect_context::<Statuses>().0;
+    let client_id = msg.client_id;
+    let status = move || statuses.with(|s| s.get(&client_id).cloned());
+    let status_view = move || {
+        status().map(|st| {
+            let class = format!(
+                "status {}",
+                st.label().split(' ').next().unwrap_or("").to_lowercase()
+            );
+            view! {
+                <span class=class role="img" aria-label=st.label() title=st.detail() tabindex="0">
+                    {st.icon()}
+                </span>
+            }
+        })
+    };
     view! {
         <div class="msg" class:pending=pending class:big=big data-seq=msg.seq>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             <p class="text">{msg.text}</p>
-            {pending.then(|| view! { <span class="sending">"Sending…"</span> })}
+            {status_view}
         </div>
     }
 }

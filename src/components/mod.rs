@@ -7,3 +7,4 @@ pub mod connection_badge;
 pub mod emoji_picker;
 pub mod join_form;
 pub mod message_log;
+pub mod room_list;

@@ -17,7 +17,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ErrorCode, ServerFrame},
+    protocol::{ErrorCode, Receipt, ServerFrame},
     server::{
         outbox::{encode, Outbox},
         session::User,
@@ -35,10 +35,10 @@ const SEND_QUEUE: usize = 1024;
 /// Most messages stored in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// A broadcast message: its `seq` (so a joiner can skip what it replayed) and its frame.
+/// A broadcast frame, and for a message its `seq` (so a joiner can skip what it replayed).
 #[derive(Clone, Debug)]
 pub struct Live {
-    pub seq: u64,
+    pub seq: Option<u64>,
     pub frame: Utf8Bytes,
 }
 
@@ -49,6 +49,8 @@ pub struct SendCmd {
     pub text: MessageText,
     /// Where the ack (or error) goes.
     pub reply: Outbox,
+    /// One of the sender's in-flight slots, freed once the ack is queued.
+    pub _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 #[derive(Clone)]
@@ -62,6 +64,12 @@ impl RoomHandle {
     /// Live messages from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Live> {
         self.live.subscribe()
+    }
+
+    /// Sends a member's new markers to everyone in the room.
+    pub fn publish_receipt(&self, receipt: Receipt) {
+        let frame = encode(&ServerFrame::Receipt(receipt));
+        let _ = self.live.send(Live { seq: None, frame });
     }
 
     /// Queues a message for storing; waits while the room's queue is full.
@@ -145,7 +153,10 @@ async fn run_room(store: Store, handle: RoomHandle, mut rx: mpsc::Receiver<SendC
                     if appended.fresh {
                         let frame = encode(&ServerFrame::Message(appended.msg));
                         // No receivers is fine: the message is stored.
-                        let _ = live.send(Live { seq, frame });
+                        let _ = live.send(Live {
+                            seq: Some(seq),
+                            frame,
+                        });
                     }
                 }
             }

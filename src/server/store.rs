@@ -14,7 +14,7 @@ use sqlx::{
 use uuid::Uuid;
 
 use crate::{
-    protocol::ChatMessage,
+    protocol::{ChatMessage, Receipt},
     server::{session::User, Result},
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
@@ -290,5 +290,82 @@ impl Store {
         .await?;
         rows.reverse();
         Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
+    }
+
+    /// Raises `user`'s markers in `room` to at least `delivered` and `read` (each capped at
+    /// the room's last `seq`; read implies delivered). Returns the markers as stored.
+    pub async fn raise_markers(
+        &self,
+        room: &RoomRef,
+        user: &User,
+        delivered: u64,
+        read: u64,
+    ) -> Result<Receipt> {
+        let delivered = delivered.max(read);
+        let (delivered, read): (i64, i64) = sqlx::query_as(
+            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
+             SELECT ?1, ?2, ?3, min(?4, last_seq), min(?5, last_seq), ?6 FROM rooms WHERE id = ?2
+             ON CONFLICT (user_id, room_id) DO UPDATE SET
+                 delivered = max(delivered, excluded.delivered),
+                 read = max(read, excluded.read),
+                 user_name = excluded.user_name,
+                 updated_at = excluded.updated_at
+             RETURNING delivered, read",
+        )
+        .bind(user.id.to_string())
+        .bind(room.id)
+        .bind(user.name.as_str())
+        .bind(delivered as i64)
+        .bind(read as i64)
+        .bind(Timestamp::now().millis())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(Receipt {
+            room: room.name.to_string(),
+            user: user.id,
+            name: user.name.to_string(),
+            delivered: delivered as u64,
+            read: read as u64,
+        })
+    }
+
+    /// Everyone's markers in the room called `name`, most recently read first.
+    pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE r.name = ?
+             ORDER BY m.read DESC LIMIT ?",
+        )
+        .bind(name.as_str())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, user_name, delivered, read)| Receipt {
+                room: name.to_string(),
+                user: parse_uuid(&user),
+                name: user_name,
+                delivered: delivered as u64,
+                read: read as u64,
+            })
+            .collect())
+    }
+
+    /// The rooms `user` has markers in, with how many messages they have not read.
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(RoomName, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT r.name, max(r.last_seq - m.read, 0) FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?
+             ORDER BY r.name LIMIT ?",
+        )
+        .bind(user.id.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, unread)| Some((RoomName::parse(&name).ok()?, unread as u64)))
+            .collect())
     }
 }

@@ -6,7 +6,7 @@
 //! ones, skipping what it replayed, so there is no window in which a message is missed or
 //! doubled.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::{
     extract::{
@@ -17,7 +17,10 @@ use axum::{
     response::Response,
 };
 use futures::{SinkExt, StreamExt};
-use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use tokio::{
+    sync::{broadcast::error::RecvError, Semaphore},
+    task::JoinHandle,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -45,8 +48,14 @@ const PING_INTERVAL: Duration = Duration::from_secs(20);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Frames written per flush at most (several frames per syscall when busy).
 const MAX_WRITE_BATCH: usize = 64;
+/// How long a closing socket may take to flush before it is dropped.
+const WRITER_GRACE: Duration = Duration::from_secs(5);
 /// Rows per page when replaying history for `since`.
 const REPLAY_PAGE: u32 = 500;
+/// Sends one socket may have waiting for their ack.
+const MAX_IN_FLIGHT: usize = 64;
+/// Members' markers sent to a joiner.
+const MAX_RECEIPTS_ON_JOIN: u32 = 500;
 /// Rooms one socket may be in at once.
 const MAX_ROOMS_PER_SOCKET: usize = 100;
 
@@ -100,6 +109,8 @@ async fn serve_socket(state: AppState, user: User, socket: WebSocket) {
         user,
         outbox: outbox.clone(),
         rooms: HashMap::new(),
+        markers: HashMap::new(),
+        in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
     };
     tokio::select! {
         _ = reader.read_loop(stream) => {}
@@ -115,7 +126,11 @@ async fn serve_socket(state: AppState, user: User, socket: WebSocket) {
     for (_, sub) in reader.rooms.drain() {
         sub.forwarder.abort();
     }
-    let _ = writer.await;
+    // A peer that stopped reading cannot take the close frame: give up on it.
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(WRITER_GRACE, writer).await.is_err() {
+        abort.abort();
+    }
     tracing::debug!(user = %reader.user.id, "socket closed");
 }
 
@@ -184,6 +199,11 @@ struct Reader {
     user: User,
     outbox: Outbox,
     rooms: HashMap<RoomName, Subscription>,
+    /// The markers this socket last stored per room (delivered, read): only rises are
+    /// written and broadcast.
+    markers: HashMap<RoomName, (u64, u64)>,
+    /// Sends stored but not yet acked.
+    in_flight: Arc<Semaphore>,
 }
 
 impl Reader {
@@ -257,6 +277,8 @@ impl Reader {
                 client_id,
                 text,
             } => self.send(&room, client_id, &text).await,
+            ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
+            ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
         }
     }
 
@@ -293,9 +315,56 @@ impl Reader {
         // Subscribe before reading history, so nothing stored meanwhile is missed.
         let live = handle.subscribe();
         let store = self.state.hub.store().clone();
-        let forwarder = tokio::spawn(forward(store, handle, live, since, self.outbox.clone()));
+        let forwarder = tokio::spawn(forward(
+            store,
+            handle.clone(),
+            live,
+            since,
+            self.outbox.clone(),
+        ));
+        // Joining makes the user a member: the room shows in their list from now on.
+        if !self.markers.contains_key(&room) {
+            let store = self.state.hub.store();
+            match store.raise_markers(&handle.room, &self.user, 0, 0).await {
+                Ok(r) => {
+                    self.markers.insert(room.clone(), (r.delivered, r.read));
+                }
+                Err(error) => tracing::error!(%error, "could not record membership"),
+            }
+        }
         if let Some(old) = self.rooms.insert(room, Subscription { forwarder }) {
             old.forwarder.abort();
+        }
+    }
+
+    /// Raises this user's delivered (and, if `read > 0`, read) marker in `room`.
+    async fn mark(&mut self, room: &str, delivered: u64, read: u64) {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return self.invalid(e, None),
+        };
+        let prev = self.markers.get(&room).copied().unwrap_or_default();
+        if delivered.max(read) <= prev.0 && read <= prev.1 {
+            return;
+        }
+        let Some(handle) = self.room(&room).await else {
+            return;
+        };
+        let store = self.state.hub.store();
+        match store
+            .raise_markers(
+                &handle.room,
+                &self.user,
+                delivered.max(prev.0),
+                read.max(prev.1),
+            )
+            .await
+        {
+            Ok(receipt) => {
+                self.markers.insert(room, (receipt.delivered, receipt.read));
+                handle.publish_receipt(receipt);
+            }
+            Err(error) => tracing::error!(%error, "could not store read markers"),
         }
     }
 
@@ -318,11 +387,17 @@ impl Reader {
         let Some(handle) = self.room(&room).await else {
             return;
         };
+        // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
+        // pushes back) instead of overrunning its own queue with acks.
+        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
+            return;
+        };
         let cmd = SendCmd {
             author: self.user.clone(),
             client_id,
             text,
             reply: self.outbox.clone(),
+            _slot: slot,
         };
         handle.send(cmd).await;
     }
@@ -367,9 +442,28 @@ async fn forward(
             }
         }
     }
+    // Catching up includes where everyone is, so the joiner can show delivery status.
+    let receipts = match since {
+        Some(_) => {
+            store
+                .receipts(&handle.room.name, MAX_RECEIPTS_ON_JOIN)
+                .await
+        }
+        None => Ok(Vec::new()),
+    };
+    match receipts {
+        Ok(receipts) => {
+            for receipt in receipts {
+                if !outbox.send(encode(&ServerFrame::Receipt(receipt))).await {
+                    return;
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not load receipts"),
+    }
     loop {
         match live.recv().await {
-            Ok(msg) if msg.seq <= cursor => {} // already replayed
+            Ok(msg) if msg.seq.is_some_and(|seq| seq <= cursor) => {} // already replayed
             Ok(msg) => {
                 if !outbox.send(msg.frame).await {
                     return;

@@ -172,8 +172,18 @@ impl Client {
         .await;
     }
 
-    /// The next text frame, parsed; panics after `WAIT`.
+    /// The next frame other than a `receipt`; panics after `WAIT`.
     pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            match self.recv_frame().await {
+                ServerFrame::Receipt(_) => continue,
+                frame => return frame,
+            }
+        }
+    }
+
+    /// The next text frame, parsed, whatever it is; panics after `WAIT`.
+    pub async fn recv_frame(&mut self) -> ServerFrame {
         loop {
             let msg = tokio::time::timeout(WAIT, self.ws.next())
                 .await
@@ -200,7 +210,7 @@ impl Client {
     /// Waits until a frame for which `f` is true; returns it (others are discarded).
     pub async fn recv_until(&mut self, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         loop {
-            let frame = self.recv().await;
+            let frame = self.recv_frame().await;
             if f(&frame) {
                 return frame;
             }
@@ -244,5 +254,103 @@ pub fn message(frame: &ServerFrame) -> &cloud_msg::protocol::ChatMessage {
     match frame {
         ServerFrame::Message(m) => m,
         other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+/// The real `cloud_msg` binary as a child process, for tests that SIGKILL it.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Starts the binary on a free port with its database in `dir`; waits until healthy.
+    pub async fn start(dir: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud_msg"))
+            .env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("LEPTOS_OUTPUT_NAME", "cloud_msg")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/chat.db", dir.display()),
+            )
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("server binary starts");
+        let server = Self { child, addr };
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(res) = http.get(format!("http://{addr}/healthz")).send().await {
+                if res.status() == 200 {
+                    return server;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not become healthy");
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().unwrap();
+    }
+
+    pub async fn sign_in(&self, name: &str) -> String {
+        let res = reqwest::Client::new()
+            .post(format!("http://{}/api/session", self.addr))
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        res.json::<SessionResponse>().await.unwrap().token
+    }
+
+    pub async fn connect(&self, token: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        let mut req = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        tokio_tungstenite::connect_async(req)
+            .await
+            .expect("socket opens")
+            .0
+    }
+
+    /// Every stored message of `room`, by joining with `since: 0`.
+    pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
+        let mut client = Client {
+            ws: self.connect(token).await,
+        };
+        client.join(room, Some(0)).await;
+        let mut out = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_millis(700), client.ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if let ServerFrame::Message(m) = serde_json::from_str(&t).unwrap() {
+                        out.push(m);
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                _ => return out,
+            }
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,0 +1,100 @@
+//! The rooms I am in, with unread counts for those I am not looking at, and a way to
+//! open any other room.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use serde::{Deserialize, Serialize};
+
+use crate::{components::chat_room::RoomState, validation::RoomName};
+
+/// Rooms shown in the list at most (the socket joins each of them).
+pub const MAX_ROOMS_LISTED: u32 = 50;
+
+/// A room in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub name: String,
+    /// Messages after my read marker.
+    pub unread: u64,
+}
+
+#[component]
+pub fn RoomList() -> impl IntoView {
+    let state = expect_context::<RoomState>();
+    let current = state.room.get_value();
+    let rooms = move || state.rooms.get();
+    view! {
+        <nav class="rooms" aria-label="Rooms">
+            <h2>"Rooms"</h2>
+            <ul>
+                <For
+                    each=rooms
+                    key=|r| (r.name.clone(), r.unread)
+                    children=move |r| {
+                        let here = r.name == current;
+                        let unread = (r.unread > 0 && !here).then_some(r.unread);
+                        view! {
+                            <li>
+                                <a
+                                    href=format!("/r/{}", r.name)
+                                    aria-label=unread.map(|n| format!("{}, {n} unread", r.name))
+                                    aria-current=here.then_some("page")
+                                    class:unread=unread.is_some()
+                                >
+                                    <span aria-hidden="true">"#"</span>
+                                    {r.name.clone()}
+                                    {unread
+                                        .map(|n| {
+                                            view! {
+                                                <span class="count">
+                                                    {n}
+                                                </span>
+                                            }
+                                        })}
+                                </a>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <OpenRoom />
+        </nav>
+    }
+}
+
+/// A small form: type a room name, go there.
+#[component]
+fn OpenRoom() -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match RoomName::parse(name.get_untracked().trim()) {
+            Ok(room) => {
+                error.set(None);
+                name.set(String::new());
+                navigate(&format!("/r/{room}"), Default::default());
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <form class="open-room" on:submit=on_submit>
+            <label for="open-room">"Open a room"</label>
+            <div>
+                <input
+                    id="open-room"
+                    placeholder="room-name"
+                    autocomplete="off"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+                <button type="submit">"Go"</button>
+            </div>
+            <p class="form-error" role="alert">
+                {move || error.get()}
+            </p>
+        </form>
+    }
+}
