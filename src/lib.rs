@@ -3,6 +3,8 @@
 //! Shared by the server (feature `ssr`) and the browser client (feature `hydrate`):
 //! the protocol, validation rules, the log layout and the UI components.
 
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod delivery;
