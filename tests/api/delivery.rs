@@ -4,10 +4,10 @@ use std::{collections::HashMap, time::Duration};
 
 use cloud_msg::protocol::{ClientFrame, Receipt, ServerFrame};
 use futures::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{message, ServerProcess, TestApp};
+use crate::helpers::{bearer_request, message, ServerProcess, TestApp};
 
 fn receipt(frame: &ServerFrame) -> Option<&Receipt> {
     match frame {
@@ -89,13 +89,7 @@ async fn a_stalled_reader_is_disconnected_while_others_keep_receiving() {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(app.addr).await.unwrap();
-    let mut req = format!("ws://{}/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    );
+    let req = bearer_request(app.addr, &token);
     let (mut stalled, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
     let join = serde_json::to_string(&ClientFrame::Join {
         room: "busy".into(),

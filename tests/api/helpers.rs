@@ -314,14 +314,7 @@ impl ServerProcess {
     }
 
     pub async fn connect(&self, token: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
-        let mut req = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .unwrap();
-        req.headers_mut().insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        tokio_tungstenite::connect_async(req)
+        tokio_tungstenite::connect_async(bearer_request(self.addr, token))
             .await
             .expect("socket opens")
             .0
@@ -353,4 +346,17 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The upgrade request for `/ws` at `addr`, authenticated with `token`.
+pub fn bearer_request(
+    addr: SocketAddr,
+    token: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    req
 }
