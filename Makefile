@@ -74,8 +74,11 @@ test-e2e: setup setup-browser
 	cargo leptos build --release
 	npx playwright test
 
+## The fixed performance suite (release builds, server and generator pinned); writes bench/RESULTS.md.
 bench: setup
-	@echo "No benchmark suite yet." && exit 1
+	cargo leptos build --release
+	cargo build --release --features loadgen --bin loadgen
+	bash bench/run.sh
 
 fmt:
 	cargo fmt
