@@ -329,6 +329,18 @@ impl Store {
         })
     }
 
+    /// `user`'s markers in `room`, if they are a member.
+    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
+        )
+        .bind(user.id.to_string())
+        .bind(room.id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(d, r)| (d as u64, r as u64)))
+    }
+
     /// Everyone's markers in the room called `name`, most recently read first.
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(

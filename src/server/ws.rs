@@ -325,9 +325,18 @@ impl Reader {
         // Joining makes the user a member: the room shows in their list from now on.
         if !self.markers.contains_key(&room) {
             let store = self.state.hub.store();
-            match store.raise_markers(&handle.room, &self.user, 0, 0).await {
-                Ok(r) => {
-                    self.markers.insert(room.clone(), (r.delivered, r.read));
+            // Members (the common case, e.g. on a reconnect) cost a read, not a write.
+            let markers = match store.markers_of(&handle.room, &self.user).await {
+                Ok(Some(markers)) => Ok(markers),
+                Ok(None) => store
+                    .raise_markers(&handle.room, &self.user, 0, 0)
+                    .await
+                    .map(|r| (r.delivered, r.read)),
+                Err(e) => Err(e),
+            };
+            match markers {
+                Ok(markers) => {
+                    self.markers.insert(room.clone(), markers);
                 }
                 Err(error) => tracing::error!(%error, "could not record membership"),
             }
