@@ -86,10 +86,12 @@ test('emoji: the picker inserts at the cursor, shortcodes expand, emoji-only is 
   await expect(log(page).getByText('😄 shortcodes 👍')).toBeVisible();
 
   await say(page, '🚀🚀');
-  const big = log(page).getByText('🚀🚀');
-  await expect(big).toBeVisible();
-  const size = (loc: typeof big) => loc.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-  expect(await size(big)).toBeGreaterThan(1.5 * (await size(log(page).getByText('a🎉b'))));
+  // Measure once every message is stored (rows re-render when a send is settled).
+  await expect(log(page).locator('.msg:not(.pending)')).toHaveCount(3);
+  const size = (text: string) =>
+    log(page).locator('.msg:not(.pending) p', { hasText: text })
+      .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  await expect.poll(async () => (await size('🚀🚀')) / (await size('a🎉b'))).toBeGreaterThan(1.5);
   await alice.context.close();
 });
 
@@ -164,9 +166,9 @@ test('Enter sends, Shift+Enter starts a new line', async ({ browser }) => {
   await box.pressSequentially('line two');
   await expect(box).toHaveValue('line one\nline two');
   await box.press('Enter');
-  const msg = log(alice.page).locator('.msg p').first();
+  const msg = log(alice.page).locator('.msg:not(.pending) p').first();
   await expect(msg).toHaveText('line one\nline two');
-  expect((await msg.boundingBox())!.height).toBeGreaterThan(30);
+  await expect.poll(async () => (await msg.boundingBox())?.height ?? 0).toBeGreaterThan(30);
   await alice.context.close();
 });
 
