@@ -312,16 +312,6 @@ impl Reader {
         let Some(handle) = self.room(&room).await else {
             return;
         };
-        // Subscribe before reading history, so nothing stored meanwhile is missed.
-        let live = handle.subscribe();
-        let store = self.state.hub.store().clone();
-        let forwarder = tokio::spawn(forward(
-            store,
-            handle.clone(),
-            live,
-            since,
-            self.outbox.clone(),
-        ));
         // Joining makes the user a member: the room shows in their list from now on.
         if !self.markers.contains_key(&room) {
             let store = self.state.hub.store();
@@ -341,6 +331,16 @@ impl Reader {
                 Err(error) => tracing::error!(%error, "could not record membership"),
             }
         }
+        // Subscribe before reading history, so nothing stored meanwhile is missed.
+        let live = handle.subscribe();
+        let store = self.state.hub.store().clone();
+        let forwarder = tokio::spawn(forward(
+            store,
+            handle.clone(),
+            live,
+            since,
+            self.outbox.clone(),
+        ));
         if let Some(old) = self.rooms.insert(room, Subscription { forwarder }) {
             old.forwarder.abort();
         }

@@ -217,7 +217,7 @@ impl Client {
         }
     }
 
-    /// Asserts that no text frame arrives for `ms` milliseconds.
+    /// Asserts that no frame other than a `receipt` arrives for `ms` milliseconds.
     pub async fn expect_silence(&mut self, ms: u64) {
         let deadline = tokio::time::sleep(Duration::from_millis(ms));
         tokio::pin!(deadline);
@@ -225,6 +225,7 @@ impl Client {
             tokio::select! {
                 _ = &mut deadline => return,
                 msg = self.ws.next() => match msg {
+                    Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"receipt""#) => continue,
                     Some(Ok(Message::Text(t))) => panic!("expected silence, got {t}"),
                     Some(Ok(_)) => continue,
                     other => panic!("socket ended: {other:?}"),
