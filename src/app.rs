@@ -127,7 +127,10 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         .recent(&name, HISTORY_ON_PAGE)
         .await
         .map_err(internal)?;
-    let receipts = store.receipts(&name, 500).await.map_err(internal)?;
+    let receipts = store
+        .receipts(&name, crate::server::store::MAX_RECEIPTS)
+        .await
+        .map_err(internal)?;
     let mut rooms: Vec<RoomSummary> = match &user {
         Some(user) => store
             .rooms_of(user, crate::components::room_list::MAX_ROOMS_LISTED)

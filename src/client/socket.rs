@@ -49,10 +49,12 @@ pub fn start(state: RoomState) {
         });
     }
     let (wake_tx, wake_rx) = mpsc::unbounded::<Wake>();
-    // Mirror the outbox to localStorage, and wake the socket to send.
+    // Mirror the outbox to localStorage and wake the socket, only when the outbox changes
+    // (not on every incoming message or receipt).
+    let pending = Memo::new(move |_| state.log.with(|log| log.pending().to_vec()));
     let tx = wake_tx.clone();
     Effect::new(move |_| {
-        state.log.with(|log| outbox::save(&room, log.pending()));
+        pending.with(|p| outbox::save(&room, p));
         let _ = tx.unbounded_send(Wake::Outbox);
     });
     let tx = wake_tx.clone();
@@ -189,7 +191,7 @@ async fn session(
                 return true;
             }
         }
-        for frame in marker_frames(state, &room, &mut markers_sent) {
+        if let Some(frame) = marker_frame(state, &room, &mut markers_sent) {
             if sink.send(text(&frame)).await.is_err() {
                 return true;
             }
@@ -210,26 +212,21 @@ async fn session(
     }
 }
 
-/// `received` for everything held, and `read` for everything while the reader is looking
-/// at the end of the log in a visible page; only when they rise.
-fn marker_frames(state: RoomState, room: &str, sent: &mut (u64, u64)) -> Vec<ClientFrame> {
+/// `read` for everything while the reader is looking at the end of the log in a visible
+/// page, otherwise `received` for everything held; only when the marker rises.
+fn marker_frame(state: RoomState, room: &str, sent: &mut (u64, u64)) -> Option<ClientFrame> {
     let last = state.log.with_untracked(|l| l.last_seq());
     let looking = state.at_bottom.get_untracked() && !document().hidden();
-    let mut frames = Vec::new();
+    let room = room.to_owned();
     if looking && last > sent.1 {
-        frames.push(ClientFrame::Read {
-            room: room.to_owned(),
-            seq: last,
-        });
         *sent = (sent.0.max(last), last);
+        Some(ClientFrame::Read { room, seq: last })
     } else if last > sent.0 {
-        frames.push(ClientFrame::Received {
-            room: room.to_owned(),
-            seq: last,
-        });
         sent.0 = last;
+        Some(ClientFrame::Received { room, seq: last })
+    } else {
+        None
     }
-    frames
 }
 
 fn text(frame: &ClientFrame) -> Message {

@@ -20,6 +20,9 @@ use crate::{
     validation::{DisplayName, RoomName},
 };
 
+/// Members' markers loaded for one room at most (page render, catch-up snapshot).
+pub const MAX_RECEIPTS: u32 = 500;
+
 #[derive(Clone)]
 pub struct Store {
     write: SqlitePool,

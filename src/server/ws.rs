@@ -30,7 +30,7 @@ use crate::{
         outbox::{encode, CloseReason, Outbox},
         session::{self, User},
         shortcodes,
-        store::Store,
+        store::{Store, MAX_RECEIPTS},
         AppState, Error, Result,
     },
     validation::{MessageText, RoomName, ValidationError},
@@ -54,8 +54,6 @@ const WRITER_GRACE: Duration = Duration::from_secs(5);
 const REPLAY_PAGE: u32 = 500;
 /// Sends one socket may have waiting for their ack.
 const MAX_IN_FLIGHT: usize = 64;
-/// Members' markers sent to a joiner.
-const MAX_RECEIPTS_ON_JOIN: u32 = 500;
 /// Rooms one socket may be in at once.
 const MAX_ROOMS_PER_SOCKET: usize = 100;
 
@@ -360,13 +358,9 @@ impl Reader {
             return;
         };
         let store = self.state.hub.store();
+        // The upsert keeps the higher of old and new values.
         match store
-            .raise_markers(
-                &handle.room,
-                &self.user,
-                delivered.max(prev.0),
-                read.max(prev.1),
-            )
+            .raise_markers(&handle.room, &self.user, delivered, read)
             .await
         {
             Ok(receipt) => {
@@ -452,23 +446,17 @@ async fn forward(
         }
     }
     // Catching up includes where everyone is, so the joiner can show delivery status.
-    let receipts = match since {
-        Some(_) => {
-            store
-                .receipts(&handle.room.name, MAX_RECEIPTS_ON_JOIN)
-                .await
-        }
-        None => Ok(Vec::new()),
-    };
-    match receipts {
-        Ok(receipts) => {
-            for receipt in receipts {
-                if !outbox.send(encode(&ServerFrame::Receipt(receipt))).await {
-                    return;
+    if since.is_some() {
+        match store.receipts(&handle.room.name, MAX_RECEIPTS).await {
+            Ok(receipts) => {
+                for receipt in receipts {
+                    if !outbox.send(encode(&ServerFrame::Receipt(receipt))).await {
+                        return;
+                    }
                 }
             }
+            Err(error) => tracing::error!(%error, "could not load receipts"),
         }
-        Err(error) => tracing::error!(%error, "could not load receipts"),
     }
     loop {
         match live.recv().await {
