@@ -1,19 +1,30 @@
 //! A connection's bounded outgoing queue, shared by everything that writes to it: the
-//! reader (acks, errors), the room actors (acks) and the per-room forwarders (messages).
+//! reader (acks of re-sends, errors, pongs), the room actors (acks, broadcasts) and
+//! catch-up tasks (replayed history).
 //!
-//! Nothing is ever dropped silently: when the queue is full the connection is closed
-//! with [`CloseReason::SlowConsumer`]; the client reconnects and catches up with `since`.
+//! The queue holds ready-to-write WebSocket frames (`Bytes`). A broadcast is framed once
+//! by its room and the same bytes are queued for every member, so queuing costs a
+//! reference count, not a copy.
+//!
+//! Nothing is ever dropped silently: when the queue is full (in entries or in bytes) the
+//! connection is closed with [`CloseReason::SlowConsumer`]; the client reconnects and
+//! catches up with `since`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc, OnceLock,
+};
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::ServerFrame;
+use crate::{protocol::ServerFrame, server::ws::codec};
 
-/// Frames a connection may have queued before it counts as too slow.
+/// Entries a connection may have queued before it counts as too slow.
 pub const QUEUE_CAPACITY: usize = 256;
+/// Bytes a connection may have queued before it counts as too slow.
+pub const QUEUE_BYTES: usize = 1024 * 1024;
 
 /// Why the server closes a socket; the code and reason go out in the close frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +37,8 @@ pub enum CloseReason {
     Idle,
     /// An incoming message was over the size limit.
     TooBig,
+    /// A text message was not UTF-8.
+    BadData,
     /// The client broke the WebSocket protocol.
     ProtocolError,
     /// The server is shutting down.
@@ -39,6 +52,7 @@ impl CloseReason {
             Self::SlowConsumer => 4008,
             Self::Idle => 4000,
             Self::TooBig => 1009,
+            Self::BadData => 1007,
             Self::ProtocolError => 1002,
             Self::Shutdown => 1001,
         }
@@ -50,73 +64,134 @@ impl CloseReason {
             Self::SlowConsumer => "slow consumer: reconnect and join with since",
             Self::Idle => "idle timeout",
             Self::TooBig => "message too big (limit 64 KiB)",
+            Self::BadData => "text frames must be UTF-8",
             Self::ProtocolError => "protocol error",
             Self::Shutdown => "server shutting down",
         }
     }
 }
 
+struct Shared {
+    closed: CancellationToken,
+    reason: OnceLock<CloseReason>,
+    /// Bytes queued and not yet written.
+    queued: AtomicUsize,
+}
+
 #[derive(Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Utf8Bytes>,
-    closed: CancellationToken,
-    reason: Arc<OnceLock<CloseReason>>,
+    tx: mpsc::Sender<Bytes>,
+    shared: Arc<Shared>,
+}
+
+/// The writer's end of an [`Outbox`].
+pub struct Queue {
+    rx: mpsc::Receiver<Bytes>,
+    shared: Arc<Shared>,
 }
 
 impl Outbox {
-    pub fn new() -> (Self, mpsc::Receiver<Utf8Bytes>) {
+    pub fn new() -> (Self, Queue) {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let outbox = Self {
-            tx,
+        let shared = Arc::new(Shared {
             closed: CancellationToken::new(),
-            reason: Arc::new(OnceLock::new()),
+            reason: OnceLock::new(),
+            queued: AtomicUsize::new(0),
+        });
+        let queue = Queue {
+            rx,
+            shared: shared.clone(),
         };
-        (outbox, rx)
+        (Self { tx, shared }, queue)
     }
 
-    /// Queues `frame` without waiting; a full queue closes the connection.
-    pub fn push(&self, frame: Utf8Bytes) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(frame) {
+    /// Queues ready-framed bytes without waiting; a full queue closes the connection.
+    /// False once the connection is closed (or closing).
+    pub fn push(&self, frame: Bytes) -> bool {
+        let len = frame.len();
+        let queued = self.shared.queued.fetch_add(len, Ordering::Relaxed) + len;
+        if queued > QUEUE_BYTES {
             self.close(CloseReason::SlowConsumer);
+            return false;
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(CloseReason::SlowConsumer);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 
-    /// Serialises and queues `frame` (see [`Outbox::push`]).
-    pub fn push_frame(&self, frame: &ServerFrame) {
-        self.push(encode(frame));
+    /// Serialises, frames and queues `frame` (see [`Outbox::push`]).
+    pub fn push_frame(&self, frame: &ServerFrame) -> bool {
+        self.push(encode(frame))
     }
 
     /// Queues `frame`, waiting for room; false once the connection is gone.
-    pub async fn send(&self, frame: Utf8Bytes) -> bool {
+    pub async fn send(&self, frame: Bytes) -> bool {
+        let len = frame.len();
         tokio::select! {
-            r = self.tx.send(frame) => r.is_ok(),
-            _ = self.closed.cancelled() => false,
+            r = self.tx.send(frame) => {
+                self.shared.queued.fetch_add(len, Ordering::Relaxed);
+                r.is_ok()
+            }
+            _ = self.shared.closed.cancelled() => false,
         }
     }
 
     /// Asks the connection to close (the first reason given wins).
     pub fn close(&self, reason: CloseReason) {
-        if self.reason.set(reason).is_ok() {
+        if self.shared.reason.set(reason).is_ok() {
             tracing::debug!(?reason, "closing connection");
         }
-        self.closed.cancel();
+        self.shared.closed.cancel();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.is_cancelled()
     }
 
     pub fn close_reason(&self) -> Option<CloseReason> {
-        self.reason.get().copied()
+        self.shared.reason.get().copied()
     }
 
     /// Resolves once the connection is asked to close.
     pub async fn closed(&self) {
-        self.closed.cancelled().await
+        self.shared.closed.cancelled().await
     }
 }
 
-/// A frame's JSON, once; the bytes are shared by every receiver.
-pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
-    serde_json::to_string(frame)
-        .expect("server frames always serialise")
-        .into()
+impl Queue {
+    /// Waits for queued frames and moves up to `limit` of them into `out`; 0 once every
+    /// sender is gone.
+    pub async fn recv_many(&mut self, out: &mut Vec<Bytes>, limit: usize) -> usize {
+        self.rx.recv_many(out, limit).await
+    }
+
+    /// Moves what is queued right now (up to `limit`) into `out`.
+    pub fn try_recv_many(&mut self, out: &mut Vec<Bytes>, limit: usize) -> usize {
+        let mut n = 0;
+        while n < limit {
+            let Ok(frame) = self.rx.try_recv() else { break };
+            out.push(frame);
+            n += 1;
+        }
+        n
+    }
+
+    /// Records that `bytes` queued bytes were written.
+    pub fn written(&self, bytes: usize) {
+        self.shared.queued.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A frame's JSON in a WebSocket text frame, built once; the bytes can be shared by every
+/// receiver.
+pub fn encode(frame: &ServerFrame) -> Bytes {
+    let json = serde_json::to_vec(frame).expect("server frames always serialise");
+    codec::text(&json)
 }
 
 #[cfg(test)]
@@ -125,14 +200,32 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_closes_instead_of_dropping() {
-        let (outbox, mut rx) = Outbox::new();
+        let (outbox, mut queue) = Outbox::new();
         for i in 0..QUEUE_CAPACITY {
-            outbox.push(format!("{i}").into());
+            assert!(outbox.push(Bytes::from(format!("{i}"))));
         }
         assert_eq!(outbox.close_reason(), None);
-        outbox.push("one too many".into());
+        assert!(!outbox.push(Bytes::from_static(b"one too many")));
         assert_eq!(outbox.close_reason(), Some(CloseReason::SlowConsumer));
-        assert!(!outbox.send("after close".into()).await);
-        assert_eq!(rx.recv().await.unwrap().as_str(), "0");
+        assert!(!outbox.send(Bytes::from_static(b"after close")).await);
+        let mut out = Vec::new();
+        queue.recv_many(&mut out, 1).await;
+        assert_eq!(&out[0][..], b"0");
+    }
+
+    #[tokio::test]
+    async fn too_many_queued_bytes_close_too() {
+        let (outbox, mut queue) = Outbox::new();
+        let big = Bytes::from(vec![0u8; QUEUE_BYTES / 2]);
+        assert!(outbox.push(big.clone()));
+        // Written bytes no longer count.
+        let mut out = Vec::new();
+        queue.try_recv_many(&mut out, 10);
+        queue.written(out[0].len());
+        assert!(outbox.push(big.clone()));
+        assert!(outbox.push(big.clone()));
+        assert_eq!(outbox.close_reason(), None);
+        assert!(!outbox.push(big));
+        assert_eq!(outbox.close_reason(), Some(CloseReason::SlowConsumer));
     }
 }

@@ -1,0 +1,468 @@
+//! Load generator for cloud_msg, speaking the public protocol over loopback.
+//!
+//! Signs in N users, opens their sockets over R rooms (user i joins room i % R), and lets
+//! the first S users send at a fixed rate each, spaced evenly. Every text carries its send
+//! time and step (`t:<µs>|<step>|<n>`), so every receiver measures latency on one clock
+//! and late deliveries count toward their own step. Reports deliveries, loss, latency
+//! percentiles, the server's RSS and CPU (from /proc for `--pid`) and the generator's own
+//! CPU, so a generator-bound run shows. One current-thread runtime, one task and one
+//! 4 KiB buffer per socket, frames parsed in place.
+//!
+//! ```text
+//! loadgen --url 127.0.0.1:3000 --pid 1234 --users 1000 --rooms 1 --senders 5 --rate 20 --secs 10
+//! loadgen ... --steps 20,40,80,160 --p99-max 50   # highest rate with p99 <= 50 ms, no loss
+//! loadgen ... --idle 30        # connect, join, hold for 30 s, report memory only
+//! loadgen ... --durable        # senders keep 32 sends in flight; report acked/s
+//! loadgen --ttfb /r/general --requests 1000 --conns 32 [--cookie-of alice]
+//! ```
+
+mod http;
+mod probe;
+mod wire;
+
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+    time::{Duration, Instant},
+};
+
+use hdrhistogram::Histogram;
+use probe::Meter;
+use wire::{Frame, Socket};
+
+#[derive(Debug, Clone)]
+struct Args {
+    addr: String,
+    users: usize,
+    rooms: usize,
+    senders: usize,
+    rate: f64,
+    steps: Vec<f64>,
+    p99_max_ms: f64,
+    secs: f64,
+    pid: Option<u32>,
+    idle: Option<f64>,
+    durable: bool,
+    ttfb: Option<String>,
+    requests: usize,
+    conns: usize,
+    signed_in: bool,
+    room_prefix: String,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        addr: "127.0.0.1:3000".into(),
+        users: 100,
+        rooms: 1,
+        senders: 1,
+        rate: 10.0,
+        steps: Vec::new(),
+        p99_max_ms: 100.0,
+        secs: 5.0,
+        pid: None,
+        idle: None,
+        durable: false,
+        ttfb: None,
+        requests: 1000,
+        conns: 32,
+        signed_in: false,
+        room_prefix: format!("load{}", std::process::id()),
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let v = || argv.get(i + 1).cloned().unwrap_or_default();
+        let flag = argv[i].as_str();
+        match flag {
+            "--durable" => a.durable = true,
+            "--signed-in" => a.signed_in = true,
+            _ => {
+                match flag {
+                    "--url" => {
+                        a.addr = v()
+                            .trim_start_matches("http://")
+                            .trim_end_matches('/')
+                            .into()
+                    }
+                    "--users" => a.users = v().parse().expect("--users N"),
+                    "--rooms" => a.rooms = v().parse().expect("--rooms N"),
+                    "--senders" => a.senders = v().parse().expect("--senders N"),
+                    "--rate" => a.rate = v().parse().expect("--rate msgs/s per sender"),
+                    "--steps" => {
+                        a.steps = v()
+                            .split(',')
+                            .map(|r| r.parse().expect("--steps R1,R2,… (msgs/s per sender)"))
+                            .collect()
+                    }
+                    "--p99-max" => a.p99_max_ms = v().parse().expect("--p99-max MS"),
+                    "--secs" => a.secs = v().parse().expect("--secs S"),
+                    "--pid" => a.pid = Some(v().parse().expect("--pid PID")),
+                    "--idle" => a.idle = Some(v().parse().expect("--idle S")),
+                    "--ttfb" => a.ttfb = Some(v()),
+                    "--requests" => a.requests = v().parse().expect("--requests N"),
+                    "--conns" => a.conns = v().parse().expect("--conns N"),
+                    "--room-prefix" => a.room_prefix = v(),
+                    other => panic!("unknown argument {other}"),
+                }
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    a
+}
+
+/// What happened to the messages of one step.
+struct StepStats {
+    sent: u64,
+    acked: u64,
+    expected: u64,
+    received: u64,
+    latency_us: Histogram<u64>,
+}
+
+impl StepStats {
+    fn new() -> Self {
+        Self {
+            sent: 0,
+            acked: 0,
+            expected: 0,
+            received: 0,
+            latency_us: Histogram::new_with_bounds(1, 600_000_000, 3).unwrap(),
+        }
+    }
+}
+
+/// State every socket task sees.
+struct Shared {
+    t0: Instant,
+    step: Cell<usize>,
+    step_start: Cell<Instant>,
+    rate: Cell<f64>,
+    sending: Cell<bool>,
+    durable: bool,
+    senders: usize,
+    open: Cell<usize>,
+    steps: RefCell<Vec<StepStats>>,
+    marker: memchr::memmem::Finder<'static>,
+}
+
+/// Sends at most this many unacked messages per socket in `--durable` mode.
+const DURABLE_WINDOW: u64 = 32;
+
+fn main() {
+    let args = parse_args();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, run(args));
+}
+
+async fn run(args: Args) {
+    if let Some(path) = &args.ttfb {
+        let cookie = if args.signed_in {
+            let token = http::sign_in(&args.addr, "reader").await;
+            Some(format!("cloud_msg_session={token}"))
+        } else {
+            None
+        };
+        http::ttfb(&args.addr, path, args.requests, cookie.as_deref()).await;
+        http::throughput(&args.addr, path, args.conns, args.secs, cookie.as_deref()).await;
+        return;
+    }
+    let rss_before = args.pid.map(probe::rss_kib).unwrap_or(0);
+    let started = Instant::now();
+    let sh = Rc::new(Shared {
+        t0: Instant::now(),
+        step: Cell::new(0),
+        step_start: Cell::new(Instant::now()),
+        rate: Cell::new(args.rate),
+        sending: Cell::new(false),
+        durable: args.durable,
+        senders: args.senders.min(args.users),
+        open: Cell::new(0),
+        steps: RefCell::new(vec![StepStats::new()]),
+        marker: memchr::memmem::Finder::new(b"\"text\":\"t:").into_owned(),
+    });
+
+    // Sign in (50 at a time), then connect and join.
+    let mut tokens = Vec::with_capacity(args.users);
+    for chunk in (0..args.users).collect::<Vec<_>>().chunks(50) {
+        let names: Vec<String> = chunk.iter().map(|i| format!("load{i}")).collect();
+        let futs = names.iter().map(|name| http::sign_in(&args.addr, name));
+        tokens.extend(futures::future::join_all(futs).await);
+    }
+    let mut members = vec![0u64; args.rooms];
+    for i in 0..args.users {
+        members[i % args.rooms] += 1;
+    }
+    for (i, token) in tokens.iter().enumerate() {
+        let socket = Socket::open(&args.addr, token)
+            .await
+            .unwrap_or_else(|e| panic!("socket {i} did not open: {e}"));
+        let room = format!("{}-{}", args.room_prefix, i % args.rooms);
+        let sender = (i < sh.senders).then(|| (i, members[i % args.rooms]));
+        sh.open.set(sh.open.get() + 1);
+        tokio::task::spawn_local(socket_task(socket, room, sender, sh.clone()));
+    }
+    println!(
+        "connected: {} sockets over {} rooms in {:.1}s",
+        args.users,
+        args.rooms,
+        started.elapsed().as_secs_f64()
+    );
+    // Let every join (and its membership write) land before measuring.
+    tokio::time::sleep(Duration::from_millis(500 + args.users as u64 / 2)).await;
+
+    if let Some(idle) = args.idle {
+        tokio::time::sleep(Duration::from_secs_f64(idle)).await;
+        let rss = args.pid.map(probe::rss_kib).unwrap_or(0);
+        println!(
+            "idle: {} of {} sockets open after {idle:.0}s; server RSS: {rss} KiB ({rss_before} KiB before), {:.2} KiB per connection",
+            sh.open.get(),
+            args.users,
+            rss.saturating_sub(rss_before) as f64 / args.users as f64
+        );
+        return;
+    }
+
+    let rates = if args.steps.is_empty() {
+        vec![args.rate]
+    } else {
+        args.steps.clone()
+    };
+    let stepping = !args.steps.is_empty();
+    let mut best: Option<(f64, f64, f64)> = None;
+    for (i, rate) in rates.into_iter().enumerate() {
+        if i > 0 {
+            sh.steps.borrow_mut().push(StepStats::new());
+        }
+        let report = run_step(&args, &sh, i, rate).await;
+        if stepping {
+            let ok = report.lost == 0 && report.p99_ms <= args.p99_max_ms;
+            println!(
+                "step {i}: {rate} msgs/s per sender: {:.0} deliveries/s, p99 {:.2} ms, lost {} -> {}",
+                report.per_sec,
+                report.p99_ms,
+                report.lost,
+                if ok { "sustained" } else { "not sustained" }
+            );
+            if !ok {
+                break;
+            }
+            best = Some((report.per_sec, report.p99_ms, report.loadgen_share));
+        }
+    }
+    if stepping {
+        match best {
+            Some((per_sec, p99, share)) => println!(
+                "max: {per_sec:.0} deliveries/s sustained with p99 {p99:.2} ms <= {} ms and nothing lost (loadgen at {:.0}% of its core)",
+                args.p99_max_ms,
+                share * 100.0
+            ),
+            None => println!("max: not even the first step was sustained"),
+        }
+    }
+}
+
+struct StepReport {
+    per_sec: f64,
+    p99_ms: f64,
+    lost: u64,
+    loadgen_share: f64,
+}
+
+async fn run_step(args: &Args, sh: &Rc<Shared>, step: usize, rate: f64) -> StepReport {
+    let server = Meter::start(args.pid);
+    let me = Meter::start(Some(std::process::id()));
+    sh.rate.set(rate);
+    sh.step.set(step);
+    sh.step_start
+        .set(Instant::now() + Duration::from_millis(10));
+    sh.sending.set(true);
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(args.secs)).await;
+    sh.sending.set(false);
+    let send_secs = start.elapsed().as_secs_f64();
+    // Let the last deliveries arrive.
+    let drain_until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < drain_until {
+        let steps = sh.steps.borrow();
+        let s = &steps[step];
+        if s.received >= s.expected && (!args.durable || s.acked >= s.sent) {
+            break;
+        }
+        drop(steps);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let server_cpu = server.cpu();
+    let my_cpu = me.cpu();
+    let steps = sh.steps.borrow();
+    let s = &steps[step];
+    let h = &s.latency_us;
+    let ms = |v: u64| v as f64 / 1000.0;
+    let lost = s.expected.saturating_sub(s.received);
+    let per_sec = s.received as f64 / send_secs;
+    println!(
+        "sent: {} in {send_secs:.1}s; acked: {} ({:.0}/s)",
+        s.sent,
+        s.acked,
+        s.acked as f64 / send_secs
+    );
+    println!(
+        "deliveries: expected {}, received {}, lost {lost}; {per_sec:.0} deliveries/s",
+        s.expected, s.received
+    );
+    println!(
+        "latency ms: p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
+        ms(h.value_at_quantile(0.5)),
+        ms(h.value_at_quantile(0.9)),
+        ms(h.value_at_quantile(0.99)),
+        ms(h.max())
+    );
+    if args.pid.is_some() {
+        let per100k = if s.received > 0 {
+            server_cpu / s.received as f64 * 100_000.0
+        } else {
+            0.0
+        };
+        println!(
+            "server: {server_cpu:.2} CPU-s ({per100k:.3} CPU-s per 100k deliveries), RSS {} KiB",
+            server.rss()
+        );
+    }
+    println!(
+        "loadgen: {my_cpu:.2} CPU-s ({:.0}% of one core)",
+        my_cpu / send_secs * 100.0
+    );
+    StepReport {
+        per_sec,
+        p99_ms: ms(h.value_at_quantile(0.99)),
+        lost,
+        loadgen_share: my_cpu / send_secs,
+    }
+}
+
+/// One socket: joins `room`, counts and times what arrives, answers pings, and if it is
+/// a sender (index, members of its room) sends on schedule.
+async fn socket_task(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh: Rc<Shared>) {
+    let join = format!(r#"{{"type":"join","room":"{room}"}}"#);
+    if ws.send_text(&join).await.is_err() {
+        sh.open.set(sh.open.get() - 1);
+        return;
+    }
+    let mut next: Option<Instant> = None;
+    let mut my_step = usize::MAX;
+    let mut n = 0u64;
+    let mut in_flight = 0u64;
+    let mut pings = Vec::new();
+    loop {
+        // A sender's schedule: evenly spaced over the senders, one period per message.
+        if let Some((index, _)) = sender {
+            if sh.sending.get() && !sh.durable {
+                if my_step != sh.step.get() {
+                    my_step = sh.step.get();
+                    let all = sh.rate.get() * sh.senders as f64;
+                    next = Some(sh.step_start.get() + Duration::from_secs_f64(index as f64 / all));
+                }
+            } else {
+                next = None;
+            }
+        }
+        let wake = next.unwrap_or_else(|| Instant::now() + Duration::from_millis(20));
+        let timer = sender.is_some();
+        tokio::select! {
+            r = ws.fill() => {
+                if !matches!(r, Ok(true)) {
+                    break;
+                }
+                let mut closed = false;
+                while let Some(frame) = ws.next_frame() {
+                    match frame {
+                        Frame::Text(t) => {
+                            if t.starts_with(br#"{"type":"message""#) {
+                                record(&sh, t);
+                            } else if t.starts_with(br#"{"type":"ack""#) {
+                                in_flight = in_flight.saturating_sub(1);
+                                let step = sh.step.get();
+                                sh.steps.borrow_mut()[step].acked += 1;
+                            }
+                        }
+                        Frame::Ping(p) => pings.push(p.to_vec()),
+                        Frame::Close => closed = true,
+                        Frame::Other => {}
+                    }
+                }
+                for p in pings.drain(..) {
+                    let _ = ws.answer_ping(p).await;
+                }
+                if closed {
+                    break;
+                }
+            }
+            _ = tokio::time::sleep_until(wake.into()), if timer => {
+                // Catch up if the timer was late: every due message goes now.
+                let period = Duration::from_secs_f64(1.0 / sh.rate.get());
+                while let Some(at) = next.filter(|t| *t <= Instant::now()) {
+                    if send(&mut ws, &room, &sh, sender, &mut n).await.is_err() {
+                        break;
+                    }
+                    next = Some(at + period);
+                }
+            }
+        }
+        if let (Some(_), true, true) = (sender, sh.durable, sh.sending.get()) {
+            while in_flight < DURABLE_WINDOW {
+                if send(&mut ws, &room, &sh, sender, &mut n).await.is_err() {
+                    break;
+                }
+                in_flight += 1;
+            }
+        }
+    }
+    sh.open.set(sh.open.get() - 1);
+}
+
+async fn send(
+    ws: &mut Socket,
+    room: &str,
+    sh: &Shared,
+    sender: Option<(usize, u64)>,
+    n: &mut u64,
+) -> std::io::Result<()> {
+    let step = sh.step.get();
+    let now = sh.t0.elapsed().as_micros();
+    let frame = format!(
+        r#"{{"type":"send","room":"{room}","client_id":"{}","text":"t:{now}|{step}|{n}"}}"#,
+        uuid::Uuid::new_v4()
+    );
+    ws.send_text(&frame).await?;
+    *n += 1;
+    let mut steps = sh.steps.borrow_mut();
+    steps[step].sent += 1;
+    steps[step].expected += sender.map_or(0, |(_, members)| members);
+    Ok(())
+}
+
+/// Counts a delivered message toward its step and records its latency.
+fn record(sh: &Shared, frame: &[u8]) {
+    let Some(at) = sh.marker.find(frame) else {
+        return;
+    };
+    let rest = &frame[at + b"\"text\":\"t:".len()..];
+    let Some((sent, rest)) = wire::leading_number(rest) else {
+        return;
+    };
+    let Some((step, _)) = rest.strip_prefix(b"|").and_then(wire::leading_number) else {
+        return;
+    };
+    let now = sh.t0.elapsed().as_micros() as u64;
+    let mut steps = sh.steps.borrow_mut();
+    if let Some(s) = steps.get_mut(step as usize) {
+        s.received += 1;
+        let _ = s.latency_us.record(now.saturating_sub(sent).max(1));
+    }
+}

@@ -1,0 +1,55 @@
+//! What the generator reads off a process: CPU seconds and resident memory, from /proc.
+
+/// CPU seconds (user + system) of a process.
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    ticks / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    // USER_HZ is 100 on every Linux this runs on.
+    100.0
+}
+
+/// Resident memory of a process in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A process's CPU and memory between two moments.
+pub struct Meter {
+    pid: Option<u32>,
+    cpu0: f64,
+}
+
+impl Meter {
+    pub fn start(pid: Option<u32>) -> Self {
+        Self {
+            pid,
+            cpu0: pid.map(cpu_secs).unwrap_or(0.0),
+        }
+    }
+
+    /// CPU seconds since `start` (0 without a pid).
+    pub fn cpu(&self) -> f64 {
+        self.pid.map(|p| cpu_secs(p) - self.cpu0).unwrap_or(0.0)
+    }
+
+    pub fn rss(&self) -> u64 {
+        self.pid.map(rss_kib).unwrap_or(0)
+    }
+}

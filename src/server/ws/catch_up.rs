@@ -1,0 +1,82 @@
+//! Catching up after `join` with `since`: the stored messages the client missed, then
+//! every member's markers, then the live frames the room held meanwhile.
+
+use bytes::BytesMut;
+use tokio::sync::oneshot;
+
+use super::codec;
+use crate::{
+    protocol::{ErrorCode, ServerFrame},
+    server::{
+        hub::{CatchUp, RoomHandle},
+        outbox::{encode, Outbox},
+        store::{Store, MAX_RECEIPTS},
+    },
+};
+
+/// Rows per page when replaying history.
+const REPLAY_PAGE: u32 = 500;
+/// Replayed frames are queued in chunks of about this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Replays `since < seq <= upto` (the room's answer in `plan`), then releases the
+/// subscription `id`, whose live frames the room held meanwhile.
+pub async fn run(
+    store: Store,
+    handle: RoomHandle,
+    id: u64,
+    plan: oneshot::Receiver<CatchUp>,
+    since: u64,
+    outbox: Outbox,
+) {
+    // No answer: the socket left or closed before the room saw the join.
+    let Ok(CatchUp { upto }) = plan.await else {
+        return;
+    };
+    let mut cursor = since;
+    let mut chunk = BytesMut::new();
+    let mut json = Vec::new();
+    while cursor < upto {
+        let limit = REPLAY_PAGE.min((upto - cursor).min(u32::MAX as u64) as u32);
+        let page = match store.messages_after(&handle.room, cursor, limit).await {
+            Ok(page) => page,
+            Err(error) => {
+                tracing::error!(%error, "replay failed");
+                handle.unsubscribe(id);
+                outbox.push_frame(&ServerFrame::Error {
+                    code: ErrorCode::Internal,
+                    message: "History could not be loaded; join again.".into(),
+                    client_id: None,
+                });
+                return;
+            }
+        };
+        if page.is_empty() {
+            break;
+        }
+        for msg in page {
+            cursor = msg.seq;
+            json.clear();
+            serde_json::to_writer(&mut json, &ServerFrame::Message(msg)).expect("serialises");
+            codec::put_text(&mut chunk, &json);
+            if chunk.len() >= CHUNK_BYTES && !outbox.send(chunk.split().freeze()).await {
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() && !outbox.send(chunk.split().freeze()).await {
+        return;
+    }
+    // Where everyone is, so the joiner can show delivery status.
+    match store.receipts(&handle.room.name, MAX_RECEIPTS).await {
+        Ok(receipts) => {
+            for receipt in receipts {
+                if !outbox.send(encode(&ServerFrame::Receipt(receipt))).await {
+                    return;
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not load receipts"),
+    }
+    handle.release(id);
+}

@@ -1,0 +1,229 @@
+//! `GET /ws`: one authenticated socket per browser tab or bot, serving many rooms.
+//!
+//! The server speaks RFC 6455 itself on the raw TCP stream (`codec`), so that it owns
+//! its buffers: an idle socket holds no read or write buffer, and a busy one writes every
+//! queued frame in one `writev`. The socket is split into a reader task (frames in,
+//! `reader`) and a writer task (frames out, from the connection's bounded [`Outbox`],
+//! `writer`); when either ends, both end.
+
+mod catch_up;
+pub mod codec;
+mod reader;
+mod writer;
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::server::{
+    hub::Hub,
+    outbox::{CloseReason, Outbox},
+    session::{self, User},
+    AppState, Error, Result,
+};
+
+/// Largest incoming message (and frame) accepted; bigger ones close the socket (1009).
+pub const MAX_INCOMING_BYTES: usize = 64 * 1024;
+/// The server pings this often; a connection silent for `IDLE_TIMEOUT` is closed.
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a closing socket may take to flush before it is dropped.
+const WRITER_GRACE: Duration = Duration::from_secs(5);
+/// How long a closed socket waits for the client's end of the closing handshake.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
+pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<Response> {
+    let headers = req.headers();
+    let Some(key) = websocket_key(headers) else {
+        return Ok((
+            StatusCode::UPGRADE_REQUIRED,
+            [(header::UPGRADE, "websocket")],
+            "this is a WebSocket endpoint: GET with Upgrade: websocket and version 13",
+        )
+            .into_response());
+    };
+    if !origin_allowed(headers, &state.config.allowed_origins) {
+        return Err(Error::ForbiddenOrigin);
+    }
+    let user = session::authenticate(state.hub.store(), headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let accept = codec::accept_key(key.as_bytes());
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    // Only what the socket needs: its task stays small.
+    let (hub, shutdown) = (state.hub.clone(), state.shutdown.clone());
+    let fut = async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => return tracing::debug!(%error, "upgrade failed"),
+        };
+        match hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) {
+            Ok(parts) => {
+                let stream = parts.io.into_inner();
+                serve_socket(hub, shutdown, user, stream, parts.read_buf).await
+            }
+            Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
+        }
+    };
+    state.tasks.spawn(fut);
+    let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = res.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(
+        header::SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&accept).expect("base64 is a valid header value"),
+    );
+    Ok(res)
+}
+
+/// The `Sec-WebSocket-Key` of a well-formed version 13 upgrade request.
+fn websocket_key(headers: &HeaderMap) -> Option<&str> {
+    let has_token = |name, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
+        return None;
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION)? != "13" {
+        return None;
+    }
+    headers
+        .get(header::SEC_WEBSOCKET_KEY)?
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty())
+}
+
+/// A request without `Origin` (a bot) is judged by its token alone; a browser's `Origin`
+/// must be this server's own (same host) or on the allow-list.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    if allowed.iter().any(|a| *a == origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
+}
+
+async fn serve_socket(
+    hub: Hub,
+    shutdown: CancellationToken,
+    user: User,
+    stream: TcpStream,
+    early: Bytes,
+) {
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.into_split();
+    let (outbox, queue) = Outbox::new();
+    tracing::debug!(user = %user.id, "socket open");
+    let writer = tokio::spawn(writer::write_loop(
+        write,
+        queue,
+        outbox.clone(),
+        shutdown.clone(),
+    ));
+    let mut reader = reader::Reader::new(hub, user, outbox.clone());
+    let mut decoder = codec::Decoder::new(MAX_INCOMING_BYTES);
+    tokio::select! {
+        _ = reader.read_loop(&read, &mut decoder, early) => {}
+        _ = outbox.closed() => {}
+        _ = shutdown.cancelled() => {}
+    }
+    // End together: the writer sends the close frame after its queued writes.
+    outbox.close(if shutdown.is_cancelled() {
+        CloseReason::Shutdown
+    } else {
+        CloseReason::Normal
+    });
+    reader.leave_all();
+    // A peer that stopped reading cannot take the close frame: give up on it.
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(WRITER_GRACE, writer).await.is_err() {
+        abort.abort();
+    }
+    // Let the client answer the close frame before the socket goes away, so that it
+    // sees a clean close rather than a reset.
+    let _ = tokio::time::timeout(CLOSE_LINGER, reader::drain(&read)).await;
+    tracing::debug!(user = %reader.user_id(), "socket closed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{origin_allowed, websocket_key};
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static(host));
+        if let Some(o) = origin {
+            h.insert("origin", HeaderValue::from_static(o));
+        }
+        h
+    }
+
+    #[test]
+    fn origins() {
+        let allowed = vec!["https://chat.example.com".to_owned()];
+        assert!(origin_allowed(&headers(None, "127.0.0.1:3000"), &allowed));
+        assert!(origin_allowed(
+            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://chat.example.com"), "10.0.0.1"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), "127.0.0.1:3000"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("null"), "127.0.0.1:3000"),
+            &allowed
+        ));
+    }
+
+    #[test]
+    fn upgrade_requests() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, Upgrade"),
+        );
+        h.insert("upgrade", HeaderValue::from_static("WebSocket"));
+        h.insert("sec-websocket-version", HeaderValue::from_static("13"));
+        h.insert("sec-websocket-key", HeaderValue::from_static("abc=="));
+        assert_eq!(websocket_key(&h), Some("abc=="));
+        let mut old = h.clone();
+        old.insert("sec-websocket-version", HeaderValue::from_static("8"));
+        assert_eq!(websocket_key(&old), None);
+        let mut plain = h.clone();
+        plain.insert("connection", HeaderValue::from_static("keep-alive"));
+        assert_eq!(websocket_key(&plain), None);
+        h.remove("sec-websocket-key");
+        assert_eq!(websocket_key(&h), None);
+    }
+}

@@ -1,0 +1,326 @@
+//! The reader task: the client's frames, validated and acted on. Every error goes back to
+//! this socket only; the connection carries on.
+
+use std::{collections::HashMap, io, sync::Arc};
+
+use bytes::Bytes;
+use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle};
+use uuid::Uuid;
+
+use super::{
+    catch_up,
+    codec::{Decoder, Incoming, WsError},
+    IDLE_TIMEOUT,
+};
+use crate::{
+    protocol::{ClientFrame, ErrorCode, ServerFrame},
+    server::{
+        hub::{Hub, RoomHandle, SendCmd, Subscription},
+        outbox::{CloseReason, Outbox},
+        session::User,
+        shortcodes,
+    },
+    validation::{MessageText, RoomName, ValidationError},
+};
+
+/// Bytes read per `read` call (on the stack: an idle socket holds no read buffer).
+const READ_CHUNK: usize = 4 * 1024;
+/// Sends one socket may have waiting for their ack.
+const MAX_IN_FLIGHT: usize = 64;
+/// Rooms one socket may be in at once.
+const MAX_ROOMS_PER_SOCKET: usize = 100;
+
+struct Joined {
+    sub: Subscription,
+    /// Replaying history for `since`, until the room releases live frames.
+    catch_up: Option<JoinHandle<()>>,
+}
+
+impl Joined {
+    fn leave(self) {
+        if let Some(task) = self.catch_up {
+            task.abort();
+        }
+        self.sub.leave();
+    }
+}
+
+pub struct Reader {
+    hub: Hub,
+    user: User,
+    outbox: Outbox,
+    rooms: HashMap<RoomName, Joined>,
+    /// The markers this socket last stored per room (delivered, read): only rises are
+    /// written and broadcast.
+    markers: HashMap<RoomName, (u64, u64)>,
+    /// Sends stored but not yet acked.
+    in_flight: Arc<Semaphore>,
+}
+
+impl Reader {
+    pub fn new(hub: Hub, user: User, outbox: Outbox) -> Self {
+        Self {
+            hub,
+            user,
+            outbox,
+            rooms: HashMap::new(),
+            markers: HashMap::new(),
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        }
+    }
+
+    pub fn user_id(&self) -> Uuid {
+        self.user.id
+    }
+
+    /// Leaves every room (the socket is closing).
+    pub fn leave_all(&mut self) {
+        for (_, joined) in self.rooms.drain() {
+            joined.leave();
+        }
+    }
+
+    /// Reads and handles frames until the client closes, breaks the protocol or idles.
+    pub async fn read_loop(&mut self, io: &OwnedReadHalf, decoder: &mut Decoder, early: Bytes) {
+        let mut incoming = Vec::new();
+        let fed = decoder.feed(&early, &mut incoming);
+        // Hyper's leftover bytes may hold its whole read buffer: let it go now.
+        drop(early);
+        if let Err(e) = fed {
+            return self.refuse(e);
+        }
+        loop {
+            for msg in incoming.drain(..) {
+                match msg {
+                    // Boxed: handling a frame may wait on the database, and those futures
+                    // are large; an idle socket's task should not carry their space.
+                    Incoming::Text(text) => Box::pin(self.on_text(&text)).await,
+                    Incoming::Binary => self.error(
+                        ErrorCode::BinaryFrame,
+                        "Binary frames are not supported; send JSON text frames.",
+                        None,
+                    ),
+                    Incoming::Ping(payload) => {
+                        self.outbox.push(super::codec::pong(&payload));
+                    }
+                    Incoming::Pong => {}
+                    Incoming::Close(_) => return,
+                }
+            }
+            if incoming.capacity() > 16 {
+                incoming = Vec::new();
+            }
+            match tokio::time::timeout(IDLE_TIMEOUT, io.readable()).await {
+                Err(_elapsed) => return self.outbox.close(CloseReason::Idle),
+                Ok(Err(_)) => return,
+                Ok(Ok(())) => {}
+            }
+            // The chunk lives only between awaits, so it is not part of the task's state.
+            let read = {
+                let mut chunk = [0u8; READ_CHUNK];
+                match io.try_read(&mut chunk) {
+                    Ok(0) => return,
+                    Ok(n) => decoder.feed(&chunk[..n], &mut incoming).map(|_| ()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                    Err(_) => return,
+                }
+            };
+            if let Err(e) = read {
+                return self.refuse(e);
+            }
+        }
+    }
+
+    fn refuse(&self, e: WsError) {
+        self.outbox.close(match e {
+            WsError::TooBig => CloseReason::TooBig,
+            WsError::BadUtf8 => CloseReason::BadData,
+            WsError::Protocol(why) => {
+                tracing::debug!(why, "websocket protocol error");
+                CloseReason::ProtocolError
+            }
+        });
+    }
+
+    fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) {
+        self.outbox.push_frame(&ServerFrame::Error {
+            code,
+            message: message.into(),
+            client_id,
+        });
+    }
+
+    fn invalid(&self, e: ValidationError, client_id: Option<Uuid>) {
+        self.error(e.code(), e.to_string(), client_id);
+    }
+
+    async fn on_text(&mut self, text: &str) {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                return self.error(ErrorCode::BadFrame, format!("Unreadable frame: {e}"), None)
+            }
+        };
+        match frame {
+            ClientFrame::Join { room, since } => self.join(&room, since).await,
+            ClientFrame::Leave { room } => match RoomName::parse(&room) {
+                Ok(room) => {
+                    if let Some(joined) = self.rooms.remove(&room) {
+                        joined.leave();
+                    }
+                }
+                Err(e) => self.invalid(e, None),
+            },
+            ClientFrame::Send {
+                room,
+                client_id,
+                text,
+            } => self.send(&room, client_id, &text).await,
+            ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
+            ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
+        }
+    }
+
+    async fn room(&self, room: &RoomName) -> Option<RoomHandle> {
+        match self.hub.room(room).await {
+            Ok(handle) => Some(handle),
+            Err(error) => {
+                tracing::error!(%error, "could not open room");
+                self.error(
+                    ErrorCode::Internal,
+                    "The room could not be opened; try again.",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    async fn join(&mut self, room: &str, since: Option<u64>) {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return self.invalid(e, None),
+        };
+        if !self.rooms.contains_key(&room) && self.rooms.len() >= MAX_ROOMS_PER_SOCKET {
+            return self.error(
+                ErrorCode::BadFrame,
+                format!("A socket can be in at most {MAX_ROOMS_PER_SOCKET} rooms."),
+                None,
+            );
+        }
+        let Some(handle) = self.room(&room).await else {
+            return;
+        };
+        // Joining makes the user a member: the room shows in their list from now on.
+        if !self.markers.contains_key(&room) {
+            let store = self.hub.store();
+            // Members (the common case, e.g. on a reconnect) cost a read, not a write.
+            let markers = match store.markers_of(&handle.room, &self.user).await {
+                Ok(Some(markers)) => Ok(markers),
+                Ok(None) => store
+                    .raise_markers(&handle.room, &self.user, 0, 0)
+                    .await
+                    .map(|r| (r.delivered, r.read)),
+                Err(e) => Err(e),
+            };
+            match markers {
+                Ok(markers) => {
+                    self.markers.insert(room.clone(), markers);
+                }
+                Err(error) => tracing::error!(%error, "could not record membership"),
+            }
+        }
+        if let Some(old) = self.rooms.remove(&room) {
+            old.leave();
+        }
+        let (sub, plan) = handle.subscribe(self.outbox.clone(), since);
+        let catch_up = since.map(|since| {
+            tokio::spawn(catch_up::run(
+                self.hub.store().clone(),
+                sub.handle().clone(),
+                sub.id(),
+                plan,
+                since,
+                self.outbox.clone(),
+            ))
+        });
+        self.rooms.insert(room, Joined { sub, catch_up });
+    }
+
+    /// Raises this user's delivered (and, if `read > 0`, read) marker in `room`.
+    async fn mark(&mut self, room: &str, delivered: u64, read: u64) {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return self.invalid(e, None),
+        };
+        let prev = self.markers.get(&room).copied().unwrap_or_default();
+        if delivered.max(read) <= prev.0 && read <= prev.1 {
+            return;
+        }
+        let Some(handle) = self.room(&room).await else {
+            return;
+        };
+        let store = self.hub.store();
+        // The upsert keeps the higher of old and new values.
+        match store
+            .raise_markers(&handle.room, &self.user, delivered, read)
+            .await
+        {
+            Ok(receipt) => {
+                self.markers.insert(room, (receipt.delivered, receipt.read));
+                handle.publish_receipt(receipt);
+            }
+            Err(error) => tracing::error!(%error, "could not store read markers"),
+        }
+    }
+
+    async fn send(&mut self, room: &str, client_id: Uuid, text: &str) {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return self.invalid(e, Some(client_id)),
+        };
+        let text = match MessageText::parse(text) {
+            Ok(text) => text,
+            Err(e) => return self.invalid(e, Some(client_id)),
+        };
+        let text = match shortcodes::expand(text.as_str()) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(expanded) => match MessageText::parse(&expanded) {
+                Ok(t) => t,
+                Err(e) => return self.invalid(e, Some(client_id)),
+            },
+        };
+        let Some(handle) = self.room(&room).await else {
+            return;
+        };
+        // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
+        // pushes back) instead of overrunning its own queue with acks.
+        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let cmd = SendCmd {
+            author: self.user.clone(),
+            client_id,
+            text,
+            reply: self.outbox.clone(),
+            _slot: slot,
+        };
+        handle.send(cmd).await;
+    }
+}
+
+/// Reads and discards until the client closes its side (or fails).
+pub async fn drain(io: &OwnedReadHalf) {
+    loop {
+        if io.readable().await.is_err() {
+            return;
+        }
+        let mut chunk = [0u8; 512];
+        match io.try_read(&mut chunk) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+}

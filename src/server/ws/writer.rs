@@ -1,0 +1,102 @@
+//! The writer task: everything queued for the socket goes out in as few `writev` calls
+//! as the kernel allows, so a busy socket takes many frames per syscall.
+
+use std::io::{self, IoSlice};
+
+use bytes::{Buf, Bytes};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio_util::sync::CancellationToken;
+
+use super::{codec, PING_INTERVAL};
+use crate::server::outbox::{CloseReason, Outbox, Queue};
+
+/// Queue entries taken per wake-up (and slices per `writev`, at most).
+const MAX_WRITE_BATCH: usize = 64;
+
+pub async fn write_loop(
+    io: OwnedWriteHalf,
+    mut queue: Queue,
+    outbox: Outbox,
+    shutdown: CancellationToken,
+) {
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    ping.reset();
+    // Empty (no memory) while the socket is idle.
+    let mut batch: Vec<Bytes> = Vec::new();
+    loop {
+        tokio::select! {
+            biased;
+            _ = outbox.closed() => break,
+            _ = shutdown.cancelled() => break,
+            n = queue.recv_many(&mut batch, MAX_WRITE_BATCH) => {
+                if n == 0 {
+                    break;
+                }
+                let queued = batch.iter().map(Bytes::len).sum();
+                if write_all(&io, &mut batch).await.is_err() {
+                    return;
+                }
+                queue.written(queued);
+            }
+            _ = ping.tick() => {
+                batch.push(codec::ping());
+                if write_all(&io, &mut batch).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if batch.capacity() > MAX_WRITE_BATCH {
+            batch = Vec::new();
+        }
+    }
+    // Finish what is queued (acks of stored messages), then say why we close.
+    queue.try_recv_many(&mut batch, usize::MAX);
+    let reason = if shutdown.is_cancelled() {
+        CloseReason::Shutdown
+    } else {
+        outbox.close_reason().unwrap_or(CloseReason::Normal)
+    };
+    batch.push(codec::close(reason.code(), reason.text()));
+    if write_all(&io, &mut batch).await.is_ok() {
+        // Dropping the write half sends FIN once the close frame is out.
+        drop(io);
+    }
+}
+
+/// Writes every buffer in `bufs` (vectored, resuming after partial writes) and empties it.
+async fn write_all(io: &OwnedWriteHalf, bufs: &mut Vec<Bytes>) -> io::Result<()> {
+    let mut first = 0;
+    while first < bufs.len() {
+        match write_some(io, &bufs[first..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(mut n) => {
+                while n > 0 {
+                    let len = bufs[first].len();
+                    if n >= len {
+                        n -= len;
+                        first += 1;
+                    } else {
+                        bufs[first].advance(n);
+                        n = 0;
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.writable().await?,
+            Err(e) => return Err(e),
+        }
+    }
+    bufs.clear();
+    Ok(())
+}
+
+fn write_some(io: &OwnedWriteHalf, bufs: &[Bytes]) -> io::Result<usize> {
+    if bufs.len() == 1 {
+        return io.try_write(&bufs[0]);
+    }
+    let mut slices = [IoSlice::new(&[]); MAX_WRITE_BATCH];
+    let n = bufs.len().min(MAX_WRITE_BATCH);
+    for (slice, buf) in slices.iter_mut().zip(bufs) {
+        *slice = IoSlice::new(buf);
+    }
+    io.try_write_vectored(&slices[..n])
+}
