@@ -66,7 +66,7 @@ impl RoomState {
             room: self.room.get_value(),
             seq: 0,
             id: Uuid::nil(),
-            client_id: Uuid::new_v4(),
+            client_id: Uuid::now_v7(),
             author: me.name,
             author_id: me.id,
             text: text.into_string(),

@@ -23,6 +23,12 @@ pub enum Error {
     ForbiddenOrigin,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the transaction did not commit: {0}")]
+    Commit(String),
+    #[error("the store is closed")]
+    StoreClosed,
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("configuration error: {0}")]
@@ -37,9 +43,13 @@ impl Error {
             Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            Self::Database(_) | Self::Migrate(_) | Self::Config(_) | Self::Io(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Database(_)
+            | Self::Sqlite(_)
+            | Self::Commit(_)
+            | Self::StoreClosed
+            | Self::Migrate(_)
+            | Self::Config(_)
+            | Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -437,7 +437,7 @@ async fn send(
     let now = sh.t0.elapsed().as_micros();
     let frame = format!(
         r#"{{"type":"send","room":"{room}","client_id":"{}","text":"t:{now}|{step}|{n}"}}"#,
-        uuid::Uuid::new_v4()
+        uuid::Uuid::now_v7()
     );
     ws.send_text(&frame).await?;
     *n += 1;

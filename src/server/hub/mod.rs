@@ -15,7 +15,6 @@ use std::{
     },
 };
 
-use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
@@ -23,7 +22,7 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
-        outbox::{encode, Outbox},
+        outbox::Outbox,
         session::User,
         store::{RoomRef, Store},
         Result,
@@ -40,6 +39,15 @@ pub struct SendCmd {
     pub reply: Outbox,
     /// One of the sender's in-flight slots, freed once the ack is queued.
     pub _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// A room as a page shows it, from the room's memory.
+#[derive(Debug, Clone)]
+pub struct PageData {
+    /// The last messages, oldest first.
+    pub history: Vec<ChatMessage>,
+    /// Members' markers, most recently read first.
+    pub receipts: Vec<Receipt>,
 }
 
 /// What a joiner catching up must replay before its held live frames are released.
@@ -63,12 +71,12 @@ enum Ctrl {
     Unsubscribe {
         id: u64,
     },
-    /// A frame for every member (receipts).
-    Publish(Bytes),
-    /// The last messages, oldest first, for a page.
-    Recent {
+    /// A member's markers rose: keep them and tell every member.
+    Receipt(Receipt),
+    /// What a page shows: the last messages (oldest first) and the members' markers.
+    PageData {
         limit: usize,
-        reply: oneshot::Sender<Vec<ChatMessage>>,
+        reply: oneshot::Sender<PageData>,
     },
 }
 
@@ -77,6 +85,8 @@ pub struct RoomHandle {
     pub room: RoomRef,
     sends: mpsc::Sender<SendCmd>,
     ctrl: mpsc::UnboundedSender<Ctrl>,
+    /// Rises with every broadcast (message or receipt): what a cached page depends on.
+    version: Arc<AtomicU64>,
 }
 
 /// One socket's membership of a room. Dropping it does nothing; [`Subscription::leave`]
@@ -106,6 +116,11 @@ impl Subscription {
 static NEXT_SUBSCRIPTION: AtomicU64 = AtomicU64::new(1);
 
 impl RoomHandle {
+    /// The room's version: it changes whenever what a page shows may have changed.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
     /// Makes `outbox` a member. Without `since`, live frames flow at once. With `since`,
     /// they are held, and the answer says which stored messages to replay before calling
     /// [`Subscription::release`]: nothing is missed or doubled in between.
@@ -143,15 +158,14 @@ impl RoomHandle {
 
     /// Sends a member's new markers to everyone in the room.
     pub fn publish_receipt(&self, receipt: Receipt) {
-        let _ = self
-            .ctrl
-            .send(Ctrl::Publish(encode(&ServerFrame::Receipt(receipt))));
+        let _ = self.ctrl.send(Ctrl::Receipt(receipt));
     }
 
-    /// The room's last `limit` messages (at most [`room::RECENT_KEPT`]), oldest first.
-    pub async fn recent(&self, limit: usize) -> Option<Vec<ChatMessage>> {
+    /// The room's last `limit` messages (at most [`room::RECENT_KEPT`]) and its members'
+    /// markers, from memory. `None` once the room has closed.
+    pub async fn page_data(&self, limit: usize) -> Option<PageData> {
         let (reply, rx) = oneshot::channel();
-        self.ctrl.send(Ctrl::Recent { limit, reply }).ok()?;
+        self.ctrl.send(Ctrl::PageData { limit, reply }).ok()?;
         rx.await.ok()
     }
 
@@ -194,8 +208,14 @@ impl Hub {
         let handle = rooms.entry(name.clone()).or_insert_with(|| {
             let (sends, sends_rx) = mpsc::channel(room::SEND_QUEUE);
             let (ctrl, ctrl_rx) = mpsc::unbounded_channel();
-            let handle = RoomHandle { room, sends, ctrl };
-            let actor = room::Room::new(self.store.clone(), handle.room.clone());
+            let version = Arc::new(AtomicU64::new(0));
+            let handle = RoomHandle {
+                room,
+                sends,
+                ctrl,
+                version: version.clone(),
+            };
+            let actor = room::Room::new(self.store.clone(), handle.room.clone(), version);
             self.tasks.spawn(actor.run(sends_rx, ctrl_rx));
             handle
         });

@@ -3,7 +3,7 @@
 use std::{
     collections::VecDeque,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
     },
     time::Duration,
@@ -12,12 +12,12 @@ use std::{
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 
-use super::{internal_error, CatchUp, Ctrl, SendCmd};
+use super::{internal_error, CatchUp, Ctrl, PageData, SendCmd};
 use crate::{
-    protocol::{ChatMessage, ServerFrame},
+    protocol::{ChatMessage, Receipt, ServerFrame},
     server::{
         outbox::{encode, CloseReason, Outbox},
-        store::{NewMessage, RoomRef, Store},
+        store::{NewMessage, RoomRef, Store, MAX_RECEIPTS},
         ws::codec,
     },
     timestamp::Timestamp,
@@ -77,20 +77,26 @@ pub struct Room {
     room: RoomRef,
     last_seq: u64,
     recent: VecDeque<ChatMessage>,
+    /// Members' markers (at most `MAX_RECEIPTS`, the most recently read kept).
+    receipts: Vec<Receipt>,
     members: Vec<Member>,
     /// Reused for each message's JSON.
     scratch: Vec<u8>,
+    /// Rises with every broadcast (see `RoomHandle::version`).
+    version: Arc<AtomicU64>,
 }
 
 impl Room {
-    pub fn new(store: Store, room: RoomRef) -> Self {
+    pub fn new(store: Store, room: RoomRef, version: Arc<AtomicU64>) -> Self {
         Self {
             store,
             room,
             last_seq: 0,
             recent: VecDeque::new(),
+            receipts: Vec::new(),
             members: Vec::new(),
             scratch: Vec::new(),
+            version,
         }
     }
 
@@ -117,14 +123,17 @@ impl Room {
         }
     }
 
-    /// Reads the room's last messages (and so its last `seq`); retries while the
-    /// database fails. False if the room closed meanwhile.
+    /// Reads the room's last messages (and so its last `seq`) and its members' markers;
+    /// retries while the database fails. False if the room closed meanwhile.
     async fn load(&mut self, sends: &mpsc::Receiver<SendCmd>) -> bool {
         loop {
-            match self.store.recent(&self.room.name, RECENT_KEPT as u32).await {
-                Ok(recent) => {
+            let recent = self.store.recent(&self.room.name, RECENT_KEPT as u32).await;
+            let receipts = self.store.receipts(&self.room.name, MAX_RECEIPTS).await;
+            match recent.and_then(|r| Ok((r, receipts?))) {
+                Ok((recent, receipts)) => {
                     self.last_seq = recent.last().map_or(0, |m| m.seq);
                     self.recent = recent.into();
+                    self.receipts = receipts;
                     return true;
                 }
                 Err(error) => {
@@ -170,16 +179,32 @@ impl Room {
                     self.members.swap_remove(i);
                 }
             }
-            Ctrl::Publish(frame) => self.fan_out(&frame),
-            Ctrl::Recent { limit, reply } => {
+            Ctrl::Receipt(receipt) => {
+                let frame = encode(&ServerFrame::Receipt(receipt.clone()));
+                self.keep_receipt(receipt);
+                self.fan_out(&frame);
+            }
+            Ctrl::PageData { limit, reply } => {
                 let skip = self.recent.len().saturating_sub(limit);
-                let _ = reply.send(self.recent.iter().skip(skip).cloned().collect());
+                let _ = reply.send(PageData {
+                    history: self.recent.iter().skip(skip).cloned().collect(),
+                    receipts: self.receipts.clone(),
+                });
             }
         }
     }
 
+    /// Keeps `receipt` in place of the member's older one, most recently read first.
+    fn keep_receipt(&mut self, receipt: Receipt) {
+        self.receipts.retain(|r| r.user != receipt.user);
+        let at = self.receipts.partition_point(|r| r.read >= receipt.read);
+        self.receipts.insert(at, receipt);
+        self.receipts.truncate(MAX_RECEIPTS as usize);
+    }
+
     /// Queues `frames` for every member, dropping those that left or fell behind.
     fn fan_out(&mut self, frames: &Bytes) {
+        self.version.fetch_add(1, Ordering::Release);
         self.members
             .retain_mut(|m| !m.is_gone() && m.deliver(frames));
     }
@@ -195,7 +220,7 @@ impl Room {
                 ts,
             })
             .collect();
-        let stored = match self.store.append(&self.room, &batch).await {
+        let stored = match self.store.append(&self.room, batch).await {
             Ok(stored) => stored,
             Err(error) => {
                 tracing::error!(%error, room = %self.room.name, "could not store messages");

@@ -1,11 +1,20 @@
 //! The `Store` boundary: everything the server keeps lives behind these methods.
 //!
-//! SQLite (bundled) via sqlx, with migrations from `migrations/`. Writes go through one
-//! connection, so they never contend for SQLite's single write lock; reads use a small pool
-//! and see committed data only (WAL). `synchronous = FULL` makes every commit durable
-//! before the server acknowledges it.
+//! SQLite (bundled). Every write goes to one writer thread (`writer`) that commits all
+//! waiting writes of every room in one transaction (group commit); reads use a small sqlx
+//! pool and see committed data only (WAL). `synchronous = FULL` makes every commit durable
+//! before the server acknowledges it. WAL checkpoints run off the writer, on a thread of
+//! their own at the lowest priority (`checkpointer`).
 
-use std::{str::FromStr, time::Duration};
+mod checkpointer;
+mod writer;
+
+use std::{
+    collections::HashMap,
+    str::FromStr,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -19,14 +28,23 @@ use crate::{
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
 };
+use checkpointer::Checkpointer;
+use writer::{Job, Writer};
+
+/// Sessions remembered in memory; past this the cache starts over.
+const MAX_CACHED_SESSIONS: usize = 100_000;
 
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
 
 #[derive(Clone)]
 pub struct Store {
-    write: SqlitePool,
     read: SqlitePool,
+    writer: Writer,
+    checkpointer: Arc<Checkpointer>,
+    /// Token hash → user. Sessions never change once made (there is no sign-out or
+    /// rename yet; whatever adds one must evict here).
+    sessions: Arc<RwLock<HashMap<Vec<u8>, User>>>,
 }
 
 /// A message to store, before it has a `seq`.
@@ -87,7 +105,8 @@ fn parse_uuid(s: &str) -> Uuid {
 const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts";
 
 impl Store {
-    /// Opens (creating if missing, with its folder) and migrates the database at `url`.
+    /// Opens (creating if missing, with its folder) and migrates the database at `url`,
+    /// and starts the writer.
     pub async fn open(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -95,21 +114,30 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        if let Some(dir) = options.get_filename().parent() {
+        let path = options.get_filename().to_owned();
+        if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 tokio::fs::create_dir_all(dir).await?;
             }
         }
-        let write = SqlitePoolOptions::new()
+        let migrate = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+        sqlx::migrate!("./migrations").run(&migrate).await?;
+        migrate.close().await;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        Ok(Self { write, read })
+        let writer = Writer::start(&path)?;
+        let checkpointer = Arc::new(Checkpointer::start(&path)?);
+        Ok(Self {
+            read,
+            writer,
+            checkpointer,
+            sessions: Default::default(),
+        })
     }
 
     /// Answers when the database does.
@@ -118,38 +146,47 @@ impl Store {
         Ok(())
     }
 
-    /// Closes both pools, waiting for in-flight statements.
+    /// Stores every queued write and stops the writer, folds the log into the database,
+    /// and closes the readers.
     pub async fn close(&self) {
-        self.write.close().await;
+        self.writer.stop().await;
+        self.checkpointer.stop().await;
         self.read.close().await;
     }
 
     /// Creates a user named `name` and a session whose token hashes to `token_hash`.
     pub async fn create_user_session(&self, name: &DisplayName, token_hash: &[u8]) -> Result<User> {
-        let user = User {
-            id: Uuid::new_v4(),
-            name: name.clone(),
-        };
-        let now = Timestamp::now().millis();
-        let mut tx = self.write.begin().await?;
-        sqlx::query("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")
-            .bind(user.id.to_string())
-            .bind(user.name.as_str())
-            .bind(now)
-            .execute(&mut *tx)
+        let user = self
+            .writer
+            .call(|reply| Job::CreateUserSession {
+                name: name.clone(),
+                token_hash: token_hash.to_vec(),
+                reply,
+            })
             .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)")
-            .bind(token_hash)
-            .bind(user.id.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        self.remember_session(token_hash, &user);
         Ok(user)
+    }
+
+    fn remember_session(&self, token_hash: &[u8], user: &User) {
+        let mut sessions = self.sessions.write().expect("session cache lock");
+        if sessions.len() >= MAX_CACHED_SESSIONS {
+            sessions.clear();
+        }
+        sessions.insert(token_hash.to_vec(), user.clone());
     }
 
     /// The user whose session token hashes to `token_hash`, if any.
     pub async fn user_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<User>> {
+        let known = self
+            .sessions
+            .read()
+            .expect("session cache lock")
+            .get(token_hash)
+            .cloned();
+        if known.is_some() {
+            return Ok(known);
+        }
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ?",
@@ -157,30 +194,31 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(|(id, name)| {
+        let user = row.and_then(|(id, name)| {
             Some(User {
                 id: Uuid::parse_str(&id).ok()?,
                 name: DisplayName::parse(&name).ok()?,
             })
-        }))
+        });
+        if let Some(user) = &user {
+            self.remember_session(token_hash, user);
+        }
+        Ok(user)
     }
 
     /// The room called `name`, created if it does not exist yet.
     pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
-        if let Some(id) = self.room_id(name).await? {
-            return Ok(RoomRef {
-                id,
-                name: name.clone(),
-            });
-        }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO rooms (name, created_at) VALUES (?, ?)
-             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-        )
-        .bind(name.as_str())
-        .bind(Timestamp::now().millis())
-        .fetch_one(&self.write)
-        .await?;
+        let id = match self.room_id(name).await? {
+            Some(id) => id,
+            None => {
+                self.writer
+                    .call(|reply| Job::EnsureRoom {
+                        name: name.clone(),
+                        reply,
+                    })
+                    .await?
+            }
+        };
         Ok(RoomRef {
             id,
             name: name.clone(),
@@ -195,66 +233,17 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
-    /// Stores `batch` in one transaction, giving each new message the room's next `seq`.
-    /// A message whose `(author, client_id)` is already stored is returned as it was stored.
-    pub async fn append(&self, room: &RoomRef, batch: &[NewMessage]) -> Result<Vec<Appended>> {
-        let mut tx = self.write.begin().await?;
-        let (mut last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM rooms WHERE id = ?")
-            .bind(room.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for m in batch {
-            let existing: Option<MessageRow> = sqlx::query_as(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages
-                 WHERE room_id = ? AND author_id = ? AND client_id = ?"
-            ))
-            .bind(room.id)
-            .bind(m.author.id.to_string())
-            .bind(m.client_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                out.push(Appended {
-                    msg: row.into_message(&room.name),
-                    fresh: false,
-                });
-                continue;
-            }
-            last_seq += 1;
-            let msg = ChatMessage {
-                room: room.name.to_string(),
-                seq: last_seq as u64,
-                id: Uuid::new_v4(),
-                client_id: m.client_id,
-                author: m.author.name.to_string(),
-                author_id: m.author.id,
-                text: m.text.clone(),
-                ts: m.ts,
-            };
-            sqlx::query(
-                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(room.id)
-            .bind(last_seq)
-            .bind(msg.id.to_string())
-            .bind(msg.client_id.to_string())
-            .bind(msg.author_id.to_string())
-            .bind(&msg.author)
-            .bind(&msg.text)
-            .bind(msg.ts.millis())
-            .execute(&mut *tx)
-            .await?;
-            out.push(Appended { msg, fresh: true });
-        }
-        sqlx::query("UPDATE rooms SET last_seq = ? WHERE id = ?")
-            .bind(last_seq)
-            .bind(room.id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(out)
+    /// Stores `batch` (with the batches of other rooms waiting, in one transaction),
+    /// giving each new message the room's next `seq`. A message whose
+    /// `(author, client_id)` is already stored is returned as it was stored.
+    pub async fn append(&self, room: &RoomRef, batch: Vec<NewMessage>) -> Result<Vec<Appended>> {
+        self.writer
+            .call(|reply| Job::Append {
+                room: room.clone(),
+                batch,
+                reply,
+            })
+            .await
     }
 
     /// Up to `limit` messages of `room` with `seq > after`, oldest first.
@@ -304,32 +293,15 @@ impl Store {
         delivered: u64,
         read: u64,
     ) -> Result<Receipt> {
-        let delivered = delivered.max(read);
-        let (delivered, read): (i64, i64) = sqlx::query_as(
-            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
-             SELECT ?1, ?2, ?3, min(?4, last_seq), min(?5, last_seq), ?6 FROM rooms WHERE id = ?2
-             ON CONFLICT (user_id, room_id) DO UPDATE SET
-                 delivered = max(delivered, excluded.delivered),
-                 read = max(read, excluded.read),
-                 user_name = excluded.user_name,
-                 updated_at = excluded.updated_at
-             RETURNING delivered, read",
-        )
-        .bind(user.id.to_string())
-        .bind(room.id)
-        .bind(user.name.as_str())
-        .bind(delivered as i64)
-        .bind(read as i64)
-        .bind(Timestamp::now().millis())
-        .fetch_one(&self.write)
-        .await?;
-        Ok(Receipt {
-            room: room.name.to_string(),
-            user: user.id,
-            name: user.name.to_string(),
-            delivered: delivered as u64,
-            read: read as u64,
-        })
+        self.writer
+            .call(|reply| Job::RaiseMarkers {
+                room: room.clone(),
+                user: user.clone(),
+                delivered,
+                read,
+                reply,
+            })
+            .await
     }
 
     /// `user`'s markers in `room`, if they are a member.
