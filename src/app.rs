@@ -122,15 +122,12 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         id: u.id,
         name: u.name.to_string(),
     });
-    store.ensure_room(&name).await.map_err(internal)?;
-    let history = store
-        .recent(&name, HISTORY_ON_PAGE)
+    // History and markers come from the room's memory (opening the room if need be).
+    let room = state.hub.room(&name).await.map_err(internal)?;
+    let crate::server::hub::PageData { history, receipts } = room
+        .page_data(HISTORY_ON_PAGE as usize)
         .await
-        .map_err(internal)?;
-    let receipts = store
-        .receipts(&name, crate::server::store::MAX_RECEIPTS)
-        .await
-        .map_err(internal)?;
+        .ok_or_else(|| ServerFnError::new("the room is closing; try again"))?;
     let mut rooms: Vec<RoomSummary> = match &user {
         Some(user) => store
             .rooms_of(user, crate::components::room_list::MAX_ROOMS_LISTED)
@@ -163,9 +160,21 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
 #[component]
 fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let room = move || params.read().get("room").unwrap_or_default();
-    let valid = move || crate::validation::RoomName::parse(&room()).is_ok();
-    let page = Resource::new(room, load_room);
+    // The head (with the title) may be rendered after the route's reactive scope is gone,
+    // when several pages render at once: read the param without panicking and fall back
+    // to the name the page was created with.
+    let first = params.read_untracked().get("room").unwrap_or_default();
+    let room = move || {
+        params
+            .try_read()
+            .and_then(|p| p.get("room"))
+            .unwrap_or_else(|| first.clone())
+    };
+    let valid = {
+        let room = room.clone();
+        move || crate::validation::RoomName::parse(&room()).is_ok()
+    };
+    let page = Resource::new(room.clone(), load_room);
 
     view! {
         <Title text=move || format!("#{} · cloud_msg", room()) />

@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod hub;
 pub mod outbox;
+pub mod pages;
 pub mod session;
 pub mod shortcodes;
 pub mod startup;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub hub: hub::Hub,
+    /// Room pages for visitors without a session, one per room version.
+    pub pages: pages::PageCache,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Socket and room tasks, awaited at shutdown.

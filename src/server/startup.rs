@@ -7,16 +7,18 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
     app::{shell, App},
-    server::{api, hub::Hub, store::Store, ws, AppState, Config, Result},
+    server::{api, hub::Hub, pages, store::Store, ws, AppState, Config, Result},
 };
 
+/// The room page's route (as Leptos's route list spells it for axum).
+const ROOM_PAGE: &str = "/r/{room}";
 /// How long shutdown waits for sockets to finish their writes.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -35,6 +37,7 @@ impl Application {
         let state = AppState {
             leptos_options: config.leptos.clone(),
             hub: Hub::new(store, tasks.clone()),
+            pages: Default::default(),
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
             tasks,
@@ -85,11 +88,14 @@ impl Application {
 }
 
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The room page has its own handler (a cache in front of Leptos); Leptos still routes
+    // the server functions.
+    let routes = generate_route_list_with_exclusions(App, Some(vec![ROOM_PAGE.to_owned()]));
     let options = state.leptos_options.clone();
     Router::new()
         .route("/", get(api::home))
         .route("/ws", get(ws::upgrade))
+        .route(ROOM_PAGE, get(pages::room_page))
         .route("/api/session", post(api::create_session))
         .route("/join", post(api::join_form))
         .route("/healthz", get(api::healthz))

@@ -1,0 +1,125 @@
+//! The room page under load and its visitor cache.
+
+use std::io::Read;
+
+use cloud_msg::protocol::ServerFrame;
+
+use crate::helpers::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_pages_rendered_at_once_all_arrive_whole() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.client("alice").await;
+    alice.join("lobby", None).await;
+    alice.say("lobby", "hello everyone").await;
+    alice
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    let token = app.sign_in("bob").await.token;
+    // Visitors and signed-in people at once, as when a team opens the room together.
+    let requests = (0..24).map(|i| {
+        let req = app.http.get(app.url("/r/lobby"));
+        let req = if i % 2 == 0 {
+            req.header("cookie", format!("cloud_msg_session={token}"))
+        } else {
+            req
+        };
+        async move {
+            let res = req.send().await.expect("the server answers");
+            assert_eq!(res.status(), 200);
+            res.text().await.expect("a whole body")
+        }
+    });
+    for html in futures::future::join_all(requests).await {
+        assert!(html.contains("<title>#lobby · cloud_msg</title>"), "title");
+        assert!(html.contains("hello everyone"), "history");
+        // Leptos puts the page's data after `</html>`: both must be there.
+        assert!(html.contains("</html>"), "the document is complete");
+        assert!(
+            html.contains("__RESOLVED_RESOURCES"),
+            "the data for hydration too"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_page_is_revalidated_gzipped_and_changes_with_the_room() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/r/news").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let etag = first.headers()["etag"].clone();
+    let html = first.text().await.unwrap();
+    assert!(html.contains("Join chat"), "a visitor sees the join form");
+
+    // The browser's copy is still good: 304, no body.
+    let again = app
+        .http
+        .get(app.url("/r/news"))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Compressed, the same page.
+    let zipped = app
+        .http
+        .get(app.url("/r/news"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, html);
+
+    // A new message is a new page: new ETag, the message in it, the old copy stale.
+    let mut alice = app.client("alice").await;
+    alice.say("news", "fresh off the press").await;
+    alice
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    let changed = app
+        .http
+        .get(app.url("/r/news"))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"], etag);
+    assert!(changed
+        .text()
+        .await
+        .unwrap()
+        .contains("fresh off the press"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_page_is_never_served_from_the_visitor_cache() {
+    let app = TestApp::spawn().await;
+    assert!(app
+        .get("/r/club")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Join chat"));
+    let token = app.sign_in("dora").await.token;
+    let res = app
+        .http
+        .get(app.url("/r/club"))
+        .header("cookie", format!("cloud_msg_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("etag").is_none());
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Signed in as") && html.contains("dora"));
+    assert!(!html.contains("Join chat"));
+}
