@@ -65,9 +65,10 @@ dev: setup
 
 test: setup setup-browser test-rust test-e2e
 
-## Unit tests and integration tests (real server on an ephemeral port).
+## Unit tests and integration tests (real server on an ephemeral port); `loadgen` adds the
+## load tool (and implies `ssr`).
 test-rust: setup
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --features ssr
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --features loadgen
 
 ## Playwright against the release build (the one `make run` serves).
 test-e2e: setup setup-browser

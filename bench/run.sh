@@ -10,9 +10,13 @@ OUT=bench/out
 mkdir -p "$OUT"
 LOADGEN=./target/release/loadgen
 SERVER_PID=
+# 10,000 sockets need as many descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 start_server() {
   rm -rf "$DATA" && mkdir -p "$DATA"
+  # Let the disk settle after the last run's writes: latency here includes an fsync.
+  sync; sleep 1
   LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn \
     taskset -c 0 ./target/release/cloud_msg > "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
@@ -20,18 +24,24 @@ start_server() {
   echo "server did not start" >&2; exit 1
 }
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-trap stop_server EXIT
+trap 'stop_server; rm -rf "$DATA"' EXIT
 gen() { taskset -c 1 "$LOADGEN" --url "$ADDR" --pid "$SERVER_PID" "$@"; }
 
-echo "== (a) idle: 5,000 sockets over 10 rooms"
+echo "== (a) idle: 5,000 sockets over 10 rooms, then 10,000"
 start_server; gen --users 5000 --rooms 10 --idle 5 --room-prefix idle | tee "$OUT/a.txt"; stop_server
+start_server; gen --users 10000 --rooms 10 --idle 5 --room-prefix idle | tee "$OUT/a10k.txt"; stop_server
 echo "== (b) fan-out: 1 room of 1,000, 5 senders x 20 msg/s"
 start_server; gen --users 1000 --rooms 1 --senders 5 --rate 20 --secs 10 --room-prefix fan | tee "$OUT/b.txt"
-echo "== (f) TTFB: the room page with its last 50 messages"
-gen --ttfb /r/fan-0 --requests 1000 | tee "$OUT/f.txt"; stop_server
+echo "== (f) the room page with its last 50 messages: visitor, then signed in"
+gen --ttfb /r/fan-0 --requests 1000 --conns 32 --secs 5 | tee "$OUT/f.txt"
+gen --ttfb /r/fan-0 --requests 1000 --conns 32 --secs 5 --signed-in | tee "$OUT/fs.txt"; stop_server
+echo "== (d) the stepped maximum of (b): p99 <= 50 ms, nothing lost"
+start_server
+gen --users 1000 --rooms 1 --senders 5 --steps 20,60,100,200,300,400,500,600,800 --secs 5 --p99-max 50 \
+  --room-prefix max | tee "$OUT/d.txt"; stop_server
 echo "== (c) many rooms: 2,000 members over 200 rooms, 200 senders x 5 msg/s"
 start_server; gen --users 2000 --rooms 200 --senders 200 --rate 5 --secs 10 --room-prefix many | tee "$OUT/c.txt"; stop_server
-echo "== (e) durable writes: 100 senders as fast as acks allow"
+echo "== (e) durable writes: 100 senders, 32 sends in flight each"
 start_server; gen --users 100 --rooms 100 --senders 100 --durable --secs 5 --room-prefix dur | tee "$OUT/e.txt"; stop_server
 echo "== (g) client size"
 wasm=target/site/pkg/cloud_msg.wasm; js=target/site/pkg/cloud_msg.js
@@ -43,18 +53,26 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
 {
   echo "# Benchmark results"
   echo
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-  echo "$(free -g | awk '/Mem:/ {print $2}') GiB; server pinned to CPU 0, \`loadgen\` to CPU 1, loopback."
-  echo "SQLite in WAL mode with \`synchronous = FULL\` (every ack is fsynced). Release build."
+  echo "Measured $(date -u +%Y-%m-%d) with \`make bench\` on $(nproc) cores"
+  echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r));"
+  echo "server pinned to CPU 0, \`loadgen\` to CPU 1, loopback. Release build, jemalloc."
+  echo "SQLite in WAL mode with \`synchronous = FULL\`: every ack waits for an fsync."
+  echo "Figures move with the machine: compare runs on one machine, not across machines."
   echo
   echo "| scenario | result |"
   echo "|---|---|"
-  echo "| (a) idle, 5,000 sockets / 10 rooms | $(line a 'server RSS') |"
+  echo "| (a) idle, 5,000 sockets / 10 rooms | $(line a 'idle:') |"
+  echo "| (a) idle, 10,000 sockets / 10 rooms | $(line a10k 'idle:') |"
   echo "| (b) fan-out, 1 room x 1,000, 5 senders x 20/s | $(line b deliveries:); $(line b latency); $(line b 'server:'); $(line b 'loadgen:') |"
   echo "| (c) 2,000 members / 200 rooms, 200 senders x 5/s | $(line c deliveries:); $(line c latency); $(line c 'server:') |"
-  echo "| (d) stepped maximum of (b) | not measured yet |"
-  echo "| (e) durable writes, 100 senders | $(line e 'sent:') |"
-  echo "| (f) TTFB of a room page with 50 messages | $(line f ttfb) |"
+  echo "| (d) stepped maximum of (b) | $(line d '^max:') |"
+  echo "| (e) durable writes, 100 senders | $(line e 'sent:'); $(line e 'server:') |"
+  echo "| (f) room page with 50 messages, visitor | $(line f ttfb); $(line f 'pages ') |"
+  echo "| (f) room page with 50 messages, signed in | $(line fs ttfb); $(line fs 'pages ') |"
   echo "| (g) client size (release) | $(cat $OUT/g.txt) |"
+  echo
+  echo "Steps of (d), messages/s per sender (x 5 senders x 1,000 members):"
+  echo
+  grep -h '^step' "$OUT/d.txt" | sed 's/^/- /'
 } > bench/RESULTS.md
 cat bench/RESULTS.md

@@ -96,9 +96,12 @@ mod tests {
     #[test]
     fn one_other_member() {
         let mine = r(1, "me", 10, 10);
-        assert_eq!(status(0, ME, &[mine.clone()]), DeliveryStatus::Sending);
         assert_eq!(
-            status(5, ME, &[mine.clone()]),
+            status(0, ME, std::slice::from_ref(&mine)),
+            DeliveryStatus::Sending
+        );
+        assert_eq!(
+            status(5, ME, std::slice::from_ref(&mine)),
             DeliveryStatus::Sent,
             "my own receipt does not count"
         );

@@ -24,8 +24,14 @@ async fn a_socket_needs_a_session_and_a_trusted_origin() {
     let token = app.sign_in("alice").await.token;
     let bearer = ("authorization", format!("Bearer {token}"));
     let cookie = ("cookie", format!("cloud_msg_session={token}"));
-    assert_eq!(status(app.connect_with(&[bearer.clone()]).await), 101);
-    assert_eq!(status(app.connect_with(&[cookie.clone()]).await), 101);
+    assert_eq!(
+        status(app.connect_with(std::slice::from_ref(&bearer)).await),
+        101
+    );
+    assert_eq!(
+        status(app.connect_with(std::slice::from_ref(&cookie)).await),
+        101
+    );
     let own = ("origin", format!("http://{}", app.addr));
     assert_eq!(status(app.connect_with(&[cookie.clone(), own]).await), 101);
     let listed = ("origin", "https://allowed.example".to_owned());

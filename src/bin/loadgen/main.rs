@@ -18,6 +18,7 @@
 
 mod http;
 mod probe;
+mod socket;
 mod wire;
 
 use std::{
@@ -28,7 +29,7 @@ use std::{
 
 use hdrhistogram::Histogram;
 use probe::Meter;
-use wire::{Frame, Socket};
+use wire::Socket;
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -114,12 +115,12 @@ fn parse_args() -> Args {
 }
 
 /// What happened to the messages of one step.
-struct StepStats {
-    sent: u64,
-    acked: u64,
-    expected: u64,
-    received: u64,
-    latency_us: Histogram<u64>,
+pub struct StepStats {
+    pub sent: u64,
+    pub acked: u64,
+    pub expected: u64,
+    pub received: u64,
+    pub latency_us: Histogram<u64>,
 }
 
 impl StepStats {
@@ -135,21 +136,18 @@ impl StepStats {
 }
 
 /// State every socket task sees.
-struct Shared {
-    t0: Instant,
-    step: Cell<usize>,
-    step_start: Cell<Instant>,
-    rate: Cell<f64>,
-    sending: Cell<bool>,
-    durable: bool,
-    senders: usize,
-    open: Cell<usize>,
-    steps: RefCell<Vec<StepStats>>,
-    marker: memchr::memmem::Finder<'static>,
+pub struct Shared {
+    pub t0: Instant,
+    pub step: Cell<usize>,
+    pub step_start: Cell<Instant>,
+    pub rate: Cell<f64>,
+    pub sending: Cell<bool>,
+    pub durable: bool,
+    pub senders: usize,
+    pub open: Cell<usize>,
+    pub steps: RefCell<Vec<StepStats>>,
+    pub marker: memchr::memmem::Finder<'static>,
 }
-
-/// Sends at most this many unacked messages per socket in `--durable` mode.
-const DURABLE_WINDOW: u64 = 32;
 
 fn main() {
     let args = parse_args();
@@ -206,7 +204,7 @@ async fn run(args: Args) {
         let room = format!("{}-{}", args.room_prefix, i % args.rooms);
         let sender = (i < sh.senders).then(|| (i, members[i % args.rooms]));
         sh.open.set(sh.open.get() + 1);
-        tokio::task::spawn_local(socket_task(socket, room, sender, sh.clone()));
+        tokio::task::spawn_local(socket::run(socket, room, sender, sh.clone()));
     }
     println!(
         "connected: {} sockets over {} rooms in {:.1}s",
@@ -290,12 +288,13 @@ async fn run_step(args: &Args, sh: &Rc<Shared>, step: usize, rate: f64) -> StepR
     // Let the last deliveries arrive.
     let drain_until = Instant::now() + Duration::from_secs(5);
     while Instant::now() < drain_until {
-        let steps = sh.steps.borrow();
-        let s = &steps[step];
-        if s.received >= s.expected && (!args.durable || s.acked >= s.sent) {
+        let done = {
+            let s = &sh.steps.borrow()[step];
+            s.received >= s.expected && (!args.durable || s.acked >= s.sent)
+        };
+        if done {
             break;
         }
-        drop(steps);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let server_cpu = server.cpu();
@@ -343,126 +342,5 @@ async fn run_step(args: &Args, sh: &Rc<Shared>, step: usize, rate: f64) -> StepR
         p99_ms: ms(h.value_at_quantile(0.99)),
         lost,
         loadgen_share: my_cpu / send_secs,
-    }
-}
-
-/// One socket: joins `room`, counts and times what arrives, answers pings, and if it is
-/// a sender (index, members of its room) sends on schedule.
-async fn socket_task(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh: Rc<Shared>) {
-    let join = format!(r#"{{"type":"join","room":"{room}"}}"#);
-    if ws.send_text(&join).await.is_err() {
-        sh.open.set(sh.open.get() - 1);
-        return;
-    }
-    let mut next: Option<Instant> = None;
-    let mut my_step = usize::MAX;
-    let mut n = 0u64;
-    let mut in_flight = 0u64;
-    let mut pings = Vec::new();
-    loop {
-        // A sender's schedule: evenly spaced over the senders, one period per message.
-        if let Some((index, _)) = sender {
-            if sh.sending.get() && !sh.durable {
-                if my_step != sh.step.get() {
-                    my_step = sh.step.get();
-                    let all = sh.rate.get() * sh.senders as f64;
-                    next = Some(sh.step_start.get() + Duration::from_secs_f64(index as f64 / all));
-                }
-            } else {
-                next = None;
-            }
-        }
-        let wake = next.unwrap_or_else(|| Instant::now() + Duration::from_millis(20));
-        let timer = sender.is_some();
-        tokio::select! {
-            r = ws.fill() => {
-                if !matches!(r, Ok(true)) {
-                    break;
-                }
-                let mut closed = false;
-                while let Some(frame) = ws.next_frame() {
-                    match frame {
-                        Frame::Text(t) => {
-                            if t.starts_with(br#"{"type":"message""#) {
-                                record(&sh, t);
-                            } else if t.starts_with(br#"{"type":"ack""#) {
-                                in_flight = in_flight.saturating_sub(1);
-                                let step = sh.step.get();
-                                sh.steps.borrow_mut()[step].acked += 1;
-                            }
-                        }
-                        Frame::Ping(p) => pings.push(p.to_vec()),
-                        Frame::Close => closed = true,
-                        Frame::Other => {}
-                    }
-                }
-                for p in pings.drain(..) {
-                    let _ = ws.answer_ping(p).await;
-                }
-                if closed {
-                    break;
-                }
-            }
-            _ = tokio::time::sleep_until(wake.into()), if timer => {
-                // Catch up if the timer was late: every due message goes now.
-                let period = Duration::from_secs_f64(1.0 / sh.rate.get());
-                while let Some(at) = next.filter(|t| *t <= Instant::now()) {
-                    if send(&mut ws, &room, &sh, sender, &mut n).await.is_err() {
-                        break;
-                    }
-                    next = Some(at + period);
-                }
-            }
-        }
-        if let (Some(_), true, true) = (sender, sh.durable, sh.sending.get()) {
-            while in_flight < DURABLE_WINDOW {
-                if send(&mut ws, &room, &sh, sender, &mut n).await.is_err() {
-                    break;
-                }
-                in_flight += 1;
-            }
-        }
-    }
-    sh.open.set(sh.open.get() - 1);
-}
-
-async fn send(
-    ws: &mut Socket,
-    room: &str,
-    sh: &Shared,
-    sender: Option<(usize, u64)>,
-    n: &mut u64,
-) -> std::io::Result<()> {
-    let step = sh.step.get();
-    let now = sh.t0.elapsed().as_micros();
-    let frame = format!(
-        r#"{{"type":"send","room":"{room}","client_id":"{}","text":"t:{now}|{step}|{n}"}}"#,
-        uuid::Uuid::now_v7()
-    );
-    ws.send_text(&frame).await?;
-    *n += 1;
-    let mut steps = sh.steps.borrow_mut();
-    steps[step].sent += 1;
-    steps[step].expected += sender.map_or(0, |(_, members)| members);
-    Ok(())
-}
-
-/// Counts a delivered message toward its step and records its latency.
-fn record(sh: &Shared, frame: &[u8]) {
-    let Some(at) = sh.marker.find(frame) else {
-        return;
-    };
-    let rest = &frame[at + b"\"text\":\"t:".len()..];
-    let Some((sent, rest)) = wire::leading_number(rest) else {
-        return;
-    };
-    let Some((step, _)) = rest.strip_prefix(b"|").and_then(wire::leading_number) else {
-        return;
-    };
-    let now = sh.t0.elapsed().as_micros() as u64;
-    let mut steps = sh.steps.borrow_mut();
-    if let Some(s) = steps.get_mut(step as usize) {
-        s.received += 1;
-        let _ = s.latency_us.record(now.saturating_sub(sent).max(1));
     }
 }

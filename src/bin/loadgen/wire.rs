@@ -173,3 +173,60 @@ pub fn leading_number(text: &[u8]) -> Option<(u64, &[u8])> {
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
     Some((n, &text[digits..]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket whose buffer holds `bytes` (no network: only the parser is exercised).
+    async fn with_buffer(bytes: &[u8]) -> Socket {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let mut buf = bytes.to_vec();
+        buf.resize(bytes.len().max(4096), 0);
+        Socket {
+            stream,
+            buf,
+            start: 0,
+            end: bytes.len(),
+            mask: 1,
+        }
+    }
+
+    fn server_text(payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![0x81];
+        match payload.len() {
+            n if n < 126 => out.push(n as u8),
+            n => {
+                out.push(126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[tokio::test]
+    async fn frames_are_parsed_in_place_and_a_partial_one_waits() {
+        let mut bytes = server_text(b"short");
+        bytes.extend(server_text(&[b'x'; 300]));
+        bytes.extend([0x89, 0]); // a ping
+        let whole = bytes.len();
+        bytes.extend(&server_text(b"cut off")[..4]);
+        let mut s = with_buffer(&bytes).await;
+        assert!(matches!(s.next_frame(), Some(Frame::Text(b"short"))));
+        assert!(matches!(s.next_frame(), Some(Frame::Text(t)) if t.len() == 300));
+        assert!(matches!(s.next_frame(), Some(Frame::Ping(p)) if p.is_empty()));
+        assert!(s.next_frame().is_none(), "an incomplete frame is not returned");
+        assert_eq!(s.start, whole);
+    }
+
+    #[test]
+    fn markers_are_read_from_the_text() {
+        assert_eq!(leading_number(b"123|4|5"), Some((123, &b"|4|5"[..])));
+        assert_eq!(leading_number(b"|4"), None);
+        assert_eq!(leading_number(b"99999999999999999999"), None, "no overflow");
+    }
+}

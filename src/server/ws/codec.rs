@@ -229,12 +229,11 @@ fn unmask(payload: &mut [u8], mask: [u8; 4]) {
     let wide = u64::from_ne_bytes([
         mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3],
     ]);
-    let mut chunks = payload.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let v = u64::from_ne_bytes((&*chunk).try_into().expect("8 bytes")) ^ wide;
-        chunk.copy_from_slice(&v.to_ne_bytes());
+    let (chunks, rest) = payload.as_chunks_mut::<8>();
+    for chunk in chunks {
+        *chunk = (u64::from_ne_bytes(*chunk) ^ wide).to_ne_bytes();
     }
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+    for (i, b) in rest.iter_mut().enumerate() {
         *b ^= mask[i % 4];
     }
 }
