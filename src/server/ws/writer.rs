@@ -23,11 +23,15 @@ pub async fn write_loop(
     ping.reset();
     // Empty (no memory) while the socket is idle.
     let mut batch: Vec<Bytes> = Vec::new();
+    // Made once: a new waiter on every wake-up would cost a lock per delivery.
+    let closed = outbox.closed();
+    let stopping = shutdown.cancelled();
+    tokio::pin!(closed, stopping);
     loop {
         tokio::select! {
             biased;
-            _ = outbox.closed() => break,
-            _ = shutdown.cancelled() => break,
+            _ = &mut closed => break,
+            _ = &mut stopping => break,
             n = queue.recv_many(&mut batch, MAX_WRITE_BATCH) => {
                 if n == 0 {
                     break;
