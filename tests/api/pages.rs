@@ -53,14 +53,7 @@ async fn a_visitor_page_is_revalidated_gzipped_and_changes_with_the_room() {
     assert!(html.contains("Join chat"), "a visitor sees the join form");
 
     // The browser's copy is still good: 304, no body.
-    let again = app
-        .http
-        .get(app.url("/r/news"))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+    assert_eq!(revalidate(&app, "/r/news", &etag).await.status(), 304);
 
     // Compressed, the same page.
     let zipped = app
@@ -84,13 +77,7 @@ async fn a_visitor_page_is_revalidated_gzipped_and_changes_with_the_room() {
     alice
         .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await;
-    let changed = app
-        .http
-        .get(app.url("/r/news"))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
+    let changed = revalidate(&app, "/r/news", &etag).await;
     assert_eq!(changed.status(), 200);
     assert_ne!(changed.headers()["etag"], etag);
     assert!(changed
@@ -98,6 +85,20 @@ async fn a_visitor_page_is_revalidated_gzipped_and_changes_with_the_room() {
         .await
         .unwrap()
         .contains("fresh off the press"));
+}
+
+/// A GET of `path` by a browser that holds the copy tagged `etag`.
+async fn revalidate(
+    app: &TestApp,
+    path: &str,
+    etag: &reqwest::header::HeaderValue,
+) -> reqwest::Response {
+    app.http
+        .get(app.url(path))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -219,7 +219,10 @@ mod tests {
         assert!(matches!(s.next_frame(), Some(Frame::Text(b"short"))));
         assert!(matches!(s.next_frame(), Some(Frame::Text(t)) if t.len() == 300));
         assert!(matches!(s.next_frame(), Some(Frame::Ping(p)) if p.is_empty()));
-        assert!(s.next_frame().is_none(), "an incomplete frame is not returned");
+        assert!(
+            s.next_frame().is_none(),
+            "an incomplete frame is not returned"
+        );
         assert_eq!(s.start, whole);
     }
 

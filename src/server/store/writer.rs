@@ -164,9 +164,7 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
             let mut sp = tx.savepoint()?;
             let (d, ok) = match job {
                 Job::Append { room, batch, reply } => {
-                    let r = append(&sp, &room, &batch);
-                    let ok = r.is_ok();
-                    (Done::Append(reply, r.map_err(Error::from)), ok)
+                    finish(append(&sp, &room, &batch), |r| Done::Append(reply, r))
                 }
                 Job::RaiseMarkers {
                     room,
@@ -174,24 +172,18 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
                     delivered,
                     read,
                     reply,
-                } => {
-                    let r = raise_markers(&sp, &room, &user, delivered, read);
-                    let ok = r.is_ok();
-                    (Done::Markers(reply, r.map_err(Error::from)), ok)
-                }
+                } => finish(raise_markers(&sp, &room, &user, delivered, read), |r| {
+                    Done::Markers(reply, r)
+                }),
                 Job::CreateUserSession {
                     name,
                     token_hash,
                     reply,
-                } => {
-                    let r = create_user_session(&sp, &name, &token_hash);
-                    let ok = r.is_ok();
-                    (Done::User(reply, r.map_err(Error::from)), ok)
-                }
+                } => finish(create_user_session(&sp, &name, &token_hash), |r| {
+                    Done::User(reply, r)
+                }),
                 Job::EnsureRoom { name, reply } => {
-                    let r = ensure_room(&sp, &name);
-                    let ok = r.is_ok();
-                    (Done::Room(reply, r.map_err(Error::from)), ok)
+                    finish(ensure_room(&sp, &name), |r| Done::Room(reply, r))
                 }
                 Job::Stop { .. } => unreachable!("a stop ends the pass before it"),
             };
@@ -223,6 +215,12 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
             Job::Stop { .. } => Ok(()),
         };
     }
+}
+
+/// A job's answer, held for the commit, and whether its savepoint should be kept.
+fn finish<T>(r: rusqlite::Result<T>, done: impl FnOnce(Result<T>) -> Done) -> (Done, bool) {
+    let ok = r.is_ok();
+    (done(r.map_err(Error::from)), ok)
 }
 
 fn append(
@@ -361,6 +359,18 @@ fn ensure_room(conn: &Connection, name: &RoomName) -> rusqlite::Result<i64> {
 mod tests {
     use super::*;
 
+    /// A migrated database with one user and one room.
+    fn fixture(room: &str) -> (tempfile::TempDir, Connection, User, RoomRef) {
+        let (dir, conn) = store_with_schema();
+        let user = create_user_session(&conn, &DisplayName::parse("ann").unwrap(), b"h").unwrap();
+        let name = RoomName::parse(room).unwrap();
+        let room = RoomRef {
+            id: ensure_room(&conn, &name).unwrap(),
+            name,
+        };
+        (dir, conn, user, room)
+    }
+
     fn store_with_schema() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open(dir.path().join("t.db")).unwrap();
@@ -384,12 +394,7 @@ mod tests {
 
     #[test]
     fn a_failing_job_fails_alone_and_the_rest_of_the_pass_commits() {
-        let (_dir, mut conn) = store_with_schema();
-        let user = create_user_session(&conn, &DisplayName::parse("ann").unwrap(), b"h").unwrap();
-        let lobby = RoomRef {
-            id: ensure_room(&conn, &RoomName::parse("lobby").unwrap()).unwrap(),
-            name: RoomName::parse("lobby").unwrap(),
-        };
+        let (_dir, mut conn, user, lobby) = fixture("lobby");
         let ghost = RoomRef {
             id: 999,
             name: RoomName::parse("ghost").unwrap(),
@@ -427,12 +432,7 @@ mod tests {
 
     #[test]
     fn a_resent_message_is_answered_with_what_was_stored() {
-        let (_dir, mut conn) = store_with_schema();
-        let user = create_user_session(&conn, &DisplayName::parse("bo").unwrap(), b"h").unwrap();
-        let room = RoomRef {
-            id: ensure_room(&conn, &RoomName::parse("r").unwrap()).unwrap(),
-            name: RoomName::parse("r").unwrap(),
-        };
+        let (_dir, mut conn, user, room) = fixture("r");
         let m = message(&user, "once");
         let (a, mut a_rx) = oneshot::channel();
         let (b, mut b_rx) = oneshot::channel();
