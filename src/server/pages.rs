@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Rooms whose visitor page is kept; past this the cache starts over.
-const MAX_CACHED_ROOMS: usize = 1024;
+const MAX_CACHED_ROOMS: usize = 256;
 /// Largest page kept (anything bigger is served, not cached).
 const MAX_CACHED_BYTES: usize = 1024 * 1024;
 
