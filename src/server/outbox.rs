@@ -15,7 +15,7 @@ use std::sync::{
     Arc, OnceLock,
 };
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -190,8 +190,17 @@ impl Queue {
 /// A frame's JSON in a WebSocket text frame, built once; the bytes can be shared by every
 /// receiver.
 pub fn encode(frame: &ServerFrame) -> Bytes {
-    let json = serde_json::to_vec(frame).expect("server frames always serialise");
-    codec::text(&json)
+    let mut out = BytesMut::new();
+    encode_into(&mut out, &mut Vec::new(), frame);
+    out.freeze()
+}
+
+/// Appends `frame` to `out` as a text frame, so that several go out in one write;
+/// `json` is scratch space, reused between calls.
+pub fn encode_into(out: &mut BytesMut, json: &mut Vec<u8>, frame: &ServerFrame) {
+    json.clear();
+    serde_json::to_writer(&mut *json, frame).expect("server frames always serialise");
+    codec::put_text(out, json);
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::{
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::{Path, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -60,12 +60,12 @@ impl PageCache {
     }
 }
 
-pub async fn room_page(State(state): State<AppState>, req: Request) -> Response {
-    let room = req
-        .uri()
-        .path()
-        .strip_prefix("/r/")
-        .and_then(|r| RoomName::parse(r).ok());
+pub async fn room_page(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    req: Request,
+) -> Response {
+    let room = RoomName::parse(&room).ok();
     let visitor = session::token_from_headers(req.headers()).is_none();
     let (Some(room), true) = (room, visitor) else {
         return render(&state, req).await;

@@ -222,11 +222,6 @@ impl Hub {
         Ok(handle.clone())
     }
 
-    /// The room called `name` if it is open (someone used it since the server started).
-    pub fn open_room(&self, name: &RoomName) -> Option<RoomHandle> {
-        self.rooms.lock().expect("hub lock").get(name).cloned()
-    }
-
     /// Ends every room actor once its queued sends are stored.
     pub fn close(&self) {
         self.rooms.lock().expect("hub lock").clear();

@@ -16,9 +16,8 @@ use super::{internal_error, CatchUp, Ctrl, PageData, SendCmd};
 use crate::{
     protocol::{ChatMessage, Receipt, ServerFrame},
     server::{
-        outbox::{encode, CloseReason, Outbox},
+        outbox::{encode, encode_into, CloseReason, Outbox},
         store::{NewMessage, RoomRef, Store, MAX_RECEIPTS},
-        ws::codec,
     },
     timestamp::Timestamp,
 };
@@ -241,9 +240,7 @@ impl Room {
             }));
             if appended.fresh {
                 let frame = ServerFrame::Message(appended.msg);
-                self.scratch.clear();
-                serde_json::to_writer(&mut self.scratch, &frame).expect("frames serialise");
-                codec::put_text(&mut frames, &self.scratch);
+                encode_into(&mut frames, &mut self.scratch, &frame);
                 let ServerFrame::Message(msg) = frame else {
                     unreachable!()
                 };

@@ -18,6 +18,7 @@ const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 /// How often its size is looked at.
 const EVERY: Duration = Duration::from_millis(200);
 
+#[derive(Clone)]
 pub struct Checkpointer {
     stop: mpsc::Sender<mpsc::Sender<()>>,
 }

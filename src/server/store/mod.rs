@@ -41,7 +41,7 @@ pub const MAX_RECEIPTS: u32 = 500;
 pub struct Store {
     read: SqlitePool,
     writer: Writer,
-    checkpointer: Arc<Checkpointer>,
+    checkpointer: Checkpointer,
     /// Token hash → user. Sessions never change once made (there is no sign-out or
     /// rename yet; whatever adds one must evict here).
     sessions: Arc<RwLock<HashMap<Vec<u8>, User>>>,
@@ -131,7 +131,7 @@ impl Store {
             .connect_with(options)
             .await?;
         let writer = Writer::start(&path)?;
-        let checkpointer = Arc::new(Checkpointer::start(&path)?);
+        let checkpointer = Checkpointer::start(&path)?;
         Ok(Self {
             read,
             writer,

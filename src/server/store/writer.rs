@@ -158,9 +158,12 @@ impl Done {
 /// commit.
 fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     let mut done = Vec::with_capacity(jobs.len());
+    // Jobs the pass does not reach (the transaction could not begin, or a savepoint
+    // failed) stay here and are answered below.
+    let mut pending = jobs.drain(..);
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for job in jobs.drain(..) {
+        for job in pending.by_ref() {
             let mut sp = tx.savepoint()?;
             let (d, ok) = match job {
                 Job::Append { room, batch, reply } => {
@@ -203,11 +206,17 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     for d in done {
         d.answer(failed.as_deref());
     }
-    // Jobs not reached (the transaction could not begin) are answered too.
     let why = failed.unwrap_or_default();
-    for job in jobs.drain(..) {
-        let e = || Error::Commit(why.clone());
-        let _ = match job {
+    for job in pending {
+        job.fail(&why);
+    }
+}
+
+impl Job {
+    /// Answers the job with a failed commit.
+    fn fail(self, why: &str) {
+        let e = || Error::Commit(why.to_owned());
+        let _ = match self {
             Job::Append { reply, .. } => reply.send(Err(e())).map_err(drop),
             Job::RaiseMarkers { reply, .. } => reply.send(Err(e())).map_err(drop),
             Job::CreateUserSession { reply, .. } => reply.send(Err(e())).map_err(drop),

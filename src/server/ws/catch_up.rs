@@ -4,12 +4,11 @@
 use bytes::BytesMut;
 use tokio::sync::oneshot;
 
-use super::codec;
 use crate::{
     protocol::{ErrorCode, ServerFrame},
     server::{
         hub::{CatchUp, RoomHandle},
-        outbox::{encode, Outbox},
+        outbox::{encode, encode_into, Outbox},
         store::{Store, MAX_RECEIPTS},
     },
 };
@@ -56,9 +55,7 @@ pub async fn run(
         }
         for msg in page {
             cursor = msg.seq;
-            json.clear();
-            serde_json::to_writer(&mut json, &ServerFrame::Message(msg)).expect("serialises");
-            codec::put_text(&mut chunk, &json);
+            encode_into(&mut chunk, &mut json, &ServerFrame::Message(msg));
             if chunk.len() >= CHUNK_BYTES && !outbox.send(chunk.split().freeze()).await {
                 return;
             }

@@ -135,16 +135,10 @@ async fn serve_socket(
     let (read, write) = stream.into_split();
     let (outbox, queue) = Outbox::new();
     tracing::debug!(user = %user.id, "socket open");
-    let writer = tokio::spawn(writer::write_loop(
-        write,
-        queue,
-        outbox.clone(),
-        shutdown.clone(),
-    ));
+    let writer = tokio::spawn(writer::write_loop(write, queue, outbox.clone()));
     let mut reader = reader::Reader::new(hub, user, outbox.clone());
-    let mut decoder = codec::Decoder::new(MAX_INCOMING_BYTES);
     tokio::select! {
-        _ = reader.read_loop(&read, &mut decoder, early) => {}
+        _ = reader.read_loop(&read, early) => {}
         _ = outbox.closed() => {}
         _ = shutdown.cancelled() => {}
     }

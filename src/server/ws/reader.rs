@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{
     catch_up,
     codec::{Decoder, Incoming, WsError},
-    IDLE_TIMEOUT,
+    IDLE_TIMEOUT, MAX_INCOMING_BYTES,
 };
 use crate::{
     protocol::{ClientFrame, ErrorCode, ServerFrame},
@@ -81,7 +81,8 @@ impl Reader {
     }
 
     /// Reads and handles frames until the client closes, breaks the protocol or idles.
-    pub async fn read_loop(&mut self, io: &OwnedReadHalf, decoder: &mut Decoder, early: Bytes) {
+    pub async fn read_loop(&mut self, io: &OwnedReadHalf, early: Bytes) {
+        let mut decoder = Decoder::new(MAX_INCOMING_BYTES);
         let mut incoming = Vec::new();
         let fed = decoder.feed(&early, &mut incoming);
         // Hyper's leftover bytes may hold its whole read buffer: let it go now.

@@ -5,7 +5,6 @@ use std::io::{self, IoSlice};
 
 use bytes::{Buf, Bytes};
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio_util::sync::CancellationToken;
 
 use super::{codec, PING_INTERVAL};
 use crate::server::outbox::{CloseReason, Outbox, Queue};
@@ -13,25 +12,20 @@ use crate::server::outbox::{CloseReason, Outbox, Queue};
 /// Queue entries taken per wake-up (and slices per `writev`, at most).
 const MAX_WRITE_BATCH: usize = 64;
 
-pub async fn write_loop(
-    io: OwnedWriteHalf,
-    mut queue: Queue,
-    outbox: Outbox,
-    shutdown: CancellationToken,
-) {
+/// Writes until the connection is asked to close (at shutdown too: `serve_socket` closes
+/// the outbox with the reason), then sends what is queued and the close frame.
+pub async fn write_loop(io: OwnedWriteHalf, mut queue: Queue, outbox: Outbox) {
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.reset();
     // Empty (no memory) while the socket is idle.
     let mut batch: Vec<Bytes> = Vec::new();
     // Made once: a new waiter on every wake-up would cost a lock per delivery.
     let closed = outbox.closed();
-    let stopping = shutdown.cancelled();
-    tokio::pin!(closed, stopping);
+    tokio::pin!(closed);
     loop {
         tokio::select! {
             biased;
             _ = &mut closed => break,
-            _ = &mut stopping => break,
             n = queue.recv_many(&mut batch, MAX_WRITE_BATCH) => {
                 if n == 0 {
                     break;
@@ -55,16 +49,10 @@ pub async fn write_loop(
     }
     // Finish what is queued (acks of stored messages), then say why we close.
     queue.try_recv_many(&mut batch, usize::MAX);
-    let reason = if shutdown.is_cancelled() {
-        CloseReason::Shutdown
-    } else {
-        outbox.close_reason().unwrap_or(CloseReason::Normal)
-    };
+    let reason = outbox.close_reason().unwrap_or(CloseReason::Normal);
     batch.push(codec::close(reason.code(), reason.text()));
-    if write_all(&io, &mut batch).await.is_ok() {
-        // Dropping the write half sends FIN once the close frame is out.
-        drop(io);
-    }
+    // Dropping the write half on return sends FIN after the close frame.
+    let _ = write_all(&io, &mut batch).await;
 }
 
 /// Writes every buffer in `bufs` (vectored, resuming after partial writes) and empties it.
