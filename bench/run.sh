@@ -17,7 +17,7 @@ start_server() {
   rm -rf "$DATA" && mkdir -p "$DATA"
   # Let the disk settle after the last run's writes: latency here includes an fsync.
   sync; sleep 1
-  LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn \
+  LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn CLOUD_MSG_LIMITS=off \
     taskset -c 0 ./target/release/cloud_msg > "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" > /dev/null && return; sleep 0.1; done

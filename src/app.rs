@@ -20,6 +20,16 @@ pub const HISTORY_ON_PAGE: u32 = 50;
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The response's script nonce (see `server::headers`), for the hydration scripts.
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<axum::http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::server::headers::CspNonce>()
+            .cloned()
+    }) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -122,12 +132,18 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         id: u.id,
         name: u.name.to_string(),
     });
-    // History and markers come from the room's memory (opening the room if need be).
-    let room = state.hub.room(&name).await.map_err(internal)?;
-    let crate::server::hub::PageData { history, receipts } = room
-        .page_data(HISTORY_ON_PAGE as usize)
-        .await
-        .ok_or_else(|| ServerFnError::new("the room is closing; try again"))?;
+    // History and markers come from the room's memory (starting the room if it exists;
+    // a room that does not exist is shown empty and is not created by looking at it).
+    let (history, receipts) = match state.hub.open(&name).await.map_err(internal)? {
+        Some(room) => {
+            let crate::server::hub::PageData { history, receipts } = room
+                .page_data(HISTORY_ON_PAGE as usize)
+                .await
+                .ok_or_else(|| ServerFnError::new("the room is closing; try again"))?;
+            (history, receipts)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let mut rooms: Vec<RoomSummary> = match &user {
         Some(user) => store
             .rooms_of(user, crate::components::room_list::MAX_ROOMS_LISTED)
@@ -176,8 +192,22 @@ fn RoomPage() -> impl IntoView {
     };
     let page = Resource::new(room.clone(), load_room);
 
+    // Only a valid room name goes into the title: `leptos_meta` writes the title's text
+    // into the page without escaping it.
+    let title = {
+        let valid = valid.clone();
+        let room = room.clone();
+        move || {
+            if valid() {
+                format!("#{} · cloud_msg", room())
+            } else {
+                "No such room · cloud_msg".to_owned()
+            }
+        }
+    };
+
     view! {
-        <Title text=move || format!("#{} · cloud_msg", room()) />
+        <Title text=title />
         <Show when=valid fallback=BadRoomName>
             <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -61,15 +61,40 @@ pub enum ServerFrame {
         client_id: Uuid,
         seq: u64,
     },
-    /// A member's delivery and read markers in a room (never lower than before).
-    Receipt(Receipt),
+    /// Members' delivery and read markers in a room (never lower than before): every change
+    /// since the last such frame, merged over a short window, in one frame.
+    Receipts {
+        room: String,
+        receipts: Vec<Receipt>,
+    },
+    /// The replay after `join` with `since` stopped at a page boundary: there is more
+    /// history. Join again with this `since` to get the rest (and then live messages).
+    More {
+        room: String,
+        since: u64,
+    },
     /// Something the client sent was refused; only the sender receives this.
     Error {
         code: ErrorCode,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<Uuid>,
+        /// With `rate_limited`: send again after this many milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
+}
+
+impl ServerFrame {
+    /// An `error` frame without a wait.
+    pub fn error(code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            client_id,
+            retry_after_ms: None,
+        }
+    }
 }
 
 /// How far one member of a room has received and read.
@@ -100,6 +125,11 @@ pub enum ErrorCode {
     EmptyText,
     /// The text is longer than 4,000 characters.
     TextTooLong,
+    /// Too many requests: wait `retry_after_ms`, then send the same frame again.
+    RateLimited,
+    /// This `client_id` was already used for a message with another text; the stored
+    /// message stays as it was.
+    ClientIdReused,
     /// The server could not store the message; retry with the same `client_id`.
     Internal,
 }
@@ -199,25 +229,42 @@ mod tests {
         let back: ServerFrame = serde_json::from_value(json).unwrap();
         assert_eq!(back, ServerFrame::Message(msg));
 
-        let err = ServerFrame::Error {
-            code: ErrorCode::TextTooLong,
-            message: "too long".into(),
-            client_id: None,
-        };
+        let err = ServerFrame::error(ErrorCode::TextTooLong, "too long", None);
         assert_eq!(
             serde_json::to_string(&err).unwrap(),
             r#"{"type":"error","code":"text_too_long","message":"too long"}"#
         );
-        let receipt = ServerFrame::Receipt(Receipt {
-            room: "r".into(),
-            user: Uuid::nil(),
-            name: "bob".into(),
-            delivered: 5,
-            read: 4,
-        });
+        let limited = ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: "Slow down".into(),
+            client_id: Some(Uuid::nil()),
+            retry_after_ms: Some(250),
+        };
         assert_eq!(
-            serde_json::to_string(&receipt).unwrap(),
-            r#"{"type":"receipt","room":"r","user":"00000000-0000-0000-0000-000000000000","name":"bob","delivered":5,"read":4}"#
+            serde_json::to_string(&limited).unwrap(),
+            r#"{"type":"error","code":"rate_limited","message":"Slow down","client_id":"00000000-0000-0000-0000-000000000000","retry_after_ms":250}"#
+        );
+        let receipts = ServerFrame::Receipts {
+            room: "r".into(),
+            receipts: vec![Receipt {
+                room: "r".into(),
+                user: Uuid::nil(),
+                name: "bob".into(),
+                delivered: 5,
+                read: 4,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string(&receipts).unwrap(),
+            r#"{"type":"receipts","room":"r","receipts":[{"room":"r","user":"00000000-0000-0000-0000-000000000000","name":"bob","delivered":5,"read":4}]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ServerFrame::More {
+                room: "r".into(),
+                since: 500
+            })
+            .unwrap(),
+            r#"{"type":"more","room":"r","since":500}"#
         );
         let ack = ServerFrame::Ack {
             room: "r".into(),

@@ -21,10 +21,18 @@ pub const MAX_ROOM_CHARS: usize = 64;
 pub enum ValidationError {
     BadRoom,
     EmptyName,
-    NameTooLong { chars: usize },
+    NameTooLong {
+        chars: usize,
+    },
     NameHasControl,
+    /// Zero-width, bidi-control, filler or other invisible characters.
+    NameHasInvisible,
+    /// No letter or digit at all (only punctuation, symbols or spaces).
+    NameHasNoLetter,
     EmptyText,
-    TextTooLong { chars: usize },
+    TextTooLong {
+        chars: usize,
+    },
 }
 
 impl ValidationError {
@@ -35,9 +43,11 @@ impl ValidationError {
             Self::EmptyText => ErrorCode::EmptyText,
             Self::TextTooLong { .. } => ErrorCode::TextTooLong,
             // Names are only sent over HTTP; on a socket they would be a bad frame.
-            Self::EmptyName | Self::NameTooLong { .. } | Self::NameHasControl => {
-                ErrorCode::BadFrame
-            }
+            Self::EmptyName
+            | Self::NameTooLong { .. }
+            | Self::NameHasControl
+            | Self::NameHasInvisible
+            | Self::NameHasNoLetter => ErrorCode::BadFrame,
         }
     }
 }
@@ -56,6 +66,13 @@ impl fmt::Display for ValidationError {
             ),
             Self::NameHasControl => {
                 write!(f, "Display names cannot contain control characters.")
+            }
+            Self::NameHasInvisible => write!(
+                f,
+                "Display names cannot contain invisible or text-direction characters."
+            ),
+            Self::NameHasNoLetter => {
+                write!(f, "Display names need at least one letter or digit.")
             }
             Self::EmptyText => write!(f, "Messages cannot be empty."),
             Self::TextTooLong { chars } => write!(
@@ -90,13 +107,20 @@ impl RoomName {
     }
 }
 
-/// A display name: 1–32 characters after trimming, no control characters.
+/// A display name: 1–32 characters after NFKC normalisation (on the server) and trimming,
+/// with no control or invisible characters and at least one letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        // The browser checks the same rules without the normalisation tables (they would
+        // double the WASM); the server, the authority, normalises first.
+        #[cfg(feature = "ssr")]
+        let normalised: String = unicode_normalization::UnicodeNormalization::nfkc(s).collect();
+        #[cfg(feature = "ssr")]
+        let s = normalised.as_str();
         let s = s.trim();
         let chars = s.chars().count();
         if chars == 0 {
@@ -105,6 +129,10 @@ impl DisplayName {
             Err(ValidationError::NameTooLong { chars })
         } else if s.chars().any(char::is_control) {
             Err(ValidationError::NameHasControl)
+        } else if s.chars().any(is_invisible) {
+            Err(ValidationError::NameHasInvisible)
+        } else if !s.chars().any(char::is_alphanumeric) {
+            Err(ValidationError::NameHasNoLetter)
         } else {
             Ok(Self(s.to_owned()))
         }
@@ -115,7 +143,35 @@ impl DisplayName {
     }
 }
 
-/// Message text: not blank, at most 4,000 characters; surrounding whitespace is trimmed.
+/// Characters that draw nothing or change the direction of the text around them: the
+/// Unicode default-ignorables (zero-width spaces and joiners, bidi controls, variation
+/// selectors, tags), fillers (Hangul, Braille blank) and the like.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Message text: not blank (whitespace and invisible characters alone count as blank), at
+/// most 4,000 characters; surrounding whitespace is trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageText(String);
 
@@ -123,7 +179,7 @@ impl MessageText {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
         let chars = s.chars().count();
-        if chars == 0 {
+        if !s.chars().any(|c| !c.is_whitespace() && !is_invisible(c)) {
             Err(ValidationError::EmptyText)
         } else if chars > MAX_MESSAGE_CHARS {
             Err(ValidationError::TextTooLong { chars })
@@ -224,6 +280,47 @@ mod tests {
     }
 
     #[test]
+    fn names_with_invisible_or_direction_characters_are_refused() {
+        for bad in [
+            "al\u{200B}ice",
+            "ali\u{200D}ce",
+            "\u{202E}ecila",
+            "bob\u{2066}",
+            "\u{FEFF}carol",
+        ] {
+            assert_eq!(
+                DisplayName::parse(bad),
+                Err(ValidationError::NameHasInvisible),
+                "{bad:?}"
+            );
+        }
+        // Fillers that look like nothing at all.
+        for blank in ["\u{3164}", "\u{2800}\u{2800}", "\u{115F}"] {
+            assert!(DisplayName::parse(blank).is_err(), "{blank:?}");
+        }
+        for no_letter in ["!!!", "😀", "- -"] {
+            assert_eq!(
+                DisplayName::parse(no_letter),
+                Err(ValidationError::NameHasNoLetter),
+                "{no_letter:?}"
+            );
+        }
+        assert!(DisplayName::parse("Zoë 2").is_ok());
+        assert!(DisplayName::parse("李小龍").is_ok());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn names_are_nfkc_normalised_on_the_server() {
+        // Full-width letters, a ligature and a compatibility space become their plain forms.
+        assert_eq!(DisplayName::parse("ａｌｉｃｅ").unwrap().as_str(), "alice");
+        assert_eq!(DisplayName::parse("ﬁona").unwrap().as_str(), "fiona");
+        assert_eq!(DisplayName::parse("a\u{2003}b").unwrap().as_str(), "a b");
+        // A decomposed é is composed.
+        assert_eq!(DisplayName::parse("Re\u{301}my").unwrap().as_str(), "Rémy");
+    }
+
+    #[test]
     fn message_texts() {
         assert_eq!(
             MessageText::parse("  hi\nthere \n").unwrap().as_str(),
@@ -234,6 +331,26 @@ mod tests {
             Err(ValidationError::EmptyText)
         );
         assert_eq!(MessageText::parse(""), Err(ValidationError::EmptyText));
+        // Only invisible characters: as empty as whitespace.
+        for blank in [
+            "\u{200B}\u{200B}",
+            "\u{3164}",
+            " \u{2800} \u{FEFF}",
+            "\u{202E}",
+        ] {
+            assert_eq!(
+                MessageText::parse(blank),
+                Err(ValidationError::EmptyText),
+                "{blank:?}"
+            );
+        }
+        // Emoji sequences keep their joiners.
+        assert_eq!(
+            MessageText::parse("👨\u{200D}👩\u{200D}👧")
+                .unwrap()
+                .as_str(),
+            "👨\u{200D}👩\u{200D}👧"
+        );
         // The limit counts characters, not bytes.
         assert!(MessageText::parse(&"😀".repeat(MAX_MESSAGE_CHARS)).is_ok());
         assert_eq!(

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     client::outbox,
     components::{chat_room::RoomState, connection_badge::ConnStatus},
-    protocol::{ClientFrame, ServerFrame},
+    protocol::{ClientFrame, ErrorCode, ServerFrame},
 };
 
 const BACKOFF_START_MS: f64 = 1_000.0;
@@ -170,9 +170,15 @@ async fn session(
     state.status.set(ConnStatus::Connected);
     let mut sent_here = HashSet::<Uuid>::new();
     let mut markers_sent = (0u64, 0u64);
+    // After `rate_limited`, nothing is sent before this time (ms since the epoch).
+    let mut hold_until = 0f64;
     loop {
         // Deliver every queued message not yet sent on this connection, oldest first.
+        let held = js_sys::Date::now() < hold_until;
         let unsent: Vec<_> = state.log.with_untracked(|l| {
+            if held {
+                return Vec::new();
+            }
             l.pending()
                 .iter()
                 .filter(|m| !sent_here.contains(&m.client_id))
@@ -200,7 +206,33 @@ async fn session(
         match select(stream.next(), select(wake.next(), tick)).await {
             Either::Left((Some(Ok(Message::Text(raw))), _)) => {
                 match serde_json::from_str::<ServerFrame>(&raw) {
-                    Ok(frame) => state.apply(frame),
+                    Ok(ServerFrame::More { room: r, since }) if r == room => {
+                        // The rest of the history, one window at a time.
+                        let join = ClientFrame::Join {
+                            room: r,
+                            since: Some(since),
+                        };
+                        if sink.send(text(&join)).await.is_err() {
+                            return true;
+                        }
+                    }
+                    Ok(frame) => {
+                        if let ServerFrame::Error {
+                            code: ErrorCode::RateLimited,
+                            client_id,
+                            retry_after_ms,
+                            ..
+                        } = &frame
+                        {
+                            // Send it again once the server is ready for it.
+                            hold_until =
+                                js_sys::Date::now() + retry_after_ms.unwrap_or(1000) as f64;
+                            if let Some(id) = client_id {
+                                sent_here.remove(id);
+                            }
+                        }
+                        state.apply(frame)
+                    }
                     Err(e) => leptos::logging::warn!("unreadable frame from server: {e}"),
                 }
             }

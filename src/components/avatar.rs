@@ -3,6 +3,10 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// Hues an avatar can have (CSS classes `hue-0` … `hue-23`, 15° apart): a class rather than
+/// an inline style, which the Content-Security-Policy does not allow.
+pub const HUES: u16 = 24;
+
 /// A hue (0–359) that stays the same for one author.
 pub fn hue(author_id: &Uuid) -> u16 {
     // FNV-1a over the id, then a MurmurHash3 finaliser so every input bit reaches the
@@ -28,9 +32,9 @@ pub fn initial(name: &str) -> String {
 
 #[component]
 pub fn Avatar(name: String, author_id: Uuid) -> impl IntoView {
-    let style = format!("--hue: {}", hue(&author_id));
+    let class = format!("avatar hue-{}", hue(&author_id) * HUES / 360);
     view! {
-        <span class="avatar" style=style aria-hidden="true">
+        <span class=class aria-hidden="true">
             {initial(&name)}
         </span>
     }

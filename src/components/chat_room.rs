@@ -12,8 +12,9 @@ use crate::{
         join_form::JoinForm,
         message_log::MessageLog,
         room_list::{RoomList, RoomSummary},
+        sign_out::SignOut,
     },
-    protocol::{ChatMessage, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, ServerFrame},
     room_log::RoomLog,
     timestamp::Timestamp,
     validation::{MessageText, ValidationError},
@@ -100,8 +101,24 @@ impl RoomState {
                 seq,
             } if r == room => self.log.update(|l| l.ack(client_id, seq)),
             ServerFrame::Ack { .. } => {}
-            ServerFrame::Receipt(r) if r.room == room => self.log.update(|l| l.apply_receipt(r)),
-            ServerFrame::Receipt(_) => {}
+            ServerFrame::Receipts { room: r, receipts } if r == room => self.log.update(|l| {
+                receipts.into_iter().for_each(|r| l.apply_receipt(r));
+            }),
+            ServerFrame::Receipts { .. } => {}
+            // The socket asks for the rest of the history itself.
+            ServerFrame::More { .. } => {}
+            // Nothing is lost: the socket sends the message again after the wait.
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                retry_after_ms,
+                ..
+            } => {
+                let secs = retry_after_ms.unwrap_or(1000).div_ceil(1000);
+                self.alert.set(Some(format!(
+                    "Slow down: you are sending faster than the room allows. \
+                     Your message goes out in {secs} s."
+                )));
+            }
             ServerFrame::Error {
                 message, client_id, ..
             } => {
@@ -144,7 +161,19 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     "cloud_msg"
                 </a>
                 <RoomList />
-                {move || state.me.get().map(|me| view! { <p class="me">"Signed in as " <strong>{me.name}</strong></p> })}
+                {move || {
+                    state
+                        .me
+                        .get()
+                        .map(|me| {
+                            view! {
+                                <div class="me">
+                                    <p>"Signed in as " <strong>{me.name}</strong></p>
+                                    <SignOut />
+                                </div>
+                            }
+                        })
+                }}
             </aside>
             <main class="chat">
                 <header class="topbar">

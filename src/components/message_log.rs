@@ -99,7 +99,7 @@ fn Group(entries: Vec<LogEntry>, local: bool) -> impl IntoView {
             <Avatar name=first.author.clone() author_id=first.author_id />
             <div class="group-body">
                 <header>
-                    <span class="author">{first.author.clone()}</span>
+                    <bdi class="author">{first.author.clone()}</bdi>
                     <TimeOf ts=first.ts local />
                 </header>
                 {messages}
@@ -135,7 +135,7 @@ fn Message(entry: LogEntry, local: bool, first: bool) -> impl IntoView {
     view! {
         <div class="msg" class:pending=pending class:big=big data-seq=msg.seq>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
-            <p class="text">{msg.text}</p>
+            <p class="text" dir="auto">{msg.text}</p>
             {status_view}
         </div>
     }

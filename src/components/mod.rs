@@ -8,3 +8,4 @@ pub mod emoji_picker;
 pub mod join_form;
 pub mod message_log;
 pub mod room_list;
+pub mod sign_out;

@@ -1,40 +1,97 @@
-//! Plain HTTP endpoints: sign-in, health, and the redirect from `/`.
+//! Plain HTTP endpoints: sign-in, sign-out, health, and the redirect from `/`.
+//!
+//! Cross-site requests never reach the handlers that change state (see `headers`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
-    extract::{rejection::JsonRejection, State},
-    http::{header, HeaderMap, StatusCode},
+    extract::{rejection::JsonRejection, ConnectInfo, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
-    Form, Json,
+    Extension, Form, Json,
 };
 use serde::Deserialize;
 
 use crate::{
     protocol::{SessionRequest, SessionResponse},
-    server::{session, AppState, Error, Result},
+    server::{
+        limits::{Key, Kind},
+        outbox::CloseReason,
+        session, AppState, Error, Result,
+    },
     validation::{DisplayName, RoomName},
 };
+
+fn peer_ip(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
+    peer.map_or(Ipv4Addr::LOCALHOST.into(), |Extension(ConnectInfo(a))| {
+        a.ip()
+    })
+}
+
+/// One sign-in from `ip`, or 429 with `Retry-After`.
+fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
+    state
+        .limiter
+        .check(Kind::SignIn, Key::Ip(ip))
+        .map_err(|wait| {
+            tracing::info!(%ip, "sign-ins rate limited");
+            Error::RateLimited {
+                message: format!(
+                    "Too many sign-ins from your address. Try again in {} s.",
+                    wait.secs()
+                ),
+                retry_after_secs: wait.secs(),
+            }
+        })
+}
 
 /// `POST /api/session` with `{"name": "…"}`: creates a user and a session; answers with the
 /// token and sets the HttpOnly session cookie.
 pub async fn create_session(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<SessionRequest>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let name = DisplayName::parse(&req.name)?;
+    sign_in_allowed(&state, peer_ip(peer))?;
     let (user, token) = session::sign_in(state.hub.store(), &name).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session::session_cookie(&token));
     headers.insert(
-        header::CACHE_CONTROL,
-        "no-store".parse().expect("static header"),
+        header::SET_COOKIE,
+        session::session_cookie(&token, state.config.behind_tls()),
     );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let body = SessionResponse {
         user_id: user.id,
         name: user.name.to_string(),
         token,
     };
     Ok((headers, Json(body)).into_response())
+}
+
+/// `DELETE /api/session`: signs out. The session stops working at once, its sockets close
+/// with 4001, and the cookie is cleared.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let Some(hash) = session::session_hash(&headers) else {
+        return Err(Error::Unauthorized);
+    };
+    if state.hub.store().user_by_token_hash(&hash).await?.is_none() {
+        return Err(Error::Unauthorized);
+    }
+    state.hub.store().delete_session(&hash).await?;
+    let closed = state
+        .connections
+        .close_session(&hash, CloseReason::SignedOut);
+    tracing::info!(sockets = closed, "signed out");
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session::cleared_cookie(state.config.behind_tls()),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -46,14 +103,18 @@ pub struct JoinForm {
 /// `POST /join`: the join form without JavaScript. Signs in and goes back to the room.
 pub async fn join_form(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<JoinForm>,
 ) -> Result<Response> {
     let room = RoomName::parse(&form.room)?;
     let name = DisplayName::parse(&form.name)?;
+    sign_in_allowed(&state, peer_ip(peer))?;
     let (_, token) = session::sign_in(state.hub.store(), &name).await?;
     let mut res = Redirect::to(&format!("/r/{room}")).into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session::session_cookie(&token));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session::session_cookie(&token, state.config.behind_tls()),
+    );
     Ok(res)
 }
 

@@ -1,8 +1,10 @@
 //! Configuration from the environment, with the ecosystem's variable names.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
+
+use crate::server::limits::Limits;
 
 /// Where the SQLite database lives unless `DATABASE_URL` says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cloud_msg.db";
@@ -13,29 +15,83 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `DATABASE_URL`, e.g. `sqlite://data/cloud_msg.db`.
     pub database_url: String,
-    /// Extra origins allowed to open a socket (`CLOUD_MSG_ALLOWED_ORIGINS`, comma-separated),
-    /// besides the server's own.
+    /// Extra origins allowed to open a socket or post a form (`CLOUD_MSG_ALLOWED_ORIGINS`,
+    /// comma-separated), besides the server's own.
     pub allowed_origins: Vec<String>,
+    /// Where people reach the server (`CLOUD_MSG_PUBLIC_URL`, e.g. `https://chat.example.com`).
+    /// When it is `https://…`, the session cookie is `Secure` and pages carry HSTS.
+    pub public_url: Option<String>,
+    /// Rate limits and connection caps (`CLOUD_MSG_LIMITS`).
+    pub limits: Limits,
+    pub timeouts: Timeouts,
     /// Leptos's own settings (`LEPTOS_SITE_ROOT`, `LEPTOS_OUTPUT_NAME`, …).
     pub leptos: LeptosOptions,
 }
 
+/// How long the server waits for a slow peer before it closes the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// A request's headers (the WebSocket handshake's too) must arrive within this, and an
+    /// idle keep-alive connection is closed after it.
+    pub request_headers: Duration,
+    /// A WebSocket frame (or fragmented message) that has started must be complete within this.
+    pub frame: Duration,
+    /// A room nobody is connected to ends its task after this long without use.
+    pub room_idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            request_headers: Duration::from_secs(10),
+            frame: Duration::from_secs(30),
+            room_idle: Duration::from_secs(60),
+        }
+    }
+}
+
 impl Config {
+    /// A configuration with every optional setting at its default.
+    pub fn new(addr: SocketAddr, database_url: impl Into<String>, leptos: LeptosOptions) -> Self {
+        Self {
+            addr,
+            database_url: database_url.into(),
+            allowed_origins: Vec::new(),
+            public_url: None,
+            limits: Limits::default(),
+            timeouts: Timeouts::default(),
+            leptos,
+        }
+    }
+
     /// Reads `Cargo.toml`'s `[package.metadata.leptos]` when present (as under cargo-leptos)
     /// and the environment.
     pub fn from_env() -> Result<Self, crate::server::Error> {
         let conf = leptos::config::get_configuration(None)
             .map_err(|e| crate::server::Error::Config(e.to_string()))?;
         let leptos = conf.leptos_options;
-        Ok(Self {
-            addr: leptos.site_addr,
-            database_url: std::env::var("DATABASE_URL")
-                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
-            allowed_origins: std::env::var("CLOUD_MSG_ALLOWED_ORIGINS")
-                .map(|v| parse_origins(&v))
-                .unwrap_or_default(),
+        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut config = Self::new(
+            leptos.site_addr,
+            var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             leptos,
-        })
+        );
+        config.allowed_origins = var("CLOUD_MSG_ALLOWED_ORIGINS")
+            .map(|v| parse_origins(&v))
+            .unwrap_or_default();
+        config.public_url = var("CLOUD_MSG_PUBLIC_URL")
+            .map(|v| v.trim().trim_end_matches('/').to_ascii_lowercase());
+        if let Some(limits) = var("CLOUD_MSG_LIMITS") {
+            config.limits = Limits::parse(&limits).map_err(crate::server::Error::Config)?;
+        }
+        Ok(config)
+    }
+
+    /// True when people reach the server over TLS (a proxy in front terminates it).
+    pub fn behind_tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 

@@ -21,6 +21,13 @@ pub enum Error {
     Unauthorized,
     #[error("this origin may not open a socket here")]
     ForbiddenOrigin,
+    #[error("cross-site requests may not change anything here")]
+    CrossSite,
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database error: {0}")]
@@ -42,7 +49,8 @@ impl Error {
         match self {
             Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::ForbiddenOrigin | Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_)
             | Self::Sqlite(_)
             | Self::Commit(_)
@@ -63,6 +71,14 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        (status, Json(ApiError { error })).into_response()
+        let mut res = (status, Json(ApiError { error })).into_response();
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        }
+        res
     }
 }

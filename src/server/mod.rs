@@ -2,10 +2,14 @@
 
 pub mod api;
 pub mod config;
+pub mod connections;
 pub mod error;
+pub mod headers;
 pub mod hub;
+pub mod limits;
 pub mod outbox;
 pub mod pages;
+pub mod serve;
 pub mod session;
 pub mod shortcodes;
 pub mod startup;
@@ -28,6 +32,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub hub: hub::Hub,
+    /// Token buckets per user and per address.
+    pub limiter: Arc<limits::Limiter>,
+    /// Open sockets, by user and session.
+    pub connections: connections::Connections,
     /// Room pages for visitors without a session, one per room version.
     pub pages: pages::PageCache,
     /// Cancelled when the server begins to shut down.

@@ -43,6 +43,10 @@ pub enum CloseReason {
     ProtocolError,
     /// The server is shutting down.
     Shutdown,
+    /// The session was signed out (or expired); sign in again.
+    SignedOut,
+    /// A frame took longer than the frame timeout to arrive.
+    TooSlow,
 }
 
 impl CloseReason {
@@ -55,6 +59,8 @@ impl CloseReason {
             Self::BadData => 1007,
             Self::ProtocolError => 1002,
             Self::Shutdown => 1001,
+            Self::SignedOut => 4001,
+            Self::TooSlow => 1008,
         }
     }
 
@@ -67,6 +73,8 @@ impl CloseReason {
             Self::BadData => "text frames must be UTF-8",
             Self::ProtocolError => "protocol error",
             Self::Shutdown => "server shutting down",
+            Self::SignedOut => "signed out",
+            Self::TooSlow => "frame not completed in time",
         }
     }
 }

@@ -32,12 +32,29 @@ pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The `Set-Cookie` value that carries `token`.
-pub fn session_cookie(token: &str) -> HeaderValue {
+/// The `Set-Cookie` value that carries `token`; `secure` behind TLS.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_SECS}"
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_SECS}{secure}"
     ))
     .expect("hex token is a valid header value")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn cleared_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("a valid header value")
+}
+
+/// The stored hash of the session token the request presents, if any.
+pub fn session_hash(headers: &HeaderMap) -> Option<Vec<u8>> {
+    token_from_headers(headers)
+        .filter(|t| !t.is_empty())
+        .map(hash_token)
 }
 
 /// The token presented by a request: `Authorization: Bearer …` first, then the cookie.
@@ -106,9 +123,16 @@ mod tests {
 
     #[test]
     fn cookie_is_http_only_and_same_site() {
-        let c = session_cookie("abc");
+        let c = session_cookie("abc", false);
         let c = c.to_str().unwrap();
         assert!(c.starts_with("cloud_msg_session=abc;"));
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"));
+        assert!(!c.contains("Secure"));
+        assert!(session_cookie("abc", true)
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure"));
+        let gone = cleared_cookie(false);
+        assert!(gone.to_str().unwrap().contains("Max-Age=0"));
     }
 }

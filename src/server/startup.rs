@@ -3,24 +3,28 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
-    http::{header, HeaderValue},
+    middleware,
     routing::{get, post},
     Router,
 };
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
     app::{shell, App},
-    server::{api, hub::Hub, pages, store::Store, ws, AppState, Config, Result},
+    server::{
+        api, connections::Connections, headers, hub::Hub, limits::Limiter, pages, serve,
+        store::Store, ws, AppState, Config, Result,
+    },
 };
 
 /// The room page's route (as Leptos's route list spells it for axum).
 const ROOM_PAGE: &str = "/r/{room}";
 /// How long shutdown waits for sockets to finish their writes.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often rate-limit buckets that are full again are forgotten.
+const PRUNE_LIMITS_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Application {
     listener: TcpListener,
@@ -34,9 +38,15 @@ impl Application {
         let store = Store::open(&config.database_url).await?;
         let listener = TcpListener::bind(config.addr).await?;
         let tasks = TaskTracker::new();
+        let limits = config.limits.clone();
+        let caps = limits
+            .enabled
+            .then_some((limits.sockets_per_user, limits.sockets_total));
         let state = AppState {
             leptos_options: config.leptos.clone(),
-            hub: Hub::new(store, tasks.clone()),
+            hub: Hub::new(store, tasks.clone(), config.timeouts.room_idle),
+            limiter: Arc::new(Limiter::new(limits)),
+            connections: Connections::new(caps),
             pages: Default::default(),
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
@@ -48,6 +58,11 @@ impl Application {
             router,
             state,
         })
+    }
+
+    /// The server's state (tests look inside: open rooms, sockets, the store).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -66,13 +81,29 @@ impl Application {
             state,
         } = self;
         let token = state.shutdown.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
+        let limiter = state.limiter.clone();
+        let prune_stop = token.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRUNE_LIMITS_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => limiter.prune(),
+                    _ = prune_stop.cancelled() => return,
+                }
+            }
+        });
+        serve::serve(
+            listener,
+            router,
+            state.config.timeouts.request_headers,
+            DRAIN_TIMEOUT,
+            async move {
                 signal.await;
                 tracing::info!("shutting down");
                 token.cancel();
-            })
-            .await?;
+            },
+        )
+        .await;
         state.hub.close();
         state.tasks.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, state.tasks.wait())
@@ -96,22 +127,17 @@ fn router(state: AppState) -> Router {
         .route("/", get(api::home))
         .route("/ws", get(ws::upgrade))
         .route(ROOM_PAGE, get(pages::room_page))
-        .route("/api/session", post(api::create_session))
+        .route(
+            "/api/session",
+            post(api::create_session).delete(api::sign_out),
+        )
         .route("/join", post(api::join_form))
         .route("/healthz", get(api::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
         ))
         .with_state(state)
 }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use cloud_msg::{
     protocol::{ClientFrame, ServerFrame, SessionResponse},
-    server::{Application, Config},
+    server::{limits::Limits, AppState, Application, Config},
 };
 use futures::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
@@ -26,6 +26,8 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     pub http: reqwest::Client,
+    /// The running server's state, to look inside (open rooms, the store).
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -36,16 +38,32 @@ impl TestApp {
 
     /// A server on the database kept in `dir` (to restart on the same data).
     pub async fn spawn_in(dir: Arc<TempDir>) -> Self {
-        let config = Config {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: format!("sqlite://{}/chat.db", dir.path().display()),
-            allowed_origins: vec!["https://allowed.example".into()],
-            leptos: LeptosOptions::builder()
+        Self::spawn_with(dir, |_| {}).await
+    }
+
+    /// A server with a new database and every rate limit off (tests that flood on purpose).
+    pub async fn spawn_unlimited() -> Self {
+        Self::spawn_configured(|c| c.limits = Limits::parse("off").unwrap()).await
+    }
+
+    /// A server with a new database and `configure` applied to its configuration.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_with(Arc::new(tempfile::tempdir().expect("temp dir")), configure).await
+    }
+
+    async fn spawn_with(dir: Arc<TempDir>, configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            format!("sqlite://{}/chat.db", dir.path().display()),
+            LeptosOptions::builder()
                 .output_name("cloud_msg")
                 .site_root("target/site")
                 .build(),
-        };
+        );
+        config.allowed_origins = vec!["https://allowed.example".into()];
+        configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
+        let state = app.state().clone();
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -65,6 +83,7 @@ impl TestApp {
             stop: Some(stop),
             task: Some(task),
             http,
+            state,
         }
     }
 
@@ -176,7 +195,7 @@ impl Client {
     pub async fn recv(&mut self) -> ServerFrame {
         loop {
             match self.recv_frame().await {
-                ServerFrame::Receipt(_) => continue,
+                ServerFrame::Receipts { .. } => continue,
                 frame => return frame,
             }
         }
@@ -225,7 +244,7 @@ impl Client {
             tokio::select! {
                 _ = &mut deadline => return,
                 msg = self.ws.next() => match msg {
-                    Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"receipt""#) => continue,
+                    Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"receipts""#) => continue,
                     Some(Ok(Message::Text(t))) => panic!("expected silence, got {t}"),
                     Some(Ok(_)) => continue,
                     other => panic!("socket ended: {other:?}"),
@@ -282,6 +301,7 @@ impl ServerProcess {
                 format!("sqlite://{}/chat.db", dir.display()),
             )
             .env("RUST_LOG", "warn")
+            .env("CLOUD_MSG_LIMITS", "off")
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("server binary starts");
@@ -296,6 +316,16 @@ impl ServerProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("server did not become healthy");
+    }
+
+    /// The server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
     }
 
     /// SIGKILL: no shutdown, no flush.
@@ -321,7 +351,8 @@ impl ServerProcess {
             .0
     }
 
-    /// Every stored message of `room`, by joining with `since: 0`.
+    /// Every stored message of `room`, by joining with `since: 0` (and again wherever the
+    /// server says there is `more`).
     pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
         let mut client = Client {
             ws: self.connect(token).await,
@@ -330,11 +361,11 @@ impl ServerProcess {
         let mut out = Vec::new();
         loop {
             match tokio::time::timeout(Duration::from_millis(700), client.ws.next()).await {
-                Ok(Some(Ok(Message::Text(t)))) => {
-                    if let ServerFrame::Message(m) = serde_json::from_str(&t).unwrap() {
-                        out.push(m);
-                    }
-                }
+                Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str(&t).unwrap() {
+                    ServerFrame::Message(m) => out.push(m),
+                    ServerFrame::More { since, .. } => client.join(room, Some(since)).await,
+                    _ => {}
+                },
                 Ok(Some(Ok(_))) => {}
                 _ => return out,
             }

@@ -66,7 +66,7 @@ async fn health_redirect_and_not_found() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_room_page_carries_the_last_50_messages_as_escaped_html() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_unlimited().await;
     let mut alice = app.client("alice").await;
     alice.join("lobby", None).await;
     for i in 1..=59 {

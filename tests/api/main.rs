@@ -1,8 +1,12 @@
 //! Integration tests: the real server on an ephemeral port, spoken to over the real
 //! protocol. One binary, one fresh database per test.
 
+mod conformance;
 mod delivery;
 mod helpers;
 mod http;
+mod limits;
 mod pages;
+mod raw;
+mod security;
 mod socket;

@@ -152,7 +152,7 @@ async fn join_with_since_replays_exactly_the_missed_messages_then_goes_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catch_up_during_a_live_burst_has_no_gap_and_no_duplicate() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_unlimited().await;
     let mut alice = app.client("alice").await;
     let sender = tokio::spawn(async move {
         for i in 0..300 {
@@ -238,6 +238,7 @@ async fn bad_input_gets_a_specific_error_for_the_sender_only() {
                 code: got,
                 message,
                 client_id,
+                ..
             } => {
                 assert_eq!(got, code, "{shown}");
                 assert!(!message.is_empty());

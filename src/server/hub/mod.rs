@@ -13,6 +13,7 @@ use std::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
     },
+    time::Duration,
 };
 
 use tokio::sync::{mpsc, oneshot};
@@ -85,9 +86,23 @@ pub struct RoomHandle {
     pub room: RoomRef,
     sends: mpsc::Sender<SendCmd>,
     ctrl: mpsc::UnboundedSender<Ctrl>,
-    /// Rises with every broadcast (message or receipt): what a cached page depends on.
-    version: Arc<AtomicU64>,
+    /// Shared with the actor. Every clone of a handle holds it, so the actor can tell
+    /// when nobody but the hub can reach it any more (and it may end).
+    shared: Arc<Shared>,
 }
+
+/// What the actor publishes for readers that do not wait for it.
+pub struct Shared {
+    /// Rises with every broadcast (message or receipt): what a cached page depends on.
+    /// Each actor starts in an epoch of its own, so a restarted room never repeats one.
+    version: AtomicU64,
+    /// The room's last stored `seq`.
+    last_seq: AtomicU64,
+}
+
+static NEXT_EPOCH: AtomicU64 = AtomicU64::new(1);
+
+type Rooms = Arc<Mutex<HashMap<RoomName, RoomHandle>>>;
 
 /// One socket's membership of a room. Dropping it does nothing; [`Subscription::leave`]
 /// ends it.
@@ -118,7 +133,12 @@ static NEXT_SUBSCRIPTION: AtomicU64 = AtomicU64::new(1);
 impl RoomHandle {
     /// The room's version: it changes whenever what a page shows may have changed.
     pub fn version(&self) -> u64 {
-        self.version.load(Ordering::Acquire)
+        self.shared.version.load(Ordering::Acquire)
+    }
+
+    /// The room's last stored `seq` (markers are capped at it).
+    pub fn last_seq(&self) -> u64 {
+        self.shared.last_seq.load(Ordering::Acquire)
     }
 
     /// Makes `outbox` a member. Without `since`, live frames flow at once. With `since`,
@@ -172,7 +192,8 @@ impl RoomHandle {
     /// Queues a message for storing; waits while the room's queue is full.
     pub async fn send(&self, cmd: SendCmd) {
         if let Err(mpsc::error::SendError(cmd)) = self.sends.send(cmd).await {
-            // Only at shutdown: the actor is gone. The sender retries with its client_id.
+            // Only at shutdown (an idle room only ends when no handle is left): the actor
+            // is gone. The sender retries with its client_id.
             cmd.reply.push_frame(&internal_error(cmd.client_id));
         }
     }
@@ -181,16 +202,19 @@ impl RoomHandle {
 #[derive(Clone)]
 pub struct Hub {
     store: Store,
-    rooms: Arc<Mutex<HashMap<RoomName, RoomHandle>>>,
+    rooms: Rooms,
     tasks: TaskTracker,
+    /// How long a room nobody is connected to keeps its task.
+    room_idle: Duration,
 }
 
 impl Hub {
-    pub fn new(store: Store, tasks: TaskTracker) -> Self {
+    pub fn new(store: Store, tasks: TaskTracker, room_idle: Duration) -> Self {
         Self {
             store,
             rooms: Default::default(),
             tasks,
+            room_idle,
         }
     }
 
@@ -198,28 +222,66 @@ impl Hub {
         &self.store
     }
 
-    /// The room called `name`, created (in the store too) on first use.
-    pub async fn room(&self, name: &RoomName) -> Result<RoomHandle> {
-        if let Some(handle) = self.rooms.lock().expect("hub lock").get(name) {
-            return Ok(handle.clone());
+    /// The room called `name` if it exists (its task started if need be). Never creates a
+    /// room: reading is free of side effects.
+    pub async fn open(&self, name: &RoomName) -> Result<Option<RoomHandle>> {
+        if let Some(handle) = self.running(name) {
+            return Ok(Some(handle));
+        }
+        let Some((room, last_seq)) = self.store.find_room(name).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.start(room, last_seq)))
+    }
+
+    /// The room called `name`, created (in the store too) if it does not exist. Only for
+    /// a signed-in person's `join` or `send`, after the room-creation limit.
+    pub async fn create(&self, name: &RoomName) -> Result<RoomHandle> {
+        if let Some(handle) = self.open(name).await? {
+            return Ok(handle);
         }
         let room = self.store.ensure_room(name).await?;
+        Ok(self.start(room, 0))
+    }
+
+    /// Whether a room called `name` exists.
+    pub async fn exists(&self, name: &RoomName) -> Result<bool> {
+        Ok(self.running(name).is_some() || self.store.find_room(name).await?.is_some())
+    }
+
+    fn running(&self, name: &RoomName) -> Option<RoomHandle> {
+        self.rooms.lock().expect("hub lock").get(name).cloned()
+    }
+
+    fn start(&self, room: RoomRef, last_seq: u64) -> RoomHandle {
         let mut rooms = self.rooms.lock().expect("hub lock");
-        let handle = rooms.entry(name.clone()).or_insert_with(|| {
+        let handle = rooms.entry(room.name.clone()).or_insert_with(|| {
             let (sends, sends_rx) = mpsc::channel(room::SEND_QUEUE);
             let (ctrl, ctrl_rx) = mpsc::unbounded_channel();
-            let version = Arc::new(AtomicU64::new(0));
+            let shared = Arc::new(Shared {
+                version: AtomicU64::new(NEXT_EPOCH.fetch_add(1, Ordering::Relaxed) << 32),
+                last_seq: AtomicU64::new(last_seq),
+            });
             let handle = RoomHandle {
                 room,
                 sends,
                 ctrl,
-                version: version.clone(),
+                shared: shared.clone(),
             };
-            let actor = room::Room::new(self.store.clone(), handle.room.clone(), version);
-            self.tasks.spawn(actor.run(sends_rx, ctrl_rx));
+            let actor = room::Room::new(self.store.clone(), handle.room.clone(), shared);
+            let retire = room::Retire {
+                rooms: self.rooms.clone(),
+                after: self.room_idle,
+            };
+            self.tasks.spawn(actor.run(sends_rx, ctrl_rx, retire));
             handle
         });
-        Ok(handle.clone())
+        handle.clone()
+    }
+
+    /// Rooms whose task is running (tests: idle rooms give their memory back).
+    pub fn open_rooms(&self) -> usize {
+        self.rooms.lock().expect("hub lock").len()
     }
 
     /// Ends every room actor once its queued sends are stored.
@@ -229,9 +291,9 @@ impl Hub {
 }
 
 fn internal_error(client_id: Uuid) -> ServerFrame {
-    ServerFrame::Error {
-        code: ErrorCode::Internal,
-        message: "The message could not be stored; send it again.".into(),
-        client_id: Some(client_id),
-    }
+    ServerFrame::error(
+        ErrorCode::Internal,
+        "The message could not be stored; send it again.",
+        Some(client_id),
+    )
 }

@@ -3,18 +3,18 @@
 use std::{
     collections::VecDeque,
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
         Arc,
     },
     time::Duration,
 };
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, time::Instant};
 
-use super::{internal_error, CatchUp, Ctrl, PageData, SendCmd};
+use super::{internal_error, CatchUp, Ctrl, PageData, Rooms, SendCmd, Shared};
 use crate::{
-    protocol::{ChatMessage, Receipt, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
         outbox::{encode, encode_into, CloseReason, Outbox},
         store::{NewMessage, RoomRef, Store, MAX_RECEIPTS},
@@ -30,6 +30,17 @@ const MAX_BATCH: usize = 256;
 pub const RECENT_KEPT: usize = crate::app::HISTORY_ON_PAGE as usize;
 /// Broadcasts held for a member that is catching up; more and it counts as too slow.
 const MAX_HELD: usize = 1024;
+/// Receipts are merged over this window: one frame per window carries every member's
+/// change, so N readers cost O(N) frames per message, not O(N²).
+pub const RECEIPT_WINDOW: Duration = Duration::from_millis(150);
+
+/// When and how an idle room ends its task.
+pub struct Retire {
+    /// The hub's rooms, to take this one out of.
+    pub rooms: Rooms,
+    /// Time without members or use before the room ends.
+    pub after: Duration,
+}
 
 /// A socket in the room.
 pub struct Member {
@@ -81,12 +92,15 @@ pub struct Room {
     members: Vec<Member>,
     /// Reused for each message's JSON.
     scratch: Vec<u8>,
-    /// Rises with every broadcast (see `RoomHandle::version`).
-    version: Arc<AtomicU64>,
+    /// Version and last seq, for readers (see `RoomHandle`).
+    shared: Arc<Shared>,
+    /// Members' marker changes not yet broadcast, one per member, and when they go out.
+    unsent_receipts: Vec<Receipt>,
+    flush_at: Option<Instant>,
 }
 
 impl Room {
-    pub fn new(store: Store, room: RoomRef, version: Arc<AtomicU64>) -> Self {
+    pub fn new(store: Store, room: RoomRef, shared: Arc<Shared>) -> Self {
         Self {
             store,
             room,
@@ -95,7 +109,9 @@ impl Room {
             receipts: Vec::new(),
             members: Vec::new(),
             scratch: Vec::new(),
-            version,
+            shared,
+            unsent_receipts: Vec::new(),
+            flush_at: None,
         }
     }
 
@@ -103,23 +119,68 @@ impl Room {
         mut self,
         mut sends: mpsc::Receiver<SendCmd>,
         mut ctrl: mpsc::UnboundedReceiver<Ctrl>,
+        retire: Retire,
     ) {
         if !self.load(&sends).await {
             return;
         }
         let mut cmds = Vec::with_capacity(MAX_BATCH);
+        let mut last_use = Instant::now();
+        let mut idle_check = tokio::time::interval(retire.after.max(Duration::from_millis(10)));
+        idle_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        idle_check.reset();
         loop {
+            let flush_at = self.flush_at;
             tokio::select! {
                 biased;
-                Some(c) = ctrl.recv() => self.on_ctrl(c),
+                Some(c) = ctrl.recv() => {
+                    last_use = Instant::now();
+                    self.on_ctrl(c);
+                }
                 n = sends.recv_many(&mut cmds, MAX_BATCH) => {
                     if n == 0 {
                         break;
                     }
+                    last_use = Instant::now();
                     self.store_and_broadcast(&mut cmds).await;
+                }
+                _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => {
+                    self.flush_receipts();
+                }
+                _ = idle_check.tick() => {
+                    self.members.retain(|m| !m.is_gone());
+                    if self.members.is_empty()
+                        && self.flush_at.is_none()
+                        && last_use.elapsed() >= retire.after
+                        && self.retire(&retire.rooms, &sends, &ctrl)
+                    {
+                        tracing::debug!(room = %self.room.name, "idle room ended");
+                        return;
+                    }
                 }
             }
         }
+    }
+
+    /// Takes the room out of the hub if nobody else can reach it: no handle is held
+    /// outside the hub (every clone of a handle holds `shared`; clones are only made from
+    /// the hub's map, under its lock, or from other clones) and nothing is queued.
+    fn retire(
+        &self,
+        rooms: &Rooms,
+        sends: &mpsc::Receiver<SendCmd>,
+        ctrl: &mpsc::UnboundedReceiver<Ctrl>,
+    ) -> bool {
+        let mut rooms = rooms.lock().expect("hub lock");
+        let ours = rooms
+            .get(&self.room.name)
+            .is_some_and(|h| Arc::ptr_eq(&h.shared, &self.shared));
+        // The actor's own reference and the hub's handle.
+        if !ours || Arc::strong_count(&self.shared) > 2 || !sends.is_empty() || !ctrl.is_empty() {
+            return false;
+        }
+        rooms.remove(&self.room.name);
+        true
     }
 
     /// Reads the room's last messages (and so its last `seq`) and its members' markers;
@@ -131,6 +192,9 @@ impl Room {
             match recent.and_then(|r| Ok((r, receipts?))) {
                 Ok((recent, receipts)) => {
                     self.last_seq = recent.last().map_or(0, |m| m.seq);
+                    self.shared
+                        .last_seq
+                        .fetch_max(self.last_seq, Ordering::AcqRel);
                     self.recent = recent.into();
                     self.receipts = receipts;
                     return true;
@@ -179,9 +243,18 @@ impl Room {
                 }
             }
             Ctrl::Receipt(receipt) => {
-                let frame = encode(&ServerFrame::Receipt(receipt.clone()));
-                self.keep_receipt(receipt);
-                self.fan_out(&frame);
+                self.keep_receipt(receipt.clone());
+                match self
+                    .unsent_receipts
+                    .iter_mut()
+                    .find(|r| r.user == receipt.user)
+                {
+                    Some(unsent) => *unsent = receipt,
+                    None => self.unsent_receipts.push(receipt),
+                }
+                if self.flush_at.is_none() {
+                    self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
+                }
             }
             Ctrl::PageData { limit, reply } => {
                 let skip = self.recent.len().saturating_sub(limit);
@@ -201,9 +274,22 @@ impl Room {
         self.receipts.truncate(MAX_RECEIPTS as usize);
     }
 
+    /// Sends every member's marker changes of the window in one frame.
+    fn flush_receipts(&mut self) {
+        self.flush_at = None;
+        if self.unsent_receipts.is_empty() {
+            return;
+        }
+        let frame = encode(&ServerFrame::Receipts {
+            room: self.room.name.to_string(),
+            receipts: std::mem::take(&mut self.unsent_receipts),
+        });
+        self.fan_out(&frame);
+    }
+
     /// Queues `frames` for every member, dropping those that left or fell behind.
     fn fan_out(&mut self, frames: &Bytes) {
-        self.version.fetch_add(1, Ordering::Release);
+        self.shared.version.fetch_add(1, Ordering::Release);
         self.members
             .retain_mut(|m| !m.is_gone() && m.deliver(frames));
     }
@@ -233,6 +319,15 @@ impl Room {
         let mut frames = BytesMut::new();
         for (cmd, appended) in cmds.drain(..).zip(stored) {
             let seq = appended.msg.seq;
+            if appended.reused {
+                cmd.reply.push_frame(&ServerFrame::error(
+                    ErrorCode::ClientIdReused,
+                    "This client_id was already used for another message; \
+                     send a new message with a new client_id.",
+                    Some(cmd.client_id),
+                ));
+                continue;
+            }
             cmd.reply.push(encode(&ServerFrame::Ack {
                 room: self.room.name.to_string(),
                 client_id: cmd.client_id,
@@ -251,6 +346,7 @@ impl Room {
                 self.recent.push_back(msg);
             }
         }
+        self.shared.last_seq.store(self.last_seq, Ordering::Release);
         if !frames.is_empty() {
             self.fan_out(&frames.freeze());
         }

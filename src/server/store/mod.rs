@@ -33,6 +33,10 @@ use writer::{Job, Writer};
 
 /// Sessions remembered in memory; past this the cache starts over.
 const MAX_CACHED_SESSIONS: usize = 100_000;
+/// A session unused for this long has expired (the cookie's `Max-Age` says the same).
+pub const SESSION_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
+/// `last_seen` is written at most this often per session.
+const SESSION_TOUCH_MS: i64 = 24 * 3600 * 1000;
 
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
@@ -42,9 +46,9 @@ pub struct Store {
     read: SqlitePool,
     writer: Writer,
     checkpointer: Checkpointer,
-    /// Token hash → user. Sessions never change once made (there is no sign-out or
-    /// rename yet; whatever adds one must evict here).
-    sessions: Arc<RwLock<HashMap<Vec<u8>, User>>>,
+    /// Token hash → user and when the session was last recorded as used. Sign-out and
+    /// expiry evict here.
+    sessions: Arc<RwLock<HashMap<Vec<u8>, (User, i64)>>>,
 }
 
 /// A message to store, before it has a `seq`.
@@ -57,11 +61,20 @@ pub struct NewMessage {
 }
 
 /// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
-/// same `client_id` had already stored it.
+/// same `client_id` had already stored it, and `reused` is true when that earlier send had
+/// another text (the stored one stays).
 #[derive(Debug, Clone)]
 pub struct Appended {
     pub msg: ChatMessage,
     pub fresh: bool,
+    pub reused: bool,
+}
+
+/// A member's markers after a raise, and whether they changed.
+#[derive(Debug, Clone)]
+pub struct MarkerChange {
+    pub receipt: Receipt,
+    pub rose: bool,
 }
 
 /// A room's identity in the store.
@@ -164,19 +177,27 @@ impl Store {
                 reply,
             })
             .await?;
-        self.remember_session(token_hash, &user);
+        self.remember_session(token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
 
-    fn remember_session(&self, token_hash: &[u8], user: &User) {
+    fn remember_session(&self, token_hash: &[u8], user: &User, last_seen: i64) {
         let mut sessions = self.sessions.write().expect("session cache lock");
         if sessions.len() >= MAX_CACHED_SESSIONS {
             sessions.clear();
         }
-        sessions.insert(token_hash.to_vec(), user.clone());
+        sessions.insert(token_hash.to_vec(), (user.clone(), last_seen));
     }
 
-    /// The user whose session token hashes to `token_hash`, if any.
+    fn forget_session(&self, token_hash: &[u8]) {
+        self.sessions
+            .write()
+            .expect("session cache lock")
+            .remove(token_hash);
+    }
+
+    /// The user whose session token hashes to `token_hash`, if the session exists and has
+    /// been used within [`SESSION_IDLE_MS`]. Using it keeps it alive.
     pub async fn user_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<User>> {
         let known = self
             .sessions
@@ -184,53 +205,112 @@ impl Store {
             .expect("session cache lock")
             .get(token_hash)
             .cloned();
-        if known.is_some() {
-            return Ok(known);
+        let (user, last_seen) = match known {
+            Some(known) => known,
+            None => {
+                let row: Option<(String, String, i64)> = sqlx::query_as(
+                    "SELECT u.id, u.name, s.last_seen FROM sessions s
+                     JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.read)
+                .await?;
+                let Some((id, name, last_seen)) = row else {
+                    return Ok(None);
+                };
+                let (Ok(id), Ok(name)) = (Uuid::parse_str(&id), DisplayName::parse(&name)) else {
+                    return Ok(None);
+                };
+                let user = User { id, name };
+                self.remember_session(token_hash, &user, last_seen);
+                (user, last_seen)
+            }
+        };
+        let now = Timestamp::now().millis();
+        if now - last_seen > SESSION_IDLE_MS {
+            self.delete_session(token_hash).await?;
+            return Ok(None);
         }
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.read)
-        .await?;
-        let user = row.and_then(|(id, name)| {
-            Some(User {
-                id: Uuid::parse_str(&id).ok()?,
-                name: DisplayName::parse(&name).ok()?,
+        if now - last_seen > SESSION_TOUCH_MS {
+            self.writer
+                .call(|reply| Job::TouchSession {
+                    token_hash: token_hash.to_vec(),
+                    at: now,
+                    reply,
+                })
+                .await?;
+            self.remember_session(token_hash, &user, now);
+        }
+        Ok(Some(user))
+    }
+
+    /// Ends the session whose token hashes to `token_hash` (sign-out or expiry).
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.forget_session(token_hash);
+        self.writer
+            .call(|reply| Job::DeleteSession {
+                token_hash: token_hash.to_vec(),
+                reply,
             })
-        });
-        if let Some(user) = &user {
-            self.remember_session(token_hash, user);
-        }
-        Ok(user)
+            .await?;
+        // A lookup that raced the delete may have put it back.
+        self.forget_session(token_hash);
+        Ok(())
+    }
+
+    /// Makes the session look unused since `last_seen` (tests of expiry).
+    pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(last_seen)
+            .bind(token_hash)
+            .execute(&self.read)
+            .await?;
+        self.forget_session(token_hash);
+        Ok(())
     }
 
     /// The room called `name`, created if it does not exist yet.
     pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
-        let id = match self.room_id(name).await? {
-            Some(id) => id,
-            None => {
-                self.writer
-                    .call(|reply| Job::EnsureRoom {
-                        name: name.clone(),
-                        reply,
-                    })
-                    .await?
-            }
-        };
+        if let Some((room, _)) = self.find_room(name).await? {
+            return Ok(room);
+        }
+        let id = self
+            .writer
+            .call(|reply| Job::EnsureRoom {
+                name: name.clone(),
+                reply,
+            })
+            .await?;
         Ok(RoomRef {
             id,
             name: name.clone(),
         })
     }
 
-    async fn room_id(&self, name: &RoomName) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM rooms WHERE name = ?")
-            .bind(name.as_str())
-            .fetch_optional(&self.read)
+    /// The room called `name` and its last `seq`, if it exists. Never creates anything.
+    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(RoomRef, u64)>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, last_seq FROM rooms WHERE name = ?")
+                .bind(name.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(id, last_seq)| {
+            (
+                RoomRef {
+                    id,
+                    name: name.clone(),
+                },
+                last_seq as u64,
+            )
+        }))
+    }
+
+    /// How many rooms exist (tests: reads must not create any).
+    pub async fn room_count(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM rooms")
+            .fetch_one(&self.read)
             .await?;
-        Ok(row.map(|(id,)| id))
+        Ok(n as u64)
     }
 
     /// Stores `batch` (with the batches of other rooms waiting, in one transaction),
@@ -285,14 +365,15 @@ impl Store {
     }
 
     /// Raises `user`'s markers in `room` to at least `delivered` and `read` (each capped at
-    /// the room's last `seq`; read implies delivered). Returns the markers as stored.
+    /// the room's last `seq`; read implies delivered). Returns the markers as stored and
+    /// whether they rose.
     pub async fn raise_markers(
         &self,
         room: &RoomRef,
         user: &User,
         delivered: u64,
         read: u64,
-    ) -> Result<Receipt> {
+    ) -> Result<MarkerChange> {
         self.writer
             .call(|reply| Job::RaiseMarkers {
                 room: room.clone(),

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::{parse_uuid, Appended, NewMessage, RoomRef};
+use super::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef};
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{session::User, Error, Result},
@@ -38,7 +38,7 @@ pub enum Job {
         user: User,
         delivered: u64,
         read: u64,
-        reply: Reply<Receipt>,
+        reply: Reply<MarkerChange>,
     },
     CreateUserSession {
         name: DisplayName,
@@ -48,6 +48,17 @@ pub enum Job {
     EnsureRoom {
         name: RoomName,
         reply: Reply<i64>,
+    },
+    /// Signs a session out (`token_hash` gone: its cookie no longer works).
+    DeleteSession {
+        token_hash: Vec<u8>,
+        reply: Reply<()>,
+    },
+    /// Records that a session was used at `at` (ms), which keeps it from expiring.
+    TouchSession {
+        token_hash: Vec<u8>,
+        at: i64,
+        reply: Reply<()>,
     },
     /// Finish what was queued before, close the connection and end the thread.
     Stop {
@@ -131,7 +142,8 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
 /// An answered job, waiting for the commit.
 enum Done {
     Append(Reply<Vec<Appended>>, Result<Vec<Appended>>),
-    Markers(Reply<Receipt>, Result<Receipt>),
+    Markers(Reply<MarkerChange>, Result<MarkerChange>),
+    Unit(Reply<()>, Result<()>),
     User(Reply<User>, Result<User>),
     Room(Reply<i64>, Result<i64>),
 }
@@ -150,6 +162,7 @@ impl Done {
             Done::Markers(tx, r) => tx.send(pick(r, failed)).map_err(drop),
             Done::User(tx, r) => tx.send(pick(r, failed)).map_err(drop),
             Done::Room(tx, r) => tx.send(pick(r, failed)).map_err(drop),
+            Done::Unit(tx, r) => tx.send(pick(r, failed)).map_err(drop),
         };
     }
 }
@@ -188,6 +201,16 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
                 Job::EnsureRoom { name, reply } => {
                     finish(ensure_room(&sp, &name), |r| Done::Room(reply, r))
                 }
+                Job::DeleteSession { token_hash, reply } => {
+                    finish(delete_session(&sp, &token_hash), |r| Done::Unit(reply, r))
+                }
+                Job::TouchSession {
+                    token_hash,
+                    at,
+                    reply,
+                } => finish(touch_session(&sp, &token_hash, at), |r| {
+                    Done::Unit(reply, r)
+                }),
                 Job::Stop { .. } => unreachable!("a stop ends the pass before it"),
             };
             if ok {
@@ -221,6 +244,9 @@ impl Job {
             Job::RaiseMarkers { reply, .. } => reply.send(Err(e())).map_err(drop),
             Job::CreateUserSession { reply, .. } => reply.send(Err(e())).map_err(drop),
             Job::EnsureRoom { reply, .. } => reply.send(Err(e())).map_err(drop),
+            Job::DeleteSession { reply, .. } | Job::TouchSession { reply, .. } => {
+                reply.send(Err(e())).map_err(drop)
+            }
             Job::Stop { .. } => Ok(()),
         };
     }
@@ -267,7 +293,12 @@ fn append(
             })
             .optional()?;
         if let Some(msg) = existing {
-            out.push(Appended { msg, fresh: false });
+            let reused = msg.text != m.text;
+            out.push(Appended {
+                msg,
+                fresh: false,
+                reused,
+            });
             continue;
         }
         last_seq += 1;
@@ -291,7 +322,11 @@ fn append(
             msg.text,
             msg.ts.millis()
         ])?;
-        out.push(Appended { msg, fresh: true });
+        out.push(Appended {
+            msg,
+            fresh: true,
+            reused: false,
+        });
     }
     conn.prepare_cached("UPDATE rooms SET last_seq = ? WHERE id = ?")?
         .execute(params![last_seq, room.id])?;
@@ -304,8 +339,16 @@ fn raise_markers(
     user: &User,
     delivered: u64,
     read: u64,
-) -> rusqlite::Result<Receipt> {
+) -> rusqlite::Result<MarkerChange> {
     let delivered = delivered.max(read);
+    let before: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
+        )?
+        .query_row(params![user.id.to_string(), room.id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
     let (delivered, read): (i64, i64) = conn
         .prepare_cached(
             "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
@@ -328,12 +371,15 @@ fn raise_markers(
             ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-    Ok(Receipt {
-        room: room.name.to_string(),
-        user: user.id,
-        name: user.name.to_string(),
-        delivered: delivered as u64,
-        read: read as u64,
+    Ok(MarkerChange {
+        receipt: Receipt {
+            room: room.name.to_string(),
+            user: user.id,
+            name: user.name.to_string(),
+            delivered: delivered as u64,
+            read: read as u64,
+        },
+        rose: before != Some((delivered, read)),
     })
 }
 
@@ -349,8 +395,10 @@ fn create_user_session(
     let now = Timestamp::now().millis();
     conn.prepare_cached("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")?
         .execute(params![user.id.to_string(), user.name.as_str(), now])?;
-    conn.prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)")?
-        .execute(params![token_hash, user.id.to_string(), now])?;
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(params![token_hash, user.id.to_string(), now, now])?;
     Ok(user)
 }
 
@@ -362,6 +410,18 @@ fn ensure_room(conn: &Connection, name: &RoomName) -> rusqlite::Result<i64> {
     .query_row(params![name.as_str(), Timestamp::now().millis()], |r| {
         r.get(0)
     })
+}
+
+fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+fn touch_session(conn: &Connection, token_hash: &[u8], at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ?")?
+        .execute(params![at, token_hash])?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -386,6 +446,7 @@ mod tests {
         for sql in [
             include_str!("../../../migrations/20261124000001_init.sql"),
             include_str!("../../../migrations/20261124000002_read_markers.sql"),
+            include_str!("../../../migrations/20261126000003_session_last_seen.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }

@@ -1,5 +1,9 @@
 //! Catching up after `join` with `since`: the stored messages the client missed, then
 //! every member's markers, then the live frames the room held meanwhile.
+//!
+//! One `join` replays at most [`MAX_REPLAY`] messages. When more are missed, the replay
+//! ends with a `more` frame and the subscription ends (nothing live was released, so
+//! nothing is skipped): the client joins again with the `since` it names.
 
 use bytes::BytesMut;
 use tokio::sync::oneshot;
@@ -14,7 +18,9 @@ use crate::{
 };
 
 /// Rows per page when replaying history.
-const REPLAY_PAGE: u32 = 500;
+const REPLAY_PAGE: u32 = 250;
+/// Messages one `join` replays at most.
+pub const MAX_REPLAY: u64 = 500;
 /// Replayed frames are queued in chunks of about this many bytes.
 const CHUNK_BYTES: usize = 64 * 1024;
 
@@ -35,18 +41,19 @@ pub async fn run(
     let mut cursor = since;
     let mut chunk = BytesMut::new();
     let mut json = Vec::new();
-    while cursor < upto {
-        let limit = REPLAY_PAGE.min((upto - cursor).min(u32::MAX as u64) as u32);
+    let window_end = upto.min(since.saturating_add(MAX_REPLAY));
+    while cursor < window_end {
+        let limit = REPLAY_PAGE.min((window_end - cursor).min(u32::MAX as u64) as u32);
         let page = match store.messages_after(&handle.room, cursor, limit).await {
             Ok(page) => page,
             Err(error) => {
                 tracing::error!(%error, "replay failed");
                 handle.unsubscribe(id);
-                outbox.push_frame(&ServerFrame::Error {
-                    code: ErrorCode::Internal,
-                    message: "History could not be loaded; join again.".into(),
-                    client_id: None,
-                });
+                outbox.push_frame(&ServerFrame::error(
+                    ErrorCode::Internal,
+                    "History could not be loaded; join again.",
+                    None,
+                ));
                 return;
             }
         };
@@ -61,18 +68,35 @@ pub async fn run(
             }
         }
     }
+    if cursor >= window_end && cursor < upto {
+        // More than one window missed: the client asks again from here.
+        handle.unsubscribe(id);
+        encode_into(
+            &mut chunk,
+            &mut json,
+            &ServerFrame::More {
+                room: handle.room.name.to_string(),
+                since: cursor,
+            },
+        );
+        outbox.send(chunk.split().freeze()).await;
+        return;
+    }
     if !chunk.is_empty() && !outbox.send(chunk.split().freeze()).await {
         return;
     }
     // Where everyone is, so the joiner can show delivery status.
     match store.receipts(&handle.room.name, MAX_RECEIPTS).await {
-        Ok(receipts) => {
-            for receipt in receipts {
-                if !outbox.send(encode(&ServerFrame::Receipt(receipt))).await {
-                    return;
-                }
+        Ok(receipts) if !receipts.is_empty() => {
+            let frame = ServerFrame::Receipts {
+                room: handle.room.name.to_string(),
+                receipts,
+            };
+            if !outbox.send(encode(&frame)).await {
+                return;
             }
         }
+        Ok(_) => {}
         Err(error) => tracing::error!(%error, "could not load receipts"),
     }
     handle.release(id);

@@ -118,14 +118,34 @@ impl Decoder {
 
     /// The header at the front of `buf`, or `None` until all of it has arrived.
     fn header(&self, buf: &[u8]) -> Result<Option<Header>, WsError> {
-        let [b0, b1, ..] = *buf else { return Ok(None) };
+        // Judged on the first byte alone: a bad frame is refused before its payload is read.
+        let [b0, rest @ ..] = buf else {
+            return Ok(None);
+        };
+        let b0 = *b0;
         if b0 & RSV != 0 {
             return Err(WsError::Protocol("reserved bits set without an extension"));
         }
+        let opcode = b0 & 0x0F;
+        if !matches!(
+            opcode,
+            OP_CONTINUATION | OP_TEXT | OP_BINARY | OP_CLOSE | OP_PING | OP_PONG
+        ) {
+            return Err(WsError::Protocol("reserved opcode"));
+        }
+        match (opcode, &self.fragments) {
+            (OP_TEXT | OP_BINARY, Some(_)) => {
+                return Err(WsError::Protocol("new message inside a fragmented one"))
+            }
+            (OP_CONTINUATION, None) => {
+                return Err(WsError::Protocol("continuation without a message"))
+            }
+            _ => {}
+        }
+        let [b1, ..] = *rest else { return Ok(None) };
         if b1 & MASKED == 0 {
             return Err(WsError::Protocol("client frames must be masked"));
         }
-        let opcode = b0 & 0x0F;
         let fin = b0 & FIN != 0;
         let (len, mut at) = match b1 & 0x7F {
             126 => match buf.get(2..4) {
@@ -142,8 +162,11 @@ impl Decoder {
             if !fin || len > MAX_CONTROL_PAYLOAD as u64 {
                 return Err(WsError::Protocol("bad control frame"));
             }
-        } else if len > self.max_message as u64 {
-            return Err(WsError::TooBig);
+        } else {
+            let so_far = self.fragments.as_ref().map_or(0, |(_, f)| f.len()) as u64;
+            if len.saturating_add(so_far) > self.max_message as u64 {
+                return Err(WsError::TooBig);
+            }
         }
         let Some(mask) = buf.get(at..at + 4) else {
             return Ok(None);
@@ -197,22 +220,35 @@ impl Decoder {
                 0 => Ok(Some(Incoming::Close(None))),
                 1 => Err(WsError::Protocol("close frame with a one-byte payload")),
                 _ => {
+                    let code = u16::from_be_bytes([payload[0], payload[1]]);
+                    if !valid_close_code(code) {
+                        return Err(WsError::Protocol("invalid close code"));
+                    }
                     if std::str::from_utf8(&payload[2..]).is_err() {
                         return Err(WsError::BadUtf8);
                     }
-                    Ok(Some(Incoming::Close(Some(u16::from_be_bytes([
-                        payload[0], payload[1],
-                    ])))))
+                    Ok(Some(Incoming::Close(Some(code))))
                 }
             },
-            _ => Err(WsError::Protocol("unknown opcode")),
+            _ => Err(WsError::Protocol("reserved opcode")),
         }
+    }
+
+    /// True while a frame, or a fragmented message, has started and not finished.
+    pub fn in_frame(&self) -> bool {
+        !self.pending.is_empty() || self.fragments.is_some()
     }
 
     /// Bytes held for unfinished frames and messages.
     pub fn buffered(&self) -> usize {
         self.pending.capacity() + self.fragments.as_ref().map_or(0, |(_, f)| f.capacity())
     }
+}
+
+/// Close codes a peer may send (RFC 6455 §7.4): the defined ones that are not reserved
+/// for local use (1005, 1006, 1015) and the ranges for libraries and applications.
+pub fn valid_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 fn finish(text: bool, payload: Vec<u8>) -> Result<Incoming, WsError> {
@@ -428,6 +464,41 @@ mod tests {
         assert_eq!(decode(&empty), Ok(vec![Incoming::Close(None)]));
         let short = client_frame(true, OP_CLOSE, b"x", [3; 4]);
         assert!(matches!(decode(&short), Err(WsError::Protocol(_))));
+        for bad in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+            let frame = client_frame(true, OP_CLOSE, &bad.to_be_bytes(), [3; 4]);
+            assert!(
+                matches!(decode(&frame), Err(WsError::Protocol(_))),
+                "close code {bad}"
+            );
+        }
+        for good in [1000u16, 1001, 1003, 1007, 1011, 3000, 4999] {
+            let frame = client_frame(true, OP_CLOSE, &good.to_be_bytes(), [3; 4]);
+            assert_eq!(decode(&frame), Ok(vec![Incoming::Close(Some(good))]));
+        }
+    }
+
+    #[test]
+    fn reserved_opcodes_are_refused_from_the_first_byte() {
+        for op in [3u8, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF] {
+            let mut d = Decoder::new(1024);
+            let mut out = Vec::new();
+            // Only the first byte has arrived: refused already.
+            assert_eq!(
+                d.feed(&[FIN | op], &mut out),
+                Err(WsError::Protocol("reserved opcode")),
+                "opcode {op}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_came_before_a_bad_frame_is_still_decoded() {
+        let mut stream = client_frame(true, OP_PING, b"hi", [1, 2, 3, 4]);
+        stream.extend(client_frame(true, 0x3, b"", [0; 4]));
+        let mut d = Decoder::new(1024);
+        let mut out = Vec::new();
+        assert!(d.feed(&stream, &mut out).is_err());
+        assert_eq!(out, vec![Incoming::Ping(Bytes::from_static(b"hi"))]);
     }
 
     #[test]

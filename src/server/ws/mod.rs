@@ -11,24 +11,26 @@ pub mod codec;
 mod reader;
 mod writer;
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use axum::{
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use base64::Engine;
 use bytes::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::server::{
-    hub::Hub,
-    outbox::{CloseReason, Outbox},
+    connections::{Refused, Registration},
+    outbox::{CloseReason, Outbox, Queue},
     session::{self, User},
     AppState, Error, Result,
 };
+pub use reader::SocketCtx;
 
 /// Largest incoming message (and frame) accepted; bigger ones close the socket (1009).
 pub const MAX_INCOMING_BYTES: usize = 64 * 1024;
@@ -42,13 +44,9 @@ const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
 pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<Response> {
     let headers = req.headers();
-    let Some(key) = websocket_key(headers) else {
-        return Ok((
-            StatusCode::UPGRADE_REQUIRED,
-            [(header::UPGRADE, "websocket")],
-            "this is a WebSocket endpoint: GET with Upgrade: websocket and version 13",
-        )
-            .into_response());
+    let key = match handshake(headers) {
+        Ok(key) => key,
+        Err(refusal) => return Ok(refusal),
     };
     if !origin_allowed(headers, &state.config.allowed_origins) {
         return Err(Error::ForbiddenOrigin);
@@ -56,10 +54,36 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<
     let user = session::authenticate(state.hub.store(), headers)
         .await?
         .ok_or(Error::Unauthorized)?;
+    let session = session::session_hash(headers).unwrap_or_default();
+    let (outbox, queue) = Outbox::new();
+    let registration = match state.connections.register(user.id, session, outbox.clone()) {
+        Ok(registration) => registration,
+        Err(refused) => {
+            let why = match refused {
+                Refused::PerUser(n) => format!("at most {n} sockets per person"),
+                Refused::Total(n) => format!("the server holds its maximum of {n} sockets"),
+            };
+            tracing::info!(user = %user.id, %why, "socket refused");
+            return Err(Error::RateLimited {
+                message: format!("Too many open connections: {why}."),
+                retry_after_secs: 10,
+            });
+        }
+    };
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |c| c.0.ip());
     let accept = codec::accept_key(key.as_bytes());
     let on_upgrade = hyper::upgrade::on(&mut req);
     // Only what the socket needs: its task stays small.
-    let (hub, shutdown) = (state.hub.clone(), state.shutdown.clone());
+    let ctx = SocketCtx {
+        hub: state.hub.clone(),
+        limiter: state.limiter.clone(),
+        ip,
+        frame_timeout: state.config.timeouts.frame,
+    };
+    let shutdown = state.shutdown.clone();
     let fut = async move {
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
@@ -68,7 +92,14 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<
         match hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) {
             Ok(parts) => {
                 let stream = parts.io.into_inner();
-                serve_socket(hub, shutdown, user, stream, parts.read_buf).await
+                let socket = Socket {
+                    ctx,
+                    user,
+                    outbox,
+                    queue,
+                    _registration: registration,
+                };
+                serve_socket(socket, shutdown, stream, parts.read_buf).await
             }
             Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
         }
@@ -85,25 +116,55 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<
     Ok(res)
 }
 
-/// The `Sec-WebSocket-Key` of a well-formed version 13 upgrade request.
-fn websocket_key(headers: &HeaderMap) -> Option<&str> {
+/// The `Sec-WebSocket-Key` of a well-formed version 13 upgrade request, or the answer
+/// RFC 6455 §4.2 asks for: 426 with the version we speak when this is not a WebSocket
+/// upgrade or not version 13, 400 when the key is missing or is not 16 bytes in base64.
+fn handshake(headers: &HeaderMap) -> Result<&str, Response> {
     let has_token = |name, token: &str| {
         headers.get_all(name).iter().any(|v| {
             v.to_str()
                 .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
         })
     };
+    let upgrade_required = |why: &'static str| {
+        (
+            StatusCode::UPGRADE_REQUIRED,
+            [
+                (header::UPGRADE, "websocket"),
+                (header::CONNECTION, "upgrade"),
+                (header::SEC_WEBSOCKET_VERSION, "13"),
+            ],
+            why,
+        )
+            .into_response()
+    };
     if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
-        return None;
+        return Err(upgrade_required(
+            "this is a WebSocket endpoint: GET with Upgrade: websocket and version 13",
+        ));
     }
-    if headers.get(header::SEC_WEBSOCKET_VERSION)? != "13" {
-        return None;
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v.as_bytes() != b"13")
+    {
+        return Err(upgrade_required("only WebSocket version 13 is spoken here"));
     }
-    headers
-        .get(header::SEC_WEBSOCKET_KEY)?
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty())
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .and_then(|k| k.to_str().ok())
+        .map(str::trim)
+        .filter(|k| {
+            base64::engine::general_purpose::STANDARD
+                .decode(k)
+                .is_ok_and(|raw| raw.len() == 16)
+        });
+    key.ok_or_else(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            "Sec-WebSocket-Key must be 16 random bytes in base64",
+        )
+            .into_response()
+    })
 }
 
 /// A request without `Origin` (a bot) is judged by its token alone; a browser's `Origin`
@@ -124,19 +185,34 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
-async fn serve_socket(
-    hub: Hub,
-    shutdown: CancellationToken,
+/// Everything one open socket owns.
+struct Socket {
+    ctx: SocketCtx,
     user: User,
+    outbox: Outbox,
+    queue: Queue,
+    /// Counts the socket against the caps until it closes.
+    _registration: Registration,
+}
+
+async fn serve_socket(
+    socket: Socket,
+    shutdown: CancellationToken,
     stream: TcpStream,
     early: Bytes,
 ) {
+    let Socket {
+        ctx,
+        user,
+        outbox,
+        queue,
+        _registration,
+    } = socket;
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
-    let (outbox, queue) = Outbox::new();
     tracing::debug!(user = %user.id, "socket open");
     let writer = tokio::spawn(writer::write_loop(write, queue, outbox.clone()));
-    let mut reader = reader::Reader::new(hub, user, outbox.clone());
+    let mut reader = reader::Reader::new(ctx, user, outbox.clone());
     tokio::select! {
         _ = reader.read_loop(&read, early) => {}
         _ = outbox.closed() => {}
@@ -162,7 +238,7 @@ async fn serve_socket(
 
 #[cfg(test)]
 mod tests {
-    use super::{origin_allowed, websocket_key};
+    use super::{handshake, origin_allowed};
     use axum::http::{HeaderMap, HeaderValue};
 
     fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
@@ -209,15 +285,31 @@ mod tests {
         );
         h.insert("upgrade", HeaderValue::from_static("WebSocket"));
         h.insert("sec-websocket-version", HeaderValue::from_static("13"));
-        h.insert("sec-websocket-key", HeaderValue::from_static("abc=="));
-        assert_eq!(websocket_key(&h), Some("abc=="));
+        h.insert(
+            "sec-websocket-key",
+            HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
+        );
+        assert_eq!(handshake(&h).ok(), Some("dGhlIHNhbXBsZSBub25jZQ=="));
+        let status = |h: &HeaderMap| handshake(h).err().map(|r| r.status().as_u16());
         let mut old = h.clone();
         old.insert("sec-websocket-version", HeaderValue::from_static("8"));
-        assert_eq!(websocket_key(&old), None);
+        assert_eq!(status(&old), Some(426));
+        let refusal = handshake(&old).unwrap_err();
+        assert_eq!(refusal.headers()["sec-websocket-version"], "13");
         let mut plain = h.clone();
         plain.insert("connection", HeaderValue::from_static("keep-alive"));
-        assert_eq!(websocket_key(&plain), None);
+        assert_eq!(status(&plain), Some(426));
+        for bad in [
+            "",
+            "abc==",
+            "not base64 at all!",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            let mut k = h.clone();
+            k.insert("sec-websocket-key", HeaderValue::from_static(bad));
+            assert_eq!(status(&k), Some(400), "{bad:?}");
+        }
         h.remove("sec-websocket-key");
-        assert_eq!(websocket_key(&h), None);
+        assert_eq!(status(&h), Some(400));
     }
 }

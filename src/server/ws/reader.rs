@@ -1,10 +1,10 @@
 //! The reader task: the client's frames, validated and acted on. Every error goes back to
 //! this socket only; the connection carries on.
 
-use std::{collections::HashMap, io, sync::Arc};
+use std::{collections::HashMap, io, net::IpAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle};
+use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle, time::Instant};
 use uuid::Uuid;
 
 use super::{
@@ -16,12 +16,24 @@ use crate::{
     protocol::{ClientFrame, ErrorCode, ServerFrame},
     server::{
         hub::{Hub, RoomHandle, SendCmd, Subscription},
+        limits::{Key, Kind, Limiter, RetryAfter},
         outbox::{CloseReason, Outbox},
         session::User,
         shortcodes,
     },
     validation::{MessageText, RoomName, ValidationError},
 };
+
+/// What a socket's reader needs from the server.
+#[derive(Clone)]
+pub struct SocketCtx {
+    pub hub: Hub,
+    pub limiter: Arc<Limiter>,
+    /// The peer's address, for per-IP limits.
+    pub ip: IpAddr,
+    /// A frame that has started must be complete within this.
+    pub frame_timeout: Duration,
+}
 
 /// Bytes read per `read` call (on the stack: an idle socket holds no read buffer).
 const READ_CHUNK: usize = 4 * 1024;
@@ -46,7 +58,7 @@ impl Joined {
 }
 
 pub struct Reader {
-    hub: Hub,
+    ctx: SocketCtx,
     user: User,
     outbox: Outbox,
     rooms: HashMap<RoomName, Joined>,
@@ -58,9 +70,9 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn new(hub: Hub, user: User, outbox: Outbox) -> Self {
+    pub fn new(ctx: SocketCtx, user: User, outbox: Outbox) -> Self {
         Self {
-            hub,
+            ctx,
             user,
             outbox,
             rooms: HashMap::new(),
@@ -84,13 +96,13 @@ impl Reader {
     pub async fn read_loop(&mut self, io: &OwnedReadHalf, early: Bytes) {
         let mut decoder = Decoder::new(MAX_INCOMING_BYTES);
         let mut incoming = Vec::new();
-        let fed = decoder.feed(&early, &mut incoming);
+        let mut fed = decoder.feed(&early, &mut incoming);
         // Hyper's leftover bytes may hold its whole read buffer: let it go now.
         drop(early);
-        if let Err(e) = fed {
-            return self.refuse(e);
-        }
+        // When the frame (or fragmented message) now arriving began.
+        let mut started: Option<Instant> = None;
         loop {
+            // What arrived before a protocol error is still answered (a ping is ponged).
             for msg in incoming.drain(..) {
                 match msg {
                     // Boxed: handling a frame may wait on the database, and those futures
@@ -108,27 +120,43 @@ impl Reader {
                     Incoming::Close(_) => return,
                 }
             }
+            if let Err(e) = fed {
+                return self.refuse(e);
+            }
             if incoming.capacity() > 16 {
                 incoming = Vec::new();
             }
-            match tokio::time::timeout(IDLE_TIMEOUT, io.readable()).await {
+            started = match (decoder.in_frame(), started) {
+                (false, _) => None,
+                (true, None) => Some(Instant::now()),
+                (true, Some(t)) => Some(t),
+            };
+            let wait = match started {
+                Some(t) => match self.ctx.frame_timeout.checked_sub(t.elapsed()) {
+                    Some(left) => left.min(IDLE_TIMEOUT),
+                    None => return self.outbox.close(CloseReason::TooSlow),
+                },
+                None => IDLE_TIMEOUT,
+            };
+            match tokio::time::timeout(wait, io.readable()).await {
+                Err(_elapsed) if started.is_some() => {
+                    tracing::debug!(user = %self.user.id, "frame too slow");
+                    return self.outbox.close(CloseReason::TooSlow);
+                }
                 Err(_elapsed) => return self.outbox.close(CloseReason::Idle),
                 Ok(Err(_)) => return,
                 Ok(Ok(())) => {}
             }
             // The chunk lives only between awaits, so it is not part of the task's state.
-            let read = {
+            fed = {
                 let mut chunk = [0u8; READ_CHUNK];
                 match io.try_read(&mut chunk) {
                     Ok(0) => return,
-                    Ok(n) => decoder.feed(&chunk[..n], &mut incoming).map(|_| ()),
+                    Ok(n) => decoder.feed(&chunk[..n], &mut incoming),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
                     Err(_) => return,
                 }
             };
-            if let Err(e) = read {
-                return self.refuse(e);
-            }
         }
     }
 
@@ -144,10 +172,21 @@ impl Reader {
     }
 
     fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) {
+        self.outbox
+            .push_frame(&ServerFrame::error(code, message, client_id));
+    }
+
+    /// Refuses a frame for now: the same frame may be sent again after the wait.
+    fn limited(&self, what: &str, wait: RetryAfter, client_id: Option<Uuid>) {
+        tracing::info!(user = %self.user.id, ip = %self.ctx.ip, what, "rate limited");
         self.outbox.push_frame(&ServerFrame::Error {
-            code,
-            message: message.into(),
+            code: ErrorCode::RateLimited,
+            message: format!(
+                "Slow down: too many {what}. Try again in {:.1} s.",
+                wait.0.as_secs_f64()
+            ),
             client_id,
+            retry_after_ms: Some(wait.millis()),
         });
     }
 
@@ -182,18 +221,34 @@ impl Reader {
         }
     }
 
-    async fn room(&self, room: &RoomName) -> Option<RoomHandle> {
-        match self.hub.room(room).await {
+    /// The room for a `join` or `send`: opened if it exists, otherwise created within the
+    /// user's room-creation limit.
+    async fn room_to_use(&self, room: &RoomName, client_id: Option<Uuid>) -> Option<RoomHandle> {
+        let failed = |error: crate::server::Error| {
+            tracing::error!(%error, "could not open room");
+            self.error(
+                ErrorCode::Internal,
+                "The room could not be opened; try again.",
+                client_id,
+            );
+            None
+        };
+        match self.ctx.hub.open(room).await {
+            Ok(Some(handle)) => return Some(handle),
+            Ok(None) => {}
+            Err(e) => return failed(e),
+        }
+        if let Err(wait) = self
+            .ctx
+            .limiter
+            .check(Kind::CreateRoom, Key::User(self.user.id))
+        {
+            self.limited("new rooms", wait, client_id);
+            return None;
+        }
+        match self.ctx.hub.create(room).await {
             Ok(handle) => Some(handle),
-            Err(error) => {
-                tracing::error!(%error, "could not open room");
-                self.error(
-                    ErrorCode::Internal,
-                    "The room could not be opened; try again.",
-                    None,
-                );
-                None
-            }
+            Err(e) => failed(e),
         }
     }
 
@@ -209,19 +264,22 @@ impl Reader {
                 None,
             );
         }
-        let Some(handle) = self.room(&room).await else {
+        if let Err(wait) = self.ctx.limiter.check(Kind::Join, Key::User(self.user.id)) {
+            return self.limited("joins", wait, None);
+        }
+        let Some(handle) = self.room_to_use(&room, None).await else {
             return;
         };
         // Joining makes the user a member: the room shows in their list from now on.
         if !self.markers.contains_key(&room) {
-            let store = self.hub.store();
+            let store = self.ctx.hub.store();
             // Members (the common case, e.g. on a reconnect) cost a read, not a write.
             let markers = match store.markers_of(&handle.room, &self.user).await {
                 Ok(Some(markers)) => Ok(markers),
                 Ok(None) => store
                     .raise_markers(&handle.room, &self.user, 0, 0)
                     .await
-                    .map(|r| (r.delivered, r.read)),
+                    .map(|c| (c.receipt.delivered, c.receipt.read)),
                 Err(e) => Err(e),
             };
             match markers {
@@ -237,7 +295,7 @@ impl Reader {
         let (sub, plan) = handle.subscribe(self.outbox.clone(), since);
         let catch_up = since.map(|since| {
             tokio::spawn(catch_up::run(
-                self.hub.store().clone(),
+                self.ctx.hub.store().clone(),
                 sub.handle().clone(),
                 sub.id(),
                 plan,
@@ -248,28 +306,41 @@ impl Reader {
         self.rooms.insert(room, Joined { sub, catch_up });
     }
 
-    /// Raises this user's delivered (and, if `read > 0`, read) marker in `room`.
+    /// Raises this user's delivered (and, if `read > 0`, read) marker in `room`, which the
+    /// socket must have joined. Values are capped at the room's last `seq` first, and only
+    /// a real rise is stored and broadcast.
     async fn mark(&mut self, room: &str, delivered: u64, read: u64) {
         let room = match RoomName::parse(room) {
             Ok(room) => room,
             Err(e) => return self.invalid(e, None),
         };
+        let Some(handle) = self.rooms.get(&room).map(|j| j.sub.handle().clone()) else {
+            return self.error(
+                ErrorCode::BadFrame,
+                format!("Join #{room} before sending markers for it."),
+                None,
+            );
+        };
+        let last = handle.last_seq();
+        let read = read.min(last);
+        let delivered = delivered.min(last).max(read);
         let prev = self.markers.get(&room).copied().unwrap_or_default();
-        if delivered.max(read) <= prev.0 && read <= prev.1 {
+        if delivered <= prev.0 && read <= prev.1 {
             return;
         }
-        let Some(handle) = self.room(&room).await else {
-            return;
-        };
-        let store = self.hub.store();
+        let store = self.ctx.hub.store();
         // The upsert keeps the higher of old and new values.
         match store
             .raise_markers(&handle.room, &self.user, delivered, read)
             .await
         {
-            Ok(receipt) => {
-                self.markers.insert(room, (receipt.delivered, receipt.read));
-                handle.publish_receipt(receipt);
+            Ok(change) => {
+                let r = &change.receipt;
+                self.markers.insert(room, (r.delivered, r.read));
+                // Another tab of the same person may have raised them already.
+                if change.rose {
+                    handle.publish_receipt(change.receipt);
+                }
             }
             Err(error) => tracing::error!(%error, "could not store read markers"),
         }
@@ -291,7 +362,14 @@ impl Reader {
                 Err(e) => return self.invalid(e, Some(client_id)),
             },
         };
-        let Some(handle) = self.room(&room).await else {
+        let limiter = &self.ctx.limiter;
+        if let Err(wait) = limiter
+            .check(Kind::Send, Key::User(self.user.id))
+            .and_then(|()| limiter.check(Kind::SendPerIp, Key::Ip(self.ctx.ip)))
+        {
+            return self.limited("messages", wait, Some(client_id));
+        }
+        let Some(handle) = self.room_to_use(&room, Some(client_id)).await else {
             return;
         };
         // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP

@@ -3,12 +3,17 @@
 //! A visitor without a session sees the same page as every other visitor until the room
 //! changes, so that page is rendered once per version of the room (every stored message
 //! and every receipt makes a new version), gzipped once, and served from memory with an
-//! ETag; a browser that has it gets `304 Not Modified`. Signed-in pages carry the person's
-//! own room list and are rendered for each request.
+//! ETag; a browser that has it gets `304 Not Modified`. Each response still gets a script
+//! nonce of its own ([`template`]). Signed-in pages carry the person's own room list, are
+//! rendered for each request and are never stored by caches (`private, no-store`).
+//!
+//! A page view never creates anything: a room that does not exist is shown empty and
+//! neither stored nor started.
+
+mod template;
 
 use std::{
     collections::HashMap,
-    io::Write,
     sync::{Arc, RwLock},
 };
 
@@ -18,13 +23,13 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use bytes::Bytes;
 
 use crate::{
     app::shell,
-    server::{session, AppState},
+    server::{headers::CspNonce, session, AppState},
     validation::RoomName,
 };
+use template::Template;
 
 /// Rooms whose visitor page is kept; past this the cache starts over.
 const MAX_CACHED_ROOMS: usize = 256;
@@ -35,8 +40,7 @@ struct Cached {
     version: u64,
     etag: HeaderValue,
     content_type: HeaderValue,
-    html: Bytes,
-    gzip: Bytes,
+    page: Template,
 }
 
 /// Visitor pages by room.
@@ -67,18 +71,33 @@ pub async fn room_page(
 ) -> Response {
     let room = RoomName::parse(&room).ok();
     let visitor = session::token_from_headers(req.headers()).is_none();
-    let (Some(room), true) = (room, visitor) else {
+    if !visitor {
+        let mut res = render(&state, req).await;
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return res;
+    }
+    let Some(room) = room else {
         return render(&state, req).await;
     };
-    let handle = match state.hub.room(&room).await {
-        Ok(handle) => handle,
-        Err(_) => return render(&state, req).await,
+    // Only rooms that exist are cached (and started); others render empty, each time.
+    let handle = match state.hub.open(&room).await {
+        Ok(Some(handle)) => handle,
+        _ => return render(&state, req).await,
     };
+    let nonce = req
+        .extensions()
+        .get::<CspNonce>()
+        .cloned()
+        .unwrap_or_default();
     // Read before rendering: if the room changes meanwhile, the page is simply re-rendered
     // for the next visitor.
     let version = handle.version();
+    drop(handle);
     if let Some(page) = state.pages.get(&room, version) {
-        return serve(&page, req.headers());
+        return serve(&page, req.headers(), &nonce);
     }
     let headers = req.headers().clone();
     let res = render(&state, req).await;
@@ -95,30 +114,36 @@ pub async fn room_page(
     };
     let page = Cached {
         version,
-        etag: HeaderValue::from_str(&format!("\"{room}-{version}\"")).expect("valid etag"),
+        // Weak: the bytes differ in their nonce, the page is the same.
+        etag: HeaderValue::from_str(&format!("W/\"{room}-{version}\"")).expect("valid etag"),
         content_type: parts
             .headers
             .get(header::CONTENT_TYPE)
             .cloned()
             .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8")),
-        gzip: gzip(&html),
-        html,
+        page: Template::new(&html, &nonce.0),
     };
     let page = state.pages.put(room, page);
-    serve(&page, &headers)
+    serve(&page, &headers, &nonce)
 }
 
 async fn render(state: &AppState, req: Request) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
+    let nonce = req.extensions().get::<CspNonce>().cloned();
     let handler = leptos_axum::render_app_async_with_context(
-        move || leptos::prelude::provide_context(context_state.clone()),
+        move || {
+            leptos::prelude::provide_context(context_state.clone());
+            if let Some(nonce) = &nonce {
+                leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+            }
+        },
         move || shell(options.clone()),
     );
     handler(req).await
 }
 
-fn serve(page: &Cached, request: &HeaderMap) -> Response {
+fn serve(page: &Cached, request: &HeaderMap, nonce: &CspNonce) -> Response {
     let fresh = request
         .get(header::IF_NONE_MATCH)
         .is_some_and(|tags| tags.as_bytes() == page.etag.as_bytes());
@@ -130,12 +155,12 @@ fn serve(page: &Cached, request: &HeaderMap) -> Response {
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else if gzip {
-        let mut res = Response::new(Body::from(page.gzip.clone()));
+        let mut res = Response::new(Body::from(page.page.gzip(&nonce.0)));
         res.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         res
     } else {
-        Response::new(Body::from(page.html.clone()))
+        Response::new(Body::from(page.page.html(&nonce.0)))
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, page.content_type.clone());
@@ -147,10 +172,4 @@ fn serve(page: &Cached, request: &HeaderMap) -> Response {
         HeaderValue::from_static("accept-encoding, cookie"),
     );
     res
-}
-
-fn gzip(bytes: &[u8]) -> Bytes {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).expect("writing to memory");
-    enc.finish().expect("writing to memory").into()
 }

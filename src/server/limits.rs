@@ -1,0 +1,293 @@
+//! Rate limits (token buckets per user and per IP address) and connection caps.
+//!
+//! Each limit is a bucket of `burst` tokens that refills completely over `per`: a person
+//! typing never empties it, a script posting hundreds at once does. What is refused is
+//! answered with how long to wait (`retry_after_ms` on the socket, `Retry-After` over
+//! HTTP); nothing already accepted is lost. `CLOUD_MSG_LIMITS=off` turns every limit off
+//! (load tests); otherwise it may override single values, e.g.
+//! `send=30/10s,join=200/1m,sockets_per_user=32`.
+
+use std::{fmt, net::IpAddr, num::NonZeroU32, str::FromStr, time::Duration};
+
+use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use uuid::Uuid;
+
+/// `burst` tokens, refilled evenly over `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    pub const fn new(burst: u32, per_secs: u64) -> Self {
+        Self {
+            burst,
+            per: Duration::from_secs(per_secs),
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}s", self.burst, self.per.as_secs())
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    /// `30/10s`, `20/1h`, `50/1m`, `5/500ms`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a rate like 30/10s, 50/1m or 20/1h");
+        let (burst, per) = s.split_once('/').ok_or_else(bad)?;
+        let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
+        let per = per.trim();
+        let (digits, unit_ms) = if let Some(n) = per.strip_suffix("ms") {
+            (n, 1)
+        } else if let Some(n) = per.strip_suffix('s') {
+            (n, 1_000)
+        } else if let Some(n) = per.strip_suffix('m') {
+            (n, 60_000)
+        } else if let Some(n) = per.strip_suffix('h') {
+            (n, 3_600_000)
+        } else {
+            return Err(bad());
+        };
+        let n: u64 = if digits.is_empty() {
+            1
+        } else {
+            digits.parse().map_err(|_| bad())?
+        };
+        if burst == 0 || n == 0 {
+            return Err(bad());
+        }
+        Ok(Self {
+            burst,
+            per: Duration::from_millis(n * unit_ms),
+        })
+    }
+}
+
+/// Every limit, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// False with `CLOUD_MSG_LIMITS=off`.
+    pub enabled: bool,
+    /// Messages a user may send.
+    pub send: Rate,
+    /// Messages from one IP address (everyone behind it together).
+    pub send_per_ip: Rate,
+    /// `join` frames a user may send (a reconnect joins every listed room).
+    pub join: Rate,
+    /// Rooms a user may create.
+    pub create_room: Rate,
+    /// Sign-ins (`POST /api/session`, `POST /join`) from one IP address.
+    pub sign_in: Rate,
+    /// Sockets one user may hold open at once.
+    pub sockets_per_user: usize,
+    /// Sockets the server holds open at once.
+    pub sockets_total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            send: Rate::new(30, 10),
+            send_per_ip: Rate::new(300, 10),
+            join: Rate::new(200, 60),
+            create_room: Rate::new(20, 3600),
+            sign_in: Rate::new(50, 60),
+            sockets_per_user: 32,
+            sockets_total: 16_384,
+        }
+    }
+}
+
+impl Limits {
+    /// `off`, or comma-separated `name=value` overrides of the defaults.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut limits = Self::default();
+        if s.trim().eq_ignore_ascii_case("off") {
+            limits.enabled = false;
+            return Ok(limits);
+        }
+        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (name, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("CLOUD_MSG_LIMITS: {item:?} is not name=value"))?;
+            let value = value.trim();
+            let count = || {
+                value
+                    .parse::<usize>()
+                    .map_err(|_| format!("CLOUD_MSG_LIMITS: {name} needs a number"))
+            };
+            match name.trim() {
+                "send" => limits.send = value.parse()?,
+                "send_per_ip" => limits.send_per_ip = value.parse()?,
+                "join" => limits.join = value.parse()?,
+                "create_room" => limits.create_room = value.parse()?,
+                "sign_in" => limits.sign_in = value.parse()?,
+                "sockets_per_user" => limits.sockets_per_user = count()?,
+                "sockets_total" => limits.sockets_total = count()?,
+                other => return Err(format!("CLOUD_MSG_LIMITS: unknown limit {other:?}")),
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// Which bucket a request draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Send,
+    SendPerIp,
+    Join,
+    CreateRoom,
+    SignIn,
+}
+
+/// Who is counted: a user or an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    User(Uuid),
+    Ip(IpAddr),
+}
+
+/// Refused: try again after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    pub fn millis(self) -> u64 {
+        (self.0.as_millis() as u64).max(1)
+    }
+
+    /// Whole seconds, rounded up, for `Retry-After`.
+    pub fn secs(self) -> u64 {
+        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
+    }
+}
+
+type Bucket = DefaultKeyedRateLimiter<Key>;
+
+/// The live buckets. Cheap to share (`Arc` inside the server state).
+pub struct Limiter {
+    limits: Limits,
+    send: Bucket,
+    send_per_ip: Bucket,
+    join: Bucket,
+    create_room: Bucket,
+    sign_in: Bucket,
+}
+
+fn bucket(rate: Rate) -> Bucket {
+    let burst = NonZeroU32::new(rate.burst.max(1)).expect("not zero");
+    let period = (rate.per / rate.burst.max(1)).max(Duration::from_nanos(1));
+    let quota = Quota::with_period(period)
+        .expect("period is not zero")
+        .allow_burst(burst);
+    RateLimiter::keyed(quota)
+}
+
+impl Limiter {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            send: bucket(limits.send),
+            send_per_ip: bucket(limits.send_per_ip),
+            join: bucket(limits.join),
+            create_room: bucket(limits.create_room),
+            sign_in: bucket(limits.sign_in),
+            limits,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Takes a token from `kind`'s bucket for `key`, or says how long until there is one.
+    pub fn check(&self, kind: Kind, key: Key) -> Result<(), RetryAfter> {
+        if !self.limits.enabled {
+            return Ok(());
+        }
+        let bucket = match kind {
+            Kind::Send => &self.send,
+            Kind::SendPerIp => &self.send_per_ip,
+            Kind::Join => &self.join,
+            Kind::CreateRoom => &self.create_room,
+            Kind::SignIn => &self.sign_in,
+        };
+        bucket.check_key(&key).map_err(|not_until| {
+            let now = governor::clock::DefaultClock::default().now();
+            RetryAfter(not_until.wait_time_from(now))
+        })
+    }
+
+    /// Forgets buckets that are full again, so memory follows the active users only.
+    pub fn prune(&self) {
+        for bucket in [
+            &self.send,
+            &self.send_per_ip,
+            &self.join,
+            &self.create_room,
+            &self.sign_in,
+        ] {
+            bucket.retain_recent();
+            bucket.shrink_to_fit();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_in_every_unit() {
+        assert_eq!("30/10s".parse(), Ok(Rate::new(30, 10)));
+        assert_eq!("20/1h".parse(), Ok(Rate::new(20, 3600)));
+        assert_eq!("50/m".parse(), Ok(Rate::new(50, 60)));
+        assert_eq!(
+            "5/500ms".parse::<Rate>().unwrap().per,
+            Duration::from_millis(500)
+        );
+        for bad in ["", "30", "0/1s", "3/0s", "x/1s", "3/1d"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_are_off_or_overridden_one_by_one() {
+        assert!(!Limits::parse("off").unwrap().enabled);
+        let l = Limits::parse("send=5/1s, sockets_per_user=2").unwrap();
+        assert_eq!(l.send, Rate::new(5, 1));
+        assert_eq!(l.sockets_per_user, 2);
+        assert_eq!(l.join, Limits::default().join);
+        assert!(Limits::parse("speed=1/1s").is_err());
+        assert!(Limits::parse("send").is_err());
+    }
+
+    #[test]
+    fn a_burst_passes_then_the_bucket_says_when_to_come_back() {
+        let limiter = Limiter::new(Limits::parse("send=3/3s").unwrap());
+        let me = Key::User(Uuid::from_u128(1));
+        for _ in 0..3 {
+            assert_eq!(limiter.check(Kind::Send, me), Ok(()));
+        }
+        let wait = limiter.check(Kind::Send, me).unwrap_err();
+        assert!(wait.0 > Duration::from_millis(500) && wait.0 <= Duration::from_secs(1));
+        assert_eq!(wait.secs(), 1);
+        // Someone else has a bucket of their own.
+        assert_eq!(
+            limiter.check(Kind::Send, Key::User(Uuid::from_u128(2))),
+            Ok(())
+        );
+        // Off means off.
+        let off = Limiter::new(Limits::parse("off").unwrap());
+        for _ in 0..1000 {
+            assert_eq!(off.check(Kind::Send, me), Ok(()));
+        }
+    }
+}

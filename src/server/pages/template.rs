@@ -1,0 +1,168 @@
+//! A rendered page kept with a hole wherever its script nonce goes, so each response gets a
+//! nonce of its own without rendering or compressing the page again.
+//!
+//! The gzip body is prepared once: each piece between two nonces is deflated on its own
+//! (a full flush after each resets the compressor's history, so no back-reference crosses
+//! a hole), and a response puts its nonce between the pieces as an uncompressed (stored)
+//! deflate block. Only the CRC-32 of the whole body is computed per response.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+/// The gzip header: deflate, no name or time, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+
+pub struct Template {
+    /// The page split at each nonce.
+    pieces: Vec<Bytes>,
+    /// Each piece as deflate blocks: byte-aligned, the last one final.
+    deflated: Vec<Bytes>,
+}
+
+impl Template {
+    /// Splits `html` at every occurrence of `nonce` (the one it was rendered with).
+    pub fn new(html: &[u8], nonce: &str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = html;
+        let needle = nonce.as_bytes();
+        while let Some(at) = (!needle.is_empty())
+            .then(|| rest.windows(needle.len()).position(|w| w == needle))
+            .flatten()
+        {
+            pieces.push(Bytes::copy_from_slice(&rest[..at]));
+            rest = &rest[at + needle.len()..];
+        }
+        pieces.push(Bytes::copy_from_slice(rest));
+        let mut compress = Compress::new(Compression::default(), false);
+        let last = pieces.len() - 1;
+        let deflated = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, piece)| {
+                let flush = if i == last {
+                    FlushCompress::Finish
+                } else {
+                    FlushCompress::Full
+                };
+                deflate(&mut compress, piece, flush)
+            })
+            .collect();
+        Self { pieces, deflated }
+    }
+
+    /// The page with `nonce` in every hole.
+    pub fn html(&self, nonce: &str) -> Bytes {
+        let len = self.pieces.iter().map(Bytes::len).sum::<usize>()
+            + nonce.len() * (self.pieces.len() - 1);
+        let mut out = BytesMut::with_capacity(len);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                out.put_slice(nonce.as_bytes());
+            }
+            out.put_slice(piece);
+        }
+        out.freeze()
+    }
+
+    /// The same, gzipped.
+    pub fn gzip(&self, nonce: &str) -> Bytes {
+        let holes = self.pieces.len() - 1;
+        let len = GZIP_HEADER.len()
+            + self.deflated.iter().map(Bytes::len).sum::<usize>()
+            + holes * (5 + nonce.len())
+            + 8;
+        let mut out = BytesMut::with_capacity(len);
+        out.put_slice(&GZIP_HEADER);
+        let mut crc = crc32fast::Hasher::new();
+        let mut size: usize = 0;
+        for (i, (piece, deflated)) in self.pieces.iter().zip(&self.deflated).enumerate() {
+            if i > 0 {
+                stored_block(&mut out, nonce.as_bytes());
+                crc.update(nonce.as_bytes());
+                size += nonce.len();
+            }
+            out.put_slice(deflated);
+            crc.update(piece);
+            size += piece.len();
+        }
+        out.put_u32_le(crc.finalize());
+        out.put_u32_le(size as u32);
+        out.freeze()
+    }
+}
+
+/// A non-final stored block holding `data` (at most 65,535 bytes), at a byte boundary.
+fn stored_block(out: &mut BytesMut, data: &[u8]) {
+    let len = data.len() as u16;
+    out.put_u8(0); // BFINAL = 0, BTYPE = 00, then padding to the byte.
+    out.put_u16_le(len);
+    out.put_u16_le(!len);
+    out.put_slice(data);
+}
+
+fn deflate(compress: &mut Compress, mut input: &[u8], flush: FlushCompress) -> Bytes {
+    let mut out = Vec::with_capacity(input.len() / 3 + 64);
+    loop {
+        if out.capacity() - out.len() < 64 {
+            out.reserve(out.capacity().max(1024));
+        }
+        let before_in = compress.total_in();
+        let status = compress
+            .compress_vec(input, &mut out, flush)
+            .expect("deflating to memory");
+        input = &input[(compress.total_in() - before_in) as usize..];
+        let room_left = out.capacity() > out.len();
+        match status {
+            Status::StreamEnd => break,
+            _ if input.is_empty() && room_left && !matches!(flush, FlushCompress::Finish) => break,
+            _ => {}
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .expect("a valid gzip stream");
+        out
+    }
+
+    #[test]
+    fn every_response_gets_its_own_nonce_in_plain_and_gzip() {
+        // Text that repeats across the holes, so a back-reference over a hole would show.
+        let body = "<p>hello world</p><script>hydrate('x', 'y')</script>".repeat(50);
+        let html = format!(
+            "<head><script nonce=\"N0NCE\">{body}</script></head>{body}<script nonce=\"N0NCE\">\
+             hydrate('x', 'y')</script>{body}"
+        );
+        let t = Template::new(html.as_bytes(), "N0NCE");
+        for nonce in ["abcdefghijklmnopqrstuv", "ZYXWVUTSRQPONMLKJIHGFE", ""] {
+            let want = html.replace("N0NCE", nonce);
+            assert_eq!(&t.html(nonce)[..], want.as_bytes());
+            let gz = t.gzip(nonce);
+            assert_eq!(gunzip(&gz), want.as_bytes());
+            assert!(gz.len() < want.len() / 4, "still compressed: {}", gz.len());
+        }
+    }
+
+    #[test]
+    fn pages_without_a_nonce_and_large_pages_survive() {
+        let t = Template::new(b"<p>no scripts</p>", "N0NCE");
+        assert_eq!(gunzip(&t.gzip("x")), b"<p>no scripts</p>");
+        let big: String = (0..20_000).map(|i| format!("<li>{i}</li>")).collect();
+        let html = format!("<head nonce=\"Q\">{big}</head><script nonce=\"Q\"></script>");
+        let t = Template::new(html.as_bytes(), "Q");
+        assert_eq!(
+            gunzip(&t.gzip("nonce1")),
+            html.replace('Q', "nonce1").as_bytes()
+        );
+    }
+}

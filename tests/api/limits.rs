@@ -1,0 +1,272 @@
+//! Limits as an abuser meets them: floods of sends, joins, new rooms, sign-ins and
+//! sockets, slow and silent connections. Each is answered clearly, the connection (and
+//! everyone else) carries on, and nothing accepted is lost.
+
+use std::time::Duration;
+
+use cloud_msg::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::helpers::{message, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_sending_300_at_once_is_slowed_down_and_loses_nothing() {
+    let app = TestApp::spawn().await;
+    let mut bot = app.client("bot").await;
+    let ids: Vec<Uuid> = (0..300).map(|_| Uuid::new_v4()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        bot.say_as("flood", *id, &format!("m{i}")).await;
+    }
+    let (mut acked, mut limited) = (Vec::new(), Vec::new());
+    let mut wait = 0;
+    while acked.len() + limited.len() < ids.len() {
+        match bot.recv().await {
+            ServerFrame::Ack { client_id, .. } => acked.push(client_id),
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                client_id: Some(id),
+                retry_after_ms: Some(ms),
+                message,
+            } => {
+                assert!(message.contains("Slow down"), "{message}");
+                wait = ms;
+                limited.push(id);
+            }
+            ServerFrame::Message(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // The default burst lets a person's pace through, not a script's.
+    assert!((20..=40).contains(&acked.len()), "{} acked", acked.len());
+    assert!(wait > 0 && wait <= 10_000, "retry_after_ms {wait}");
+    // The socket is still open: after the wait, the same message goes through.
+    tokio::time::sleep(Duration::from_millis(wait)).await;
+    bot.say_as("flood", limited[0], "m-again").await;
+    let ack = bot
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    assert!(matches!(ack, ServerFrame::Ack { client_id, .. } if client_id == limited[0]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_typing_is_never_limited() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.client("alice").await;
+    // 40 messages, one every 250 ms would take 10 s; the first 25 at a brisk typist's
+    // pace (100 ms apart) are well inside the bucket.
+    for i in 0..25 {
+        alice.say("typing", &format!("line {i}")).await;
+        match alice
+            .recv_until(|f| !matches!(f, ServerFrame::Message(_)))
+            .await
+        {
+            ServerFrame::Ack { .. } => {}
+            other => panic!("message {i}: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_rooms_and_joins_are_limited_per_user() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits.create_room = "3/1h".parse().unwrap();
+        c.limits.join = "6/1m".parse().unwrap();
+    })
+    .await;
+    let mut alice = app.client("alice").await;
+    for room in ["r1", "r2", "r3"] {
+        alice.join(room, None).await;
+    }
+    alice.join("r4", None).await;
+    match alice.recv().await {
+        ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message,
+            retry_after_ms: Some(_),
+            ..
+        } => assert!(message.contains("new rooms"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.state.hub.store().room_count().await.unwrap(), 3);
+    // Joining rooms that exist still works, until the join bucket is empty.
+    alice.join("r1", None).await;
+    alice.join("r2", None).await;
+    alice.join("r3", None).await;
+    match alice.recv().await {
+        ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message,
+            ..
+        } => assert!(message.contains("joins"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    // Another person is not affected.
+    let mut bob = app.client("bob").await;
+    bob.join("r4", None).await;
+    bob.say("r4", "mine").await;
+    assert!(matches!(
+        bob.recv().await,
+        ServerFrame::Ack { .. } | ServerFrame::Message(_)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_of_50_signs_in_but_a_script_gets_429() {
+    let app = TestApp::spawn().await;
+    for i in 0..50 {
+        let res = app
+            .post_session(json!({ "name": format!("person {i}") }))
+            .await;
+        assert_eq!(res.status(), 200, "sign-in {i}");
+    }
+    let res = app.post_session(json!({ "name": "one too many" })).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    // The form path shares the bucket.
+    let res = app
+        .http
+        .post(app.url("/join"))
+        .form(&[("name", "form"), ("room", "general")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_may_hold_32_sockets_and_the_33rd_gets_429() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_in("tabs").await.token;
+    let bearer = ("authorization", format!("Bearer {token}"));
+    let mut open = Vec::new();
+    for _ in 0..32 {
+        open.push(app.connect_with(&[bearer.clone()]).await.expect("socket"));
+    }
+    match app.connect_with(&[bearer.clone()]).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status(), 429);
+            assert!(res.headers().contains_key("retry-after"));
+        }
+        other => panic!("expected 429, got {:?}", other.map(|_| ())),
+    }
+    // Someone else still gets in; and closing one makes room again.
+    let mut other = app.client("other").await;
+    other.join("general", None).await;
+    drop(open.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Ok(c) = app.connect_with(&[bearer.clone()]).await {
+            again = Some(c);
+            break;
+        }
+    }
+    assert!(again.is_some(), "a closed socket frees its place");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_connections_are_cut_off_and_do_not_lock_anyone_out() {
+    let app =
+        TestApp::spawn_configured(|c| c.timeouts.request_headers = Duration::from_millis(800))
+            .await;
+    // 2,000 connections that send half a request line, or nothing at all.
+    let mut lorises = Vec::new();
+    for i in 0..2000 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        if i % 2 == 0 {
+            s.write_all(b"GET /r/general HT").await.unwrap();
+        }
+        lorises.push(s);
+    }
+    // A normal person signs in and chats meanwhile.
+    let mut alice = app.client("alice").await;
+    let mut bob = app.client("bob").await;
+    alice.join("general", None).await;
+    bob.join("general", None).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    alice.say("general", "still here").await;
+    assert_eq!(message(&bob.recv().await).text, "still here");
+    // Every loris is closed once its headers are late.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (i, s) in lorises.iter_mut().enumerate() {
+        let mut buf = [0u8; 512];
+        let read = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} still open"));
+        // Closed, perhaps after a 408.
+        if let Ok(n) = read {
+            if n > 0 {
+                let head = String::from_utf8_lossy(&buf[..n]);
+                assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed() {
+    let app =
+        TestApp::spawn_configured(|c| c.timeouts.request_headers = Duration::from_millis(500))
+            .await;
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", app.addr).as_bytes())
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // Then silence: the server hangs up.
+    let started = std::time::Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the idle connection stayed open");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_off_lets_a_load_test_through() {
+    let app = TestApp::spawn_unlimited().await;
+    let mut bot = app.client("bench").await;
+    for i in 0..200 {
+        bot.send_frame(&ClientFrame::Send {
+            room: "bench".into(),
+            client_id: Uuid::new_v4(),
+            text: format!("{i}"),
+        })
+        .await;
+    }
+    let mut acks = 0;
+    while acks < 200 {
+        if let ServerFrame::Ack { .. } = bot.recv().await {
+            acks += 1;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sends_nothing_is_closed() {
+    let app =
+        TestApp::spawn_configured(|c| c.timeouts.request_headers = Duration::from_millis(300))
+            .await;
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let started = std::time::Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
