@@ -22,8 +22,6 @@ pub fn SignOut() -> impl IntoView {
         <button type="button" class="sign-out" on:click=on_click>
             "Sign out"
         </button>
-        <p class="form-error" role="alert">
-            {move || error.get()}
-        </p>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
     }
 }

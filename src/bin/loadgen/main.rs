@@ -13,6 +13,7 @@
 //! loadgen ... --steps 20,40,80,160 --p99-max 50   # highest rate with p99 <= 50 ms, no loss
 //! loadgen ... --idle 30        # connect, join, hold for 30 s, report memory only
 //! loadgen ... --durable        # senders keep 32 sends in flight; report acked/s
+//! loadgen ... --markers        # every member reports `read` as the browser does (400 ms)
 //! loadgen --ttfb /r/general --requests 1000 --conns 32 [--cookie-of alice]
 //! ```
 
@@ -44,6 +45,7 @@ struct Args {
     pid: Option<u32>,
     idle: Option<f64>,
     durable: bool,
+    markers: bool,
     ttfb: Option<String>,
     requests: usize,
     conns: usize,
@@ -64,6 +66,7 @@ fn parse_args() -> Args {
         pid: None,
         idle: None,
         durable: false,
+        markers: false,
         ttfb: None,
         requests: 1000,
         conns: 32,
@@ -77,6 +80,7 @@ fn parse_args() -> Args {
         let flag = argv[i].as_str();
         match flag {
             "--durable" => a.durable = true,
+            "--markers" => a.markers = true,
             "--signed-in" => a.signed_in = true,
             _ => {
                 match flag {
@@ -121,6 +125,9 @@ pub struct StepStats {
     pub expected: u64,
     pub received: u64,
     pub latency_us: Histogram<u64>,
+    /// `read` markers sent and `receipts` frames received (with `--markers`).
+    pub markers: u64,
+    pub receipt_frames: u64,
 }
 
 impl StepStats {
@@ -131,6 +138,8 @@ impl StepStats {
             expected: 0,
             received: 0,
             latency_us: Histogram::new_with_bounds(1, 600_000_000, 3).unwrap(),
+            markers: 0,
+            receipt_frames: 0,
         }
     }
 }
@@ -143,10 +152,12 @@ pub struct Shared {
     pub rate: Cell<f64>,
     pub sending: Cell<bool>,
     pub durable: bool,
+    pub markers: bool,
     pub senders: usize,
     pub open: Cell<usize>,
     pub steps: RefCell<Vec<StepStats>>,
     pub marker: memchr::memmem::Finder<'static>,
+    pub seq_marker: memchr::memmem::Finder<'static>,
 }
 
 fn main() {
@@ -180,10 +191,12 @@ async fn run(args: Args) {
         rate: Cell::new(args.rate),
         sending: Cell::new(false),
         durable: args.durable,
+        markers: args.markers,
         senders: args.senders.min(args.users),
         open: Cell::new(0),
         steps: RefCell::new(vec![StepStats::new()]),
         marker: memchr::memmem::Finder::new(b"\"text\":\"t:").into_owned(),
+        seq_marker: memchr::memmem::Finder::new(b"\"seq\":").into_owned(),
     });
 
     // Sign in (50 at a time), then connect and join.
@@ -322,6 +335,15 @@ async fn run_step(args: &Args, sh: &Rc<Shared>, step: usize, rate: f64) -> StepR
         ms(h.value_at_quantile(0.99)),
         ms(h.max())
     );
+    if args.markers {
+        println!(
+            "markers: {} read markers sent ({:.0}/s); {} receipts frames received, {:.0} per message sent",
+            s.markers,
+            s.markers as f64 / send_secs,
+            s.receipt_frames,
+            s.receipt_frames as f64 / s.sent.max(1) as f64
+        );
+    }
     if args.pid.is_some() {
         let per100k = if s.received > 0 {
             server_cpu / s.received as f64 * 100_000.0

@@ -13,6 +13,8 @@ use crate::{
 
 /// Sends at most this many unacked messages per socket in `--durable` mode.
 const DURABLE_WINDOW: u64 = 32;
+/// With `--markers`, a socket reports `read` at most this often, as the browser does.
+const MARKER_INTERVAL: Duration = Duration::from_millis(400);
 
 /// One socket: joins `room`, counts and times what arrives, answers pings, and if it is
 /// a sender (index, members of its room) sends on schedule.
@@ -27,6 +29,9 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
     let mut n = 0u64;
     let mut in_flight = 0u64;
     let mut pings = Vec::new();
+    // With `--markers`: the highest seq seen, the highest reported, when to report next.
+    let (mut seen, mut reported) = (0u64, 0u64);
+    let mut next_mark = Instant::now() + MARKER_INTERVAL;
     loop {
         // A sender's schedule: evenly spaced over the senders, one period per message.
         if let Some((index, _)) = sender {
@@ -40,8 +45,11 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
                 next = None;
             }
         }
-        let wake = next.unwrap_or_else(|| Instant::now() + Duration::from_millis(20));
-        let timer = sender.is_some();
+        let mut wake = next.unwrap_or_else(|| Instant::now() + Duration::from_millis(20));
+        if sh.markers {
+            wake = wake.min(next_mark);
+        }
+        let timer = sender.is_some() || sh.markers;
         tokio::select! {
             r = ws.fill() => {
                 if !matches!(r, Ok(true)) {
@@ -53,6 +61,12 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
                         Frame::Text(t) => {
                             if t.starts_with(br#"{"type":"message""#) {
                                 record(&sh, t);
+                                if sh.markers {
+                                    seen = seen.max(seq_of(&sh, t));
+                                }
+                            } else if t.starts_with(br#"{"type":"receipts""#) {
+                                let step = sh.step.get();
+                                sh.steps.borrow_mut()[step].receipt_frames += 1;
                             } else if t.starts_with(br#"{"type":"ack""#) {
                                 in_flight = in_flight.saturating_sub(1);
                                 let step = sh.step.get();
@@ -72,6 +86,21 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
                 }
             }
             _ = tokio::time::sleep_until(wake.into()), if timer => {
+                if sh.markers && Instant::now() >= next_mark {
+                    next_mark = Instant::now() + MARKER_INTERVAL;
+                    if seen > reported {
+                        reported = seen;
+                        let read = format!(r#"{{"type":"read","room":"{room}","seq":{seen}}}"#);
+                        if ws.send_text(&read).await.is_err() {
+                            break;
+                        }
+                        let step = sh.step.get();
+                        sh.steps.borrow_mut()[step].markers += 1;
+                    }
+                }
+                if sender.is_none() {
+                    continue;
+                }
                 // Catch up if the timer was late: every due message goes now.
                 let period = Duration::from_secs_f64(1.0 / sh.rate.get());
                 while let Some(at) = next.filter(|t| *t <= Instant::now()) {
@@ -113,6 +142,14 @@ async fn send(
     steps[step].sent += 1;
     steps[step].expected += sender.map_or(0, |(_, members)| members);
     Ok(())
+}
+
+/// The `seq` of a message frame.
+fn seq_of(sh: &Shared, frame: &[u8]) -> u64 {
+    sh.seq_marker
+        .find(frame)
+        .and_then(|at| wire::leading_number(&frame[at + b"\"seq\":".len()..]))
+        .map_or(0, |(seq, _)| seq)
 }
 
 /// Counts a delivered message toward its step and records its latency.

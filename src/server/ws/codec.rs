@@ -516,4 +516,70 @@ mod tests {
         );
         assert_eq!(&pong(b"ab")[..], &[FIN | OP_PONG, 2, b'a', b'b']);
     }
+
+    mod fuzz {
+        //! The decoder against generated input: arbitrary bytes never panic it or make it
+        //! hold more than a message's worth, and valid streams cut anywhere decode whole.
+        //! Bounded (a few hundred cases) so that it runs in `make test`.
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic_or_grow_unbounded(
+                chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..12)
+            ) {
+                let mut d = Decoder::new(1024);
+                let mut out = Vec::new();
+                for chunk in &chunks {
+                    if d.feed(chunk, &mut out).is_err() {
+                        break;
+                    }
+                    // An unfinished frame: at most its header and the largest payload.
+                    prop_assert!(d.pending.len() <= 14 + 1024);
+                    prop_assert!(d.fragments.as_ref().map_or(0, |(_, f)| f.len()) <= 1024);
+                }
+            }
+
+            #[test]
+            fn valid_streams_decode_whole_wherever_they_are_cut(
+                texts in proptest::collection::vec("[a-zé😀 ]{0,200}", 1..6),
+                pings in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..125), 0..4),
+                fragment_at in 1usize..50,
+                cuts in proptest::collection::vec(1usize..400, 0..8),
+                mask in any::<[u8; 4]>(),
+            ) {
+                let mut stream = Vec::new();
+                let mut want = Vec::new();
+                for (i, text) in texts.iter().enumerate() {
+                    if let Some(p) = pings.get(i) {
+                        stream.extend(client_frame(true, OP_PING, p, mask));
+                        want.push(Incoming::Ping(Bytes::copy_from_slice(p)));
+                    }
+                    let bytes = text.as_bytes();
+                    if bytes.len() > fragment_at {
+                        // Two fragments, cut anywhere, even inside a character.
+                        stream.extend(client_frame(false, OP_TEXT, &bytes[..fragment_at], mask));
+                        stream.extend(client_frame(true, OP_CONTINUATION, &bytes[fragment_at..], mask));
+                    } else {
+                        stream.extend(client_frame(true, OP_TEXT, bytes, mask));
+                    }
+                    want.push(Incoming::Text(text.clone()));
+                }
+                let mut d = Decoder::new(64 * 1024);
+                let mut out = Vec::new();
+                let mut rest = &stream[..];
+                for cut in cuts {
+                    let (now, later) = rest.split_at(cut.min(rest.len()));
+                    d.feed(now, &mut out).unwrap();
+                    rest = later;
+                }
+                d.feed(rest, &mut out).unwrap();
+                prop_assert_eq!(out, want);
+                prop_assert!(!d.in_frame());
+            }
+        }
+    }
 }
