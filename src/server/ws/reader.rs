@@ -17,7 +17,7 @@ use crate::{
     server::{
         hub::{Hub, RoomHandle, SendCmd, Subscription},
         limits::{Key, Kind, Limiter, RetryAfter},
-        outbox::{CloseReason, Outbox},
+        outbox::{encode, CloseReason, Outbox},
         session::User,
         shortcodes,
     },
@@ -41,6 +41,9 @@ const READ_CHUNK: usize = 4 * 1024;
 const MAX_IN_FLIGHT: usize = 64;
 /// Rooms one socket may be in at once.
 const MAX_ROOMS_PER_SOCKET: usize = 100;
+/// How long the socket's own answers may wait for room in its outbox before the client
+/// counts as not reading.
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Joined {
     sub: Subscription,
@@ -67,6 +70,8 @@ pub struct Reader {
     markers: HashMap<RoomName, (u64, u64)>,
     /// Sends stored but not yet acked.
     in_flight: Arc<Semaphore>,
+    /// Answers to the frames just read, queued after each (see `flush_replies`).
+    replies: Vec<Bytes>,
 }
 
 impl Reader {
@@ -78,6 +83,7 @@ impl Reader {
             rooms: HashMap::new(),
             markers: HashMap::new(),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            replies: Vec::new(),
         }
     }
 
@@ -114,10 +120,13 @@ impl Reader {
                         None,
                     ),
                     Incoming::Ping(payload) => {
-                        self.outbox.push(super::codec::pong(&payload));
+                        self.replies.push(super::codec::pong(&payload));
                     }
                     Incoming::Pong => {}
                     Incoming::Close(_) => return,
+                }
+                if !self.flush_replies().await {
+                    return;
                 }
             }
             if let Err(e) = fed {
@@ -171,15 +180,35 @@ impl Reader {
         });
     }
 
-    fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) {
-        self.outbox
-            .push_frame(&ServerFrame::error(code, message, client_id));
+    /// Queues this socket's own answers (errors, pongs), waiting for room in its outbox:
+    /// a client that sends faster than it reads is slowed down by TCP, not disconnected.
+    /// False once the connection is closing (or could not take them in time).
+    async fn flush_replies(&mut self) -> bool {
+        for frame in self.replies.drain(..) {
+            match tokio::time::timeout(REPLY_WAIT, self.outbox.send(frame)).await {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(_) => {
+                    self.outbox.close(CloseReason::SlowConsumer);
+                    return false;
+                }
+            }
+        }
+        if self.replies.capacity() > 16 {
+            self.replies = Vec::new();
+        }
+        true
+    }
+
+    fn error(&mut self, code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) {
+        self.replies
+            .push(encode(&ServerFrame::error(code, message, client_id)));
     }
 
     /// Refuses a frame for now: the same frame may be sent again after the wait.
-    fn limited(&self, what: &str, wait: RetryAfter, client_id: Option<Uuid>) {
+    fn limited(&mut self, what: &str, wait: RetryAfter, client_id: Option<Uuid>) {
         tracing::info!(user = %self.user.id, ip = %self.ctx.ip, what, "rate limited");
-        self.outbox.push_frame(&ServerFrame::Error {
+        self.replies.push(encode(&ServerFrame::Error {
             code: ErrorCode::RateLimited,
             message: format!(
                 "Slow down: too many {what}. Try again in {:.1} s.",
@@ -187,10 +216,10 @@ impl Reader {
             ),
             client_id,
             retry_after_ms: Some(wait.millis()),
-        });
+        }));
     }
 
-    fn invalid(&self, e: ValidationError, client_id: Option<Uuid>) {
+    fn invalid(&mut self, e: ValidationError, client_id: Option<Uuid>) {
         self.error(e.code(), e.to_string(), client_id);
     }
 
@@ -223,32 +252,41 @@ impl Reader {
 
     /// The room for a `join` or `send`: opened if it exists, otherwise created within the
     /// user's room-creation limit.
-    async fn room_to_use(&self, room: &RoomName, client_id: Option<Uuid>) -> Option<RoomHandle> {
-        let failed = |error: crate::server::Error| {
-            tracing::error!(%error, "could not open room");
-            self.error(
-                ErrorCode::Internal,
-                "The room could not be opened; try again.",
-                client_id,
-            );
-            None
-        };
-        match self.ctx.hub.open(room).await {
+    async fn room_to_use(
+        &mut self,
+        room: &RoomName,
+        client_id: Option<Uuid>,
+    ) -> Option<RoomHandle> {
+        let opened = match self.ctx.hub.open(room).await {
             Ok(Some(handle)) => return Some(handle),
-            Ok(None) => {}
-            Err(e) => return failed(e),
-        }
-        if let Err(wait) = self
-            .ctx
-            .limiter
-            .check(Kind::CreateRoom, Key::User(self.user.id))
-        {
-            self.limited("new rooms", wait, client_id);
-            return None;
-        }
-        match self.ctx.hub.create(room).await {
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        let created = match opened {
+            Ok(()) => {
+                if let Err(wait) = self
+                    .ctx
+                    .limiter
+                    .check(Kind::CreateRoom, Key::User(self.user.id))
+                {
+                    self.limited("new rooms", wait, client_id);
+                    return None;
+                }
+                self.ctx.hub.create(room).await
+            }
+            Err(e) => Err(e),
+        };
+        match created {
             Ok(handle) => Some(handle),
-            Err(e) => failed(e),
+            Err(error) => {
+                tracing::error!(%error, "could not open room");
+                self.error(
+                    ErrorCode::Internal,
+                    "The room could not be opened; try again.",
+                    client_id,
+                );
+                None
+            }
         }
     }
 

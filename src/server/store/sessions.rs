@@ -1,0 +1,122 @@
+//! Sessions in the store: created with their user, looked up through a memory cache,
+//! kept alive by use, expired after 30 idle days, deleted on sign-out.
+
+use uuid::Uuid;
+
+use super::{writer::Job, Store};
+use crate::{
+    server::{session::User, Result},
+    timestamp::Timestamp,
+    validation::DisplayName,
+};
+
+/// Sessions remembered in memory; past this the cache starts over.
+const MAX_CACHED_SESSIONS: usize = 100_000;
+/// A session unused for this long has expired (the cookie's `Max-Age` says the same).
+pub const SESSION_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
+/// `last_seen` is written at most this often per session.
+const SESSION_TOUCH_MS: i64 = 24 * 3600 * 1000;
+
+impl Store {
+    /// Creates a user named `name` and a session whose token hashes to `token_hash`.
+    pub async fn create_user_session(&self, name: &DisplayName, token_hash: &[u8]) -> Result<User> {
+        let user = self
+            .writer
+            .call(|reply| Job::CreateUserSession {
+                name: name.clone(),
+                token_hash: token_hash.to_vec(),
+                reply,
+            })
+            .await?;
+        self.remember_session(token_hash, &user, Timestamp::now().millis());
+        Ok(user)
+    }
+
+    fn remember_session(&self, token_hash: &[u8], user: &User, last_seen: i64) {
+        let mut sessions = self.sessions.write().expect("session cache lock");
+        if sessions.len() >= MAX_CACHED_SESSIONS {
+            sessions.clear();
+        }
+        sessions.insert(token_hash.to_vec(), (user.clone(), last_seen));
+    }
+
+    fn forget_session(&self, token_hash: &[u8]) {
+        self.sessions
+            .write()
+            .expect("session cache lock")
+            .remove(token_hash);
+    }
+
+    /// The user whose session token hashes to `token_hash`, if the session exists and has
+    /// been used within [`SESSION_IDLE_MS`]. Using it keeps it alive.
+    pub async fn user_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<User>> {
+        let known = self
+            .sessions
+            .read()
+            .expect("session cache lock")
+            .get(token_hash)
+            .cloned();
+        let (user, last_seen) = match known {
+            Some(known) => known,
+            None => {
+                let row: Option<(String, String, i64)> = sqlx::query_as(
+                    "SELECT u.id, u.name, s.last_seen FROM sessions s
+                     JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.read)
+                .await?;
+                let Some((id, name, last_seen)) = row else {
+                    return Ok(None);
+                };
+                let (Ok(id), Ok(name)) = (Uuid::parse_str(&id), DisplayName::parse(&name)) else {
+                    return Ok(None);
+                };
+                let user = User { id, name };
+                self.remember_session(token_hash, &user, last_seen);
+                (user, last_seen)
+            }
+        };
+        let now = Timestamp::now().millis();
+        if now - last_seen > SESSION_IDLE_MS {
+            self.delete_session(token_hash).await?;
+            return Ok(None);
+        }
+        if now - last_seen > SESSION_TOUCH_MS {
+            self.writer
+                .call(|reply| Job::TouchSession {
+                    token_hash: token_hash.to_vec(),
+                    at: now,
+                    reply,
+                })
+                .await?;
+            self.remember_session(token_hash, &user, now);
+        }
+        Ok(Some(user))
+    }
+
+    /// Ends the session whose token hashes to `token_hash` (sign-out or expiry).
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.forget_session(token_hash);
+        self.writer
+            .call(|reply| Job::DeleteSession {
+                token_hash: token_hash.to_vec(),
+                reply,
+            })
+            .await?;
+        // A lookup that raced the delete may have put it back.
+        self.forget_session(token_hash);
+        Ok(())
+    }
+
+    /// Makes the session look unused since `last_seen` (tests of expiry).
+    pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(last_seen)
+            .bind(token_hash)
+            .execute(&self.read)
+            .await?;
+        self.forget_session(token_hash);
+        Ok(())
+    }
+}
