@@ -100,6 +100,8 @@ impl ServerFrame {
 /// How far one member of a room has received and read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
+    /// Left out inside a `receipts` frame, which names the room once for all.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub room: String,
     /// The member's user id.
     pub user: Uuid,
@@ -247,7 +249,7 @@ mod tests {
         let receipts = ServerFrame::Receipts {
             room: "r".into(),
             receipts: vec![Receipt {
-                room: "r".into(),
+                room: String::new(),
                 user: Uuid::nil(),
                 name: "bob".into(),
                 delivered: 5,
@@ -256,7 +258,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&receipts).unwrap(),
-            r#"{"type":"receipts","room":"r","receipts":[{"room":"r","user":"00000000-0000-0000-0000-000000000000","name":"bob","delivered":5,"read":4}]}"#
+            r#"{"type":"receipts","room":"r","receipts":[{"user":"00000000-0000-0000-0000-000000000000","name":"bob","delivered":5,"read":4}]}"#
         );
         assert_eq!(
             serde_json::to_string(&ServerFrame::More {

@@ -126,6 +126,8 @@ test('sending faster than allowed says "Slow down" and still delivers everything
   const texts = await log(bob.page).locator('p.text').allTextContents();
   expect(texts.filter((t) => t.startsWith('burst '))).toHaveLength(40);
   await expect(log(alice.page).getByText(/not sent/)).toHaveCount(0);
+  // Once everything has gone out, the alert goes too.
+  await expect(alice.page.getByRole('alert').filter({ hasText: 'Slow down' })).toHaveCount(0);
   await alice.context.close();
   await bob.context.close();
 });

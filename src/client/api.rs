@@ -31,17 +31,3 @@ pub async fn create_session(name: &str) -> Result<Me, String> {
         }
     }
 }
-
-/// `DELETE /api/session`: signs out; the server clears the cookie and closes the sockets.
-pub async fn sign_out() -> Result<(), String> {
-    let res = Request::delete("/api/session")
-        .send()
-        .await
-        .map_err(|_| "The server could not be reached. Try again.".to_owned())?;
-    // 401: the session had already ended, which is what was asked for.
-    if res.ok() || res.status() == 401 {
-        Ok(())
-    } else {
-        Err(format!("Signing out failed ({}).", res.status()))
-    }
-}

@@ -20,6 +20,9 @@ use crate::{
     validation::{MessageText, ValidationError},
 };
 
+/// How the alert for `rate_limited` begins.
+const SLOW_DOWN: &str = "Slow down:";
+
 #[derive(Clone, Copy)]
 pub struct RoomState {
     pub room: StoredValue<String>,
@@ -99,7 +102,16 @@ impl RoomState {
                 room: r,
                 client_id,
                 seq,
-            } if r == room => self.log.update(|l| l.ack(client_id, seq)),
+            } if r == room => {
+                self.log.update(|l| l.ack(client_id, seq));
+                // Everything held back by "Slow down" has gone out: the alert is stale.
+                let slowed = self
+                    .alert
+                    .with_untracked(|a| a.as_deref().is_some_and(|a| a.starts_with(SLOW_DOWN)));
+                if slowed && self.log.with_untracked(|l| l.pending().is_empty()) {
+                    self.alert.set(None);
+                }
+            }
             ServerFrame::Ack { .. } => {}
             ServerFrame::Receipts { room: r, receipts } if r == room => self.log.update(|l| {
                 receipts.into_iter().for_each(|r| l.apply_receipt(r));
@@ -115,7 +127,7 @@ impl RoomState {
             } => {
                 let secs = retry_after_ms.unwrap_or(1000).div_ceil(1000);
                 self.alert.set(Some(format!(
-                    "Slow down: you are sending faster than the room allows. \
+                    "{SLOW_DOWN} you are sending faster than the room allows. \
                      Your message goes out in {secs} s."
                 )));
             }
@@ -169,7 +181,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                             view! {
                                 <div class="me">
                                     <p>"Signed in as " <strong>{me.name}</strong></p>
-                                    <SignOut />
+                                    <SignOut room=state.room.get_value() />
                                 </div>
                             }
                         })

@@ -1,27 +1,15 @@
-//! The **Sign out** button: ends the session on the server (its sockets close too) and
-//! shows the room as a visitor sees it.
+//! The **Sign out** button: a plain form, so it works before (and without) the WASM and
+//! costs the client nothing. The server ends the session, closes its sockets and sends the
+//! browser back to the room as a visitor.
 
 use leptos::prelude::*;
 
 #[component]
-pub fn SignOut() -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
-    let on_click = move |_| {
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            match crate::client::api::sign_out().await {
-                Ok(()) => {
-                    // Nothing of the session stays on the page.
-                    let _ = window().location().reload();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
+pub fn SignOut(room: String) -> impl IntoView {
     view! {
-        <button type="button" class="sign-out" on:click=on_click>
-            "Sign out"
-        </button>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        <form class="sign-out" method="post" action="/signout">
+            <input type="hidden" name="room" value=room />
+            <button type="submit">"Sign out"</button>
+        </form>
     }
 }

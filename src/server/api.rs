@@ -73,17 +73,7 @@ pub async fn create_session(
 /// `DELETE /api/session`: signs out. The session stops working at once, its sockets close
 /// with 4001, and the cookie is cleared.
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    let Some(hash) = session::session_hash(&headers) else {
-        return Err(Error::Unauthorized);
-    };
-    if state.hub.store().user_by_token_hash(&hash).await?.is_none() {
-        return Err(Error::Unauthorized);
-    }
-    state.hub.store().delete_session(&hash).await?;
-    let closed = state
-        .connections
-        .close_session(&hash, CloseReason::SignedOut);
-    tracing::info!(sockets = closed, "signed out");
+    end_session(&state, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
@@ -91,6 +81,48 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resu
     );
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Ends the session the request presents: deleted, its sockets closed with 4001.
+async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
+    let Some(hash) = session::session_hash(headers) else {
+        return Err(Error::Unauthorized);
+    };
+    let store = state.hub.store();
+    if store.user_by_token_hash(&hash).await?.is_none() {
+        return Err(Error::Unauthorized);
+    }
+    store.delete_session(&hash).await?;
+    let closed = state
+        .connections
+        .close_session(&hash, CloseReason::SignedOut);
+    tracing::info!(sockets = closed, "signed out");
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    room: String,
+}
+
+/// `POST /signout`: the **Sign out** button. Ends the session (if there is one), clears the
+/// cookie and goes back to the room, now as a visitor.
+pub async fn sign_out_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignOutForm>,
+) -> Result<Response> {
+    let room = RoomName::parse(&form.room)?;
+    match end_session(&state, &headers).await {
+        Ok(()) | Err(Error::Unauthorized) => {}
+        Err(e) => return Err(e),
+    }
+    let mut res = Redirect::to(&format!("/r/{room}")).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session::cleared_cookie(state.config.behind_tls()),
+    );
     Ok(res)
 }
 

@@ -50,12 +50,13 @@ pub fn content_security_policy(nonce: &str) -> String {
 }
 
 /// Refuses a state-changing request that a browser sent from another site: `Sec-Fetch-Site`
-/// when the browser sends it, else `Origin`. Requests with neither (bots, curl) pass; they
-/// carry no ambient cookie of a victim.
+/// when the browser sends it (a page cannot forge it, and trusting `same-origin` also works
+/// behind a proxy that rewrites `Host`), else `Origin`. Requests with neither (bots, curl)
+/// pass: they carry no ambient cookie of a victim.
 pub fn cross_site(headers: &HeaderMap, allowed: &[String]) -> bool {
     let origin_ok = || origin_allowed(headers, allowed);
     match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some("same-origin") | Some("none") => !origin_ok(),
+        Some("same-origin") | Some("none") => false,
         // `same-site` is a sibling host: only when its origin is on the allow-list.
         Some(_) => !(headers.contains_key(header::ORIGIN) && origin_ok()),
         None => !origin_ok(),

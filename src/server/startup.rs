@@ -132,6 +132,7 @@ fn router(state: AppState) -> Router {
             post(api::create_session).delete(api::sign_out),
         )
         .route("/join", post(api::join_form))
+        .route("/signout", post(api::sign_out_form))
         .route("/healthz", get(api::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -547,3 +547,53 @@ async fn markers_are_clamped_stored_once_and_merged_for_the_room() {
     assert_eq!(changes, 10, "every reader's change arrives");
     assert!(frames <= 3, "merged into few frames, got {frames}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_out_button_works_without_javascript_and_not_from_other_sites() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_in("erin").await.token;
+    let cookie = format!("cloud_msg_session={token}");
+    let form = [("room", "general")];
+    let res = app
+        .http
+        .post(app.url("/signout"))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "a foreign page cannot sign anyone out");
+    let mut tab = app
+        .connect_with(&[("authorization", format!("Bearer {token}"))])
+        .await
+        .unwrap();
+    let res = app
+        .http
+        .post(app.url("/signout"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/r/general");
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(tab.expect_close().await, 4001);
+    // The page is a visitor's again.
+    let html = app
+        .http
+        .get(app.url("/r/general"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Join chat"));
+}
