@@ -80,11 +80,24 @@ impl RoomState {
         Ok(())
     }
 
+    /// Once everything held back by "Slow down" is stored, the alert is stale.
+    fn clear_slow_down_when_sent(&self) {
+        let slowed = self
+            .alert
+            .with_untracked(|a| a.as_deref().is_some_and(|a| a.starts_with(SLOW_DOWN)));
+        if slowed && self.log.with_untracked(|l| l.pending().is_empty()) {
+            self.alert.set(None);
+        }
+    }
+
     /// Applies a frame from the server.
     pub fn apply(&self, frame: ServerFrame) {
         let room = self.room.get_value();
         match frame {
-            ServerFrame::Message(msg) if msg.room == room => self.log.update(|l| l.insert(msg)),
+            ServerFrame::Message(msg) if msg.room == room => {
+                self.log.update(|l| l.insert(msg));
+                self.clear_slow_down_when_sent();
+            }
             // A message in another room I am in: one more unread there.
             ServerFrame::Message(msg) => {
                 let mine = self
@@ -104,13 +117,7 @@ impl RoomState {
                 seq,
             } if r == room => {
                 self.log.update(|l| l.ack(client_id, seq));
-                // Everything held back by "Slow down" has gone out: the alert is stale.
-                let slowed = self
-                    .alert
-                    .with_untracked(|a| a.as_deref().is_some_and(|a| a.starts_with(SLOW_DOWN)));
-                if slowed && self.log.with_untracked(|l| l.pending().is_empty()) {
-                    self.alert.set(None);
-                }
+                self.clear_slow_down_when_sent();
             }
             ServerFrame::Ack { .. } => {}
             ServerFrame::Receipts { room: r, receipts } if r == room => self.log.update(|l| {
