@@ -1,5 +1,10 @@
-//! The reader task: the client's frames, validated and acted on. Every error goes back to
-//! this socket only; the connection carries on.
+//! The reader task: the byte loop, the frame timeout, dispatch, and the socket's own
+//! answers. Each command is a file of its own (`join`, `send`, `mark`). Every error goes
+//! back to this socket only; the connection carries on.
+
+mod join;
+mod mark;
+mod send;
 
 use std::{collections::HashMap, io, net::IpAddr, sync::Arc, time::Duration};
 
@@ -8,20 +13,18 @@ use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle, time::In
 use uuid::Uuid;
 
 use super::{
-    catch_up,
     codec::{Decoder, Incoming, WsError},
     IDLE_TIMEOUT, MAX_INCOMING_BYTES,
 };
 use crate::{
     protocol::{ClientFrame, ErrorCode, ServerFrame},
     server::{
-        hub::{Hub, RoomHandle, SendCmd, Subscription},
-        limits::{Key, Kind, Limiter, RetryAfter},
+        hub::{Hub, Subscription},
+        limits::{Limiter, RetryAfter},
         outbox::{encode, CloseReason, Outbox},
         session::User,
-        shortcodes,
     },
-    validation::{MessageText, RoomName, ValidationError},
+    validation::{RoomName, ValidationError},
 };
 
 /// What a socket's reader needs from the server.
@@ -248,181 +251,6 @@ impl Reader {
             ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
             ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
         }
-    }
-
-    /// The room for a `join` or `send`: opened if it exists, otherwise created within the
-    /// user's room-creation limit.
-    async fn room_to_use(
-        &mut self,
-        room: &RoomName,
-        client_id: Option<Uuid>,
-    ) -> Option<RoomHandle> {
-        let opened = match self.ctx.hub.open(room).await {
-            Ok(Some(handle)) => return Some(handle),
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
-        let created = match opened {
-            Ok(()) => {
-                if let Err(wait) = self
-                    .ctx
-                    .limiter
-                    .check(Kind::CreateRoom, Key::User(self.user.id))
-                {
-                    self.limited("new rooms", wait, client_id);
-                    return None;
-                }
-                self.ctx.hub.create(room).await
-            }
-            Err(e) => Err(e),
-        };
-        match created {
-            Ok(handle) => Some(handle),
-            Err(error) => {
-                tracing::error!(%error, "could not open room");
-                self.error(
-                    ErrorCode::Internal,
-                    "The room could not be opened; try again.",
-                    client_id,
-                );
-                None
-            }
-        }
-    }
-
-    async fn join(&mut self, room: &str, since: Option<u64>) {
-        let room = match RoomName::parse(room) {
-            Ok(room) => room,
-            Err(e) => return self.invalid(e, None),
-        };
-        if !self.rooms.contains_key(&room) && self.rooms.len() >= MAX_ROOMS_PER_SOCKET {
-            return self.error(
-                ErrorCode::BadFrame,
-                format!("A socket can be in at most {MAX_ROOMS_PER_SOCKET} rooms."),
-                None,
-            );
-        }
-        if let Err(wait) = self.ctx.limiter.check(Kind::Join, Key::User(self.user.id)) {
-            return self.limited("joins", wait, None);
-        }
-        let Some(handle) = self.room_to_use(&room, None).await else {
-            return;
-        };
-        // Joining makes the user a member: the room shows in their list from now on.
-        if !self.markers.contains_key(&room) {
-            let store = self.ctx.hub.store();
-            // Members (the common case, e.g. on a reconnect) cost a read, not a write.
-            let markers = match store.markers_of(&handle.room, &self.user).await {
-                Ok(Some(markers)) => Ok(markers),
-                Ok(None) => store
-                    .raise_markers(&handle.room, &self.user, 0, 0)
-                    .await
-                    .map(|c| (c.receipt.delivered, c.receipt.read)),
-                Err(e) => Err(e),
-            };
-            match markers {
-                Ok(markers) => {
-                    self.markers.insert(room.clone(), markers);
-                }
-                Err(error) => tracing::error!(%error, "could not record membership"),
-            }
-        }
-        if let Some(old) = self.rooms.remove(&room) {
-            old.leave();
-        }
-        let (sub, plan) = handle.subscribe(self.outbox.clone(), since);
-        let catch_up = since.map(|since| {
-            tokio::spawn(catch_up::run(
-                self.ctx.hub.store().clone(),
-                sub.handle().clone(),
-                sub.id(),
-                plan,
-                since,
-                self.outbox.clone(),
-            ))
-        });
-        self.rooms.insert(room, Joined { sub, catch_up });
-    }
-
-    /// Raises this user's delivered (and, if `read > 0`, read) marker in `room`, which the
-    /// socket must have joined. Values are capped at the room's last `seq` first, and only
-    /// a real rise is stored and broadcast.
-    async fn mark(&mut self, room: &str, delivered: u64, read: u64) {
-        let room = match RoomName::parse(room) {
-            Ok(room) => room,
-            Err(e) => return self.invalid(e, None),
-        };
-        let Some(handle) = self.rooms.get(&room).map(|j| j.sub.handle().clone()) else {
-            return self.error(
-                ErrorCode::BadFrame,
-                format!("Join #{room} before sending markers for it."),
-                None,
-            );
-        };
-        let last = handle.last_seq();
-        let read = read.min(last);
-        let delivered = delivered.min(last).max(read);
-        let prev = self.markers.get(&room).copied().unwrap_or_default();
-        if delivered <= prev.0 && read <= prev.1 {
-            return;
-        }
-        let store = self.ctx.hub.store();
-        // The upsert keeps the higher of old and new values.
-        match store
-            .raise_markers(&handle.room, &self.user, delivered, read)
-            .await
-        {
-            Ok(change) => {
-                let r = &change.receipt;
-                self.markers.insert(room, (r.delivered, r.read));
-                // Another tab of the same person may have raised them already.
-                if change.rose {
-                    handle.publish_receipt(change.receipt);
-                }
-            }
-            Err(error) => tracing::error!(%error, "could not store read markers"),
-        }
-    }
-
-    async fn send(&mut self, room: &str, client_id: Uuid, text: &str) {
-        let room = match RoomName::parse(room) {
-            Ok(room) => room,
-            Err(e) => return self.invalid(e, Some(client_id)),
-        };
-        let text = match MessageText::parse(text) {
-            Ok(text) => text,
-            Err(e) => return self.invalid(e, Some(client_id)),
-        };
-        let text = match shortcodes::expand(text.as_str()) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(expanded) => match MessageText::parse(&expanded) {
-                Ok(t) => t,
-                Err(e) => return self.invalid(e, Some(client_id)),
-            },
-        };
-        let limiter = &self.ctx.limiter;
-        if let Err(wait) = limiter
-            .check(Kind::Send, Key::User(self.user.id))
-            .and_then(|()| limiter.check(Kind::SendPerIp, Key::Ip(self.ctx.ip)))
-        {
-            return self.limited("messages", wait, Some(client_id));
-        }
-        let Some(handle) = self.room_to_use(&room, Some(client_id)).await else {
-            return;
-        };
-        // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
-        // pushes back) instead of overrunning its own queue with acks.
-        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
-            return;
-        };
-        let cmd = SendCmd {
-            author: self.user.clone(),
-            client_id,
-            text,
-            reply: self.outbox.clone(),
-            _slot: slot,
-        };
-        handle.send(cmd).await;
     }
 }
 

@@ -1,0 +1,57 @@
+//! `send`: validate the text, expand shortcodes, take a token from the user's and the
+//! address's buckets, and hand the message to its room (which stores, acks and broadcasts).
+
+use uuid::Uuid;
+
+use super::Reader;
+use crate::{
+    server::{
+        hub::SendCmd,
+        limits::{Key, Kind},
+        shortcodes,
+    },
+    validation::{MessageText, RoomName},
+};
+
+impl Reader {
+    pub(super) async fn send(&mut self, room: &str, client_id: Uuid, text: &str) {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return self.invalid(e, Some(client_id)),
+        };
+        let text = match MessageText::parse(text) {
+            Ok(text) => text,
+            Err(e) => return self.invalid(e, Some(client_id)),
+        };
+        let text = match shortcodes::expand(text.as_str()) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(expanded) => match MessageText::parse(&expanded) {
+                Ok(t) => t,
+                Err(e) => return self.invalid(e, Some(client_id)),
+            },
+        };
+        let limiter = &self.ctx.limiter;
+        if let Err(wait) = limiter
+            .check(Kind::Send, Key::User(self.user.id))
+            .and_then(|()| limiter.check(Kind::SendPerIp, Key::Ip(self.ctx.ip)))
+        {
+            return self.limited("messages", wait, Some(client_id));
+        }
+        let Some(handle) = self.room_to_use(&room, Some(client_id)).await else {
+            return;
+        };
+        // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
+        // pushes back) instead of overrunning its own queue with acks.
+        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let cmd = SendCmd {
+            author: self.user.clone(),
+            client_id,
+            text,
+            reply: self.outbox.clone(),
+            _slot: slot,
+        };
+        handle.send(cmd).await;
+    }
+}
