@@ -118,6 +118,10 @@ test('a room I am not looking at shows an unread count', async ({ browser }) => 
   const main = freshRoom('main');
   const side = freshRoom('side');
   const alice = await joinAs(browser, side, 'alice');
+  // The server has made alice a member of the side room (her socket's join is stored).
+  await expect
+    .poll(async () => (await alice.page.request.get(`/r/${main}`)).text())
+    .toContain(`/r/${side}`);
   await alice.page.goto(`/r/${main}`);
   await expectConnected(alice.page);
   const rooms = alice.page.getByRole('navigation', { name: 'Rooms' });

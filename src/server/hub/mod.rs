@@ -237,11 +237,11 @@ impl Hub {
     /// The room called `name`, created (in the store too) if it does not exist. Only for
     /// a signed-in person's `join` or `send`, after the room-creation limit.
     pub async fn create(&self, name: &RoomName) -> Result<RoomHandle> {
-        if let Some(handle) = self.open(name).await? {
+        if let Some(handle) = self.running(name) {
             return Ok(handle);
         }
-        let room = self.store.ensure_room(name).await?;
-        Ok(self.start(room, 0))
+        let (room, last_seq) = self.store.ensure_room(name).await?;
+        Ok(self.start(room, last_seq))
     }
 
     /// Whether a room called `name` exists.

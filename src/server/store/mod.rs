@@ -161,10 +161,10 @@ impl Store {
         self.read.close().await;
     }
 
-    /// The room called `name`, created if it does not exist yet.
-    pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
-        if let Some((room, _)) = self.find_room(name).await? {
-            return Ok(room);
+    /// The room called `name` and its last `seq`, created if it does not exist yet.
+    pub async fn ensure_room(&self, name: &RoomName) -> Result<(RoomRef, u64)> {
+        if let Some(found) = self.find_room(name).await? {
+            return Ok(found);
         }
         let id = self
             .writer
@@ -173,10 +173,14 @@ impl Store {
                 reply,
             })
             .await?;
-        Ok(RoomRef {
-            id,
-            name: name.clone(),
-        })
+        // New (or, in a race, made a moment ago: the room's task reads its true last seq).
+        Ok((
+            RoomRef {
+                id,
+                name: name.clone(),
+            },
+            0,
+        ))
     }
 
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.
