@@ -86,6 +86,15 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
+    /// A `receipts` frame for `room`; the entries leave their room out (the frame names it).
+    pub fn receipts(room: impl Into<String>, mut receipts: Vec<Receipt>) -> Self {
+        receipts.iter_mut().for_each(|r| r.room.clear());
+        Self::Receipts {
+            room: room.into(),
+            receipts,
+        }
+    }
+
     /// An `error` frame without a wait.
     pub fn error(code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) -> Self {
         Self::Error {

@@ -2,13 +2,13 @@
 //!
 //! Cross-site requests never reach the handlers that change state (see `headers`).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
-    Extension, Form, Json,
+    Form, Json,
 };
 use serde::Deserialize;
 
@@ -21,12 +21,6 @@ use crate::{
     },
     validation::{DisplayName, RoomName},
 };
-
-fn peer_ip(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
-    peer.map_or(Ipv4Addr::LOCALHOST.into(), |Extension(ConnectInfo(a))| {
-        a.ip()
-    })
-}
 
 /// One sign-in from `ip`, or 429 with `Retry-After`.
 fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
@@ -49,12 +43,12 @@ fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
 /// token and sets the HttpOnly session cookie.
 pub async fn create_session(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<SessionRequest>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let name = DisplayName::parse(&req.name)?;
-    sign_in_allowed(&state, peer_ip(peer))?;
+    sign_in_allowed(&state, peer.ip())?;
     let (user, token) = session::sign_in(state.hub.store(), &name).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -135,12 +129,12 @@ pub struct JoinForm {
 /// `POST /join`: the join form without JavaScript. Signs in and goes back to the room.
 pub async fn join_form(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<JoinForm>,
 ) -> Result<Response> {
     let room = RoomName::parse(&form.room)?;
     let name = DisplayName::parse(&form.name)?;
-    sign_in_allowed(&state, peer_ip(peer))?;
+    sign_in_allowed(&state, peer.ip())?;
     let (_, token) = session::sign_in(state.hub.store(), &name).await?;
     let mut res = Redirect::to(&format!("/r/{room}")).into_response();
     res.headers_mut().insert(

@@ -78,9 +78,9 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
 
 /// The user behind the request's session, if it has a valid one.
 pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Option<User>> {
-    match token_from_headers(headers) {
-        Some(token) if !token.is_empty() => store.user_by_token_hash(&hash_token(token)).await,
-        _ => Ok(None),
+    match session_hash(headers) {
+        Some(hash) => store.user_by_token_hash(&hash).await,
+        None => Ok(None),
     }
 }
 

@@ -240,13 +240,9 @@ impl Hub {
         if let Some(handle) = self.running(name) {
             return Ok(handle);
         }
-        let (room, last_seq) = self.store.ensure_room(name).await?;
-        Ok(self.start(room, last_seq))
-    }
-
-    /// Whether a room called `name` exists.
-    pub async fn exists(&self, name: &RoomName) -> Result<bool> {
-        Ok(self.running(name).is_some() || self.store.find_room(name).await?.is_some())
+        let room = self.store.ensure_room(name).await?;
+        // New (or, in a race, made a moment ago: the room's task reads its true last seq).
+        Ok(self.start(room, 0))
     }
 
     fn running(&self, name: &RoomName) -> Option<RoomHandle> {

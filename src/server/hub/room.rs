@@ -280,13 +280,8 @@ impl Room {
         if self.unsent_receipts.is_empty() {
             return;
         }
-        let mut receipts = std::mem::take(&mut self.unsent_receipts);
-        // The frame names the room once.
-        receipts.iter_mut().for_each(|r| r.room.clear());
-        let frame = encode(&ServerFrame::Receipts {
-            room: self.room.name.to_string(),
-            receipts,
-        });
+        let receipts = std::mem::take(&mut self.unsent_receipts);
+        let frame = encode(&ServerFrame::receipts(self.room.name.as_str(), receipts));
         self.fan_out(&frame);
     }
 

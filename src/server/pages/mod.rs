@@ -130,14 +130,9 @@ pub async fn room_page(
 async fn render(state: &AppState, req: Request) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
-    let nonce = req.extensions().get::<CspNonce>().cloned();
+    // The shell puts the response's nonce (from the request) on the scripts it writes.
     let handler = leptos_axum::render_app_async_with_context(
-        move || {
-            leptos::prelude::provide_context(context_state.clone());
-            if let Some(nonce) = &nonce {
-                leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
-            }
-        },
+        move || leptos::prelude::provide_context(context_state.clone()),
         move || shell(options.clone()),
     );
     handler(req).await

@@ -161,11 +161,9 @@ impl Store {
         self.read.close().await;
     }
 
-    /// The room called `name` and its last `seq`, created if it does not exist yet.
-    pub async fn ensure_room(&self, name: &RoomName) -> Result<(RoomRef, u64)> {
-        if let Some(found) = self.find_room(name).await? {
-            return Ok(found);
-        }
+    /// The room called `name`, created if it does not exist yet (callers look with
+    /// [`Store::find_room`] first; the upsert also answers a room made a moment ago).
+    pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
         let id = self
             .writer
             .call(|reply| Job::EnsureRoom {
@@ -173,14 +171,10 @@ impl Store {
                 reply,
             })
             .await?;
-        // New (or, in a race, made a moment ago: the room's task reads its true last seq).
-        Ok((
-            RoomRef {
-                id,
-                name: name.clone(),
-            },
-            0,
-        ))
+        Ok(RoomRef {
+            id,
+            name: name.clone(),
+        })
     }
 
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.

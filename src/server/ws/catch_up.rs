@@ -87,12 +87,8 @@ pub async fn run(
     }
     // Where everyone is, so the joiner can show delivery status.
     match store.receipts(&handle.room.name, MAX_RECEIPTS).await {
-        Ok(mut receipts) if !receipts.is_empty() => {
-            receipts.iter_mut().for_each(|r| r.room.clear());
-            let frame = ServerFrame::Receipts {
-                room: handle.room.name.to_string(),
-                receipts,
-            };
+        Ok(receipts) if !receipts.is_empty() => {
+            let frame = ServerFrame::receipts(handle.room.name.as_str(), receipts);
             if !outbox.send(encode(&frame)).await {
                 return;
             }

@@ -42,7 +42,11 @@ const WRITER_GRACE: Duration = Duration::from_secs(5);
 /// How long a closed socket waits for the client's end of the closing handshake.
 const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
-pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<Response> {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+) -> Result<Response> {
     let headers = req.headers();
     let key = match handshake(headers) {
         Ok(key) => key,
@@ -51,10 +55,13 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<
     if !origin_allowed(headers, &state.config.allowed_origins) {
         return Err(Error::ForbiddenOrigin);
     }
-    let user = session::authenticate(state.hub.store(), headers)
+    let session = session::session_hash(headers).ok_or(Error::Unauthorized)?;
+    let user = state
+        .hub
+        .store()
+        .user_by_token_hash(&session)
         .await?
         .ok_or(Error::Unauthorized)?;
-    let session = session::session_hash(headers).unwrap_or_default();
     let (outbox, queue) = Outbox::new();
     let registration = match state.connections.register(user.id, session, outbox.clone()) {
         Ok(registration) => registration,
@@ -70,17 +77,13 @@ pub async fn upgrade(State(state): State<AppState>, mut req: Request) -> Result<
             });
         }
     };
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |c| c.0.ip());
     let accept = codec::accept_key(key.as_bytes());
     let on_upgrade = hyper::upgrade::on(&mut req);
     // Only what the socket needs: its task stays small.
     let ctx = SocketCtx {
         hub: state.hub.clone(),
         limiter: state.limiter.clone(),
-        ip,
+        ip: peer.ip(),
         frame_timeout: state.config.timeouts.frame,
     };
     let shutdown = state.shutdown.clone();
