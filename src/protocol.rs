@@ -159,6 +159,17 @@ pub struct SessionResponse {
     pub token: String,
 }
 
+/// `GET /api/rooms/<room>/messages?before=<seq>&limit=<n>`: up to `limit` (at most
+/// `HISTORY_PAGE_MAX`) messages just before `before` (or the latest without it), oldest
+/// first. An empty list: there is nothing older.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub messages: Vec<ChatMessage>,
+}
+
+/// The most messages one history page holds.
+pub const HISTORY_PAGE_MAX: u32 = 200;
+
 /// Body of every 4xx/5xx answer of the HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {

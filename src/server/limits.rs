@@ -84,6 +84,8 @@ pub struct Limits {
     pub create_room: Rate,
     /// Sign-ins (`POST /api/session`, `POST /join`) from one IP address.
     pub sign_in: Rate,
+    /// Pages of older messages (`GET /api/rooms/<room>/messages`) from one IP address.
+    pub history: Rate,
     /// Sockets one user may hold open at once.
     pub sockets_per_user: usize,
     /// Sockets the server holds open at once.
@@ -99,6 +101,7 @@ impl Default for Limits {
             join: Rate::new(200, 60),
             create_room: Rate::new(20, 3600),
             sign_in: Rate::new(50, 60),
+            history: Rate::new(300, 60),
             sockets_per_user: 32,
             sockets_total: 16_384,
         }
@@ -129,6 +132,7 @@ impl Limits {
                 "join" => limits.join = value.parse()?,
                 "create_room" => limits.create_room = value.parse()?,
                 "sign_in" => limits.sign_in = value.parse()?,
+                "history" => limits.history = value.parse()?,
                 "sockets_per_user" => limits.sockets_per_user = count()?,
                 "sockets_total" => limits.sockets_total = count()?,
                 other => return Err(format!("CLOUD_MSG_LIMITS: unknown limit {other:?}")),
@@ -146,6 +150,7 @@ pub enum Kind {
     Join,
     CreateRoom,
     SignIn,
+    History,
 }
 
 /// Who is counted: a user or an address.
@@ -180,6 +185,7 @@ pub struct Limiter {
     join: Bucket,
     create_room: Bucket,
     sign_in: Bucket,
+    history: Bucket,
 }
 
 fn bucket(rate: Rate) -> Bucket {
@@ -199,6 +205,7 @@ impl Limiter {
             join: bucket(limits.join),
             create_room: bucket(limits.create_room),
             sign_in: bucket(limits.sign_in),
+            history: bucket(limits.history),
             limits,
         }
     }
@@ -218,6 +225,7 @@ impl Limiter {
             Kind::Join => &self.join,
             Kind::CreateRoom => &self.create_room,
             Kind::SignIn => &self.sign_in,
+            Kind::History => &self.history,
         };
         bucket.check_key(&key).map_err(|not_until| {
             let now = governor::clock::DefaultClock::default().now();
@@ -233,6 +241,7 @@ impl Limiter {
             &self.join,
             &self.create_room,
             &self.sign_in,
+            &self.history,
         ] {
             bucket.retain_recent();
             bucket.shrink_to_fit();

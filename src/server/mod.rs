@@ -5,6 +5,7 @@ pub mod config;
 pub mod connections;
 pub mod error;
 pub mod headers;
+pub mod history;
 pub mod hub;
 pub mod limits;
 pub mod outbox;

@@ -14,7 +14,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     app::{shell, App},
     server::{
-        api, connections::Connections, headers, hub::Hub, limits::Limiter, pages, serve,
+        api, connections::Connections, headers, history, hub::Hub, limits::Limiter, pages, serve,
         store::Store, ws, AppState, Config, Result,
     },
 };
@@ -131,6 +131,7 @@ fn router(state: AppState) -> Router {
             "/api/session",
             post(api::create_session).delete(api::sign_out),
         )
+        .route("/api/rooms/{room}/messages", get(history::older_messages))
         .route("/join", post(api::join_form))
         .route("/signout", post(api::sign_out_form))
         .route("/healthz", get(api::healthz))

@@ -4,6 +4,7 @@
 mod conformance;
 mod delivery;
 mod helpers;
+mod history;
 mod http;
 mod limits;
 mod pages;

@@ -254,6 +254,28 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
     }
 
+    /// Up to `limit` messages of the room called `name` with `seq < before` (none if it
+    /// does not exist), oldest first.
+    pub async fn messages_before(
+        &self,
+        name: &RoomName,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND seq < ?
+             ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(name.as_str())
+        .bind(before.min(i64::MAX as u64) as i64)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.reverse();
+        Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
+    }
+
     /// Raises `user`'s markers in `room` to at least `delivered` and `read` (each capped at
     /// the room's last `seq`; read implies delivered). Returns the markers as stored and
     /// whether they rose.

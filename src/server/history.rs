@@ -1,0 +1,69 @@
+//! `GET /api/rooms/<room>/messages?before=<seq>&limit=<n>`: a room's older messages, a
+//! page at a time, for a reader scrolling back past what the page holds. Readable by
+//! whoever may read the room page; a room that does not exist has no messages (and is
+//! not created by asking).
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{rejection::QueryRejection, ConnectInfo, Path, Query, State},
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+
+use crate::{
+    protocol::{HistoryPage, HISTORY_PAGE_MAX},
+    server::{
+        limits::{Key, Kind},
+        AppState, Error, Result,
+    },
+    validation::RoomName,
+};
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    /// Messages before this `seq`; the latest without it.
+    before: Option<u64>,
+    /// At most this many (1 to `HISTORY_PAGE_MAX`, 50 without it).
+    limit: Option<u32>,
+}
+
+pub async fn older_messages(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(room): Path<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Response> {
+    let name = RoomName::parse(&room)?;
+    let Query(q) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=HISTORY_PAGE_MAX).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {HISTORY_PAGE_MAX}."
+        )));
+    }
+    state
+        .limiter
+        .check(Kind::History, Key::Ip(peer.ip()))
+        .map_err(|wait| {
+            tracing::info!(ip = %peer.ip(), "history pages rate limited");
+            Error::RateLimited {
+                message: format!(
+                    "Too many requests for older messages. Try again in {} s.",
+                    wait.secs()
+                ),
+                retry_after_secs: wait.secs(),
+            }
+        })?;
+    let messages = state
+        .hub
+        .store()
+        .messages_before(&name, q.before.unwrap_or(u64::MAX), limit)
+        .await?;
+    let mut res = Json(HistoryPage { messages }).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
