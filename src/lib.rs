@@ -10,8 +10,10 @@ pub mod components;
 pub mod delivery;
 pub mod emoji;
 pub mod grouping;
+pub mod page;
 pub mod protocol;
 pub mod room_log;
+pub mod state;
 pub mod timestamp;
 pub mod validation;
 

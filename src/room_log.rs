@@ -1,15 +1,17 @@
 //! One room's messages as a client holds them: stored ones in `seq` order, and my own
 //! sends that the server has not echoed back yet. Pure data, so the rules are testable.
+//! Only a bounded stretch of the stored history is held: older messages are forgotten
+//! and fetched again when the reader scrolls back to them.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{
-    grouping::LogEntry,
-    protocol::{ChatMessage, Receipt},
-};
+use crate::protocol::{ChatMessage, Receipt};
+
+/// Stored messages held at most once older ones are no longer shown.
+pub const MAX_HELD: usize = 2_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoomLog {
@@ -17,6 +19,10 @@ pub struct RoomLog {
     pending: Vec<ChatMessage>,
     /// Each member's markers, by user id.
     receipts: BTreeMap<Uuid, Receipt>,
+    /// Rises whenever `pending` changes (a send, an ack, an echo, a refusal).
+    pending_changes: u64,
+    /// The server has nothing older than the first stored message.
+    at_start: bool,
 }
 
 impl RoomLog {
@@ -33,17 +39,76 @@ impl RoomLog {
         self.stored.last().map_or(0, |m| m.seq)
     }
 
+    /// The lowest `seq` held (0 when none is).
+    pub fn first_seq(&self) -> u64 {
+        self.stored.first().map_or(0, |m| m.seq)
+    }
+
+    /// Stored messages held.
+    pub fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Whether the server may hold messages older than the first one held (`seq`s start
+    /// at 1 and have no gaps).
+    pub fn has_older(&self) -> bool {
+        !self.at_start && self.stored.first().is_some_and(|m| m.seq > 1)
+    }
+
+    /// The server said there is nothing before the first message held.
+    pub fn reached_start(&mut self) {
+        self.at_start = true;
+    }
+
     /// Adds a stored message (in `seq` order, once) and settles my pending copy of it.
-    pub fn insert(&mut self, msg: ChatMessage) {
+    /// Returns whether it was new.
+    pub fn insert(&mut self, msg: ChatMessage) -> bool {
+        let before = self.pending.len();
         self.pending
             .retain(|p| !(p.client_id == msg.client_id && p.author_id == msg.author_id));
+        if self.pending.len() != before {
+            self.pending_changes += 1;
+        }
         match self.stored.last() {
             Some(last) if last.seq >= msg.seq => {
-                if let Err(at) = self.stored.binary_search_by_key(&msg.seq, |m| m.seq) {
-                    self.stored.insert(at, msg);
+                match self.stored.binary_search_by_key(&msg.seq, |m| m.seq) {
+                    Ok(_) => false,
+                    Err(at) => {
+                        self.stored.insert(at, msg);
+                        true
+                    }
                 }
             }
-            _ => self.stored.push(msg),
+            _ => {
+                self.stored.push(msg);
+                true
+            }
+        }
+    }
+
+    /// Up to `n` stored messages just before `seq`, oldest first.
+    pub fn before(&self, seq: u64, n: usize) -> &[ChatMessage] {
+        let end = self.stored.partition_point(|m| m.seq < seq);
+        &self.stored[end.saturating_sub(n)..end]
+    }
+
+    /// Up to `n` stored messages just after `seq`, oldest first.
+    pub fn after(&self, seq: u64, n: usize) -> &[ChatMessage] {
+        let start = self.stored.partition_point(|m| m.seq <= seq);
+        &self.stored[start..(start.saturating_add(n)).min(self.stored.len())]
+    }
+
+    /// The last `n` stored messages, oldest first.
+    pub fn latest(&self, n: usize) -> &[ChatMessage] {
+        &self.stored[self.stored.len().saturating_sub(n)..]
+    }
+
+    /// Forgets stored messages before `seq` (they can be fetched again).
+    pub fn forget_before(&mut self, seq: u64) {
+        let cut = self.stored.partition_point(|m| m.seq < seq);
+        if cut > 0 {
+            self.stored.drain(..cut);
+            self.at_start = false;
         }
     }
 
@@ -53,6 +118,7 @@ impl RoomLog {
         let known = |m: &ChatMessage| m.client_id == msg.client_id && m.author_id == msg.author_id;
         if !self.stored.iter().rev().any(known) && !self.pending.iter().any(known) {
             self.pending.push(msg);
+            self.pending_changes += 1;
         }
     }
 
@@ -72,6 +138,7 @@ impl RoomLog {
     pub fn ack(&mut self, client_id: Uuid, seq: u64) {
         if let Some(p) = self.pending.iter_mut().find(|p| p.client_id == client_id) {
             p.seq = seq;
+            self.pending_changes += 1;
         }
         // A re-sent message that is already stored is acked without an echo.
         let stored = self
@@ -86,6 +153,7 @@ impl RoomLog {
     /// The server refused my message `client_id`; it is taken out and returned.
     pub fn fail(&mut self, client_id: Uuid) -> Option<ChatMessage> {
         let at = self.pending.iter().position(|p| p.client_id == client_id)?;
+        self.pending_changes += 1;
         Some(self.pending.remove(at))
     }
 
@@ -94,33 +162,14 @@ impl RoomLog {
         &self.pending
     }
 
-    /// Everything to show, in order: stored messages, then my pending ones.
-    pub fn entries(&self) -> Vec<LogEntry> {
-        let stored = self.stored.iter().map(|m| LogEntry {
-            msg: m.clone(),
-            pending: false,
-        });
-        let pending = self.pending.iter().map(|m| LogEntry {
-            msg: m.clone(),
-            pending: true,
-        });
-        stored.chain(pending).collect()
+    /// A number that changes whenever `pending()` does.
+    pub fn pending_changes(&self) -> u64 {
+        self.pending_changes
     }
 
-    /// The status of every message of mine (stored or pending), by `client_id`.
-    pub fn statuses(&self, me: Uuid) -> BTreeMap<Uuid, crate::delivery::DeliveryStatus> {
-        let mine = self
-            .stored
-            .iter()
-            .chain(&self.pending)
-            .filter(|m| m.author_id == me);
-        mine.map(|m| {
-            (
-                m.client_id,
-                crate::delivery::status(m.seq, me, self.receipts()),
-            )
-        })
-        .collect()
+    /// The status of my message stored (or acked) as `seq`.
+    pub fn status(&self, seq: u64, me: Uuid) -> crate::delivery::DeliveryStatus {
+        crate::delivery::status(seq, me, self.receipts())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -147,9 +196,9 @@ mod tests {
     }
 
     fn seqs(log: &RoomLog) -> Vec<(u64, bool)> {
-        log.entries()
-            .iter()
-            .map(|e| (e.msg.seq, e.pending))
+        let stored = log.after(0, usize::MAX).iter().map(|m| (m.seq, false));
+        stored
+            .chain(log.pending().iter().map(|m| (m.seq, true)))
             .collect()
     }
 
@@ -212,9 +261,43 @@ mod tests {
         };
         log.apply_receipt(r(2, 1));
         log.apply_receipt(r(1, 0)); // late, lower: ignored
-        let st = log.statuses(me);
-        assert_eq!(st[&Uuid::from_u128(1)].label(), "Read");
-        assert_eq!(st[&Uuid::from_u128(2)].label(), "Delivered");
-        assert_eq!(st[&Uuid::from_u128(3)].label(), "Sending");
+        assert_eq!(log.status(1, me).label(), "Read");
+        assert_eq!(log.status(2, me).label(), "Delivered");
+        assert_eq!(log.status(log.pending()[0].seq, me).label(), "Sending");
+    }
+
+    #[test]
+    fn windows_of_the_history_and_forgetting() {
+        let mut log = RoomLog::new((5..=20).map(|s| msg(s, s as u128)).collect());
+        let seqs = |m: &[ChatMessage]| m.iter().map(|m| m.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(log.before(8, 2)), [6, 7]);
+        assert_eq!(seqs(log.before(6, 10)), [5]);
+        assert_eq!(seqs(log.after(18, 10)), [19, 20]);
+        assert_eq!(seqs(log.latest(3)), [18, 19, 20]);
+        assert!(log.has_older(), "seq 5 is not the first of the room");
+        assert!(log.insert(msg(4, 4)), "an older page goes in front");
+        assert!(!log.insert(msg(4, 4)));
+        log.forget_before(10);
+        assert_eq!(log.len(), 11);
+        assert_eq!(seqs(log.latest(1)), [20]);
+        let mut start = RoomLog::new(vec![msg(1, 1)]);
+        assert!(!start.has_older());
+        start.insert(msg(3, 3));
+        start.forget_before(3);
+        assert!(start.has_older());
+        start.reached_start();
+        assert!(!start.has_older());
+    }
+
+    #[test]
+    fn pending_changes_are_counted() {
+        let mut log = RoomLog::new(vec![msg(1, 1)]);
+        let c0 = log.pending_changes();
+        log.add_pending(msg(0, 9));
+        log.ack(Uuid::from_u128(9), 2);
+        log.insert(msg(2, 9));
+        assert_eq!(log.pending_changes(), c0 + 3);
+        log.insert(msg(3, 3)); // not mine: no change
+        assert_eq!(log.pending_changes(), c0 + 3);
     }
 }

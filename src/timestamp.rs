@@ -83,6 +83,18 @@ impl Timestamp {
     }
 }
 
+/// The reader's offset east of UTC, in minutes, at `ts` (daylight saving included): the
+/// browser's zone when `local` (after hydration), UTC on the server and before hydration.
+pub fn reader_offset(local: bool, ts: Timestamp) -> i32 {
+    #[cfg(feature = "hydrate")]
+    if local {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts.millis() as f64));
+        return -(date.get_timezone_offset() as i32);
+    }
+    let _ = (local, ts);
+    0
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())

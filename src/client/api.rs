@@ -3,7 +3,7 @@
 use gloo_net::http::Request;
 
 use crate::{
-    app::Me,
+    page::Me,
     protocol::{ApiError, SessionRequest, SessionResponse},
 };
 

@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use crate::{
     client::outbox,
-    components::{chat_room::RoomState, connection_badge::ConnStatus},
-    protocol::{ClientFrame, ErrorCode, ServerFrame},
+    protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame},
+    state::{conn::ConnStatus, room::RoomState},
 };
 
 const BACKOFF_START_MS: f64 = 1_000.0;
@@ -40,21 +40,21 @@ pub fn start(state: RoomState) {
     let room = state.room.get_value();
     // Restore what a previous page left unsent.
     if let Some(me) = state.me.get_untracked() {
-        let saved = outbox::load(&room);
-        state.log.update(|log| {
-            for mut msg in saved.into_iter().filter(|m| m.author_id == me.id) {
-                msg.seq = 0;
-                log.add_pending(msg);
-            }
-        });
+        let saved = outbox::load(&room)
+            .into_iter()
+            .filter(|m| m.author_id == me.id);
+        state.add_pending(saved.map(|msg| ChatMessage { seq: 0, ..msg }).collect());
     }
     let (wake_tx, wake_rx) = mpsc::unbounded::<Wake>();
     // Mirror the outbox to localStorage and wake the socket, only when the outbox changes
     // (not on every incoming message or receipt).
-    let pending = Memo::new(move |_| state.log.with(|log| log.pending().to_vec()));
+    let pending = state.pending();
     let tx = wake_tx.clone();
     Effect::new(move |_| {
-        pending.with(|p| outbox::save(&room, p));
+        pending.track();
+        state
+            .log
+            .with_value(|log| outbox::save(&room, log.pending()));
         let _ = tx.unbounded_send(Wake::Outbox);
     });
     let tx = wake_tx.clone();
@@ -138,7 +138,7 @@ async fn session(
 ) -> bool {
     let (mut sink, mut stream) = ws.split();
     let room = state.room.get_value();
-    let since = state.log.with_untracked(|l| l.last_seq());
+    let since = state.log.with_value(|l| l.last_seq());
     let join = ClientFrame::Join {
         room: room.clone(),
         since: Some(since),
@@ -175,7 +175,7 @@ async fn session(
     loop {
         // Deliver every queued message not yet sent on this connection, oldest first.
         let held = js_sys::Date::now() < hold_until;
-        let unsent: Vec<_> = state.log.with_untracked(|l| {
+        let unsent: Vec<_> = state.log.with_value(|l| {
             if held {
                 return Vec::new();
             }
@@ -231,7 +231,7 @@ async fn session(
                                 sent_here.remove(id);
                             }
                         }
-                        state.apply(frame)
+                        state.receive(frame)
                     }
                     Err(e) => leptos::logging::warn!("unreadable frame from server: {e}"),
                 }
@@ -247,7 +247,7 @@ async fn session(
 /// `read` for everything while the reader is looking at the end of the log in a visible
 /// page, otherwise `received` for everything held; only when the marker rises.
 fn marker_frame(state: RoomState, room: &str, sent: &mut (u64, u64)) -> Option<ClientFrame> {
-    let last = state.log.with_untracked(|l| l.last_seq());
+    let last = state.log.with_value(|l| l.last_seq());
     let looking = state.at_bottom.get_untracked() && !document().hidden();
     let room = room.to_owned();
     if looking && last > sent.1 {

@@ -3,7 +3,7 @@
 
 use leptos::{html, prelude::*};
 
-use crate::components::{chat_room::RoomState, emoji_picker::EmojiPicker};
+use crate::{components::emoji_picker::EmojiPicker, state::room::RoomState};
 
 #[component]
 pub fn Composer() -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::{components::chat_room::RoomState, validation::DisplayName};
+use crate::{state::room::RoomState, validation::DisplayName};
 
 #[component]
 pub fn JoinForm() -> impl IntoView {
@@ -23,7 +23,7 @@ pub fn JoinForm() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             match crate::client::api::create_session(name.as_str()).await {
-                Ok(me) => state.me.set(Some(me)),
+                Ok(me) => state.signed_in(me),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);

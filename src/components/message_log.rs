@@ -1,75 +1,104 @@
 //! The message log (`role="log"`, named "Messages"): day separators and author groups.
 //! Text is always rendered as text; times are `<time datetime>` in the reader's zone.
+//!
+//! The rows come from `state::log_view`, a bounded window of the log. This component
+//! follows the end once per applied batch (while the reader is there), and when the reader
+//! scrolls near an end of the window it brings rows back (from memory, or older ones from
+//! the server) without moving what the reader is looking at.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use leptos::prelude::*;
-use uuid::Uuid;
+use leptos::{html, prelude::*};
 
 use crate::{
-    app::Hydrated,
-    components::{avatar::Avatar, chat_room::RoomState},
-    delivery::DeliveryStatus,
+    components::avatar::Avatar,
     emoji::is_only_emoji,
-    grouping::{layout, LogEntry, Row},
-    timestamp::Timestamp,
+    protocol::ChatMessage,
+    state::{
+        log_view::{Entry, LogView, Row},
+        room::{Batch, RoomState},
+        Hydrated,
+    },
+    timestamp::{reader_offset, Timestamp},
 };
 
-/// The reader's offset from UTC, in minutes, at `ts`: the browser's zone after hydration,
-/// UTC while rendering on the server (and in a browser without JavaScript).
-fn reader_offset(local: bool, ts: Timestamp) -> i32 {
-    #[cfg(feature = "hydrate")]
-    if local {
-        return crate::client::local_offset_minutes(ts);
-    }
-    let _ = (local, ts);
-    0
-}
+/// The reader counts as at the end of the log within this many pixels of it.
+const AT_BOTTOM_PX: i32 = 80;
 
 #[component]
 pub fn MessageLog() -> impl IntoView {
     let state = expect_context::<RoomState>();
     let hydrated = expect_context::<Hydrated>().0;
-    let rows = Memo::new(move |_| {
-        let local = hydrated.get();
-        let rows = state
-            .log
-            .with(|log| layout(&log.entries(), |ts| reader_offset(local, ts)));
-        rows.into_iter().map(|row| (local, row)).collect::<Vec<_>>()
-    });
-    // The status of each of my messages, by client_id.
-    let statuses = Memo::new(
-        move |_| match state.me.with(|me| me.as_ref().map(|me| me.id)) {
-            Some(me) => state.log.with(|log| log.statuses(me)),
-            None => BTreeMap::new(),
-        },
-    );
-    provide_context(Statuses(statuses));
-    let log_ref = NodeRef::<leptos::html::Div>::new();
-    // Follow new messages while the reader is at the bottom of the log.
+    let rows = state.rows();
+    let pending = state.pending();
+    let log_ref = NodeRef::<html::Div>::new();
     let at_bottom = state.at_bottom;
+    // Rows are being brought back: wait before bringing more.
+    let busy = StoredValue::new(false);
+
+    // Once hydrated, days and times follow the reader's zone: one new layout.
     Effect::new(move |_| {
-        rows.track();
-        if let (Some(el), true) = (log_ref.get(), at_bottom.get_untracked()) {
-            el.set_scroll_top(el.scroll_height());
+        if hydrated.get() {
+            state.use_local_time();
+            state.applied.update(|b| b.frames = 0);
         }
     });
+    // After each batch (and once at the start): follow the end, once, while the reader is
+    // there; and note how long the batch took, for a benchmark that asks.
+    Effect::new(move |_| {
+        let batch = state.applied.get();
+        leptos::task::spawn_local(async move {
+            leptos::task::tick().await;
+            if let (Some(el), true) = (log_ref.get_untracked(), at_bottom.get_untracked()) {
+                el.set_scroll_top(el.scroll_height());
+            }
+            record(batch);
+        });
+    });
     let on_scroll = move |_| {
-        if let Some(el) = log_ref.get() {
-            at_bottom.set(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
+        let Some(el) = log_ref.get_untracked() else {
+            return;
+        };
+        let (top, client) = (el.scroll_top(), el.client_height());
+        let gap = el.scroll_height() - top - client;
+        let attached = state.view.with_value(LogView::is_attached);
+        let bottom = attached && gap < AT_BOTTOM_PX;
+        if at_bottom.get_untracked() != bottom {
+            at_bottom.set(bottom);
+        }
+        if busy.get_value() {
+            return;
+        }
+        if top < client {
+            show_older(state, el, busy);
+        } else if gap < client && !attached {
+            let anchor = el.last_element_child();
+            keep_in_place(el, anchor, busy, move || state.show_newer());
         }
     };
 
+    let pending_group = {
+        let pending = pending.clone();
+        move || {
+            let head = pending.with(|p| p.first().map(|e| e.msg.clone()))?;
+            let local = hydrated.get();
+            Some(view! { <Group head local entries=pending.clone() pending=true /> })
+        }
+    };
+    let empty = {
+        let (rows, pending) = (rows.clone(), pending.clone());
+        move || rows.with(Vec::is_empty) && pending.with(Vec::is_empty)
+    };
     view! {
         <div class="log" role="log" aria-label="Messages" node_ref=log_ref on:scroll=on_scroll>
-            <Show when=move || state.log.with(|l| l.is_empty())>
+            <Show when=empty>
                 <p class="empty">"No messages yet. Say hello!"</p>
             </Show>
             <For
                 each=move || rows.get()
-                key=|(local, row)| (*local, row.key())
-                children=move |(local, row)| match row {
-                    Row::Day { ts, .. } => {
+                key=Row::key
+                children=move |row| match row {
+                    Row::Day { ts, local, .. } => {
                         view! {
                             <div class="day" role="separator">
                                 <span>{ts.day_label(reader_offset(local, ts))}</span>
@@ -77,65 +106,147 @@ pub fn MessageLog() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Row::Group { entries } => view! { <Group entries local /> }.into_any(),
+                    Row::Group { head, local, entries, .. } => {
+                        view! { <Group head local entries pending=false /> }.into_any()
+                    }
                 }
             />
+            {pending_group}
         </div>
     }
 }
 
+/// Brings back older rows above the window: from memory, or else a page from the server.
+fn show_older(state: RoomState, el: web_sys::HtmlDivElement, busy: StoredValue<bool>) {
+    let anchor = el.query_selector("article").ok().flatten();
+    if keep_in_place(el.clone(), anchor.clone(), busy, move || state.show_older()) {
+        return;
+    }
+    #[cfg(feature = "hydrate")]
+    if let Some(before) = state.older_before() {
+        busy.set_value(true);
+        leptos::task::spawn_local(async move {
+            let room = state.room.get_value();
+            let page = crate::client::history::older(&room, before).await;
+            busy.set_value(false);
+            match page {
+                Ok(msgs) => {
+                    state.add_older(msgs);
+                    keep_in_place(el, anchor, busy, move || state.show_older());
+                }
+                Err(e) => state.alert.set(Some(e)),
+            }
+        });
+    }
+}
+
+/// Runs `change` (which adds or removes rows and returns how many messages it brought
+/// back) and then scrolls so that `anchor`, a row that stays, does not move on the screen.
+/// Returns whether anything changed.
+fn keep_in_place(
+    el: web_sys::HtmlDivElement,
+    anchor: Option<web_sys::Element>,
+    busy: StoredValue<bool>,
+    change: impl FnOnce() -> usize,
+) -> bool {
+    let Some(anchor) = anchor else {
+        return change() > 0;
+    };
+    let before = anchor.get_bounding_client_rect().top();
+    if change() == 0 {
+        return false;
+    }
+    busy.set_value(true);
+    leptos::task::spawn_local(async move {
+        // The rows are rendered once the effects of this change have run.
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        if anchor.is_connected() {
+            let moved = anchor.get_bounding_client_rect().top() - before;
+            el.set_scroll_top(el.scroll_top() + moved.round() as i32);
+        }
+        busy.set_value(false);
+    });
+    true
+}
+
+/// With `window.__cloud_msg_perf` set to an array (by a benchmark), appends
+/// `[frames, ms]` for every batch: frames applied, and main-thread time from the start of
+/// applying them to the end of rendering them.
+fn record(batch: Batch) {
+    #[cfg(feature = "hydrate")]
+    if batch.frames > 0 {
+        use wasm_bindgen::JsCast;
+        let Ok(perf) = js_sys::Reflect::get(&window(), &"__cloud_msg_perf".into()) else {
+            return;
+        };
+        if let (Some(list), Some(now)) = (
+            perf.dyn_ref::<js_sys::Array>(),
+            window().performance().map(|p| p.now()),
+        ) {
+            list.push(&js_sys::Array::of2(
+                &(batch.frames as f64).into(),
+                &(now - batch.started_ms).into(),
+            ));
+        }
+    }
+    let _ = batch;
+}
+
 /// Messages by one author, under one name and avatar.
 #[component]
-fn Group(entries: Vec<LogEntry>, local: bool) -> impl IntoView {
-    let first = entries[0].msg.clone();
-    let label = format!("Messages from {}", first.author);
-    let messages = entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, entry)| view! { <Message entry local first=i == 0 /> })
-        .collect_view();
+fn Group(
+    head: Arc<ChatMessage>,
+    local: bool,
+    entries: ArcRwSignal<Vec<Entry>>,
+    pending: bool,
+) -> impl IntoView {
+    let label = format!("Messages from {}", head.author);
+    let first = head.client_id;
     view! {
         <article class="group" aria-label=label>
-            <Avatar name=first.author.clone() author_id=first.author_id />
+            <Avatar name=head.author.clone() author_id=head.author_id />
             <div class="group-body">
                 <header>
-                    <bdi class="author">{first.author.clone()}</bdi>
-                    <TimeOf ts=first.ts local />
+                    <bdi class="author">{head.author.clone()}</bdi>
+                    <TimeOf ts=head.ts local />
                 </header>
-                {messages}
+                <For
+                    each=move || entries.get()
+                    key=|e| (e.msg.client_id, e.msg.seq)
+                    children=move |entry| {
+                        let first = entry.msg.client_id == first;
+                        view! { <Message entry local first pending /> }
+                    }
+                />
             </div>
         </article>
     }
 }
 
-/// Delivery statuses of my messages, for the rows to read.
-#[derive(Clone, Copy)]
-struct Statuses(Memo<BTreeMap<Uuid, DeliveryStatus>>);
-
 #[component]
-fn Message(entry: LogEntry, local: bool, first: bool) -> impl IntoView {
-    let LogEntry { msg, pending } = entry;
+fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoView {
+    let Entry { msg, status } = entry;
     let big = is_only_emoji(&msg.text);
-    let statuses = expect_context::<Statuses>().0;
-    let client_id = msg.client_id;
-    let status = move || statuses.with(|s| s.get(&client_id).cloned());
-    let status_view = move || {
-        status().map(|st| {
-            let class = format!(
-                "status {}",
-                st.label().split(' ').next().unwrap_or("").to_lowercase()
-            );
-            view! {
-                <span class=class role="img" aria-label=st.label() title=st.detail() tabindex="0">
-                    {st.icon()}
-                </span>
-            }
-        })
-    };
+    let status_view = status.map(|status| {
+        move || {
+            status.get().map(|st| {
+                let class = format!(
+                    "status {}",
+                    st.label().split(' ').next().unwrap_or("").to_lowercase()
+                );
+                view! {
+                    <span class=class role="img" aria-label=st.label() title=st.detail() tabindex="0">
+                        {st.icon()}
+                    </span>
+                }
+            })
+        }
+    });
     view! {
         <div class="msg" class:pending=pending class:big=big data-seq=msg.seq>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
-            <p class="text" dir="auto">{msg.text}</p>
+            <p class="text" dir="auto">{msg.text.clone()}</p>
             {status_view}
         </div>
     }

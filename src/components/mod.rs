@@ -8,4 +8,5 @@ pub mod emoji_picker;
 pub mod join_form;
 pub mod message_log;
 pub mod room_list;
+pub mod room_page;
 pub mod sign_out;

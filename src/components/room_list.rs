@@ -3,20 +3,8 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use serde::{Deserialize, Serialize};
 
-use crate::{components::chat_room::RoomState, validation::RoomName};
-
-/// Rooms shown in the list at most (the socket joins each of them).
-pub const MAX_ROOMS_LISTED: u32 = 50;
-
-/// A room in the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoomSummary {
-    pub name: String,
-    /// Messages after my read marker.
-    pub unread: u64,
-}
+use crate::{state::room::RoomState, validation::RoomName};
 
 #[component]
 pub fn RoomList() -> impl IntoView {

@@ -122,7 +122,7 @@ async fn reading_never_creates_rooms_or_memberships() {
     // The page-data server function.
     let res = app
         .http
-        .post(app.url(cloud_msg::app::LoadRoom::PATH))
+        .post(app.url(cloud_msg::page::LoadRoom::PATH))
         .form(&[("room", "ghost-fn")])
         .send()
         .await
@@ -271,7 +271,7 @@ async fn cross_site_forms_cannot_sign_anyone_in_or_out() {
     assert_eq!(res.status(), 403);
     let res = app
         .http
-        .post(app.url(cloud_msg::app::LoadRoom::PATH))
+        .post(app.url(cloud_msg::page::LoadRoom::PATH))
         .header("origin", "https://evil.example")
         .form(&[("room", "general")])
         .send()

@@ -15,8 +15,10 @@
 //! loadgen ... --durable        # senders keep 32 sends in flight; report acked/s
 //! loadgen ... --markers        # every member reports `read` as the browser does (400 ms)
 //! loadgen --ttfb /r/general --requests 1000 --conns 32 [--cookie-of alice]
+//! loadgen --bot general --count 5000 --rate 50   # one bot posting (0: all at once)
 //! ```
 
+mod bot;
 mod http;
 mod probe;
 mod socket;
@@ -51,6 +53,9 @@ struct Args {
     conns: usize,
     signed_in: bool,
     room_prefix: String,
+    bot: Option<String>,
+    count: usize,
+    text: String,
 }
 
 fn parse_args() -> Args {
@@ -72,6 +77,9 @@ fn parse_args() -> Args {
         conns: 32,
         signed_in: false,
         room_prefix: format!("load{}", std::process::id()),
+        bot: None,
+        count: 100,
+        text: "bot".into(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -108,6 +116,9 @@ fn parse_args() -> Args {
                     "--requests" => a.requests = v().parse().expect("--requests N"),
                     "--conns" => a.conns = v().parse().expect("--conns N"),
                     "--room-prefix" => a.room_prefix = v(),
+                    "--bot" => a.bot = Some(v()),
+                    "--count" => a.count = v().parse().expect("--count N"),
+                    "--text" => a.text = v(),
                     other => panic!("unknown argument {other}"),
                 }
                 i += 1;
@@ -171,6 +182,9 @@ fn main() {
 }
 
 async fn run(args: Args) {
+    if let Some(room) = &args.bot {
+        return bot::run(&args.addr, room, args.count, args.rate, &args.text).await;
+    }
     if let Some(path) = &args.ttfb {
         let cookie = if args.signed_in {
             let token = http::sign_in(&args.addr, "reader").await;

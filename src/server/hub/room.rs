@@ -27,7 +27,7 @@ pub const SEND_QUEUE: usize = 1024;
 /// Most messages stored in one transaction.
 const MAX_BATCH: usize = 256;
 /// Messages kept in memory for pages.
-pub const RECENT_KEPT: usize = crate::app::HISTORY_ON_PAGE as usize;
+pub const RECENT_KEPT: usize = crate::page::HISTORY_ON_PAGE as usize;
 /// Broadcasts held for a member that is catching up; more and it counts as too slow.
 const MAX_HELD: usize = 1024;
 /// Receipts are merged over this window: one frame per window carries every member's

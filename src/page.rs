@@ -1,0 +1,102 @@
+//! What the server renders into a room's first response, and the server function that
+//! loads it. Shared by the server, the components and the browser code, below all three.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::protocol::{ChatMessage, Receipt};
+
+/// Messages rendered into the first HTML response of a room.
+pub const HISTORY_ON_PAGE: u32 = 50;
+
+/// Rooms shown in the list at most (the socket joins each of them).
+pub const MAX_ROOMS_LISTED: u32 = 50;
+
+/// A room in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub name: String,
+    /// Messages after my read marker.
+    pub unread: u64,
+}
+
+/// The signed-in person, as the page knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// What the server renders into a room's first response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomPageData {
+    pub room: String,
+    pub me: Option<Me>,
+    pub history: Vec<ChatMessage>,
+    /// Members' delivery and read markers, for the status of my messages.
+    pub receipts: Vec<Receipt>,
+    /// The rooms I am in (this one included), with unread counts.
+    pub rooms: Vec<RoomSummary>,
+}
+
+/// Loads a room page: who is asking (from the session cookie) and the recent history.
+#[server]
+pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
+    use crate::{server::AppState, validation::RoomName};
+    let state =
+        use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
+    let name = RoomName::parse(&room).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    let store = state.hub.store();
+    let internal = |e: crate::server::Error| {
+        tracing::error!(error = %e, "room page failed");
+        ServerFnError::new("the room could not be loaded")
+    };
+    let user = crate::server::session::authenticate(store, &headers)
+        .await
+        .map_err(internal)?;
+    let me = user.as_ref().map(|u| Me {
+        id: u.id,
+        name: u.name.to_string(),
+    });
+    // History and markers come from the room's memory (starting the room if it exists;
+    // a room that does not exist is shown empty and is not created by looking at it).
+    let (history, receipts) = match state.hub.open(&name).await.map_err(internal)? {
+        Some(room) => {
+            let crate::server::hub::PageData { history, receipts } = room
+                .page_data(HISTORY_ON_PAGE as usize)
+                .await
+                .ok_or_else(|| ServerFnError::new("the room is closing; try again"))?;
+            (history, receipts)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut rooms: Vec<RoomSummary> = match &user {
+        Some(user) => store
+            .rooms_of(user, MAX_ROOMS_LISTED)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(name, unread)| RoomSummary {
+                name: name.to_string(),
+                unread,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if !rooms.iter().any(|r| r.name == name.as_str()) {
+        rooms.push(RoomSummary {
+            name: name.to_string(),
+            unread: 0,
+        });
+        rooms.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(RoomPageData {
+        room: name.to_string(),
+        me,
+        history,
+        receipts,
+        rooms,
+    })
+}

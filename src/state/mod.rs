@@ -1,0 +1,12 @@
+//! The page's reactive state, shared by the components and the browser code (which both
+//! depend on it; it depends on neither): the room, its windowed log, the connection.
+
+pub mod conn;
+pub mod log_view;
+pub mod room;
+
+use leptos::prelude::*;
+
+/// True in the browser after hydration.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub RwSignal<bool>);
