@@ -76,7 +76,7 @@ test-e2e: setup setup-browser
 	npx playwright test
 
 ## The fixed performance suite (release builds, server and generator pinned); writes bench/RESULTS.md.
-bench: setup
+bench: setup setup-browser
 	cargo leptos build --release
 	cargo build --release --features loadgen --bin loadgen
 	bash bench/run.sh

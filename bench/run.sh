@@ -50,6 +50,11 @@ echo "== (c) many rooms: 2,000 members over 200 rooms, 200 senders x 5 msg/s"
 start_server; gen --users 2000 --rooms 200 --senders 200 --rate 5 --secs 10 --room-prefix many | tee "$OUT/c.txt"; stop_server
 echo "== (e) durable writes: 100 senders, 32 sends in flight each"
 start_server; gen --users 100 --rooms 100 --senders 100 --durable --secs 5 --room-prefix dur | tee "$OUT/e.txt"; stop_server
+echo "== (i) a busy room in a real browser: Chromium (release client) on CPU 1 with the bot"
+start_server
+BENCH_URL="http://$ADDR" LOADGEN="$LOADGEN" taskset -c 1 npx playwright test --config bench/playwright.config.ts \
+  | tee "$OUT/i.txt"
+stop_server
 echo "== (g) client size"
 wasm=target/site/pkg/cloud_msg.wasm; js=target/site/pkg/cloud_msg.js
 size() { stat -c %s "$1"; }
@@ -82,6 +87,9 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   echo "| (f) room page with 50 messages, visitor | $(line f ttfb); $(line f 'pages ') |"
   echo "| (f) room page with 50 messages, signed in | $(line fs ttfb); $(line fs 'pages ') |"
   echo "| (g) client size (release) | $(cat $OUT/g.txt) |"
+  echo "| (i) busy room in Chromium: 5,000 messages at 50/s | $(line i '^steady: 5'); $(line i '^steady: the last') |"
+  echo "| (i) busy room in Chromium: a burst of 1,000 | $(line i '^burst: 1'); $(line i '^burst: all') |"
+  echo "| (i) busy room in Chromium: after 10,000 messages | $(line i '^after 10,000'); $(line i '^one more') |"
   echo
   echo "Steps of (d), messages/s per sender (x 5 senders x 1,000 members):"
   echo

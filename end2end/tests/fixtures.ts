@@ -32,3 +32,47 @@ export async function say(page: Page, text: string) {
 }
 
 export const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
+
+/** The server with every limit off (see playwright.config.ts). */
+export const busyURL = () => process.env.E2E_BUSY_URL ?? 'http://127.0.0.1:3101';
+
+/**
+ * Posts `count` messages (`${prefix} 0`, `${prefix} 1`, …) into `room` on the busy server as
+ * a bot, over the real socket from a page of its own, and waits until all are stored.
+ */
+export async function seedRoom(browser: Browser, room: string, count: number, prefix = 'm') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${busyURL()}/healthz`);
+  await page.evaluate(
+    async ({ room, count, prefix }) => {
+      const res = await fetch('/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bot' }),
+      });
+      if (!res.ok) throw new Error(`sign-in: ${res.status}`);
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      let acked = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        ws.onmessage = (ev) => {
+          const frame = JSON.parse(ev.data);
+          if (frame.type === 'error') reject(new Error(frame.message));
+          if (frame.type === 'ack' && ++acked === count) resolve();
+        };
+      });
+      ws.send(JSON.stringify({ type: 'join', room }));
+      for (let i = 0; i < count; i++) {
+        ws.send(JSON.stringify({ type: 'send', room, client_id: crypto.randomUUID(), text: `${prefix} ${i}` }));
+      }
+      await done;
+      ws.close();
+    },
+    { room, count, prefix },
+  );
+  await context.close();
+}
