@@ -10,8 +10,6 @@ CARGO_LEPTOS_VERSION := 0.3.11
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 # cargo-leptos takes wasm-bindgen and wasm-opt (npm's binaryen) from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-# cargo-leptos debug builds use this flag; the same one lets `cargo test` reuse them.
-TEST_RUSTFLAGS := --cfg erase_components
 
 .PHONY: help setup setup-browser run dev build test test-rust test-e2e bench fmt clean-data
 
@@ -68,7 +66,7 @@ test: setup setup-browser test-rust test-e2e
 ## Unit tests and integration tests (real server on an ephemeral port); `loadgen` adds the
 ## load tool (and implies `ssr`).
 test-rust: setup
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --features loadgen
+	cargo test --features loadgen
 
 ## Playwright against the release build (the one `make run` serves).
 test-e2e: setup setup-browser

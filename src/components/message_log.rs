@@ -91,9 +91,7 @@ pub fn MessageLog() -> impl IntoView {
     };
     view! {
         <div class="log" role="log" aria-label="Messages" node_ref=log_ref on:scroll=on_scroll>
-            <Show when=empty>
-                <p class="empty">"No messages yet. Say hello!"</p>
-            </Show>
+            {move || empty().then(|| view! { <p class="empty">"No messages yet. Say hello!"</p> })}
             <For
                 each=move || rows.get()
                 key=Row::key
@@ -114,6 +112,7 @@ pub fn MessageLog() -> impl IntoView {
             {pending_group}
         </div>
     }
+    .into_any()
 }
 
 /// Brings back older rows above the window: from memory, or else a page from the server.
@@ -222,6 +221,7 @@ fn Group(
             </div>
         </article>
     }
+    .into_any()
 }
 
 #[component]
@@ -250,6 +250,7 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             {status_view}
         </div>
     }
+    .into_any()
 }
 
 /// `<time datetime="…">HH:MM</time>`; the server's rendering says UTC.
