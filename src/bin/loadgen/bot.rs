@@ -1,7 +1,8 @@
 //! `--bot ROOM --count N --rate R`: one person posting into a room, as a chat bot would,
 //! for the browser benchmark (a tab with the room open receives what it posts). `--rate 0`
 //! posts everything at once. Prints when the last message went out (Unix ms, the clock the
-//! browser's `Date.now()` reads) and waits until every message is acknowledged.
+//! browser's `Date.now()` reads) and when the last ack came (every message stored: the
+//! echo to the room leaves the server with it).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,6 +23,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
     let mut sent = 0usize;
     let mut last_sent_ms = 0u128;
     let first_sent_ms = unix_ms();
+    let mut last_acked_ms = 0u128;
     loop {
         // Everything due goes now (the timer may have been late).
         while sent < count && Instant::now() >= due(sent) {
@@ -36,6 +38,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
             last_sent_ms = unix_ms();
         }
         if acked >= count {
+            last_acked_ms = unix_ms();
             break;
         }
         let next = if sent < count {
@@ -67,7 +70,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
         }
     }
     println!(
-        "bot: {count} messages in {:.2}s; first sent at {first_sent_ms}; last sent at {last_sent_ms}",
+        "bot: {count} messages in {:.2}s; first sent at {first_sent_ms}; last sent at {last_sent_ms}; all acked by {last_acked_ms}",
         start.elapsed().as_secs_f64()
     );
 }
