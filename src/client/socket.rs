@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use futures::{
     channel::mpsc,
-    future::{select, AbortHandle, Abortable, Either},
+    future::{select, AbortHandle, Abortable, Either, FutureExt},
     SinkExt, StreamExt,
 };
 use gloo_net::websocket::{futures::WebSocket, Message};
@@ -172,6 +172,7 @@ async fn session(
     let mut markers_sent = (0u64, 0u64);
     // After `rate_limited`, nothing is sent before this time (ms since the epoch).
     let mut hold_until = 0f64;
+    let mut tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
     loop {
         // Deliver every queued message not yet sent on this connection, oldest first.
         let held = js_sys::Date::now() < hold_until;
@@ -197,49 +198,82 @@ async fn session(
                 return true;
             }
         }
-        if let Some(frame) = marker_frame(state, &room, &mut markers_sent) {
-            if sink.send(text(&frame)).await.is_err() {
-                return true;
-            }
-        }
-        let tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
-        match select(stream.next(), select(wake.next(), tick)).await {
-            Either::Left((Some(Ok(Message::Text(raw))), _)) => {
-                match serde_json::from_str::<ServerFrame>(&raw) {
-                    Ok(ServerFrame::More { room: r, since }) if r == room => {
-                        // The rest of the history, one window at a time.
-                        let join = ClientFrame::Join {
-                            room: r,
-                            since: Some(since),
-                        };
-                        if sink.send(text(&join)).await.is_err() {
-                            return true;
-                        }
-                    }
-                    Ok(frame) => {
-                        if let ServerFrame::Error {
-                            code: ErrorCode::RateLimited,
-                            client_id,
-                            retry_after_ms,
-                            ..
-                        } = &frame
-                        {
-                            // Send it again once the server is ready for it.
-                            hold_until =
-                                js_sys::Date::now() + retry_after_ms.unwrap_or(1000) as f64;
-                            if let Some(id) = client_id {
-                                sent_here.remove(id);
+        let mut ticked = false;
+        match select(stream.next(), select(wake.next(), &mut tick)).await {
+            Either::Left((Some(Ok(msg)), _)) => {
+                // This frame and every other one already here, before anything else: a
+                // burst is taken in one go (and applied in one animation frame).
+                let mut next = Some(msg);
+                while let Some(msg) = next.take() {
+                    if let Message::Text(raw) = msg {
+                        let reply = on_frame(state, &room, &raw, &mut sent_here, &mut hold_until);
+                        if let Some(reply) = reply {
+                            if sink.send(text(&reply)).await.is_err() {
+                                return true;
                             }
                         }
-                        state.receive(frame)
                     }
-                    Err(e) => leptos::logging::warn!("unreadable frame from server: {e}"),
+                    match stream.next().now_or_never() {
+                        Some(Some(Ok(msg))) => next = Some(msg),
+                        Some(Some(Err(_)) | None) => return true,
+                        None => {}
+                    }
                 }
             }
-            Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
             Either::Left((Some(Err(_)) | None, _)) => return true,
             Either::Right((Either::Left((Some(Wake::Offline), _)), _)) => return true,
+            Either::Right((Either::Right(_), _)) => ticked = true,
             Either::Right(_) => {}
+        }
+        // Markers go out on the timer, at most every `MARKER_INTERVAL_MS`.
+        if ticked {
+            tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
+            if let Some(frame) = marker_frame(state, &room, &mut markers_sent) {
+                if sink.send(text(&frame)).await.is_err() {
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+/// Handles one frame from the server; returns what to answer (the next window of a
+/// catch-up), if anything.
+fn on_frame(
+    state: RoomState,
+    room: &str,
+    raw: &str,
+    sent_here: &mut HashSet<Uuid>,
+    hold_until: &mut f64,
+) -> Option<ClientFrame> {
+    match serde_json::from_str::<ServerFrame>(raw) {
+        Ok(ServerFrame::More { room: r, since }) if r == room => {
+            // The rest of the history, one window at a time.
+            Some(ClientFrame::Join {
+                room: r,
+                since: Some(since),
+            })
+        }
+        Ok(frame) => {
+            if let ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                client_id,
+                retry_after_ms,
+                ..
+            } = &frame
+            {
+                // Send it again once the server is ready for it.
+                *hold_until = js_sys::Date::now() + retry_after_ms.unwrap_or(1000) as f64;
+                if let Some(id) = client_id {
+                    sent_here.remove(id);
+                }
+            }
+            state.receive(frame);
+            None
+        }
+        Err(e) => {
+            leptos::logging::warn!("unreadable frame from server: {e}");
+            None
         }
     }
 }
