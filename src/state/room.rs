@@ -76,6 +76,12 @@ impl RoomState {
         }
     }
 
+    /// Changes the page's window of the log (nothing once the room has been left).
+    fn update_view<R>(&self, f: impl FnOnce(&mut LogView, &RoomLog) -> R) -> Option<R> {
+        self.log
+            .with_value(|log| self.view.try_update_value(|v| f(v, log)))
+    }
+
     /// The rows in the page.
     pub fn rows(&self) -> ArcRwSignal<Vec<Row>> {
         self.view.with_value(|v| v.rows.clone())
@@ -111,11 +117,9 @@ impl RoomState {
     pub fn add_pending(&self, msgs: Vec<ChatMessage>) {
         self.log
             .update_value(|log| msgs.into_iter().for_each(|m| log.add_pending(m)));
-        self.log.with_value(|log| {
-            self.view.update_value(|v| {
-                v.sync_pending(log);
-                v.refresh_statuses(log);
-            })
+        self.update_view(|v, log| {
+            v.sync_pending(log);
+            v.refresh_statuses(log);
         });
     }
 
@@ -127,12 +131,10 @@ impl RoomState {
 
     /// Brings the window back to the end of the log and follows it.
     pub fn show_latest(&self) {
-        self.log.with_value(|log| {
-            self.view.update_value(|v| {
-                if !v.is_attached() {
-                    v.show_latest(log);
-                }
-            })
+        self.update_view(|v, log| {
+            if !v.is_attached() {
+                v.show_latest(log);
+            }
         });
         self.at_bottom.set(true);
         self.applied.update(|b| b.frames = 0);
@@ -140,8 +142,7 @@ impl RoomState {
 
     /// Times in the reader's zone from now on (after hydration).
     pub fn use_local_time(&self) {
-        self.log
-            .with_value(|log| self.view.update_value(|v| v.set_local(true, log)));
+        self.update_view(|v, log| v.set_local(true, log));
     }
 
     /// Queues a frame from the server; queued frames are applied together.
@@ -184,8 +185,9 @@ impl RoomState {
         let mut oldest_new = u64::MAX;
         let mut receipts = false;
         let mut unread = Vec::new();
+        let room = self.room.get_value();
         for frame in frames {
-            self.apply(frame, &mut oldest_new, &mut receipts, &mut unread);
+            self.apply(&room, frame, &mut oldest_new, &mut receipts, &mut unread);
         }
         if !unread.is_empty() {
             self.rooms.update(|rooms| {
@@ -198,24 +200,22 @@ impl RoomState {
         }
         let pending_changed = self.log.with_value(RoomLog::pending_changes) != pending_before;
         let following = self.at_bottom.get_untracked();
-        self.log.with_value(|log| {
-            self.view.update_value(|v| {
-                if oldest_new <= v.last_seq() {
-                    // A gap inside the window was filled (rare): lay it out afresh.
-                    v.show_latest(log);
-                } else {
-                    v.append_new(log, following);
-                }
-                if pending_changed {
-                    v.sync_pending(log);
-                }
-                if pending_changed || receipts {
-                    v.refresh_statuses(log);
-                }
-                if following && v.is_attached() && v.count() > WINDOW + SLACK {
-                    v.trim_top(WINDOW);
-                }
-            })
+        self.update_view(|v, log| {
+            if oldest_new <= v.last_seq() {
+                // A gap inside the window was filled (rare): lay it out afresh.
+                v.show_latest(log);
+            } else {
+                v.append_new(log, following);
+            }
+            if pending_changed {
+                v.sync_pending(log);
+            }
+            if pending_changed || receipts {
+                v.refresh_statuses(log);
+            }
+            if following && v.is_attached() && v.count() > WINDOW + SLACK {
+                v.trim_top(WINDOW);
+            }
         });
         self.forget_unseen();
         self.clear_slow_down_when_sent();
@@ -228,12 +228,12 @@ impl RoomState {
     /// Applies one frame to the log (the page is updated after the whole batch).
     fn apply(
         &self,
+        room: &str,
         frame: ServerFrame,
         oldest_new: &mut u64,
         receipts: &mut bool,
         unread: &mut Vec<String>,
     ) {
-        let room = self.room.get_value();
         match frame {
             ServerFrame::Message(msg) if msg.room == room => {
                 let seq = msg.seq;
@@ -294,16 +294,14 @@ impl RoomState {
     /// Brings back up to a page of older messages above the window, from memory; returns
     /// how many. Rows far below leave the page.
     pub fn show_older(&self) -> usize {
-        let shown = self.log.with_value(|log| {
-            self.view.try_update_value(|v| {
-                let n = v.show_older(log);
-                if v.count() > WINDOW_MAX {
-                    v.trim_bottom(WINDOW_MAX);
-                }
-                n
-            })
-        });
-        shown.unwrap_or(0)
+        self.update_view(|v, log| {
+            let n = v.show_older(log);
+            if v.count() > WINDOW_MAX {
+                v.trim_bottom(WINDOW_MAX);
+            }
+            n
+        })
+        .unwrap_or(0)
     }
 
     /// The first `seq` held, when the server may have older messages: fetch before it.
@@ -327,16 +325,14 @@ impl RoomState {
     /// Brings back up to a page of newer messages below the window; returns how many. Rows
     /// far above leave the page.
     pub fn show_newer(&self) -> usize {
-        let shown = self.log.with_value(|log| {
-            self.view.try_update_value(|v| {
-                let n = v.show_newer(log);
-                if v.count() > WINDOW_MAX {
-                    v.trim_top(WINDOW_MAX);
-                }
-                n
-            })
-        });
-        shown.unwrap_or(0)
+        self.update_view(|v, log| {
+            let n = v.show_newer(log);
+            if v.count() > WINDOW_MAX {
+                v.trim_top(WINDOW_MAX);
+            }
+            n
+        })
+        .unwrap_or(0)
     }
 
     /// Keeps memory bounded: stored messages above the window beyond `MAX_HELD` are

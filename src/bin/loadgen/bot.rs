@@ -23,8 +23,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
     let mut sent = 0usize;
     let mut last_sent_ms = 0u128;
     let first_sent_ms = unix_ms();
-    let mut last_acked_ms = 0u128;
-    loop {
+    let last_acked_ms = loop {
         // Everything due goes now (the timer may have been late).
         while sent < count && Instant::now() >= due(sent) {
             let text = format!(
@@ -38,8 +37,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
             last_sent_ms = unix_ms();
         }
         if acked >= count {
-            last_acked_ms = unix_ms();
-            break;
+            break unix_ms();
         }
         let next = if sent < count {
             due(sent)
@@ -68,7 +66,7 @@ pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) 
             }
             _ = tokio::time::sleep_until(next.into()) => {}
         }
-    }
+    };
     println!(
         "bot: {count} messages in {:.2}s; first sent at {first_sent_ms}; last sent at {last_sent_ms}; all acked by {last_acked_ms}",
         start.elapsed().as_secs_f64()
