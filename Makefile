@@ -11,7 +11,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 # cargo-leptos takes wasm-bindgen and wasm-opt (npm's binaryen) from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup setup-browser run dev build test test-rust test-e2e bench fmt clean-data
+.PHONY: help setup setup-browser run dev build test test-rust check-services test-e2e bench fmt clean-data
 
 help:
 	@echo "make run    serve the release build on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)"
@@ -64,9 +64,24 @@ dev: setup
 test: setup setup-browser test-rust test-e2e
 
 ## Unit tests and integration tests (real server on an ephemeral port); `loadgen` adds the
-## load tool (and implies `ssr`).
-test-rust: setup
+## load tool (and implies `ssr`). The store's tests run on both backends; the server's
+## integration tests run on SQLite, then again on Postgres.
+test-rust: setup check-services
 	cargo test --features loadgen
+	CLOUD_MSG_TEST_DATABASE=postgres cargo test --features loadgen --test api
+
+## Postgres (TEST_POSTGRES_URL) must answer; test databases a killed run left are dropped.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+check-services:
+	@if ! psql "$(TEST_POSTGRES_URL)" -qAtc 'SELECT 1' >/dev/null 2>&1; then \
+		echo "Postgres does not answer at $(TEST_POSTGRES_URL)."; \
+		echo "Start it (Debian: service postgresql start) or set TEST_POSTGRES_URL."; \
+		exit 1; \
+	fi
+	@for db in $$(psql "$(TEST_POSTGRES_URL)" -qAtc "SELECT datname FROM pg_database WHERE datname LIKE 'cloud\_msg\_test\_%'"); do \
+		psql "$(TEST_POSTGRES_URL)" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; \
+	done
 
 ## Playwright against the release build (the one `make run` serves).
 test-e2e: setup setup-browser

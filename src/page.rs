@@ -48,7 +48,7 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
     let name = RoomName::parse(&room).map_err(|e| ServerFnError::new(e.to_string()))?;
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
-    let store = state.hub.store();
+    let store = &state.store;
     let internal = |e: crate::server::Error| {
         tracing::error!(error = %e, "room page failed");
         ServerFnError::new("the room could not be loaded")

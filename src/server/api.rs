@@ -16,8 +16,9 @@ use crate::{
     protocol::{SessionRequest, SessionResponse},
     server::{
         limits::{Key, Kind},
-        outbox::CloseReason,
-        session, AppState, Error, Result,
+        session,
+        wire::CloseReason,
+        AppState, Error, Result,
     },
     validation::{DisplayName, RoomName},
 };
@@ -49,7 +50,7 @@ pub async fn create_session(
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let name = DisplayName::parse(&req.name)?;
     sign_in_allowed(&state, peer.ip())?;
-    let (user, token) = session::sign_in(state.hub.store(), &name).await?;
+    let (user, token) = session::sign_in(&state.store, &name).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
@@ -83,7 +84,7 @@ async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
     let Some(hash) = session::session_hash(headers) else {
         return Err(Error::Unauthorized);
     };
-    let store = state.hub.store();
+    let store = &state.store;
     if store.user_by_token_hash(&hash).await?.is_none() {
         return Err(Error::Unauthorized);
     }
@@ -135,7 +136,7 @@ pub async fn join_form(
     let room = RoomName::parse(&form.room)?;
     let name = DisplayName::parse(&form.name)?;
     sign_in_allowed(&state, peer.ip())?;
-    let (_, token) = session::sign_in(state.hub.store(), &name).await?;
+    let (_, token) = session::sign_in(&state.store, &name).await?;
     let mut res = Redirect::to(&format!("/r/{room}")).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
@@ -146,7 +147,7 @@ pub async fn join_form(
 
 /// `GET /healthz`: 200 when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.hub.store().ping().await {
+    match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(error) => {
             tracing::warn!(%error, "health check failed");

@@ -8,7 +8,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::server::outbox::{CloseReason, Outbox};
+use crate::server::wire::{CloseReason, Outbox};
 
 /// Why a new socket was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,8 +58,7 @@ pub async fn older_messages(
             }
         })?;
     let messages = state
-        .hub
-        .store()
+        .store
         .messages_before(&name, q.before.unwrap_or(u64::MAX), limit)
         .await?;
     let mut res = Json(HistoryPage { messages }).into_response();

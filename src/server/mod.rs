@@ -8,13 +8,14 @@ pub mod headers;
 pub mod history;
 pub mod hub;
 pub mod limits;
-pub mod outbox;
+pub mod model;
 pub mod pages;
 pub mod serve;
 pub mod session;
 pub mod shortcodes;
 pub mod startup;
 pub mod store;
+pub mod wire;
 pub mod ws;
 
 use std::sync::Arc;
@@ -32,6 +33,9 @@ pub use startup::Application;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
+    /// Everything kept: messages, rooms, markers, people and sessions.
+    pub store: store::Store,
+    /// The rooms' actors: order, store and broadcast each room's messages.
     pub hub: hub::Hub,
     /// Token buckets per user and per address.
     pub limiter: Arc<limits::Limiter>,

@@ -2,25 +2,16 @@
 //! cookie to browsers and returned in the body for bots (`Authorization: Bearer …`).
 //! Only its SHA-256 is stored.
 
-use axum::http::{header, HeaderMap, HeaderValue};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
-
 use crate::{
-    server::{store::Store, Result},
+    server::{model::User, store::Store, Result},
     validation::DisplayName,
 };
+use axum::http::{header, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "cloud_msg_session";
 /// Sessions last 30 days in the browser.
 const COOKIE_MAX_AGE_SECS: u32 = 30 * 24 * 3600;
-
-/// A signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub id: Uuid,
-    pub name: DisplayName,
-}
 
 /// A new random session token (256 bits, hex).
 pub fn new_token() -> String {

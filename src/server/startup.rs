@@ -44,7 +44,8 @@ impl Application {
             .then_some((limits.sockets_per_user, limits.sockets_total));
         let state = AppState {
             leptos_options: config.leptos.clone(),
-            hub: Hub::new(store, tasks.clone(), config.timeouts.room_idle),
+            hub: Hub::new(store.clone(), tasks.clone(), config.timeouts.room_idle),
+            store,
             limiter: Arc::new(Limiter::new(limits)),
             connections: Connections::new(caps),
             pages: Default::default(),
@@ -112,7 +113,7 @@ impl Application {
         {
             tracing::warn!("some sockets did not finish within {DRAIN_TIMEOUT:?}");
         }
-        state.hub.store().close().await;
+        state.store.close().await;
         tracing::info!("stopped");
         Ok(())
     }

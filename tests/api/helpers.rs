@@ -9,7 +9,6 @@ use cloud_msg::{
 };
 use futures::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
-use tempfile::TempDir;
 use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
 use tokio_tungstenite::{
     tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
@@ -17,12 +16,15 @@ use tokio_tungstenite::{
 };
 use uuid::Uuid;
 
+pub use crate::database::TestDatabase;
+
 /// How long a test waits for a frame that should come.
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub dir: Arc<TempDir>,
+    /// The server's database (on the backend `CLOUD_MSG_TEST_DATABASE` names).
+    pub db: Arc<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     pub http: reqwest::Client,
@@ -33,12 +35,12 @@ pub struct TestApp {
 impl TestApp {
     /// A server with a new, empty database.
     pub async fn spawn() -> Self {
-        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir"))).await
+        Self::spawn_in(Arc::new(TestDatabase::from_env().await)).await
     }
 
-    /// A server on the database kept in `dir` (to restart on the same data).
-    pub async fn spawn_in(dir: Arc<TempDir>) -> Self {
-        Self::spawn_with(dir, |_| {}).await
+    /// A server on the database `db` (to restart on the same data, or run two nodes).
+    pub async fn spawn_in(db: Arc<TestDatabase>) -> Self {
+        Self::spawn_with(db, |_| {}).await
     }
 
     /// A server with a new database and every rate limit off (tests that flood on purpose).
@@ -48,13 +50,13 @@ impl TestApp {
 
     /// A server with a new database and `configure` applied to its configuration.
     pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_with(Arc::new(tempfile::tempdir().expect("temp dir")), configure).await
+        Self::spawn_with(Arc::new(TestDatabase::from_env().await), configure).await
     }
 
-    async fn spawn_with(dir: Arc<TempDir>, configure: impl FnOnce(&mut Config)) -> Self {
+    async fn spawn_with(db: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::new(
             "127.0.0.1:0".parse().unwrap(),
-            format!("sqlite://{}/chat.db", dir.path().display()),
+            db.url.clone(),
             LeptosOptions::builder()
                 .output_name("cloud_msg")
                 .site_root("target/site")
@@ -79,7 +81,7 @@ impl TestApp {
             .unwrap();
         Self {
             addr,
-            dir,
+            db,
             stop: Some(stop),
             task: Some(task),
             http,

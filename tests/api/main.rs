@@ -2,6 +2,8 @@
 //! protocol. One binary, one fresh database per test.
 
 mod conformance;
+#[path = "../common/database.rs"]
+mod database;
 mod delivery;
 mod helpers;
 mod history;

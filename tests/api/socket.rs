@@ -278,7 +278,7 @@ async fn an_oversized_frame_closes_only_that_socket() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_and_sessions_survive_a_restart() {
     let app = TestApp::spawn().await;
-    let dir = Arc::clone(&app.dir);
+    let db = Arc::clone(&app.db);
     let session = app.sign_in("alice").await;
     let mut alice = app
         .connect_with(&[("authorization", format!("Bearer {}", session.token))])
@@ -295,7 +295,7 @@ async fn history_and_sessions_survive_a_restart() {
     assert_eq!(alice.expect_close().await, 1001);
     stopping.await.unwrap();
 
-    let app = TestApp::spawn_in(dir).await;
+    let app = TestApp::spawn_in(db).await;
     let mut alice = app
         .connect_with(&[("authorization", format!("Bearer {}", session.token))])
         .await

@@ -23,9 +23,9 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
-        outbox::Outbox,
-        session::User,
-        store::{RoomRef, Store},
+        model::{RoomRef, User},
+        store::Store,
+        wire::Outbox,
         Result,
     },
     validation::{MessageText, RoomName},
@@ -216,10 +216,6 @@ impl Hub {
             tasks,
             room_idle,
         }
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// The room called `name` if it exists (its task started if need be). Never creates a

@@ -16,8 +16,9 @@ use super::{internal_error, CatchUp, Ctrl, PageData, Rooms, SendCmd, Shared};
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
-        outbox::{encode, encode_into, CloseReason, Outbox},
-        store::{NewMessage, RoomRef, Store, MAX_RECEIPTS},
+        model::{NewMessage, RoomRef},
+        store::{Store, MAX_RECEIPTS},
+        wire::{encode, encode_into, CloseReason, Outbox},
     },
     timestamp::Timestamp,
 };

@@ -1,176 +1,127 @@
 //! The `Store` boundary: everything the server keeps lives behind these methods.
 //!
-//! SQLite (bundled). Every write goes to one writer thread (`writer`) that commits all
-//! waiting writes of every room in one transaction (group commit); reads use a small sqlx
-//! pool and see committed data only (WAL). `synchronous = FULL` makes every commit durable
-//! before the server acknowledges it. WAL checkpoints run off the writer, on a thread of
-//! their own at the lowest priority (`checkpointer`).
+//! Two backends share everything but their SQL (and their migrations): SQLite, embedded,
+//! the default (`sqlite/`), and Postgres for several nodes (`postgres/`). The URL's scheme
+//! chooses. Both write through a writer that commits every waiting write of every room in
+//! one transaction (group commit, `jobs`) and answer only after the commit; both give
+//! each room a gapless, strictly increasing `seq` under a lock on the room's row, taken in
+//! the transaction that inserts. Sessions are cached in memory in front of either
+//! (`sessions`).
 
-mod checkpointer;
+/// The same call on whichever backend this is.
+macro_rules! on_backend {
+    ($self:expr, $b:ident => $e:expr) => {
+        match &$self.backend {
+            $crate::server::store::Backend::Sqlite($b) => $e,
+            $crate::server::store::Backend::Postgres($b) => $e,
+        }
+    };
+}
+
+pub mod jobs;
+mod postgres;
 mod sessions;
-mod writer;
+mod sqlite;
 
 use std::{
     collections::HashMap,
-    str::FromStr,
     sync::{Arc, RwLock},
-    time::Duration,
 };
-
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    FromRow, SqlitePool,
-};
-use uuid::Uuid;
 
 use crate::{
     protocol::{ChatMessage, Receipt},
-    server::{session::User, Result},
-    timestamp::Timestamp,
+    server::{
+        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User},
+        Error, Result,
+    },
     validation::RoomName,
 };
-use checkpointer::Checkpointer;
-use writer::{Job, Writer};
+use jobs::{expect_output, Work, Writer};
+use postgres::Postgres;
+use sqlite::Sqlite;
 
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
 
 #[derive(Clone)]
 pub struct Store {
-    read: SqlitePool,
-    writer: Writer,
-    checkpointer: Checkpointer,
+    backend: Backend,
     /// Token hash → user and when the session was last recorded as used. Sign-out and
     /// expiry evict here.
     sessions: Arc<RwLock<HashMap<Vec<u8>, (User, i64)>>>,
 }
 
-/// A message to store, before it has a `seq`.
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    pub client_id: Uuid,
-    pub author: User,
-    pub text: String,
-    pub ts: Timestamp,
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
 }
 
-/// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
-/// same `client_id` had already stored it, and `reused` is true when that earlier send had
-/// another text (the stored one stays).
-#[derive(Debug, Clone)]
-pub struct Appended {
-    pub msg: ChatMessage,
-    pub fresh: bool,
-    pub reused: bool,
+/// Which backend a `DATABASE_URL` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
 }
 
-/// A member's markers after a raise, and whether they changed.
-#[derive(Debug, Clone)]
-pub struct MarkerChange {
-    pub receipt: Receipt,
-    pub rose: bool,
-}
-
-/// A room's identity in the store.
-#[derive(Debug, Clone)]
-pub struct RoomRef {
-    pub id: i64,
-    pub name: RoomName,
-}
-
-#[derive(FromRow)]
-struct MessageRow {
-    seq: i64,
-    id: String,
-    client_id: String,
-    author_id: String,
-    author_name: String,
-    text: String,
-    ts: i64,
-}
-
-impl MessageRow {
-    fn into_message(self, room: &RoomName) -> ChatMessage {
-        ChatMessage {
-            room: room.to_string(),
-            seq: self.seq as u64,
-            id: parse_uuid(&self.id),
-            client_id: parse_uuid(&self.client_id),
-            author: self.author_name,
-            author_id: parse_uuid(&self.author_id),
-            text: self.text,
-            ts: Timestamp::from_millis(self.ts),
+impl Kind {
+    pub fn of(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(Error::Config(
+                "DATABASE_URL must start with sqlite:// (one node, the default) \
+                 or postgres:// (several nodes)"
+                    .into(),
+            ))
         }
     }
 }
 
-fn parse_uuid(s: &str) -> Uuid {
-    // Only this module writes these columns, always from a `Uuid`.
-    Uuid::parse_str(s).unwrap_or_default()
-}
-
-const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts";
-
 impl Store {
-    /// Opens (creating if missing, with its folder) and migrates the database at `url`,
-    /// and starts the writer.
+    /// Opens and migrates the database at `url` (`sqlite://…`, created if missing, or
+    /// `postgres://…`) and starts its writer.
     pub async fn open(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let path = options.get_filename().to_owned();
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                tokio::fs::create_dir_all(dir).await?;
-            }
-        }
-        let migrate = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&migrate).await?;
-        migrate.close().await;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        let writer = Writer::start(&path)?;
-        let checkpointer = Checkpointer::start(&path)?;
+        let backend = match Kind::of(url)? {
+            Kind::Sqlite => Backend::Sqlite(Sqlite::open(url).await?),
+            Kind::Postgres => Backend::Postgres(Postgres::open(url).await?),
+        };
         Ok(Self {
-            read,
-            writer,
-            checkpointer,
+            backend,
             sessions: Default::default(),
         })
     }
 
-    /// Answers when the database does.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
+    pub fn kind(&self) -> Kind {
+        match self.backend {
+            Backend::Sqlite(_) => Kind::Sqlite,
+            Backend::Postgres(_) => Kind::Postgres,
+        }
     }
 
-    /// Stores every queued write and stops the writer, folds the log into the database,
-    /// and closes the readers.
+    fn writer(&self) -> &Writer {
+        on_backend!(self, b => &b.writer)
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<()> {
+        on_backend!(self, b => b.ping().await)
+    }
+
+    /// Stores every queued write and stops the writer, and closes the connections.
     pub async fn close(&self) {
-        self.writer.stop().await;
-        self.checkpointer.stop().await;
-        self.read.close().await;
+        on_backend!(self, b => b.close().await)
     }
 
     /// The room called `name`, created if it does not exist yet (callers look with
     /// [`Store::find_room`] first; the upsert also answers a room made a moment ago).
     pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
-        let id = self
-            .writer
-            .call(|reply| Job::EnsureRoom {
-                name: name.clone(),
-                reply,
-            })
-            .await?;
+        let id = expect_output!(
+            self.writer().call(Work::EnsureRoom { name: name.clone() }),
+            Room
+        )?;
         Ok(RoomRef {
             id,
             name: name.clone(),
@@ -179,41 +130,34 @@ impl Store {
 
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.
     pub async fn find_room(&self, name: &RoomName) -> Result<Option<(RoomRef, u64)>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT id, last_seq FROM rooms WHERE name = ?")
-                .bind(name.as_str())
-                .fetch_optional(&self.read)
-                .await?;
-        Ok(row.map(|(id, last_seq)| {
+        let found = on_backend!(self, b => b.find_room(name).await)?;
+        Ok(found.map(|(id, last_seq)| {
             (
                 RoomRef {
                     id,
                     name: name.clone(),
                 },
-                last_seq as u64,
+                last_seq,
             )
         }))
     }
 
     /// How many rooms exist (tests: reads must not create any).
     pub async fn room_count(&self) -> Result<u64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM rooms")
-            .fetch_one(&self.read)
-            .await?;
-        Ok(n as u64)
+        on_backend!(self, b => b.room_count().await)
     }
 
     /// Stores `batch` (with the batches of other rooms waiting, in one transaction),
     /// giving each new message the room's next `seq`. A message whose
     /// `(author, client_id)` is already stored is returned as it was stored.
     pub async fn append(&self, room: &RoomRef, batch: Vec<NewMessage>) -> Result<Vec<Appended>> {
-        self.writer
-            .call(|reply| Job::Append {
+        expect_output!(
+            self.writer().call(Work::Append {
                 room: room.clone(),
                 batch,
-                reply,
-            })
-            .await
+            }),
+            Appended
+        )
     }
 
     /// Up to `limit` messages of `room` with `seq > after`, oldest first.
@@ -223,35 +167,14 @@ impl Store {
         after: u64,
         limit: u32,
     ) -> Result<Vec<ChatMessage>> {
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ?
-             ORDER BY seq LIMIT ?"
-        ))
-        .bind(room.id)
-        .bind(after as i64)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_message(&room.name))
-            .collect())
+        let rows = on_backend!(self, b => b.messages_after(room, after, limit).await)?;
+        Ok(messages(rows, &room.name))
     }
 
     /// The last `limit` messages of the room called `name` (none if it does not exist),
     /// oldest first.
     pub async fn recent(&self, name: &RoomName, limit: u32) -> Result<Vec<ChatMessage>> {
-        let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE room_id = (SELECT id FROM rooms WHERE name = ?)
-             ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(name.as_str())
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        rows.reverse();
-        Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
+        self.messages_before(name, u64::MAX, limit).await
     }
 
     /// Up to `limit` messages of the room called `name` with `seq < before` (none if it
@@ -262,18 +185,9 @@ impl Store {
         before: u64,
         limit: u32,
     ) -> Result<Vec<ChatMessage>> {
-        let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND seq < ?
-             ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(name.as_str())
-        .bind(before.min(i64::MAX as u64) as i64)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let mut rows = on_backend!(self, b => b.messages_before(name, before, limit).await)?;
         rows.reverse();
-        Ok(rows.into_iter().map(|r| r.into_message(name)).collect())
+        Ok(messages(rows, name))
     }
 
     /// Raises `user`'s markers in `room` to at least `delivered` and `read` (each capped at
@@ -286,66 +200,37 @@ impl Store {
         delivered: u64,
         read: u64,
     ) -> Result<MarkerChange> {
-        self.writer
-            .call(|reply| Job::RaiseMarkers {
+        expect_output!(
+            self.writer().call(Work::RaiseMarkers {
                 room: room.clone(),
                 user: user.clone(),
                 delivered,
                 read,
-                reply,
-            })
-            .await
+            }),
+            Markers
+        )
     }
 
     /// `user`'s markers in `room`, if they are a member.
     pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
-        )
-        .bind(user.id.to_string())
-        .bind(room.id)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.map(|(d, r)| (d as u64, r as u64)))
+        on_backend!(self, b => b.markers_of(room, user).await)
     }
 
     /// Everyone's markers in the room called `name`, most recently read first.
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
-             JOIN rooms r ON r.id = m.room_id WHERE r.name = ?
-             ORDER BY m.read DESC LIMIT ?",
-        )
-        .bind(name.as_str())
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(user, user_name, delivered, read)| Receipt {
-                room: name.to_string(),
-                user: parse_uuid(&user),
-                name: user_name,
-                delivered: delivered as u64,
-                read: read as u64,
-            })
-            .collect())
+        on_backend!(self, b => b.receipts(name, limit).await)
     }
 
-    /// The rooms `user` has markers in, with how many messages they have not read.
+    /// The rooms `user` has markers in, by name, with how many messages they have not read.
     pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(RoomName, u64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT r.name, max(r.last_seq - m.read, 0) FROM read_markers m
-             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?
-             ORDER BY r.name LIMIT ?",
-        )
-        .bind(user.id.to_string())
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let rows = on_backend!(self, b => b.rooms_of(user, limit).await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(name, unread)| Some((RoomName::parse(&name).ok()?, unread as u64)))
+            .filter_map(|(name, unread)| Some((RoomName::parse(&name).ok()?, unread.max(0) as u64)))
             .collect())
     }
+}
+
+fn messages(rows: Vec<MessageRow>, room: &RoomName) -> Vec<ChatMessage> {
+    rows.into_iter().map(|r| r.into_message(room)).collect()
 }

@@ -3,9 +3,12 @@
 
 use uuid::Uuid;
 
-use super::{writer::Job, Store};
+use super::{
+    jobs::{expect_output, Work},
+    Store,
+};
 use crate::{
-    server::{session::User, Result},
+    server::{model::User, Result},
     timestamp::Timestamp,
     validation::DisplayName,
 };
@@ -20,14 +23,13 @@ const SESSION_TOUCH_MS: i64 = 24 * 3600 * 1000;
 impl Store {
     /// Creates a user named `name` and a session whose token hashes to `token_hash`.
     pub async fn create_user_session(&self, name: &DisplayName, token_hash: &[u8]) -> Result<User> {
-        let user = self
-            .writer
-            .call(|reply| Job::CreateUserSession {
+        let user = expect_output!(
+            self.writer().call(Work::CreateUserSession {
                 name: name.clone(),
                 token_hash: token_hash.to_vec(),
-                reply,
-            })
-            .await?;
+            }),
+            User
+        )?;
         self.remember_session(token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
@@ -59,13 +61,7 @@ impl Store {
         let (user, last_seen) = match known {
             Some(known) => known,
             None => {
-                let row: Option<(String, String, i64)> = sqlx::query_as(
-                    "SELECT u.id, u.name, s.last_seen FROM sessions s
-                     JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-                )
-                .bind(token_hash)
-                .fetch_optional(&self.read)
-                .await?;
+                let row = on_backend!(self, b => b.session(token_hash).await)?;
                 let Some((id, name, last_seen)) = row else {
                     return Ok(None);
                 };
@@ -83,13 +79,13 @@ impl Store {
             return Ok(None);
         }
         if now - last_seen > SESSION_TOUCH_MS {
-            self.writer
-                .call(|reply| Job::TouchSession {
+            expect_output!(
+                self.writer().call(Work::TouchSession {
                     token_hash: token_hash.to_vec(),
                     at: now,
-                    reply,
-                })
-                .await?;
+                }),
+                Done
+            )?;
             self.remember_session(token_hash, &user, now);
         }
         Ok(Some(user))
@@ -98,12 +94,12 @@ impl Store {
     /// Ends the session whose token hashes to `token_hash` (sign-out or expiry).
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         self.forget_session(token_hash);
-        self.writer
-            .call(|reply| Job::DeleteSession {
+        expect_output!(
+            self.writer().call(Work::DeleteSession {
                 token_hash: token_hash.to_vec(),
-                reply,
-            })
-            .await?;
+            }),
+            Done
+        )?;
         // A lookup that raced the delete may have put it back.
         self.forget_session(token_hash);
         Ok(())
@@ -111,11 +107,7 @@ impl Store {
 
     /// Makes the session look unused since `last_seen` (tests of expiry).
     pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
-            .bind(last_seen)
-            .bind(token_hash)
-            .execute(&self.read)
-            .await?;
+        on_backend!(self, b => b.backdate_session(token_hash, last_seen).await)?;
         self.forget_session(token_hash);
         Ok(())
     }

@@ -12,8 +12,8 @@ use crate::{
     protocol::{ErrorCode, ServerFrame},
     server::{
         hub::{CatchUp, RoomHandle},
-        outbox::{encode, encode_into, Outbox},
         store::{Store, MAX_RECEIPTS},
+        wire::{encode, encode_into, Outbox},
     },
 };
 

@@ -1,13 +1,12 @@
 //! `GET /ws`: one authenticated socket per browser tab or bot, serving many rooms.
 //!
-//! The server speaks RFC 6455 itself on the raw TCP stream (`codec`), so that it owns
+//! The server speaks RFC 6455 itself on the raw TCP stream (`wire::codec`), so that it owns
 //! its buffers: an idle socket holds no read or write buffer, and a busy one writes every
 //! queued frame in one `writev`. The socket is split into a reader task (frames in,
 //! `reader`) and a writer task (frames out, from the connection's bounded [`Outbox`],
 //! `writer`); when either ends, both end.
 
 mod catch_up;
-pub mod codec;
 mod reader;
 mod writer;
 
@@ -26,8 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::server::{
     connections::{Refused, Registration},
-    outbox::{CloseReason, Outbox, Queue},
-    session::{self, User},
+    model::User,
+    session,
+    wire::{codec, CloseReason, Outbox, Queue},
     AppState, Error, Result,
 };
 pub use reader::SocketCtx;
@@ -57,8 +57,7 @@ pub async fn upgrade(
     }
     let session = session::session_hash(headers).ok_or(Error::Unauthorized)?;
     let user = state
-        .hub
-        .store()
+        .store
         .user_by_token_hash(&session)
         .await?
         .ok_or(Error::Unauthorized)?;
@@ -82,6 +81,7 @@ pub async fn upgrade(
     // Only what the socket needs: its task stays small.
     let ctx = SocketCtx {
         hub: state.hub.clone(),
+        store: state.store.clone(),
         limiter: state.limiter.clone(),
         ip: peer.ip(),
         frame_timeout: state.config.timeouts.frame,

@@ -6,8 +6,9 @@ use std::io::{self, IoSlice};
 use bytes::{Buf, Bytes};
 use tokio::net::tcp::OwnedWriteHalf;
 
-use super::{codec, PING_INTERVAL};
-use crate::server::outbox::{CloseReason, Outbox, Queue};
+use super::PING_INTERVAL;
+use crate::server::wire::codec;
+use crate::server::wire::{CloseReason, Outbox, Queue};
 
 /// Queue entries taken per wake-up (and slices per `writev`, at most).
 const MAX_WRITE_BATCH: usize = 64;

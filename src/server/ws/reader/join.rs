@@ -74,7 +74,7 @@ impl Reader {
         };
         // Joining makes the user a member: the room shows in their list from now on.
         if !self.markers.contains_key(&room) {
-            let store = self.ctx.hub.store();
+            let store = &self.ctx.store;
             // Members (the common case, e.g. on a reconnect) cost a read, not a write.
             let markers = match store.markers_of(&handle.room, &self.user).await {
                 Ok(Some(markers)) => Ok(markers),
@@ -97,7 +97,7 @@ impl Reader {
         let (sub, plan) = handle.subscribe(self.outbox.clone(), since);
         let catch_up = since.map(|since| {
             tokio::spawn(catch_up::run(
-                self.ctx.hub.store().clone(),
+                self.ctx.store.clone(),
                 sub.handle().clone(),
                 sub.id(),
                 plan,

@@ -27,7 +27,7 @@ impl Reader {
         if delivered <= prev.0 && read <= prev.1 {
             return;
         }
-        let store = self.ctx.hub.store();
+        let store = &self.ctx.store;
         // The upsert keeps the higher of old and new values.
         match store
             .raise_markers(&handle.room, &self.user, delivered, read)

@@ -12,17 +12,18 @@ use bytes::Bytes;
 use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle, time::Instant};
 use uuid::Uuid;
 
-use super::{
-    codec::{Decoder, Incoming, WsError},
-    IDLE_TIMEOUT, MAX_INCOMING_BYTES,
-};
+use super::{IDLE_TIMEOUT, MAX_INCOMING_BYTES};
 use crate::{
     protocol::{ClientFrame, ErrorCode, ServerFrame},
     server::{
         hub::{Hub, Subscription},
         limits::{Limiter, RetryAfter},
-        outbox::{encode, CloseReason, Outbox},
-        session::User,
+        model::User,
+        store::Store,
+        wire::{
+            codec::{self, Decoder, Incoming, WsError},
+            encode, CloseReason, Outbox,
+        },
     },
     validation::{RoomName, ValidationError},
 };
@@ -31,6 +32,7 @@ use crate::{
 #[derive(Clone)]
 pub struct SocketCtx {
     pub hub: Hub,
+    pub store: Store,
     pub limiter: Arc<Limiter>,
     /// The peer's address, for per-IP limits.
     pub ip: IpAddr,
@@ -123,7 +125,7 @@ impl Reader {
                         None,
                     ),
                     Incoming::Ping(payload) => {
-                        self.replies.push(super::codec::pong(&payload));
+                        self.replies.push(codec::pong(&payload));
                     }
                     Incoming::Pong => {}
                     Incoming::Close(_) => return,

@@ -1,6 +1,6 @@
-//! The store's one writer: a thread with its own SQLite connection that takes every write
-//! waiting (messages of all rooms, markers, sign-ins) and commits them in one transaction,
-//! so durability costs one fsync per pass, however many rooms and people wrote.
+//! The SQLite backend's one writer: a thread with its own connection that takes every
+//! write waiting (messages of all rooms, markers, sign-ins) and commits them in one
+//! transaction, so durability costs one fsync per pass, however many rooms and people wrote.
 //!
 //! Each job runs inside a savepoint: a job that fails is rolled back alone and answered
 //! with its error; the others commit. Statements are prepared once and cached, and no
@@ -9,128 +9,47 @@
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef};
 use crate::{
     protocol::{ChatMessage, Receipt},
-    server::{session::User, Error, Result},
+    server::{
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
+        Error, Result,
+    },
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
 };
 
-/// Jobs waiting before callers wait too.
-const QUEUE: usize = 4096;
-/// Most jobs in one transaction.
-const MAX_PASS: usize = 1024;
-
-type Reply<T> = oneshot::Sender<Result<T>>;
-
-pub enum Job {
-    Append {
-        room: RoomRef,
-        batch: Vec<NewMessage>,
-        reply: Reply<Vec<Appended>>,
-    },
-    RaiseMarkers {
-        room: RoomRef,
-        user: User,
-        delivered: u64,
-        read: u64,
-        reply: Reply<MarkerChange>,
-    },
-    CreateUserSession {
-        name: DisplayName,
-        token_hash: Vec<u8>,
-        reply: Reply<User>,
-    },
-    EnsureRoom {
-        name: RoomName,
-        reply: Reply<i64>,
-    },
-    /// Signs a session out (`token_hash` gone: its cookie no longer works).
-    DeleteSession {
-        token_hash: Vec<u8>,
-        reply: Reply<()>,
-    },
-    /// Records that a session was used at `at` (ms), which keeps it from expiring.
-    TouchSession {
-        token_hash: Vec<u8>,
-        at: i64,
-        reply: Reply<()>,
-    },
-    /// Finish what was queued before, close the connection and end the thread.
-    Stop {
-        done: oneshot::Sender<()>,
-    },
+/// Opens the database at `path` for writing and starts the writer thread.
+pub fn start(path: &Path) -> Result<Writer> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         -- Checkpoints run off this thread (see `checkpointer`).
+         PRAGMA wal_autocheckpoint = 0;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(32);
+    let (writer, rx) = Writer::new();
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || run(conn, rx))?;
+    Ok(writer)
 }
 
-#[derive(Clone)]
-pub struct Writer {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl Writer {
-    /// Opens the database at `path` for writing and starts the writer thread.
-    pub fn start(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
-             -- Checkpoints run off this thread (see `Store::checkpoint`).
-             PRAGMA wal_autocheckpoint = 0;",
-        )?;
-        conn.set_prepared_statement_cache_capacity(32);
-        let (jobs, rx) = mpsc::channel(QUEUE);
-        std::thread::Builder::new()
-            .name("store-writer".into())
-            .spawn(move || run(conn, rx))?;
-        Ok(Self { jobs })
-    }
-
-    /// Stores everything queued so far, then stops; later writes fail.
-    pub async fn stop(&self) {
-        let (done, stopped) = oneshot::channel();
-        if self.jobs.send(Job::Stop { done }).await.is_ok() {
-            let _ = stopped.await;
-        }
-    }
-
-    /// Queues `job` (waiting while the queue is full) and awaits its answer.
-    pub async fn call<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(job(reply))
-            .await
-            .map_err(|_| Error::StoreClosed)?;
-        answer.await.map_err(|_| Error::StoreClosed)?
-    }
-}
-
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
-    let mut jobs = Vec::with_capacity(MAX_PASS);
-    let mut stop = None;
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>) {
+    let mut jobs = Vec::new();
     while let Some(first) = rx.blocking_recv() {
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
-            match job {
-                Job::Stop { done } => {
-                    stop = Some(done);
-                    break;
-                }
-                job => jobs.push(job),
-            }
-            if jobs.len() < MAX_PASS {
-                next = rx.try_recv().ok();
-            }
-        }
+        let stop = fill_pass(first, &mut rx, &mut jobs);
         if !jobs.is_empty() {
             pass(&mut conn, &mut jobs);
         }
-        if let Some(done) = stop.take() {
+        if let Some(done) = stop {
             rx.close();
             drop(conn);
             let _ = done.send(());
@@ -139,38 +58,10 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// An answered job, waiting for the commit.
-enum Done {
-    Append(Reply<Vec<Appended>>, Result<Vec<Appended>>),
-    Markers(Reply<MarkerChange>, Result<MarkerChange>),
-    Unit(Reply<()>, Result<()>),
-    User(Reply<User>, Result<User>),
-    Room(Reply<i64>, Result<i64>),
-}
-
-impl Done {
-    /// Sends the answer, or `error` instead of a success when the commit failed.
-    fn answer(self, failed: Option<&str>) {
-        fn pick<T>(r: Result<T>, failed: Option<&str>) -> Result<T> {
-            match (r, failed) {
-                (Ok(_), Some(e)) => Err(Error::Commit(e.to_owned())),
-                (r, _) => r,
-            }
-        }
-        let _ = match self {
-            Done::Append(tx, r) => tx.send(pick(r, failed)).map_err(drop),
-            Done::Markers(tx, r) => tx.send(pick(r, failed)).map_err(drop),
-            Done::User(tx, r) => tx.send(pick(r, failed)).map_err(drop),
-            Done::Room(tx, r) => tx.send(pick(r, failed)).map_err(drop),
-            Done::Unit(tx, r) => tx.send(pick(r, failed)).map_err(drop),
-        };
-    }
-}
-
-/// Runs `jobs` in one transaction, each in its own savepoint, and answers them after the
-/// commit.
+/// Runs `jobs` in one transaction, each in its own savepoint (a job that fails is rolled
+/// back alone and answered with its error), and answers them after the commit.
 fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
-    let mut done = Vec::with_capacity(jobs.len());
+    let mut done: Vec<(Job, Result<Output>)> = Vec::with_capacity(jobs.len());
     // Jobs the pass does not reach (the transaction could not begin, or a savepoint
     // failed) stay here and are answered below.
     let mut pending = jobs.drain(..);
@@ -178,47 +69,13 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in pending.by_ref() {
             let mut sp = tx.savepoint()?;
-            let (d, ok) = match job {
-                Job::Append { room, batch, reply } => {
-                    finish(append(&sp, &room, &batch), |r| Done::Append(reply, r))
-                }
-                Job::RaiseMarkers {
-                    room,
-                    user,
-                    delivered,
-                    read,
-                    reply,
-                } => finish(raise_markers(&sp, &room, &user, delivered, read), |r| {
-                    Done::Markers(reply, r)
-                }),
-                Job::CreateUserSession {
-                    name,
-                    token_hash,
-                    reply,
-                } => finish(create_user_session(&sp, &name, &token_hash), |r| {
-                    Done::User(reply, r)
-                }),
-                Job::EnsureRoom { name, reply } => {
-                    finish(ensure_room(&sp, &name), |r| Done::Room(reply, r))
-                }
-                Job::DeleteSession { token_hash, reply } => {
-                    finish(delete_session(&sp, &token_hash), |r| Done::Unit(reply, r))
-                }
-                Job::TouchSession {
-                    token_hash,
-                    at,
-                    reply,
-                } => finish(touch_session(&sp, &token_hash, at), |r| {
-                    Done::Unit(reply, r)
-                }),
-                Job::Stop { .. } => unreachable!("a stop ends the pass before it"),
-            };
-            if ok {
+            let result = execute(&sp, &job.work);
+            if result.is_ok() {
                 sp.commit()?;
             } else {
                 sp.rollback()?;
             }
-            done.push(d);
+            done.push((job, result.map_err(Error::from)));
         }
         tx.commit()
     })();
@@ -226,8 +83,11 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
         tracing::error!(error = %e, "commit failed");
         e.to_string()
     });
-    for d in done {
-        d.answer(failed.as_deref());
+    for (job, result) in done {
+        match (&failed, result) {
+            (Some(why), Ok(_)) => job.fail(why),
+            (_, result) => job.answer(result),
+        }
     }
     let why = failed.unwrap_or_default();
     for job in pending {
@@ -235,27 +95,25 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     }
 }
 
-impl Job {
-    /// Answers the job with a failed commit.
-    fn fail(self, why: &str) {
-        let e = || Error::Commit(why.to_owned());
-        let _ = match self {
-            Job::Append { reply, .. } => reply.send(Err(e())).map_err(drop),
-            Job::RaiseMarkers { reply, .. } => reply.send(Err(e())).map_err(drop),
-            Job::CreateUserSession { reply, .. } => reply.send(Err(e())).map_err(drop),
-            Job::EnsureRoom { reply, .. } => reply.send(Err(e())).map_err(drop),
-            Job::DeleteSession { reply, .. } | Job::TouchSession { reply, .. } => {
-                reply.send(Err(e())).map_err(drop)
-            }
-            Job::Stop { .. } => Ok(()),
-        };
-    }
-}
-
-/// A job's answer, held for the commit, and whether its savepoint should be kept.
-fn finish<T>(r: rusqlite::Result<T>, done: impl FnOnce(Result<T>) -> Done) -> (Done, bool) {
-    let ok = r.is_ok();
-    (done(r.map_err(Error::from)), ok)
+/// One job's statements.
+fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
+    Ok(match work {
+        Work::Append { room, batch } => Output::Appended(append(conn, room, batch)?),
+        Work::RaiseMarkers {
+            room,
+            user,
+            delivered,
+            read,
+        } => Output::Markers(raise_markers(conn, room, user, *delivered, *read)?),
+        Work::CreateUserSession { name, token_hash } => {
+            Output::User(create_user_session(conn, name, token_hash)?)
+        }
+        Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name)?),
+        Work::DeleteSession { token_hash } => Output::Done(delete_session(conn, token_hash)?),
+        Work::TouchSession { token_hash, at } => {
+            Output::Done(touch_session(conn, token_hash, *at)?)
+        }
+    })
 }
 
 fn append(
@@ -444,9 +302,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open(dir.path().join("t.db")).unwrap();
         for sql in [
-            include_str!("../../../migrations/20261124000001_init.sql"),
-            include_str!("../../../migrations/20261124000002_read_markers.sql"),
-            include_str!("../../../migrations/20261126000003_session_last_seen.sql"),
+            include_str!("../../../../migrations/sqlite/20261124000001_init.sql"),
+            include_str!("../../../../migrations/sqlite/20261124000002_read_markers.sql"),
+            include_str!("../../../../migrations/sqlite/20261126000003_session_last_seen.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }
@@ -462,6 +320,29 @@ mod tests {
         }
     }
 
+    fn append_job(room: &RoomRef, batch: Vec<NewMessage>) -> (Job, Answer) {
+        Job::new(Work::Append {
+            room: room.clone(),
+            batch,
+        })
+    }
+
+    type Answer = tokio::sync::oneshot::Receiver<Result<Output>>;
+
+    fn seqs(answer: &mut Answer) -> Vec<u64> {
+        match answer.try_recv().unwrap().unwrap() {
+            Output::Appended(r) => r.iter().map(|a| a.msg.seq).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn appended(answer: &mut Answer) -> Vec<Appended> {
+        match answer.try_recv().unwrap().unwrap() {
+            Output::Appended(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_failing_job_fails_alone_and_the_rest_of_the_pass_commits() {
         let (_dir, mut conn, user, lobby) = fixture("lobby");
@@ -469,31 +350,13 @@ mod tests {
             id: 999,
             name: RoomName::parse("ghost").unwrap(),
         };
-        let (a, mut a_rx) = oneshot::channel();
-        let (b, mut b_rx) = oneshot::channel();
-        let (c, mut c_rx) = oneshot::channel();
-        let mut jobs = vec![
-            Job::Append {
-                room: lobby.clone(),
-                batch: vec![message(&user, "one"), message(&user, "two")],
-                reply: a,
-            },
-            Job::Append {
-                room: ghost,
-                batch: vec![message(&user, "lost")],
-                reply: b,
-            },
-            Job::Append {
-                room: lobby.clone(),
-                batch: vec![message(&user, "three")],
-                reply: c,
-            },
-        ];
-        pass(&mut conn, &mut jobs);
-        let seqs = |r: Vec<Appended>| r.iter().map(|a| a.msg.seq).collect::<Vec<_>>();
-        assert_eq!(seqs(a_rx.try_recv().unwrap().unwrap()), [1, 2]);
+        let (a, mut a_rx) = append_job(&lobby, vec![message(&user, "one"), message(&user, "two")]);
+        let (b, mut b_rx) = append_job(&ghost, vec![message(&user, "lost")]);
+        let (c, mut c_rx) = append_job(&lobby, vec![message(&user, "three")]);
+        pass(&mut conn, &mut vec![a, b, c]);
+        assert_eq!(seqs(&mut a_rx), [1, 2]);
         assert!(b_rx.try_recv().unwrap().is_err(), "no such room");
-        assert_eq!(seqs(c_rx.try_recv().unwrap().unwrap()), [3]);
+        assert_eq!(seqs(&mut c_rx), [3]);
         let stored: i64 = conn
             .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
             .unwrap();
@@ -504,24 +367,12 @@ mod tests {
     fn a_resent_message_is_answered_with_what_was_stored() {
         let (_dir, mut conn, user, room) = fixture("r");
         let m = message(&user, "once");
-        let (a, mut a_rx) = oneshot::channel();
-        let (b, mut b_rx) = oneshot::channel();
         // The same client_id twice in one pass, and in one batch.
-        let mut jobs = vec![
-            Job::Append {
-                room: room.clone(),
-                batch: vec![m.clone(), m.clone()],
-                reply: a,
-            },
-            Job::Append {
-                room,
-                batch: vec![m],
-                reply: b,
-            },
-        ];
-        pass(&mut conn, &mut jobs);
-        let first = a_rx.try_recv().unwrap().unwrap();
-        let again = b_rx.try_recv().unwrap().unwrap();
+        let (a, mut a_rx) = append_job(&room, vec![m.clone(), m.clone()]);
+        let (b, mut b_rx) = append_job(&room, vec![m]);
+        pass(&mut conn, &mut vec![a, b]);
+        let first = appended(&mut a_rx);
+        let again = appended(&mut b_rx);
         assert!(first[0].fresh && !first[1].fresh && !again[0].fresh);
         assert!([&first[1], &again[0]]
             .iter()

@@ -19,7 +19,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::{protocol::ServerFrame, server::ws::codec};
+use super::codec;
+use crate::protocol::ServerFrame;
 
 /// Entries a connection may have queued before it counts as too slow.
 pub const QUEUE_CAPACITY: usize = 256;

@@ -1,0 +1,87 @@
+//! The server's own types, below the store, the hub and the sockets: who speaks
+//! (`User`), a message before and after it is stored, a member's markers, a room's
+//! identity, and the one mapping from a stored row to a `ChatMessage`. Every backend of
+//! the store and every layer above it speak these words.
+
+use uuid::Uuid;
+
+use crate::{
+    protocol::{ChatMessage, Receipt},
+    timestamp::Timestamp,
+    validation::{DisplayName, RoomName},
+};
+
+/// A signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub name: DisplayName,
+}
+
+/// A message to store, before it has a `seq`.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub client_id: Uuid,
+    pub author: User,
+    pub text: String,
+    pub ts: Timestamp,
+}
+
+/// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
+/// same `client_id` had already stored it, and `reused` is true when that earlier send had
+/// another text (the stored one stays).
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub msg: ChatMessage,
+    pub fresh: bool,
+    pub reused: bool,
+}
+
+/// A member's markers after a raise, and whether they changed.
+#[derive(Debug, Clone)]
+pub struct MarkerChange {
+    pub receipt: Receipt,
+    pub rose: bool,
+}
+
+/// A room's identity in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRef {
+    pub id: i64,
+    pub name: RoomName,
+}
+
+/// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
+#[derive(Debug, sqlx::FromRow)]
+pub struct MessageRow {
+    pub seq: i64,
+    pub id: String,
+    pub client_id: String,
+    pub author_id: String,
+    pub author_name: String,
+    pub text: String,
+    pub ts: i64,
+}
+
+/// The columns a `MessageRow` is read from.
+pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts";
+
+impl MessageRow {
+    pub fn into_message(self, room: &RoomName) -> ChatMessage {
+        ChatMessage {
+            room: room.to_string(),
+            seq: self.seq as u64,
+            id: parse_uuid(&self.id),
+            client_id: parse_uuid(&self.client_id),
+            author: self.author_name,
+            author_id: parse_uuid(&self.author_id),
+            text: self.text,
+            ts: Timestamp::from_millis(self.ts),
+        }
+    }
+}
+
+/// A UUID column. Only the store writes these columns, always from a `Uuid`.
+pub fn parse_uuid(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or_default()
+}

@@ -1,0 +1,170 @@
+//! Writes as jobs for a backend's writer, shared by every backend: what a write asks for
+//! (`Job`), what it answers (`Output`), and the handle that queues a job and awaits its
+//! answer (`Writer`). A backend's writer takes every job waiting and commits them in one
+//! transaction (group commit), then answers each: nothing is acknowledged before the
+//! commit.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    server::{
+        model::{Appended, MarkerChange, NewMessage, RoomRef, User},
+        Error, Result,
+    },
+    validation::{DisplayName, RoomName},
+};
+
+/// Jobs waiting before callers wait too.
+pub const QUEUE: usize = 4096;
+/// Most jobs in one transaction.
+pub const MAX_PASS: usize = 1024;
+
+pub type Reply = oneshot::Sender<Result<Output>>;
+
+/// A write. Each carries where its answer goes.
+pub struct Job {
+    pub work: Work,
+    reply: Reply,
+}
+
+pub enum Work {
+    Append {
+        room: RoomRef,
+        batch: Vec<NewMessage>,
+    },
+    RaiseMarkers {
+        room: RoomRef,
+        user: User,
+        delivered: u64,
+        read: u64,
+    },
+    CreateUserSession {
+        name: DisplayName,
+        token_hash: Vec<u8>,
+    },
+    EnsureRoom {
+        name: RoomName,
+    },
+    /// Signs a session out (`token_hash` gone: its cookie no longer works).
+    DeleteSession {
+        token_hash: Vec<u8>,
+    },
+    /// Records that a session was used at `at` (ms), which keeps it from expiring.
+    TouchSession {
+        token_hash: Vec<u8>,
+        at: i64,
+    },
+}
+
+/// What a job answers.
+#[derive(Debug)]
+pub enum Output {
+    Appended(Vec<Appended>),
+    Markers(MarkerChange),
+    User(User),
+    Room(i64),
+    Done(()),
+}
+
+impl Work {
+    /// Where this job's transaction takes its locks: jobs of a pass run in this order, so
+    /// two writers (two nodes) that touch the same rooms lock them in the same order.
+    pub fn lock_order(&self) -> (u8, i64, &str) {
+        match self {
+            Work::EnsureRoom { name } => (0, 0, name.as_str()),
+            Work::Append { room, .. } => (1, room.id, ""),
+            Work::RaiseMarkers { room, .. } => (2, room.id, ""),
+            Work::CreateUserSession { .. }
+            | Work::DeleteSession { .. }
+            | Work::TouchSession { .. } => (3, 0, ""),
+        }
+    }
+}
+
+impl Job {
+    pub fn new(work: Work) -> (Self, oneshot::Receiver<Result<Output>>) {
+        let (reply, answer) = oneshot::channel();
+        (Self { work, reply }, answer)
+    }
+
+    /// Sends the job's answer (the caller may have gone; then nobody is waiting).
+    pub fn answer(self, result: Result<Output>) {
+        let _ = self.reply.send(result);
+    }
+
+    /// Answers with a failed commit.
+    pub fn fail(self, why: &str) {
+        self.answer(Err(Error::Commit(why.to_owned())));
+    }
+}
+
+/// A job or the request to stop after everything queued before it.
+pub enum Queued {
+    Job(Job),
+    Stop(oneshot::Sender<()>),
+}
+
+/// The queue to a backend's writer.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Queued>,
+}
+
+impl Writer {
+    pub fn new() -> (Self, mpsc::Receiver<Queued>) {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        (Self { jobs }, rx)
+    }
+
+    /// Stores everything queued so far, then stops; later writes fail.
+    pub async fn stop(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.jobs.send(Queued::Stop(done)).await.is_ok() {
+            let _ = stopped.await;
+        }
+    }
+
+    /// Queues `work` (waiting while the queue is full) and awaits its answer.
+    pub async fn call(&self, work: Work) -> Result<Output> {
+        let (job, answer) = Job::new(work);
+        self.jobs
+            .send(Queued::Job(job))
+            .await
+            .map_err(|_| Error::StoreClosed)?;
+        answer.await.map_err(|_| Error::StoreClosed)?
+    }
+}
+
+/// Takes the next pass from `rx`: the first job (waiting for it), then every job already
+/// queued, up to `MAX_PASS`. Returns the stop request if one came; `None` from `first`
+/// means the queue closed.
+pub fn fill_pass(
+    first: Queued,
+    rx: &mut mpsc::Receiver<Queued>,
+    jobs: &mut Vec<Job>,
+) -> Option<oneshot::Sender<()>> {
+    let mut next = Some(first);
+    while let Some(queued) = next.take() {
+        match queued {
+            Queued::Stop(done) => return Some(done),
+            Queued::Job(job) => jobs.push(job),
+        }
+        if jobs.len() < MAX_PASS {
+            next = rx.try_recv().ok();
+        }
+    }
+    None
+}
+
+/// The answer a caller expected, or an internal error for a mismatch (a bug).
+macro_rules! expect_output {
+    ($call:expr, $variant:ident) => {
+        match $call.await? {
+            $crate::server::store::jobs::Output::$variant(v) => Ok(v),
+            other => Err($crate::server::Error::Commit(format!(
+                "the writer answered {other:?}"
+            ))),
+        }
+    };
+}
+pub(crate) use expect_output;

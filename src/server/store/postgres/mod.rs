@@ -1,0 +1,211 @@
+//! The Postgres backend, for several nodes on one database (sqlx's Postgres driver; the
+//! choice is explained in docs/design.md). Writes go to one writer task per node
+//! (`writer`) that commits every waiting write in one transaction; reads use a pool.
+
+mod writer;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+
+use super::jobs::Writer;
+use crate::{
+    protocol::Receipt,
+    server::{
+        model::{parse_uuid, MessageRow, RoomRef, User, MESSAGE_COLUMNS},
+        Error, Result,
+    },
+    validation::RoomName,
+};
+
+/// Connections for reads (pages, catch-up, history, sessions).
+const READ_CONNECTIONS: u32 = 8;
+/// Tries to reach the database at start, one second apart, before giving up.
+const CONNECT_TRIES: u32 = 10;
+
+#[derive(Clone)]
+pub struct Postgres {
+    read: PgPool,
+    pub(super) writer: Writer,
+}
+
+impl Postgres {
+    /// Connects (retrying for a while: the database may be starting too), migrates, and
+    /// starts the writer.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("cloud_msg");
+        let where_ = format!("{}:{}", options.get_host(), options.get_port());
+        let read = connect(&where_, || {
+            PgPoolOptions::new()
+                .max_connections(READ_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+        })
+        .await?;
+        // Nodes starting together take turns: sqlx holds an advisory lock while it migrates.
+        sqlx::migrate!("./migrations/postgres").run(&read).await?;
+        let write = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            read,
+            writer: writer::start(write),
+        })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.writer.stop().await;
+        self.read.close().await;
+    }
+
+    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64)>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, last_seq FROM rooms WHERE name = $1")
+                .bind(name.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(id, last_seq)| (id, last_seq as u64)))
+    }
+
+    pub async fn room_count(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM rooms")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n as u64)
+    }
+
+    pub async fn messages_after(
+        &self,
+        room: &RoomRef,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq > $2
+             ORDER BY seq LIMIT $3"
+        ))
+        .bind(room.id)
+        .bind(after.min(i64::MAX as u64) as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Newest first.
+    pub async fn messages_before(
+        &self,
+        name: &RoomName,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND seq < $2
+             ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(name.as_str())
+        .bind(before.min(i64::MAX as u64) as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT delivered, read FROM read_markers WHERE user_id = $1 AND room_id = $2",
+        )
+        .bind(user.id.to_string())
+        .bind(room.id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(d, r)| (d as u64, r as u64)))
+    }
+
+    pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE r.name = $1
+             ORDER BY m.read DESC, m.user_id LIMIT $2",
+        )
+        .bind(name.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, user_name, delivered, read)| Receipt {
+                room: name.to_string(),
+                user: parse_uuid(&user),
+                name: user_name,
+                delivered: delivered as u64,
+                read: read as u64,
+            })
+            .collect())
+    }
+
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, GREATEST(r.last_seq - m.read, 0) FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1
+             ORDER BY r.name LIMIT $2",
+        )
+        .bind(user.id.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.name, s.last_seen FROM sessions s
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(last_seen)
+            .bind(token_hash)
+            .execute(&self.read)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Runs `attempt` until it connects, up to `CONNECT_TRIES` times; the error names where
+/// it tried (never the URL, which may hold a password).
+async fn connect<F, Fut>(where_: &str, attempt: F) -> Result<PgPool>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<PgPool>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Ok(pool) => return Ok(pool),
+            Err(error) if tries < CONNECT_TRIES => {
+                tracing::warn!(%error, at = where_, tries, "Postgres does not answer yet");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => {
+                return Err(Error::Config(format!(
+                    "could not reach Postgres at {where_} after {tries} tries: {error}"
+                )))
+            }
+        }
+    }
+}

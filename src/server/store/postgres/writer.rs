@@ -1,0 +1,335 @@
+//! The Postgres backend's writer: one task per node with one connection, which takes
+//! every write waiting (messages of all rooms, markers, sign-ins) and commits them in one
+//! transaction, then answers them.
+//!
+//! A room's batch costs four statements whatever its size: lock the room's row (`FOR NO
+//! KEY UPDATE`, so another node's append to the same room waits for this commit and then
+//! reads the new `last_seq`), find the messages already stored under the batch's
+//! `client_id`s, insert the new ones in one `INSERT … SELECT FROM UNNEST`, and raise
+//! `last_seq`. Jobs run in a fixed order (rooms by id), so two nodes' passes lock shared
+//! rooms in the same order and cannot deadlock each other.
+//!
+//! A job that fails aborts the transaction (Postgres has no per-statement rollback
+//! without a savepoint per job, which would cost two more round trips per job); then the
+//! pass is run again one job per transaction, so that only the failing job fails.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::{
+    protocol::{ChatMessage, Receipt},
+    server::{
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
+        Error,
+    },
+    timestamp::Timestamp,
+    validation::{DisplayName, RoomName},
+};
+
+/// Starts the writer task on `pool` (one connection, reconnected by the pool).
+pub fn start(pool: PgPool) -> Writer {
+    let (writer, rx) = Writer::new();
+    tokio::spawn(run(pool, rx));
+    writer
+}
+
+async fn run(pool: PgPool, mut rx: mpsc::Receiver<Queued>) {
+    let mut jobs = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let stop = fill_pass(first, &mut rx, &mut jobs);
+        if !jobs.is_empty() {
+            pass(&pool, &mut jobs).await;
+        }
+        if let Some(done) = stop {
+            rx.close();
+            pool.close().await;
+            let _ = done.send(());
+            return;
+        }
+    }
+}
+
+/// Runs `jobs` in one transaction and answers them after the commit; if anything fails,
+/// runs each alone so that only the failing one fails.
+async fn pass(pool: &PgPool, jobs: &mut Vec<Job>) {
+    jobs.sort_by(|a, b| a.work.lock_order().cmp(&b.work.lock_order()));
+    match together(pool, jobs).await {
+        Ok(outputs) => {
+            for (job, output) in jobs.drain(..).zip(outputs) {
+                job.answer(Ok(output));
+            }
+        }
+        Err(error) if jobs.len() == 1 => {
+            tracing::error!(%error, "write failed");
+            jobs.pop().expect("one job").answer(Err(error.into()));
+        }
+        Err(error) => {
+            tracing::warn!(%error, jobs = jobs.len(), "pass failed; running its jobs one by one");
+            for job in jobs.drain(..) {
+                let result = together(pool, std::slice::from_ref(&job)).await;
+                if let Err(error) = &result {
+                    tracing::error!(%error, "write failed");
+                }
+                job.answer(
+                    result
+                        .map(|mut o| o.pop().expect("one output"))
+                        .map_err(Error::from),
+                );
+            }
+        }
+    }
+}
+
+/// Every job's statements in one transaction; the outputs once it committed.
+async fn together(pool: &PgPool, jobs: &[Job]) -> sqlx::Result<Vec<Output>> {
+    let mut tx = pool.begin().await?;
+    let mut outputs = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        outputs.push(execute(&mut tx, &job.work).await?);
+    }
+    tx.commit().await?;
+    Ok(outputs)
+}
+
+async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
+    Ok(match work {
+        Work::Append { room, batch } => Output::Appended(append(conn, room, batch).await?),
+        Work::RaiseMarkers {
+            room,
+            user,
+            delivered,
+            read,
+        } => Output::Markers(raise_markers(conn, room, user, *delivered, *read).await?),
+        Work::CreateUserSession { name, token_hash } => {
+            Output::User(create_user_session(conn, name, token_hash).await?)
+        }
+        Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name).await?),
+        Work::DeleteSession { token_hash } => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut *conn)
+                .await?;
+            Output::Done(())
+        }
+        Work::TouchSession { token_hash, at } => {
+            sqlx::query(
+                "UPDATE sessions SET last_seen = GREATEST(last_seen, $1) WHERE token_hash = $2",
+            )
+            .bind(at)
+            .bind(token_hash)
+            .execute(&mut *conn)
+            .await?;
+            Output::Done(())
+        }
+    })
+}
+
+type StoredRow = (String, String, i64, String, String, String, i64);
+
+async fn append(
+    conn: &mut PgConnection,
+    room: &RoomRef,
+    batch: &[NewMessage],
+) -> sqlx::Result<Vec<Appended>> {
+    let (mut last_seq,): (i64,) =
+        sqlx::query_as("SELECT last_seq FROM rooms WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(room.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let authors: Vec<String> = batch.iter().map(|m| m.author.id.to_string()).collect();
+    let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
+    let stored: Vec<StoredRow> = sqlx::query_as(
+        "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts
+         FROM messages m
+         JOIN UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
+           ON m.author_id = k.author_id AND m.client_id = k.client_id
+         WHERE m.room_id = $1",
+    )
+    .bind(room.id)
+    .bind(&authors)
+    .bind(&clients)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
+        .into_iter()
+        .map(|(author_id, client_id, seq, id, author, text, ts)| {
+            let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
+            let msg = ChatMessage {
+                room: room.name.to_string(),
+                seq: seq as u64,
+                id: parse_uuid(&id),
+                client_id,
+                author,
+                author_id,
+                text,
+                ts: Timestamp::from_millis(ts),
+            };
+            ((author_id, client_id), msg)
+        })
+        .collect();
+    let mut new = NewRows::default();
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        if let Some(msg) = known.get(&(m.author.id, m.client_id)) {
+            out.push(Appended {
+                reused: msg.text != m.text,
+                msg: msg.clone(),
+                fresh: false,
+            });
+            continue;
+        }
+        last_seq += 1;
+        let msg = ChatMessage {
+            room: room.name.to_string(),
+            seq: last_seq as u64,
+            id: Uuid::now_v7(),
+            client_id: m.client_id,
+            author: m.author.name.to_string(),
+            author_id: m.author.id,
+            text: m.text.clone(),
+            ts: m.ts,
+        };
+        new.push(&msg);
+        known.insert((m.author.id, m.client_id), msg.clone());
+        out.push(Appended {
+            msg,
+            fresh: true,
+            reused: false,
+        });
+    }
+    if !new.seq.is_empty() {
+        sqlx::query(
+            "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
+                                      $6::text[], $7::text[], $8::bigint[])",
+        )
+        .bind(room.id)
+        .bind(&new.seq)
+        .bind(&new.id)
+        .bind(&new.client_id)
+        .bind(&new.author_id)
+        .bind(&new.author_name)
+        .bind(&new.text)
+        .bind(&new.ts)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE rooms SET last_seq = $2 WHERE id = $1")
+            .bind(room.id)
+            .bind(last_seq)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(out)
+}
+
+/// The new messages of a batch, column by column, for one `UNNEST` insert.
+#[derive(Default)]
+struct NewRows {
+    seq: Vec<i64>,
+    id: Vec<String>,
+    client_id: Vec<String>,
+    author_id: Vec<String>,
+    author_name: Vec<String>,
+    text: Vec<String>,
+    ts: Vec<i64>,
+}
+
+impl NewRows {
+    fn push(&mut self, msg: &ChatMessage) {
+        self.seq.push(msg.seq as i64);
+        self.id.push(msg.id.to_string());
+        self.client_id.push(msg.client_id.to_string());
+        self.author_id.push(msg.author_id.to_string());
+        self.author_name.push(msg.author.clone());
+        self.text.push(msg.text.clone());
+        self.ts.push(msg.ts.millis());
+    }
+}
+
+async fn raise_markers(
+    conn: &mut PgConnection,
+    room: &RoomRef,
+    user: &User,
+    delivered: u64,
+    read: u64,
+) -> sqlx::Result<MarkerChange> {
+    let delivered = delivered.max(read);
+    let (delivered, read, before_delivered, before_read): (i64, i64, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "WITH before AS (
+                 SELECT delivered, read FROM read_markers WHERE user_id = $1 AND room_id = $2
+             )
+             INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
+             SELECT $1, $2, $3, LEAST($4, last_seq), LEAST($5, last_seq), $6
+             FROM rooms WHERE id = $2
+             ON CONFLICT (user_id, room_id) DO UPDATE SET
+                 delivered = GREATEST(read_markers.delivered, excluded.delivered),
+                 read = GREATEST(read_markers.read, excluded.read),
+                 user_name = excluded.user_name,
+                 updated_at = excluded.updated_at
+             RETURNING delivered, read,
+                       (SELECT delivered FROM before), (SELECT read FROM before)",
+        )
+        .bind(user.id.to_string())
+        .bind(room.id)
+        .bind(user.name.as_str())
+        .bind(delivered.min(i64::MAX as u64) as i64)
+        .bind(read.min(i64::MAX as u64) as i64)
+        .bind(Timestamp::now().millis())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(MarkerChange {
+        receipt: Receipt {
+            room: room.name.to_string(),
+            user: user.id,
+            name: user.name.to_string(),
+            delivered: delivered as u64,
+            read: read as u64,
+        },
+        rose: (before_delivered, before_read) != (Some(delivered), Some(read)),
+    })
+}
+
+async fn create_user_session(
+    conn: &mut PgConnection,
+    name: &DisplayName,
+    token_hash: &[u8],
+) -> sqlx::Result<User> {
+    let user = User {
+        id: Uuid::new_v4(),
+        name: name.clone(),
+    };
+    let now = Timestamp::now().millis();
+    sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(user.id.to_string())
+        .bind(user.name.as_str())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
+         VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(user.id.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(user)
+}
+
+async fn ensure_room(conn: &mut PgConnection, name: &RoomName) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO rooms (name, created_at) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+    )
+    .bind(name.as_str())
+    .bind(Timestamp::now().millis())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}

@@ -1,0 +1,197 @@
+//! The SQLite backend (bundled; the embedded default). Every write goes to one writer
+//! thread (`writer`, rusqlite) that commits all waiting writes of every room in one
+//! transaction; reads use a small sqlx pool and see committed data only (WAL).
+//! `synchronous = FULL` makes every commit durable before the server acknowledges it.
+//! WAL checkpoints run off the writer, on a thread of their own at the lowest priority
+//! (`checkpointer`).
+
+mod checkpointer;
+mod writer;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+use super::jobs::Writer;
+use crate::{
+    protocol::Receipt,
+    server::{
+        model::{parse_uuid, MessageRow, RoomRef, User, MESSAGE_COLUMNS},
+        Result,
+    },
+    validation::RoomName,
+};
+use checkpointer::Checkpointer;
+
+#[derive(Clone)]
+pub struct Sqlite {
+    read: SqlitePool,
+    pub(super) writer: Writer,
+    checkpointer: Checkpointer,
+}
+
+impl Sqlite {
+    /// Opens (creating if missing, with its folder) and migrates the database at `url`,
+    /// and starts the writer.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let path = options.get_filename().to_owned();
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+        }
+        let migrate = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&migrate).await?;
+        migrate.close().await;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let writer = writer::start(&path)?;
+        let checkpointer = Checkpointer::start(&path)?;
+        Ok(Self {
+            read,
+            writer,
+            checkpointer,
+        })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.writer.stop().await;
+        self.checkpointer.stop().await;
+        self.read.close().await;
+    }
+
+    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64)>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, last_seq FROM rooms WHERE name = ?")
+                .bind(name.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(id, last_seq)| (id, last_seq as u64)))
+    }
+
+    pub async fn room_count(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM rooms")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n as u64)
+    }
+
+    pub async fn messages_after(
+        &self,
+        room: &RoomRef,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ?
+             ORDER BY seq LIMIT ?"
+        ))
+        .bind(room.id)
+        .bind(after.min(i64::MAX as u64) as i64)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Newest first.
+    pub async fn messages_before(
+        &self,
+        name: &RoomName,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND seq < ?
+             ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(name.as_str())
+        .bind(before.min(i64::MAX as u64) as i64)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
+        )
+        .bind(user.id.to_string())
+        .bind(room.id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(d, r)| (d as u64, r as u64)))
+    }
+
+    pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE r.name = ?
+             ORDER BY m.read DESC, m.user_id LIMIT ?",
+        )
+        .bind(name.as_str())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, user_name, delivered, read)| Receipt {
+                room: name.to_string(),
+                user: parse_uuid(&user),
+                name: user_name,
+                delivered: delivered as u64,
+                read: read as u64,
+            })
+            .collect())
+    }
+
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, max(r.last_seq - m.read, 0) FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?
+             ORDER BY r.name LIMIT ?",
+        )
+        .bind(user.id.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.name, s.last_seen FROM sessions s
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(last_seen)
+            .bind(token_hash)
+            .execute(&self.read)
+            .await?;
+        Ok(())
+    }
+}

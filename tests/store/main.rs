@@ -1,0 +1,357 @@
+//! The `Store` boundary, spoken to as the server does, on both backends: every test runs
+//! once on SQLite and once on Postgres (a fresh database each, dropped afterwards).
+
+#[path = "../common/database.rs"]
+mod database;
+
+use std::collections::HashSet;
+
+use cloud_msg::{
+    server::{
+        model::{NewMessage, RoomRef, User},
+        store::{Kind, Store},
+    },
+    timestamp::Timestamp,
+    validation::{DisplayName, RoomName},
+};
+use database::{Backend, TestDatabase};
+use uuid::Uuid;
+
+/// Runs `test` on a fresh store of each backend.
+macro_rules! on_both {
+    ($name:ident, |$store:ident, $db:ident| $body:block) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for backend in Backend::ALL {
+                let $db = TestDatabase::new(backend).await;
+                let $store = Store::open(&$db.url).await.expect("store opens");
+                assert_eq!(
+                    $store.kind(),
+                    match backend {
+                        Backend::Sqlite => Kind::Sqlite,
+                        Backend::Postgres => Kind::Postgres,
+                    }
+                );
+                eprintln!("{} on {backend:?}", stringify!($name));
+                $body
+                $store.close().await;
+            }
+        }
+    };
+}
+
+fn room(name: &str) -> RoomName {
+    RoomName::parse(name).unwrap()
+}
+
+fn new(author: &User, text: &str) -> NewMessage {
+    NewMessage {
+        client_id: Uuid::now_v7(),
+        author: author.clone(),
+        text: text.into(),
+        ts: Timestamp::from_millis(1_700_000_000_000),
+    }
+}
+
+async fn person(store: &Store, name: &str) -> User {
+    store
+        .create_user_session(
+            &DisplayName::parse(name).unwrap(),
+            Uuid::new_v4().as_bytes(),
+        )
+        .await
+        .unwrap()
+}
+
+fn texts(msgs: &[cloud_msg::protocol::ChatMessage]) -> Vec<&str> {
+    msgs.iter().map(|m| m.text.as_str()).collect()
+}
+
+on_both!(
+    seqs_are_gapless_per_room_and_resends_are_answered_with_what_was_stored,
+    |store, _db| {
+        let ann = person(&store, "ann").await;
+        let lobby = store.ensure_room(&room("lobby")).await.unwrap();
+        let other = store.ensure_room(&room("other")).await.unwrap();
+        assert_eq!(
+            store.ensure_room(&room("lobby")).await.unwrap(),
+            lobby,
+            "ensure is an upsert"
+        );
+
+        let first = new(&ann, "one");
+        let stored = store
+            .append(&lobby, vec![first.clone(), new(&ann, "two"), first.clone()])
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = stored.iter().map(|a| a.msg.seq).collect();
+        assert_eq!(
+            seqs,
+            [1, 2, 1],
+            "a client_id twice in one batch is stored once"
+        );
+        assert!(stored[0].fresh && stored[1].fresh && !stored[2].fresh && !stored[2].reused);
+        assert_eq!(stored[2].msg.id, stored[0].msg.id);
+
+        let again = store.append(&lobby, vec![first.clone()]).await.unwrap();
+        assert!(!again[0].fresh && !again[0].reused && again[0].msg.seq == 1);
+        let reused = NewMessage {
+            text: "another text".into(),
+            ..first
+        };
+        let reused = store.append(&lobby, vec![reused]).await.unwrap();
+        assert!(
+            reused[0].reused && reused[0].msg.text == "one",
+            "the stored text stays"
+        );
+
+        assert_eq!(
+            store.append(&other, vec![new(&ann, "x")]).await.unwrap()[0]
+                .msg
+                .seq,
+            1
+        );
+        assert_eq!(
+            store
+                .append(&lobby, vec![new(&ann, "three")])
+                .await
+                .unwrap()[0]
+                .msg
+                .seq,
+            3
+        );
+        assert_eq!(store.find_room(&room("lobby")).await.unwrap().unwrap().1, 3);
+        assert_eq!(store.room_count().await.unwrap(), 2);
+    }
+);
+
+on_both!(
+    history_reads_in_order_and_never_create_a_room,
+    |store, _db| {
+        let ann = person(&store, "ann").await;
+        let r = store.ensure_room(&room("hist")).await.unwrap();
+        let batch: Vec<_> = (1..=10).map(|i| new(&ann, &format!("m{i}"))).collect();
+        store.append(&r, batch).await.unwrap();
+
+        let after = store.messages_after(&r, 7, 100).await.unwrap();
+        assert_eq!(texts(&after), ["m8", "m9", "m10"]);
+        assert_eq!(store.messages_after(&r, 0, 2).await.unwrap().len(), 2);
+        let recent = store.recent(&room("hist"), 3).await.unwrap();
+        assert_eq!(texts(&recent), ["m8", "m9", "m10"]);
+        let before = store.messages_before(&room("hist"), 4, 10).await.unwrap();
+        assert_eq!(texts(&before), ["m1", "m2", "m3"]);
+        let m = &recent[0];
+        assert_eq!(
+            (m.room.as_str(), m.author.as_str(), m.author_id),
+            ("hist", "ann", ann.id)
+        );
+        assert_eq!(m.ts, Timestamp::from_millis(1_700_000_000_000));
+
+        assert!(store.find_room(&room("nowhere")).await.unwrap().is_none());
+        assert!(store.recent(&room("nowhere"), 10).await.unwrap().is_empty());
+        assert!(store
+            .messages_before(&room("nowhere"), 5, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .receipts(&room("nowhere"), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store.room_count().await.unwrap(),
+            1,
+            "reads created nothing"
+        );
+    }
+);
+
+on_both!(
+    markers_only_rise_are_capped_and_count_unread,
+    |store, _db| {
+        let ann = person(&store, "ann").await;
+        let bob = person(&store, "bob").await;
+        let r = store.ensure_room(&room("marks")).await.unwrap();
+        let batch: Vec<_> = (1..=5).map(|i| new(&ann, &format!("m{i}"))).collect();
+        store.append(&r, batch).await.unwrap();
+
+        let up = store.raise_markers(&r, &bob, 3, 2).await.unwrap();
+        assert!(up.rose);
+        assert_eq!((up.receipt.delivered, up.receipt.read), (3, 2));
+        let same = store.raise_markers(&r, &bob, 1, 1).await.unwrap();
+        assert!(!same.rose, "lower markers change nothing");
+        assert_eq!((same.receipt.delivered, same.receipt.read), (3, 2));
+        let capped = store.raise_markers(&r, &bob, 0, 99).await.unwrap();
+        assert_eq!(
+            (capped.receipt.delivered, capped.receipt.read),
+            (5, 5),
+            "capped at the last seq; read implies delivered"
+        );
+        store.raise_markers(&r, &ann, 1, 1).await.unwrap();
+        assert_eq!(store.markers_of(&r, &bob).await.unwrap(), Some((5, 5)));
+        let carl = User {
+            id: Uuid::new_v4(),
+            name: DisplayName::parse("carl").unwrap(),
+        };
+        assert_eq!(store.markers_of(&r, &carl).await.unwrap(), None);
+
+        let receipts = store.receipts(&room("marks"), 10).await.unwrap();
+        let order: Vec<&str> = receipts.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(order, ["bob", "ann"], "most recently read first");
+
+        let other = store.ensure_room(&room("a-first")).await.unwrap();
+        store
+            .append(&other, vec![new(&ann, "x"), new(&ann, "y")])
+            .await
+            .unwrap();
+        store.raise_markers(&other, &ann, 0, 0).await.unwrap();
+        let rooms = store.rooms_of(&ann, 10).await.unwrap();
+        let rooms: Vec<(&str, u64)> = rooms.iter().map(|(n, u)| (n.as_str(), *u)).collect();
+        assert_eq!(
+            rooms,
+            [("a-first", 2), ("marks", 4)],
+            "by name, with unread counts"
+        );
+    }
+);
+
+on_both!(sessions_live_expire_and_end, |store, _db| {
+    let hash = Uuid::new_v4().as_bytes().to_vec();
+    let ann = store
+        .create_user_session(&DisplayName::parse("ann").unwrap(), &hash)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_token_hash(&hash).await.unwrap(),
+        Some(ann.clone())
+    );
+    assert_eq!(store.user_by_token_hash(b"unknown").await.unwrap(), None);
+
+    // Used two days ago: still alive, and the use is recorded.
+    let two_days = 2 * 24 * 3600 * 1000;
+    store
+        .backdate_session(&hash, Timestamp::now().millis() - two_days)
+        .await
+        .unwrap();
+    assert_eq!(store.user_by_token_hash(&hash).await.unwrap(), Some(ann));
+    // Unused for 31 days: gone.
+    store
+        .backdate_session(&hash, Timestamp::now().millis() - 31 * 24 * 3600 * 1000)
+        .await
+        .unwrap();
+    assert_eq!(store.user_by_token_hash(&hash).await.unwrap(), None);
+
+    let hash2 = Uuid::new_v4().as_bytes().to_vec();
+    store
+        .create_user_session(&DisplayName::parse("bob").unwrap(), &hash2)
+        .await
+        .unwrap();
+    store.delete_session(&hash2).await.unwrap();
+    assert_eq!(store.user_by_token_hash(&hash2).await.unwrap(), None);
+});
+
+on_both!(a_failing_write_fails_alone, |store, _db| {
+    let ann = person(&store, "ann").await;
+    let r = store.ensure_room(&room("ok")).await.unwrap();
+    let ghost = RoomRef {
+        id: 999_999,
+        name: room("ghost"),
+    };
+    // Queued together, so that they are likely to share a pass.
+    let (a, b, c) = tokio::join!(
+        store.append(&r, vec![new(&ann, "one")]),
+        store.append(&ghost, vec![new(&ann, "lost")]),
+        store.append(&r, vec![new(&ann, "two")]),
+    );
+    assert!(b.is_err(), "no such room");
+    let mut seqs = vec![a.unwrap()[0].msg.seq, c.unwrap()[0].msg.seq];
+    seqs.sort();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(store.messages_after(&r, 0, 10).await.unwrap().len(), 2);
+});
+
+on_both!(what_was_stored_is_there_after_a_restart, |store, db| {
+    let ann = person(&store, "ann").await;
+    let r = store.ensure_room(&room("keep")).await.unwrap();
+    store.append(&r, vec![new(&ann, "kept")]).await.unwrap();
+    store.close().await;
+    let store = Store::open(&db.url).await.expect("reopens");
+    assert_eq!(
+        texts(&store.recent(&room("keep"), 5).await.unwrap()),
+        ["kept"]
+    );
+    let r = store.find_room(&room("keep")).await.unwrap().unwrap().0;
+    assert_eq!(
+        store.append(&r, vec![new(&ann, "next")]).await.unwrap()[0]
+            .msg
+            .seq,
+        2
+    );
+});
+
+/// Two stores on one database are two nodes: their writers race for the same rooms, and
+/// every room's seqs still come out gapless, each message once, each sender's in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writers_on_one_database_keep_every_room_gapless() {
+    for backend in Backend::ALL {
+        let db = TestDatabase::new(backend).await;
+        let a = Store::open(&db.url).await.unwrap();
+        let b = Store::open(&db.url).await.unwrap();
+        let ann = person(&a, "ann").await;
+        let bob = person(&b, "bob").await;
+        let rooms = [room("r1"), room("r2"), room("r3")];
+        for r in &rooms {
+            a.ensure_room(r).await.unwrap();
+        }
+        const PER_WRITER: usize = 60;
+        let mut tasks = Vec::new();
+        for (store, who) in [(a.clone(), ann.clone()), (b.clone(), bob.clone())] {
+            for r in &rooms {
+                let (store, who, r) = (store.clone(), who.clone(), r.clone());
+                tasks.push(tokio::spawn(async move {
+                    let rr = store.find_room(&r).await.unwrap().unwrap().0;
+                    let mut seqs = Vec::new();
+                    for i in 0..PER_WRITER / 3 {
+                        let batch =
+                            (0..3).map(|j| new(&who, &format!("{}-{}", who.name, i * 3 + j)));
+                        let stored = store.append(&rr, batch.collect()).await.unwrap();
+                        seqs.extend(stored.iter().map(|s| s.msg.seq));
+                    }
+                    seqs
+                }));
+            }
+        }
+        for t in tasks {
+            let seqs = t.await.unwrap();
+            assert!(
+                seqs.windows(2).all(|w| w[0] < w[1]),
+                "{backend:?}: a sender's messages in order"
+            );
+        }
+        for r in &rooms {
+            let all = a
+                .messages_after(&a.find_room(r).await.unwrap().unwrap().0, 0, 1000)
+                .await
+                .unwrap();
+            let seqs: Vec<u64> = all.iter().map(|m| m.seq).collect();
+            assert_eq!(
+                seqs,
+                (1..=2 * PER_WRITER as u64).collect::<Vec<_>>(),
+                "{backend:?}: gapless"
+            );
+            let unique: HashSet<&str> = all.iter().map(|m| m.text.as_str()).collect();
+            assert_eq!(unique.len(), 2 * PER_WRITER, "{backend:?}: each once");
+        }
+        a.close().await;
+        b.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_url_must_name_a_backend() {
+    let Err(error) = Store::open("mysql://localhost/chat").await else {
+        panic!("mysql is not a backend");
+    };
+    assert!(error.to_string().contains("sqlite://"), "{error}");
+}
