@@ -70,10 +70,17 @@ test-rust: setup check-services
 	cargo test --features loadgen
 	CLOUD_MSG_TEST_DATABASE=postgres cargo test --features loadgen --test api
 
-## Postgres (TEST_POSTGRES_URL) must answer; test databases a killed run left are dropped.
+## Postgres (TEST_POSTGRES_URL) and Redis (TEST_REDIS_URL) must answer; test databases a
+## killed run left are dropped.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-export TEST_POSTGRES_URL
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+export TEST_POSTGRES_URL TEST_REDIS_URL
 check-services:
+	@if [ "$$(redis-cli -u "$(TEST_REDIS_URL)" ping 2>/dev/null)" != "PONG" ]; then \
+		echo "Redis does not answer at $(TEST_REDIS_URL)."; \
+		echo "Start it (Debian: service redis-server start) or set TEST_REDIS_URL."; \
+		exit 1; \
+	fi
 	@if ! psql "$(TEST_POSTGRES_URL)" -qAtc 'SELECT 1' >/dev/null 2>&1; then \
 		echo "Postgres does not answer at $(TEST_POSTGRES_URL)."; \
 		echo "Start it (Debian: service postgresql start) or set TEST_POSTGRES_URL."; \

@@ -145,15 +145,18 @@ pub async fn join_form(
     Ok(res)
 }
 
-/// `GET /healthz`: 200 when the database answers.
+/// `GET /healthz`: 200 when the database answers and, in a cluster, Redis does (a load
+/// balancer sends no one to a node that cannot store or tell the others).
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+    if let Err(error) = state.store.ping().await {
+        tracing::warn!(%error, "health check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
     }
+    if let Err(error) = state.bus.ping().await {
+        tracing::warn!(%error, "health check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "redis unavailable").into_response();
+    }
+    (StatusCode::OK, "ok").into_response()
 }
 
 /// `GET /`: the default room.

@@ -9,12 +9,22 @@ use crate::server::limits::Limits;
 /// Where the SQLite database lives unless `DATABASE_URL` says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cloud_msg.db";
 
+/// Redis channel names start with this unless `CLOUD_MSG_REDIS_PREFIX` says otherwise.
+pub const DEFAULT_REDIS_PREFIX: &str = "cloud_msg:";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Address to listen on (`LEPTOS_SITE_ADDR`; port 0 picks a free one).
     pub addr: SocketAddr,
-    /// `DATABASE_URL`, e.g. `sqlite://data/cloud_msg.db`.
+    /// `DATABASE_URL`, e.g. `sqlite://data/cloud_msg.db` (one node) or `postgres://…`
+    /// (one of several nodes, with `REDIS_URL`).
     pub database_url: String,
+    /// `REDIS_URL`, e.g. `redis://127.0.0.1:6379`: how the nodes of a cluster tell each
+    /// other about new messages and receipts. Only with Postgres.
+    pub redis_url: Option<String>,
+    /// Prepended to every Redis channel name (`CLOUD_MSG_REDIS_PREFIX`, default
+    /// `cloud_msg:`), so that several clusters can share one Redis.
+    pub redis_prefix: String,
     /// Extra origins allowed to open a socket or post a form (`CLOUD_MSG_ALLOWED_ORIGINS`,
     /// comma-separated), besides the server's own.
     pub allowed_origins: Vec<String>,
@@ -56,6 +66,8 @@ impl Config {
         Self {
             addr,
             database_url: database_url.into(),
+            redis_url: None,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
             allowed_origins: Vec::new(),
             public_url: None,
             limits: Limits::default(),
@@ -76,6 +88,10 @@ impl Config {
             var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             leptos,
         );
+        config.redis_url = var("REDIS_URL");
+        if let Some(prefix) = var("CLOUD_MSG_REDIS_PREFIX") {
+            config.redis_prefix = prefix;
+        }
         config.allowed_origins = var("CLOUD_MSG_ALLOWED_ORIGINS")
             .map(|v| parse_origins(&v))
             .unwrap_or_default();
@@ -93,6 +109,16 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// How many times, one second apart, the server tries to reach Postgres and Redis at
+/// start before it gives up (`CLOUD_MSG_CONNECT_TRIES`, default 10).
+pub fn connect_tries() -> u32 {
+    std::env::var("CLOUD_MSG_CONNECT_TRIES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(10)
 }
 
 fn parse_origins(v: &str) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): the HTTP app, the socket hub, storage and identity.
 
 pub mod api;
+pub mod bus;
 pub mod config;
 pub mod connections;
 pub mod error;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub store: store::Store,
     /// The rooms' actors: order, store and broadcast each room's messages.
     pub hub: hub::Hub,
+    /// How this node's rooms reach the other nodes (none when alone).
+    pub bus: bus::Bus,
     /// Token buckets per user and per address.
     pub limiter: Arc<limits::Limiter>,
     /// Open sockets, by user and session.

@@ -14,8 +14,15 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     app::{shell, App},
     server::{
-        api, connections::Connections, headers, history, hub::Hub, limits::Limiter, pages, serve,
-        store::Store, ws, AppState, Config, Result,
+        api,
+        bus::Bus,
+        connections::Connections,
+        headers, history,
+        hub::Hub,
+        limits::Limiter,
+        pages, serve,
+        store::{Kind, Store},
+        ws, AppState, Config, Error, Result,
     },
 };
 
@@ -35,7 +42,13 @@ pub struct Application {
 impl Application {
     /// Opens the database, binds the listener (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> Result<Self> {
+        let kind = check_backends(&config)?;
         let store = Store::open(&config.database_url).await?;
+        let (bus, incoming) =
+            Bus::connect(config.redis_url.as_deref(), &config.redis_prefix).await?;
+        if kind == Kind::Postgres {
+            tracing::info!("cluster mode: Postgres for storage, Redis between the nodes");
+        }
         let listener = TcpListener::bind(config.addr).await?;
         let tasks = TaskTracker::new();
         let limits = config.limits.clone();
@@ -44,7 +57,14 @@ impl Application {
             .then_some((limits.sockets_per_user, limits.sockets_total));
         let state = AppState {
             leptos_options: config.leptos.clone(),
-            hub: Hub::new(store.clone(), tasks.clone(), config.timeouts.room_idle),
+            hub: Hub::new(
+                store.clone(),
+                bus.clone(),
+                incoming,
+                tasks.clone(),
+                config.timeouts.room_idle,
+            ),
+            bus,
             store,
             limiter: Arc::new(Limiter::new(limits)),
             connections: Connections::new(caps),
@@ -116,6 +136,27 @@ impl Application {
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// SQLite serves one node, alone; Postgres serves the nodes of a cluster, which need Redis
+/// to reach each other. Any other pairing is refused before anything starts.
+pub fn check_backends(config: &Config) -> Result<Kind> {
+    let kind = Kind::of(&config.database_url)?;
+    match (kind, config.redis_url.is_some()) {
+        (Kind::Sqlite, false) | (Kind::Postgres, true) => Ok(kind),
+        (Kind::Sqlite, true) => Err(Error::Config(
+            "REDIS_URL is set, but DATABASE_URL is SQLite: SQLite serves one node, and the \
+             nodes of a cluster share a Postgres database. Set DATABASE_URL=postgres://… \
+             for a cluster, or unset REDIS_URL for one node."
+                .into(),
+        )),
+        (Kind::Postgres, false) => Err(Error::Config(
+            "DATABASE_URL is Postgres, but REDIS_URL is not set: the nodes of a cluster \
+             tell each other about new messages through Redis. Set REDIS_URL=redis://…, or \
+             use DATABASE_URL=sqlite://… for one node."
+                .into(),
+        )),
     }
 }
 

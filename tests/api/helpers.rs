@@ -16,7 +16,7 @@ use tokio_tungstenite::{
 };
 use uuid::Uuid;
 
-pub use crate::database::TestDatabase;
+pub use crate::database::{Backend, TestDatabase};
 
 /// How long a test waits for a frame that should come.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -53,7 +53,7 @@ impl TestApp {
         Self::spawn_with(Arc::new(TestDatabase::from_env().await), configure).await
     }
 
-    async fn spawn_with(db: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> Self {
+    pub async fn spawn_with(db: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::new(
             "127.0.0.1:0".parse().unwrap(),
             db.url.clone(),
@@ -63,6 +63,11 @@ impl TestApp {
                 .build(),
         );
         config.allowed_origins = vec!["https://allowed.example".into()];
+        if db.backend == Backend::Postgres {
+            // A node of a cluster of one, on channels of its own.
+            config.redis_url = Some(redis_url());
+            config.redis_prefix = format!("test:{}:", Uuid::new_v4().simple());
+        }
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let state = app.state().clone();
@@ -193,6 +198,16 @@ impl Client {
         .await;
     }
 
+    /// Frames (receipts too) until one matches `f`; panics after `WAIT`.
+    pub async fn recv_frame_until(&mut self, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        loop {
+            let frame = self.recv_frame().await;
+            if f(&frame) {
+                return frame;
+            }
+        }
+    }
+
     /// The next frame other than a `receipt`; panics after `WAIT`.
     pub async fn recv(&mut self) -> ServerFrame {
         loop {
@@ -288,22 +303,20 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on a free port with its database in `dir`; waits until healthy.
     pub async fn start(dir: &std::path::Path) -> Self {
+        let db = format!("sqlite://{}/chat.db", dir.display());
+        Self::start_with(&[("DATABASE_URL", db)]).await
+    }
+
+    /// Starts the binary on a free port with `env` added (`DATABASE_URL` at least);
+    /// waits until healthy.
+    pub async fn start_with(env: &[(&str, String)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud_msg"))
-            .env("LEPTOS_SITE_ADDR", addr.to_string())
-            .env("LEPTOS_OUTPUT_NAME", "cloud_msg")
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/chat.db", dir.display()),
-            )
-            .env("RUST_LOG", "warn")
-            .env("CLOUD_MSG_LIMITS", "off")
+        let child = Self::command(addr, env)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("server binary starts");
@@ -318,6 +331,21 @@ impl ServerProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("server did not become healthy");
+    }
+
+    /// The server binary's command line, on `addr` with `env` added.
+    pub fn command(addr: SocketAddr, env: &[(&str, String)]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cloud_msg"));
+        cmd.env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("LEPTOS_OUTPUT_NAME", "cloud_msg")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("RUST_LOG", "warn")
+            .env("CLOUD_MSG_LIMITS", "off")
+            .env_remove("REDIS_URL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
     }
 
     /// The server's resident memory, in KiB.
@@ -393,4 +421,110 @@ pub fn bearer_request(
         HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
     );
     req
+}
+
+/// The Redis every machine of this kind runs (`TEST_REDIS_URL` to use another).
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Several nodes on one fresh Postgres database and one Redis, on channels of their own.
+pub struct Cluster {
+    pub db: Arc<TestDatabase>,
+    pub redis_url: String,
+    pub prefix: String,
+}
+
+impl Cluster {
+    pub async fn new(redis_url: String) -> Self {
+        Self {
+            db: Arc::new(TestDatabase::new(Backend::Postgres).await),
+            redis_url,
+            prefix: format!("test:{}:", Uuid::new_v4().simple()),
+        }
+    }
+
+    /// A node in this process, with every rate limit off.
+    pub async fn node(&self) -> TestApp {
+        let (url, prefix) = (self.redis_url.clone(), self.prefix.clone());
+        TestApp::spawn_with(self.db.clone(), move |c| {
+            c.redis_url = Some(url);
+            c.redis_prefix = prefix;
+            c.limits = Limits::parse("off").unwrap();
+        })
+        .await
+    }
+
+    /// A node as a process of its own (to kill with SIGKILL).
+    pub async fn process(&self) -> ServerProcess {
+        ServerProcess::start_with(&[
+            ("DATABASE_URL", self.db.url.clone()),
+            ("REDIS_URL", self.redis_url.clone()),
+            ("CLOUD_MSG_REDIS_PREFIX", self.prefix.clone()),
+        ])
+        .await
+    }
+}
+
+/// A Redis server of the test's own, on a free port, that can be killed and restarted.
+pub struct RedisProcess {
+    child: Option<std::process::Child>,
+    pub port: u16,
+}
+
+impl RedisProcess {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self { child: None, port };
+        redis.restart().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL: every connection drops, every subscription is gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// Starts it (again) on the same port; returns once it answers.
+    pub async fn restart(&mut self) {
+        self.kill();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts (Debian: apt-get install redis-server)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 7];
+                if s.write_all(b"PING\r\n").is_ok()
+                    && s.read(&mut buf).is_ok()
+                    && buf.starts_with(b"+PONG")
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
+        bus::{Bus, Event, Incoming},
         model::{RoomRef, User},
         store::Store,
         wire::Outbox,
@@ -79,6 +80,10 @@ enum Ctrl {
         limit: usize,
         reply: oneshot::Sender<PageData>,
     },
+    /// Another node's event in this room.
+    Remote(Event),
+    /// The bus may have lost events: look in the store for what was missed.
+    Resync,
 }
 
 #[derive(Clone)]
@@ -202,6 +207,7 @@ impl RoomHandle {
 #[derive(Clone)]
 pub struct Hub {
     store: Store,
+    bus: Bus,
     rooms: Rooms,
     tasks: TaskTracker,
     /// How long a room nobody is connected to keeps its task.
@@ -209,10 +215,38 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(store: Store, tasks: TaskTracker, room_idle: Duration) -> Self {
+    /// A hub whose rooms store in `store` and tell other nodes through `bus`; `incoming`
+    /// brings the other nodes' events, each to its room here (if this node has it open).
+    pub fn new(
+        store: Store,
+        bus: Bus,
+        mut incoming: mpsc::UnboundedReceiver<Incoming>,
+        tasks: TaskTracker,
+        room_idle: Duration,
+    ) -> Self {
+        let rooms: Rooms = Default::default();
+        let route = rooms.clone();
+        tokio::spawn(async move {
+            while let Some(incoming) = incoming.recv().await {
+                let rooms = route.lock().expect("hub lock");
+                match incoming {
+                    Incoming::Event { room, event } => {
+                        if let Some(handle) = rooms.get(&room) {
+                            let _ = handle.ctrl.send(Ctrl::Remote(event));
+                        }
+                    }
+                    Incoming::Resync => {
+                        for handle in rooms.values() {
+                            let _ = handle.ctrl.send(Ctrl::Resync);
+                        }
+                    }
+                }
+            }
+        });
         Self {
             store,
-            rooms: Default::default(),
+            bus,
+            rooms,
             tasks,
             room_idle,
         }
@@ -260,7 +294,12 @@ impl Hub {
                 ctrl,
                 shared: shared.clone(),
             };
-            let actor = room::Room::new(self.store.clone(), handle.room.clone(), shared);
+            let actor = room::Room::new(
+                self.store.clone(),
+                self.bus.clone(),
+                handle.room.clone(),
+                shared,
+            );
             let retire = room::Retire {
                 rooms: self.rooms.clone(),
                 after: self.room_idle,

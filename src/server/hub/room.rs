@@ -1,7 +1,15 @@
-//! One room's actor: the only writer of the room's messages, the keeper of its members.
+//! One room's actor on this node: the writer of the room's messages sent here, the keeper
+//! of its members here.
+//!
+//! Members get every message exactly once and in seq order, whichever node stored it. The
+//! actor delivers seq `n + 1` only after `n`: a message that arrives early (another node
+//! published 7 before this one heard of 6) waits in `pending`, and a gap that does not
+//! close within `GAP_WAIT` is filled from the store. In a cluster the actor also asks
+//! the store every `CHECK_EVERY` whether the room has moved on, so an event the bus lost
+//! (at the end of a burst, or while Redis restarted) is delivered all the same.
 
 use std::{
-    collections::VecDeque,
+    collections::{BTreeMap, VecDeque},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -16,6 +24,7 @@ use super::{internal_error, CatchUp, Ctrl, PageData, Rooms, SendCmd, Shared};
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
+        bus::{Bus, Event},
         model::{NewMessage, RoomRef},
         store::{Store, MAX_RECEIPTS},
         wire::{encode, encode_into, CloseReason, Outbox},
@@ -34,6 +43,13 @@ const MAX_HELD: usize = 1024;
 /// Receipts are merged over this window: one frame per window carries every member's
 /// change, so N readers cost O(N) frames per message, not O(N²).
 pub const RECEIPT_WINDOW: Duration = Duration::from_millis(150);
+/// How long a message that came before its predecessor waits for it before the gap is
+/// filled from the store.
+pub const GAP_WAIT: Duration = Duration::from_millis(200);
+/// In a cluster: how often the room asks the store whether it missed a message.
+pub const CHECK_EVERY: Duration = Duration::from_secs(2);
+/// Messages read from the store at once when filling a gap.
+const FILL_PAGE: u32 = 500;
 
 /// When and how an idle room ends its task.
 pub struct Retire {
@@ -85,8 +101,14 @@ impl Member {
 
 pub struct Room {
     store: Store,
+    bus: Bus,
     room: RoomRef,
+    /// The highest seq delivered here; every seq up to it was delivered, in order.
     last_seq: u64,
+    /// Messages that came before their predecessors, by seq.
+    pending: BTreeMap<u64, ChatMessage>,
+    /// When a gap before `pending` is filled from the store.
+    gap_at: Option<Instant>,
     recent: VecDeque<ChatMessage>,
     /// Members' markers (at most `MAX_RECEIPTS`, the most recently read kept).
     receipts: Vec<Receipt>,
@@ -101,11 +123,14 @@ pub struct Room {
 }
 
 impl Room {
-    pub fn new(store: Store, room: RoomRef, shared: Arc<Shared>) -> Self {
+    pub fn new(store: Store, bus: Bus, room: RoomRef, shared: Arc<Shared>) -> Self {
         Self {
             store,
+            bus,
             room,
             last_seq: 0,
+            pending: BTreeMap::new(),
+            gap_at: None,
             recent: VecDeque::new(),
             receipts: Vec::new(),
             members: Vec::new(),
@@ -130,13 +155,20 @@ impl Room {
         let mut idle_check = tokio::time::interval(retire.after.max(Duration::from_millis(10)));
         idle_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         idle_check.reset();
+        let mut store_check = tokio::time::interval(CHECK_EVERY);
+        store_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        store_check.reset();
+        let shared_bus = self.bus.is_shared();
         loop {
             let flush_at = self.flush_at;
+            let gap_at = self.gap_at;
             tokio::select! {
                 biased;
                 Some(c) = ctrl.recv() => {
-                    last_use = Instant::now();
-                    self.on_ctrl(c);
+                    if !matches!(c, Ctrl::Remote(_) | Ctrl::Resync) {
+                        last_use = Instant::now();
+                    }
+                    self.on_ctrl(c).await;
                 }
                 n = sends.recv_many(&mut cmds, MAX_BATCH) => {
                     if n == 0 {
@@ -148,6 +180,17 @@ impl Room {
                 _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => {
                     self.flush_receipts();
                 }
+                _ = tokio::time::sleep_until(gap_at.unwrap_or_else(Instant::now)), if gap_at.is_some() => {
+                    self.gap_at = None;
+                    self.fill_from_store().await;
+                }
+                _ = store_check.tick(), if shared_bus => {
+                    if let Ok(Some((_, last))) = self.store.find_room(&self.room.name).await {
+                        if last > self.last_seq {
+                            self.fill_from_store().await;
+                        }
+                    }
+                }
                 _ = idle_check.tick() => {
                     self.members.retain(|m| !m.is_gone());
                     if self.members.is_empty()
@@ -155,6 +198,7 @@ impl Room {
                         && last_use.elapsed() >= retire.after
                         && self.retire(&retire.rooms, &sends, &ctrl)
                     {
+                        self.bus.unsubscribe(&self.room.name);
                         tracing::debug!(room = %self.room.name, "idle room ended");
                         return;
                     }
@@ -187,6 +231,8 @@ impl Room {
     /// Reads the room's last messages (and so its last `seq`) and its members' markers;
     /// retries while the database fails. False if the room closed meanwhile.
     async fn load(&mut self, sends: &mpsc::Receiver<SendCmd>) -> bool {
+        // Subscribed first: whatever is stored after the load below also comes by the bus.
+        self.bus.subscribe(&self.room.name).await;
         loop {
             let recent = self.store.recent(&self.room.name, RECENT_KEPT as u32).await;
             let receipts = self.store.receipts(&self.room.name, MAX_RECEIPTS).await;
@@ -211,7 +257,7 @@ impl Room {
         }
     }
 
-    fn on_ctrl(&mut self, ctrl: Ctrl) {
+    async fn on_ctrl(&mut self, ctrl: Ctrl) {
         match ctrl {
             Ctrl::Subscribe {
                 member,
@@ -244,17 +290,28 @@ impl Room {
                 }
             }
             Ctrl::Receipt(receipt) => {
-                self.keep_receipt(receipt.clone());
-                match self
-                    .unsent_receipts
-                    .iter_mut()
-                    .find(|r| r.user == receipt.user)
-                {
-                    Some(unsent) => *unsent = receipt,
-                    None => self.unsent_receipts.push(receipt),
+                if self.bus.is_shared() {
+                    let receipts = vec![receipt.clone()];
+                    self.bus
+                        .publish(&self.room.name, Event::Receipts { receipts });
                 }
-                if self.flush_at.is_none() {
-                    self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
+                self.take_receipt(receipt);
+            }
+            Ctrl::Remote(Event::Receipts { receipts }) => {
+                for receipt in receipts {
+                    self.take_receipt(receipt);
+                }
+            }
+            Ctrl::Remote(Event::Messages { messages }) => self.accept(messages),
+            Ctrl::Resync => {
+                self.fill_from_store().await;
+                // Receipts the bus lost: whatever the store has that this room does not.
+                if let Ok(stored) = self.store.receipts(&self.room.name, MAX_RECEIPTS).await {
+                    for receipt in stored {
+                        if !self.receipts.contains(&receipt) {
+                            self.take_receipt(receipt);
+                        }
+                    }
                 }
             }
             Ctrl::PageData { limit, reply } => {
@@ -264,6 +321,27 @@ impl Room {
                     receipts: self.receipts.clone(),
                 });
             }
+        }
+    }
+
+    /// Keeps a member's new markers and sends them with the window's other changes.
+    /// Markers only rise: one that comes late (from another node) lowers nothing.
+    fn take_receipt(&mut self, mut receipt: Receipt) {
+        if let Some(known) = self.receipts.iter().find(|r| r.user == receipt.user) {
+            receipt.delivered = receipt.delivered.max(known.delivered);
+            receipt.read = receipt.read.max(known.read);
+        }
+        self.keep_receipt(receipt.clone());
+        match self
+            .unsent_receipts
+            .iter_mut()
+            .find(|r| r.user == receipt.user)
+        {
+            Some(unsent) => *unsent = receipt,
+            None => self.unsent_receipts.push(receipt),
+        }
+        if self.flush_at.is_none() {
+            self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
         }
     }
 
@@ -314,10 +392,8 @@ impl Room {
                 return;
             }
         };
-        // Every new message of the batch, framed back to back: one write per member.
-        let mut frames = BytesMut::new();
+        let mut fresh = Vec::new();
         for (cmd, appended) in cmds.drain(..).zip(stored) {
-            let seq = appended.msg.seq;
             if appended.reused {
                 cmd.reply.push_frame(&ServerFrame::error(
                     ErrorCode::ClientIdReused,
@@ -330,24 +406,98 @@ impl Room {
             cmd.reply.push(encode(&ServerFrame::Ack {
                 room: self.room.name.to_string(),
                 client_id: cmd.client_id,
-                seq,
+                seq: appended.msg.seq,
             }));
             if appended.fresh {
-                let frame = ServerFrame::Message(appended.msg);
-                encode_into(&mut frames, &mut self.scratch, &frame);
-                let ServerFrame::Message(msg) = frame else {
-                    unreachable!()
-                };
-                self.last_seq = seq;
-                if self.recent.len() == RECENT_KEPT {
-                    self.recent.pop_front();
-                }
-                self.recent.push_back(msg);
+                fresh.push(appended.msg);
             }
         }
+        if fresh.is_empty() {
+            return;
+        }
+        if self.bus.is_shared() {
+            let messages = fresh.clone();
+            self.bus
+                .publish(&self.room.name, Event::Messages { messages });
+        }
+        self.accept(fresh);
+    }
+
+    /// Delivers `messages` (stored, in seq order) here, each once and every seq in order:
+    /// those already delivered are skipped, those after a gap wait for it.
+    fn accept(&mut self, messages: Vec<ChatMessage>) {
+        // Every message delivered now, framed back to back: one write per member.
+        let mut frames = BytesMut::new();
+        for msg in messages {
+            if msg.seq <= self.last_seq {
+                continue;
+            }
+            if msg.seq == self.last_seq + 1 && self.pending.is_empty() {
+                self.deliver(&mut frames, msg);
+            } else {
+                self.pending.insert(msg.seq, msg);
+            }
+        }
+        while let Some(next) = self.pending.first_entry() {
+            if *next.key() > self.last_seq + 1 {
+                break;
+            }
+            let msg = next.remove();
+            if msg.seq == self.last_seq + 1 {
+                self.deliver(&mut frames, msg);
+            }
+        }
+        self.gap_at = match self.pending.is_empty() {
+            true => None,
+            false => self.gap_at.or(Some(Instant::now() + GAP_WAIT)),
+        };
         self.shared.last_seq.store(self.last_seq, Ordering::Release);
         if !frames.is_empty() {
             self.fan_out(&frames.freeze());
+        }
+    }
+
+    /// Frames `msg` into `frames` and keeps it as the room's latest.
+    fn deliver(&mut self, frames: &mut BytesMut, msg: ChatMessage) {
+        let seq = msg.seq;
+        let frame = ServerFrame::Message(msg);
+        encode_into(frames, &mut self.scratch, &frame);
+        let ServerFrame::Message(msg) = frame else {
+            unreachable!()
+        };
+        self.last_seq = seq;
+        if self.recent.len() == RECENT_KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(msg);
+    }
+
+    /// Delivers what the store has after `last_seq`: a gap that did not close, or what the
+    /// bus lost.
+    async fn fill_from_store(&mut self) {
+        loop {
+            match self
+                .store
+                .messages_after(&self.room, self.last_seq, FILL_PAGE)
+                .await
+            {
+                Ok(messages) => {
+                    let full = messages.len() == FILL_PAGE as usize;
+                    if !messages.is_empty() {
+                        tracing::debug!(room = %self.room.name, from = self.last_seq + 1,
+                            n = messages.len(), "filled from the store");
+                    }
+                    self.accept(messages);
+                    if !full {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, room = %self.room.name, "could not fill a gap");
+                    self.gap_at = Some(Instant::now() + GAP_WAIT);
+                    break;
+                }
+            }
         }
     }
 }

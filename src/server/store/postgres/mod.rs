@@ -24,7 +24,6 @@ use crate::{
 /// Connections for reads (pages, catch-up, history, sessions).
 const READ_CONNECTIONS: u32 = 8;
 /// Tries to reach the database at start, one second apart, before giving up.
-const CONNECT_TRIES: u32 = 10;
 
 #[derive(Clone)]
 pub struct Postgres {
@@ -185,7 +184,7 @@ impl Postgres {
     }
 }
 
-/// Runs `attempt` until it connects, up to `CONNECT_TRIES` times; the error names where
+/// Runs `attempt` until it connects, up to `config::connect_tries()` times; the error names where
 /// it tried (never the URL, which may hold a password).
 async fn connect<F, Fut>(where_: &str, attempt: F) -> Result<PgPool>
 where
@@ -197,7 +196,7 @@ where
         tries += 1;
         match attempt().await {
             Ok(pool) => return Ok(pool),
-            Err(error) if tries < CONNECT_TRIES => {
+            Err(error) if tries < crate::server::config::connect_tries() => {
                 tracing::warn!(%error, at = where_, tries, "Postgres does not answer yet");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

@@ -1,0 +1,267 @@
+//! The bus on Redis pub/sub: one channel per room (`<prefix>room:<name>`), a JSON envelope
+//! per event that names the node it came from (a node skips its own).
+//!
+//! Two tasks per node. The publisher takes every event queued and sends them in one
+//! pipeline. The subscriber holds the pub/sub connection and the set of rooms this node
+//! wants; when the connection drops it reconnects (backing off), subscribes again to every
+//! room, and tells the hub to resync, since events published meanwhile are gone.
+
+use std::{collections::HashSet, time::Duration};
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Event, Incoming};
+use crate::{
+    server::{Error, Result},
+    validation::RoomName,
+};
+
+/// Tries to reach Redis at start, one second apart, before giving up.
+/// Most events in one pipeline.
+const MAX_PIPELINE: usize = 256;
+/// Longest wait between two reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+pub struct RedisBus {
+    client: redis::Client,
+    prefix: String,
+    /// This node, so that it skips its own events.
+    node: u64,
+    publish: mpsc::UnboundedSender<(String, Vec<u8>)>,
+    control: mpsc::UnboundedSender<Control>,
+}
+
+enum Control {
+    Subscribe(String, oneshot::Sender<()>),
+    Unsubscribe(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<E> {
+    node: u64,
+    event: E,
+}
+
+impl RedisBus {
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        incoming: mpsc::UnboundedSender<Incoming>,
+    ) -> Result<Self> {
+        let client = redis::Client::open(url)
+            .map_err(|e| Error::Config(format!("REDIS_URL is not a Redis URL: {e}")))?;
+        let where_ = client.get_connection_info().addr.to_string();
+        let mut tries = 0;
+        let conn = loop {
+            tries += 1;
+            let attempt = async {
+                let mut conn = client.get_multiplexed_async_connection().await?;
+                redis::cmd("PING").query_async::<()>(&mut conn).await?;
+                Ok::<_, redis::RedisError>(conn)
+            };
+            match attempt.await {
+                Ok(conn) => break conn,
+                Err(error) if tries < crate::server::config::connect_tries() => {
+                    tracing::warn!(%error, at = %where_, tries, "Redis does not answer yet");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(error) => {
+                    return Err(Error::Config(format!(
+                        "could not reach Redis at {where_} after {tries} tries: {error}"
+                    )))
+                }
+            }
+        };
+        let (publish, publish_rx) = mpsc::unbounded_channel();
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let node = rand::random();
+        let bus = Self {
+            client: client.clone(),
+            prefix: prefix.to_owned(),
+            node,
+            publish,
+            control,
+        };
+        tokio::spawn(publisher(client.clone(), conn, publish_rx));
+        tokio::spawn(subscriber(
+            client,
+            prefix.to_owned(),
+            node,
+            control_rx,
+            incoming,
+        ));
+        Ok(bus)
+    }
+
+    fn channel(&self, room: &RoomName) -> String {
+        format!("{}room:{}", self.prefix, room.as_str())
+    }
+
+    pub fn publish(&self, room: &RoomName, event: &Event) {
+        let payload = serde_json::to_vec(&Envelope {
+            node: self.node,
+            event,
+        })
+        .expect("events serialise");
+        let _ = self.publish.send((self.channel(room), payload));
+    }
+
+    pub async fn subscribe(&self, room: &RoomName) {
+        let (done, subscribed) = oneshot::channel();
+        if self
+            .control
+            .send(Control::Subscribe(self.channel(room), done))
+            .is_ok()
+        {
+            let _ = subscribed.await;
+        }
+    }
+
+    pub fn unsubscribe(&self, room: &RoomName) {
+        let _ = self.control.send(Control::Unsubscribe(self.channel(room)));
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        let ping = async {
+            let mut conn = self.client.get_multiplexed_async_connection().await?;
+            redis::cmd("PING").query_async::<()>(&mut conn).await
+        };
+        match tokio::time::timeout(Duration::from_secs(2), ping).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::Config(format!("Redis: {e}"))),
+            Err(_) => Err(Error::Config("Redis did not answer within 2 s".into())),
+        }
+    }
+}
+
+/// Sends queued events, many per pipeline; reconnects after a failure. Events that fail
+/// are dropped (logged): the other nodes find those messages in the store.
+async fn publisher(
+    client: redis::Client,
+    conn: redis::aio::MultiplexedConnection,
+    mut rx: mpsc::UnboundedReceiver<(String, Vec<u8>)>,
+) {
+    let mut conn = Some(conn);
+    let mut batch = Vec::with_capacity(MAX_PIPELINE);
+    while rx.recv_many(&mut batch, MAX_PIPELINE).await > 0 {
+        if conn.is_none() {
+            conn = client.get_multiplexed_async_connection().await.ok();
+        }
+        let Some(c) = conn.as_mut() else {
+            tracing::warn!(events = batch.len(), "Redis is down: events not published");
+            batch.clear();
+            continue;
+        };
+        let mut pipe = redis::pipe();
+        for (channel, payload) in batch.drain(..) {
+            pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+        }
+        if let Err(error) = pipe.query_async::<()>(c).await {
+            tracing::warn!(%error, "could not publish to Redis");
+            conn = None;
+        }
+    }
+}
+
+/// Holds the subscriptions and hands other nodes' events to the hub.
+async fn subscriber(
+    client: redis::Client,
+    prefix: String,
+    node: u64,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    incoming: mpsc::UnboundedSender<Incoming>,
+) {
+    let room_prefix = format!("{prefix}room:");
+    let mut wanted: HashSet<String> = HashSet::new();
+    let mut backoff = Duration::from_millis(100);
+    let mut first = true;
+    loop {
+        // Connect, and subscribe again to every room this node has.
+        let connected = async {
+            let (mut sink, stream) = client.get_async_pubsub().await?.split();
+            for channel in &wanted {
+                sink.subscribe(channel).await?;
+            }
+            Ok::<_, redis::RedisError>((sink, stream))
+        };
+        let (mut sink, mut stream) = match connected.await {
+            Ok(pair) => pair,
+            Err(error) => {
+                tracing::warn!(%error, "Redis subscription is down; retrying");
+                // Meanwhile, keep the wanted set current and answer subscribers.
+                let wait = tokio::time::sleep(backoff);
+                tokio::pin!(wait);
+                loop {
+                    tokio::select! {
+                        _ = &mut wait => break,
+                        c = control.recv() => match c {
+                            Some(c) => apply_offline(&mut wanted, c),
+                            None => return,
+                        },
+                    }
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        if !first {
+            tracing::info!("Redis subscription is back; rooms catch up from the store");
+            let _ = incoming.send(Incoming::Resync);
+        }
+        first = false;
+        loop {
+            tokio::select! {
+                msg = stream.next() => {
+                    let Some(msg) = msg else { break };
+                    let Some(room) = msg
+                        .get_channel_name()
+                        .strip_prefix(&room_prefix)
+                        .and_then(|r| RoomName::parse(r).ok())
+                    else {
+                        continue;
+                    };
+                    match serde_json::from_slice::<Envelope<Event>>(msg.get_payload_bytes()) {
+                        Ok(envelope) if envelope.node == node => {}
+                        Ok(envelope) => {
+                            let _ = incoming.send(Incoming::Event { room, event: envelope.event });
+                        }
+                        Err(error) => tracing::warn!(%error, "an event on the bus could not be read"),
+                    }
+                }
+                c = control.recv() => match c {
+                    Some(Control::Subscribe(channel, done)) => {
+                        if wanted.insert(channel.clone()) {
+                            if let Err(error) = sink.subscribe(&channel).await {
+                                tracing::warn!(%error, "could not subscribe");
+                            }
+                        }
+                        let _ = done.send(());
+                    }
+                    Some(Control::Unsubscribe(channel)) => {
+                        if wanted.remove(&channel) {
+                            let _ = sink.unsubscribe(&channel).await;
+                        }
+                    }
+                    None => return,
+                },
+            }
+        }
+        tracing::warn!("Redis subscription lost; reconnecting");
+    }
+}
+
+fn apply_offline(wanted: &mut HashSet<String>, control: Control) {
+    match control {
+        Control::Subscribe(channel, done) => {
+            wanted.insert(channel);
+            let _ = done.send(());
+        }
+        Control::Unsubscribe(channel) => {
+            wanted.remove(&channel);
+        }
+    }
+}

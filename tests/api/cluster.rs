@@ -1,0 +1,347 @@
+//! Several nodes on one Postgres database and one Redis: clients on different nodes chat
+//! as if on one server, in one order, and a dead node or a restarted Redis loses nothing.
+
+use std::{collections::HashMap, time::Duration};
+
+use cloud_msg::{
+    protocol::{ClientFrame, ServerFrame},
+    server::{Application, Config},
+};
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// Reads frames until `n` messages of `room` came; returns their `(seq, client_id)`.
+async fn collect(client: &mut Client, room: &str, n: usize, within: Duration) -> Vec<(u64, Uuid)> {
+    let mut got = Vec::with_capacity(n);
+    let deadline = tokio::time::Instant::now() + within;
+    while got.len() < n {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Ok(Some(Ok(msg))) = tokio::time::timeout(left, client.ws.next()).await else {
+            panic!(
+                "only {} of {n} messages arrived: {:?}",
+                got.len(),
+                got.last()
+            );
+        };
+        if let Message::Text(t) = msg {
+            if let ServerFrame::Message(m) = serde_json::from_str(&t).unwrap() {
+                if m.room == room {
+                    got.push((m.seq, m.client_id));
+                }
+            }
+        }
+    }
+    got
+}
+
+fn assert_gapless(seen: &[(u64, Uuid)], n: usize, who: &str) {
+    let seqs: Vec<u64> = seen.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        seqs,
+        (1..=n as u64).collect::<Vec<_>>(),
+        "{who}: every seq once, in order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_on_two_nodes_chat_as_on_one_server() {
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let alice_session = a.sign_in("alice").await;
+    let mut alice = a
+        .connect_with(&[("authorization", format!("Bearer {}", alice_session.token))])
+        .await
+        .unwrap();
+    let mut bob = b.client("bob").await;
+    alice.join("team", Some(0)).await;
+    bob.join("team", Some(0)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    alice.say("team", "hello from a").await;
+    let got = bob
+        .recv_until(|f| matches!(f, ServerFrame::Message(_)))
+        .await;
+    assert_eq!(
+        (message(&got).text.as_str(), message(&got).seq),
+        ("hello from a", 1)
+    );
+    bob.say("team", "hello from b").await;
+    let got = alice
+        .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.author == "bob"))
+        .await;
+    assert_eq!(
+        (message(&got).text.as_str(), message(&got).seq),
+        ("hello from b", 2)
+    );
+
+    // Bob's read marker, stored by node B, reaches Alice on node A.
+    bob.send_frame(&ClientFrame::Read {
+        room: "team".into(),
+        seq: 2,
+    })
+    .await;
+    let receipt = alice
+        .recv_frame_until(|f| {
+            matches!(f, ServerFrame::Receipts { receipts, .. }
+                if receipts.iter().any(|r| r.name == "bob" && r.read == 2))
+        })
+        .await;
+    assert!(matches!(receipt, ServerFrame::Receipts { .. }));
+
+    // No sticky sessions: Alice's session works on node B, and catch-up there has both.
+    let mut again = b
+        .connect_with(&[("authorization", format!("Bearer {}", alice_session.token))])
+        .await
+        .unwrap();
+    again.join("team", Some(0)).await;
+    let replayed = again.recv_n(2).await;
+    let texts: Vec<&str> = replayed.iter().map(|f| message(f).text.as_str()).collect();
+    assert_eq!(texts, ["hello from a", "hello from b"]);
+
+    // The room page on node B shows what was said on node A.
+    let page = b.get("/r/team").await.text().await.unwrap();
+    assert!(
+        page.contains("hello from a"),
+        "node B's page has node A's message"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_senders_on_two_nodes_are_seen_in_one_order_everywhere() {
+    const PER_SENDER: usize = 60;
+    const SENDERS: usize = 4;
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let mut reader_a = a.client("reader-a").await;
+    let mut reader_b = b.client("reader-b").await;
+    reader_a.join("busy", Some(0)).await;
+    reader_b.join("busy", Some(0)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut senders = Vec::new();
+    for i in 0..SENDERS {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let mut client = node.client(&format!("sender-{i}")).await;
+        senders.push(tokio::spawn(async move {
+            for j in 0..PER_SENDER {
+                client.say("busy", &format!("{i}:{j}")).await;
+            }
+            // Every ack, so that the sender's socket stays open until all are stored.
+            let mut acks = 0;
+            while acks < PER_SENDER {
+                if matches!(client.recv_frame().await, ServerFrame::Ack { .. }) {
+                    acks += 1;
+                }
+            }
+        }));
+    }
+    let total = PER_SENDER * SENDERS;
+    let within = Duration::from_secs(20);
+    let (seen_a, seen_b) = tokio::join!(
+        collect(&mut reader_a, "busy", total, within),
+        collect(&mut reader_b, "busy", total, within)
+    );
+    for s in senders {
+        s.await.unwrap();
+    }
+    assert_gapless(&seen_a, total, "reader on node A");
+    assert_gapless(&seen_b, total, "reader on node B");
+    assert_eq!(
+        seen_a, seen_b,
+        "both nodes deliver the same message at each seq"
+    );
+    reader_a.expect_silence(300).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_mid_burst_delays_delivery_but_loses_nothing() {
+    const N: usize = 300;
+    let mut redis = RedisProcess::start().await;
+    let cluster = Cluster::new(redis.url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let mut reader = b.client("reader").await;
+    reader.join("storm", Some(0)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut writer = a.client("writer").await;
+    let mut acked = 0;
+    for i in 0..N {
+        writer.say("storm", &format!("m{i}")).await;
+        if i == N / 3 {
+            redis.kill();
+        }
+        if i == 2 * N / 3 {
+            redis.restart().await;
+        }
+    }
+    while acked < N {
+        if matches!(writer.recv_frame().await, ServerFrame::Ack { .. }) {
+            acked += 1;
+        }
+    }
+    let seen = collect(&mut reader, "storm", N, Duration::from_secs(20)).await;
+    assert_gapless(&seen, N, "reader on the other node");
+    // And the bus works again afterwards: a new message arrives at once.
+    writer.say("storm", "after").await;
+    let seen = collect(&mut reader, "storm", 1, Duration::from_secs(2)).await;
+    assert_eq!(seen[0].0, N as u64 + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_burst_loses_no_acked_message_and_the_client_moves_on() {
+    const N: usize = 600;
+    let cluster = Cluster::new(redis_url()).await;
+    let mut doomed = cluster.process().await;
+    let survivor = cluster.process().await;
+    let token = doomed.sign_in("writer").await;
+    let reader_token = survivor.sign_in("reader").await;
+    let mut reader = survivor.connect(&reader_token).await;
+    let join = ClientFrame::Join {
+        room: "durable".into(),
+        since: Some(0),
+    };
+    reader
+        .send(Message::text(serde_json::to_string(&join).unwrap()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Send everything to the doomed node, collecting acks; pull its plug part way.
+    let ids: Vec<Uuid> = (0..N).map(|_| Uuid::new_v4()).collect();
+    let (mut tx, mut rx) = doomed.connect(&token).await.split();
+    let to_send = ids.clone();
+    let sender = tokio::spawn(async move {
+        for (i, id) in to_send.into_iter().enumerate() {
+            let frame = ClientFrame::Send {
+                room: "durable".into(),
+                client_id: id,
+                text: format!("d{i}"),
+            };
+            if tx
+                .send(Message::text(serde_json::to_string(&frame).unwrap()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut acked: HashMap<Uuid, u64> = HashMap::new();
+    while let Some(Ok(msg)) = rx.next().await {
+        if let Message::Text(t) = msg {
+            if let ServerFrame::Ack { client_id, seq, .. } = serde_json::from_str(&t).unwrap() {
+                acked.insert(client_id, seq);
+                if acked.len() == N / 3 {
+                    doomed.kill();
+                }
+            }
+        }
+    }
+    sender.abort();
+    assert!(
+        acked.len() >= N / 3 && acked.len() < N,
+        "killed mid-burst: {}",
+        acked.len()
+    );
+
+    // The client reconnects to the other node and re-sends what was not acked.
+    let mut ws = survivor.connect(&token).await;
+    let resend: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !acked.contains_key(id))
+        .copied()
+        .collect();
+    for id in &resend {
+        let i = ids.iter().position(|x| x == id).unwrap();
+        let frame = ClientFrame::Send {
+            room: "durable".into(),
+            client_id: *id,
+            text: format!("d{i}"),
+        };
+        ws.send(Message::text(serde_json::to_string(&frame).unwrap()))
+            .await
+            .unwrap();
+    }
+    let mut reacked = 0;
+    while reacked < resend.len() {
+        let Ok(Some(Ok(Message::Text(t)))) =
+            tokio::time::timeout(Duration::from_secs(10), ws.next()).await
+        else {
+            panic!("re-sends were not acked");
+        };
+        if let ServerFrame::Ack { client_id, seq, .. } = serde_json::from_str(&t).unwrap() {
+            assert!(!acked.contains_key(&client_id));
+            acked.insert(client_id, seq);
+            reacked += 1;
+        }
+    }
+
+    // The reader on the surviving node saw every message exactly once, in order, and each
+    // acked seq holds the message it was acked for.
+    let mut reader = Client { ws: reader };
+    let seen = collect(&mut reader, "durable", N, Duration::from_secs(20)).await;
+    assert_gapless(&seen, N, "reader on the surviving node");
+    for (seq, client_id) in &seen {
+        assert_eq!(
+            acked.get(client_id),
+            Some(seq),
+            "acked seq holds its message"
+        );
+    }
+    reader.expect_silence(300).await;
+}
+
+#[tokio::test]
+async fn a_backend_pairing_that_cannot_work_is_refused_at_start() {
+    let leptos = leptos::config::LeptosOptions::builder()
+        .output_name("cloud_msg")
+        .site_root("target/site")
+        .build();
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        db.url.clone(),
+        leptos.clone(),
+    );
+    config.redis_url = Some(redis_url());
+    let Err(error) = Application::build(config).await else {
+        panic!("SQLite with Redis must be refused");
+    };
+    assert!(error.to_string().contains("REDIS_URL is set"), "{error}");
+
+    let pg = TestDatabase::new(Backend::Postgres).await;
+    let config = Config::new("127.0.0.1:0".parse().unwrap(), pg.url.clone(), leptos);
+    let Err(error) = Application::build(config).await else {
+        panic!("Postgres without Redis must be refused");
+    };
+    assert!(
+        error.to_string().contains("REDIS_URL is not set"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_the_server_with_a_clear_error() {
+    let pg = TestDatabase::new(Backend::Postgres).await;
+    let addr = "127.0.0.1:0".parse().unwrap();
+    let out = ServerProcess::command(
+        addr,
+        &[
+            ("DATABASE_URL", pg.url.clone()),
+            // Nothing listens on port 1.
+            ("REDIS_URL", "redis://127.0.0.1:1".into()),
+            ("CLOUD_MSG_CONNECT_TRIES", "2".into()),
+        ],
+    )
+    .output()
+    .expect("the server runs");
+    assert!(!out.status.success(), "exit status: {:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("could not reach Redis at 127.0.0.1:1 after 2 tries"),
+        "{log}"
+    );
+}
