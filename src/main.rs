@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use cloud_msg::server::{Application, Config};
+use cloud_msg::server::{migrate, Application, Config};
 use tracing_subscriber::EnvFilter;
 
 /// jemalloc: less fragmentation across the runtime's and SQLite's threads, so memory
@@ -27,6 +27,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), cloud_msg::server::Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("migrate") {
+        let (from, to) = migrate::parse_args(&args[1..])?;
+        let copied = migrate::run(&from, &to).await?;
+        tracing::info!("migrated {copied}; every room's count and checksum match");
+        println!("migrated {copied}; every room's count and checksum match");
+        return Ok(());
+    }
     let config = Config::from_env()?;
     let app = Application::build(config).await?;
     tracing::info!("listening on http://{}", app.local_addr());

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod history;
 pub mod hub;
 pub mod limits;
+pub mod migrate;
 pub mod model;
 pub mod pages;
 pub mod serve;

@@ -10,6 +10,7 @@ mod helpers;
 mod history;
 mod http;
 mod limits;
+mod migrate;
 mod pages;
 mod raw;
 mod security;

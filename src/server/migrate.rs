@@ -1,0 +1,311 @@
+//! `cloud_msg migrate --from sqlite://… --to postgres://…`: moves a single-node
+//! deployment into Postgres.
+//!
+//! Everything is copied in one Postgres transaction: people, sessions (so everyone stays
+//! signed in), rooms (with their ids), messages and read markers. Before the commit every
+//! room is checked: the same number of messages and the same SHA-256 over every stored
+//! field, in seq order, on both sides. Anything that does not match rolls it all back. A
+//! destination that already holds data is refused, so the command cannot run twice over
+//! the same data.
+
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use sqlx::{
+    postgres::PgConnectOptions, sqlite::SqliteConnectOptions, Connection, PgConnection,
+    SqliteConnection,
+};
+
+use crate::server::{
+    model::{MessageRow, MESSAGE_COLUMNS},
+    store::{Kind, Store},
+    Error, Result,
+};
+
+/// Messages copied per statement.
+const CHUNK: usize = 5000;
+
+/// What was copied.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Copied {
+    pub users: u64,
+    pub sessions: u64,
+    pub rooms: u64,
+    pub messages: u64,
+    pub markers: u64,
+}
+
+impl std::fmt::Display for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} people, {} sessions, {} rooms, {} messages, {} read markers",
+            self.users, self.sessions, self.rooms, self.messages, self.markers
+        )
+    }
+}
+
+/// Parses `--from URL --to URL` (in either order).
+pub fn parse_args(args: &[String]) -> Result<(String, String)> {
+    let usage = || {
+        Error::Config(
+            "usage: cloud_msg migrate --from sqlite://data/cloud_msg.db --to postgres://…".into(),
+        )
+    };
+    let (mut from, mut to) = (None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--from" => from = it.next().cloned(),
+            "--to" => to = it.next().cloned(),
+            _ => return Err(usage()),
+        }
+    }
+    match (from, to) {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(usage()),
+    }
+}
+
+/// Copies the SQLite database at `from` into the (empty) Postgres database at `to`.
+pub async fn run(from: &str, to: &str) -> Result<Copied> {
+    if Kind::of(from)? != Kind::Sqlite || Kind::of(to)? != Kind::Postgres {
+        return Err(Error::Config(
+            "migrate copies from sqlite://… (--from) to postgres://… (--to)".into(),
+        ));
+    }
+    let source = SqliteConnectOptions::from_str(from)?.read_only(true);
+    if !source.get_filename().exists() {
+        return Err(Error::Config(format!(
+            "there is no SQLite database at {}",
+            source.get_filename().display()
+        )));
+    }
+    // Opening each store brings its schema up to date; then they are closed again.
+    Store::open(from).await?.close().await;
+    Store::open(to).await?.close().await;
+    let mut src = SqliteConnection::connect_with(&source).await?;
+    let mut dst = PgConnection::connect_with(&PgConnectOptions::from_str(to)?).await?;
+
+    let mut tx = dst.begin().await?;
+    let (held,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM rooms)
+              + (SELECT count(*) FROM messages)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if held > 0 {
+        return Err(Error::Config(
+            "the destination already holds data; migrate copies into an empty database \
+             only (has it run before?)"
+                .into(),
+        ));
+    }
+    let mut copied = Copied::default();
+
+    let users: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, name, created_at FROM users")
+            .fetch_all(&mut src)
+            .await?;
+    copied.users = users.len() as u64;
+    for chunk in users.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO users (id, name, created_at)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])",
+        )
+        .bind(chunk.iter().map(|u| u.0.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    let sessions: Vec<(Vec<u8>, String, i64, i64)> =
+        sqlx::query_as("SELECT token_hash, user_id, created_at, last_seen FROM sessions")
+            .fetch_all(&mut src)
+            .await?;
+    copied.sessions = sessions.len() as u64;
+    for chunk in sessions.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
+             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::bigint[])",
+        )
+        .bind(chunk.iter().map(|s| s.0.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|s| s.1.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|s| s.2).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|s| s.3).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    let rooms: Vec<(i64, String, i64, i64)> =
+        sqlx::query_as("SELECT id, name, last_seq, created_at FROM rooms ORDER BY id")
+            .fetch_all(&mut src)
+            .await?;
+    copied.rooms = rooms.len() as u64;
+    for (id, name, last_seq, created_at) in &rooms {
+        sqlx::query(
+            "INSERT INTO rooms (id, name, last_seq, created_at) OVERRIDING SYSTEM VALUE
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(last_seq)
+        .bind(created_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // New rooms continue after the copied ids.
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('rooms', 'id'),
+                       (SELECT COALESCE(max(id), 0) + 1 FROM rooms), false)",
+    )
+    .execute(&mut *tx)
+    .await?;
+
+    for (room_id, ..) in &rooms {
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ?
+                 ORDER BY seq LIMIT ?"
+            ))
+            .bind(room_id)
+            .bind(after)
+            .bind(CHUNK as i64)
+            .fetch_all(&mut src)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            copied.messages += rows.len() as u64;
+            sqlx::query(
+                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+                 SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
+                                          $6::text[], $7::text[], $8::bigint[])",
+            )
+            .bind(room_id)
+            .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.client_id.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.author_id.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.author_name.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.text.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.ts).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+            if rows.len() < CHUNK {
+                break;
+            }
+        }
+    }
+
+    let markers: Vec<(String, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, room_id, user_name, delivered, read, updated_at FROM read_markers",
+    )
+    .fetch_all(&mut src)
+    .await?;
+    copied.markers = markers.len() as u64;
+    for chunk in markers.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
+             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[],
+                                  $5::bigint[], $6::bigint[])",
+        )
+        .bind(chunk.iter().map(|m| m.0.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.1).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.2.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.3).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.4).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.5).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    // Every room: the same count and checksum on both sides, or nothing is kept.
+    for (room_id, name, ..) in &rooms {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ");
+        let theirs: Vec<MessageRow> = sqlx::query_as(&format!("{sql}? ORDER BY seq"))
+            .bind(room_id)
+            .fetch_all(&mut src)
+            .await?;
+        let ours: Vec<MessageRow> = sqlx::query_as(&format!("{sql}$1 ORDER BY seq"))
+            .bind(room_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if theirs.len() != ours.len() || checksum(&theirs) != checksum(&ours) {
+            return Err(Error::Config(format!(
+                "room {name}: {} messages in SQLite but {} in Postgres, or their contents \
+                 differ; nothing was kept",
+                theirs.len(),
+                ours.len()
+            )));
+        }
+    }
+    for (table, expected) in [
+        ("users", copied.users),
+        ("sessions", copied.sessions),
+        ("read_markers", copied.markers),
+    ] {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut *tx)
+            .await?;
+        if n as u64 != expected {
+            return Err(Error::Config(format!(
+                "{table}: {expected} in SQLite but {n} in Postgres; nothing was kept"
+            )));
+        }
+    }
+    tx.commit().await?;
+    Ok(copied)
+}
+
+/// SHA-256 over every field of `rows`, in order, each field length-prefixed.
+pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for r in rows {
+        h.update(r.seq.to_le_bytes());
+        for field in [&r.id, &r.client_id, &r.author_id, &r.author_name, &r.text] {
+            h.update((field.len() as u64).to_le_bytes());
+            h.update(field.as_bytes());
+        }
+        h.update(r.ts.to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_in_either_order_or_a_usage_line() {
+        let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            parse_args(&args("--to postgres://x --from sqlite://y")).unwrap(),
+            ("sqlite://y".into(), "postgres://x".into())
+        );
+        let err = parse_args(&args("--from sqlite://y")).unwrap_err();
+        assert!(err.to_string().contains("usage: cloud_msg migrate"));
+        assert!(parse_args(&args("--from a --to b --force")).is_err());
+    }
+
+    #[test]
+    fn the_checksum_sees_every_field() {
+        let row = |text: &str| MessageRow {
+            seq: 1,
+            id: "i".into(),
+            client_id: "c".into(),
+            author_id: "a".into(),
+            author_name: "ann".into(),
+            text: text.into(),
+            ts: 5,
+        };
+        assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
+        assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));
+        // Length prefixes: moving a character between fields changes the sum.
+        let mut moved = row("x");
+        moved.author_name = "an".into();
+        moved.text = "nx".into();
+        assert_ne!(checksum(&[row("x")]), checksum(&[moved]));
+    }
+}

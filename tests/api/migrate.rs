@@ -1,0 +1,130 @@
+//! `cloud_msg migrate`: a single node's SQLite file moves into Postgres, checked, once.
+
+use std::sync::Arc;
+
+use cloud_msg::protocol::ServerFrame;
+
+use crate::helpers::*;
+
+fn migrate(from: &str, to: &str) -> std::process::Output {
+    ServerProcess::command("127.0.0.1:0".parse().unwrap(), &[])
+        .args(["migrate", "--from", from, "--to", to])
+        .output()
+        .expect("the binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
+    // A single node on SQLite, with history, markers and a session.
+    let sqlite = Arc::new(TestDatabase::new(Backend::Sqlite).await);
+    let app = TestApp::spawn_in(sqlite.clone()).await;
+    let session = app.sign_in("alice").await;
+    let mut alice = app
+        .connect_with(&[("authorization", format!("Bearer {}", session.token))])
+        .await
+        .unwrap();
+    alice.join("general", None).await;
+    for (room, text) in [
+        ("general", "one"),
+        ("general", "two"),
+        ("ops", "<b>three</b>"),
+    ] {
+        alice.say(room, text).await;
+        alice
+            .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+            .await;
+    }
+    alice
+        .send_frame(&cloud_msg::protocol::ClientFrame::Read {
+            room: "general".into(),
+            seq: 2,
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.stop().await;
+
+    let cluster = Cluster::new(redis_url()).await;
+    let out = migrate(&sqlite.url, &cluster.db.url);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("migrated 1 people, 1 sessions, 2 rooms, 3 messages, 1 read markers"),
+        "{said}"
+    );
+
+    // Twice is refused, and changes nothing.
+    let again = migrate(&sqlite.url, &cluster.db.url);
+    assert!(!again.status.success());
+    let log = String::from_utf8_lossy(&again.stdout) + String::from_utf8_lossy(&again.stderr);
+    assert!(log.contains("already holds data"), "{log}");
+
+    // A node on Postgres has it all: Alice's session still works, the history and her
+    // marker are there, and the rooms go on from their last seq.
+    let node = cluster.node().await;
+    let mut alice = node
+        .connect_with(&[("authorization", format!("Bearer {}", session.token))])
+        .await
+        .expect("the session moved too");
+    alice.join("general", Some(0)).await;
+    let texts: Vec<String> = alice
+        .recv_n(2)
+        .await
+        .iter()
+        .map(|f| message(f).text.clone())
+        .collect();
+    assert_eq!(texts, ["one", "two"]);
+    alice.say("general", "after the move").await;
+    let ack = alice
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    assert!(matches!(ack, ServerFrame::Ack { seq: 3, .. }), "{ack:?}");
+    let general = node
+        .state
+        .store
+        .find_room(&cloud_msg::validation::RoomName::parse("general").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(general.1, 3, "the room's last seq");
+    let receipts = node
+        .state
+        .store
+        .receipts(
+            &cloud_msg::validation::RoomName::parse("general").unwrap(),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(
+        receipts.iter().any(|r| r.name == "alice" && r.read == 2),
+        "{receipts:?}"
+    );
+    // A new room gets a new id, after the copied ones.
+    alice.say("new-room", "fresh").await;
+    let ack = alice
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    assert!(matches!(ack, ServerFrame::Ack { seq: 1, .. }), "{ack:?}");
+}
+
+#[tokio::test]
+async fn migrate_refuses_what_it_cannot_do() {
+    let pg = TestDatabase::new(Backend::Postgres).await;
+    let missing = migrate("sqlite:///nonexistent/dir/chat.db", &pg.url);
+    assert!(!missing.status.success());
+    let log = String::from_utf8_lossy(&missing.stdout) + String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        log.contains("there is no SQLite database at /nonexistent/dir/chat.db"),
+        "{log}"
+    );
+
+    let backwards = migrate(&pg.url, "sqlite://x.db");
+    assert!(!backwards.status.success());
+    let log =
+        String::from_utf8_lossy(&backwards.stdout) + String::from_utf8_lossy(&backwards.stderr);
+    assert!(log.contains("migrate copies from sqlite://"), "{log}");
+}
