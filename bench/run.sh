@@ -57,6 +57,7 @@ start_server
 BENCH_URL="http://$ADDR" LOADGEN="$LOADGEN" npx playwright test --config bench/playwright.config.ts \
   | tee "$OUT/i.txt"
 stop_server
+bash bench/cluster.sh
 echo "== (g) client size"
 wasm=target/site/pkg/cloud_msg.wasm; js=target/site/pkg/cloud_msg.js
 size() { stat -c %s "$1"; }
@@ -92,6 +93,8 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   echo "| (i) busy room in Chromium: 5,000 messages at 50/s | $(line i '^steady: 5'); $(line i '^steady: the last') |"
   echo "| (i) busy room in Chromium: a burst of 1,000 | $(line i '^burst: 1'); $(line i '^burst: all') |"
   echo "| (i) busy room in Chromium: after 10,000 messages | $(line i '^after 10,000'); $(line i '^one more') |"
+  echo "| cluster (e): durable writes on 2 nodes (Postgres + Redis), 100 senders | $(line cluster_e 'sent:') |"
+  echo "| cluster (b): fan-out from node A to 995 readers on node B, 5 senders x 20/s | $(line cluster_b deliveries:); $(line cluster_b latency) |"
   echo
   echo "Steps of (d), messages/s per sender (x 5 senders x 1,000 members):"
   echo

@@ -27,6 +27,31 @@ pub struct NewMessage {
     pub ts: Timestamp,
 }
 
+impl NewMessage {
+    /// The message as stored in `room` under `seq`, with a new (time-ordered) id.
+    pub fn stored(&self, room: &RoomName, seq: u64) -> ChatMessage {
+        ChatMessage {
+            room: room.to_string(),
+            seq,
+            id: Uuid::now_v7(),
+            client_id: self.client_id,
+            author: self.author.name.to_string(),
+            author_id: self.author.id,
+            text: self.text.clone(),
+            ts: self.ts,
+        }
+    }
+
+    /// The answer for this message when `msg` was stored under its `client_id` before.
+    pub fn already(&self, msg: ChatMessage) -> Appended {
+        Appended {
+            reused: msg.text != self.text,
+            msg,
+            fresh: false,
+        }
+    }
+}
+
 /// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
 /// same `client_id` had already stored it, and `reused` is true when that earlier send had
 /// another text (the stored one stays).
@@ -78,6 +103,20 @@ impl MessageRow {
             text: self.text,
             ts: Timestamp::from_millis(self.ts),
         }
+    }
+}
+
+/// A member's markers as every backend reads them: user id, name, delivered, read.
+pub type ReceiptRow = (String, String, i64, i64);
+
+/// The receipt a `ReceiptRow` of `room` stands for.
+pub fn receipt(room: &RoomName, (user, name, delivered, read): ReceiptRow) -> Receipt {
+    Receipt {
+        room: room.to_string(),
+        user: parse_uuid(&user),
+        name,
+        delivered: delivered as u64,
+        read: read as u64,
     }
 }
 

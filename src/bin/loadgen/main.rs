@@ -16,6 +16,8 @@
 //! loadgen ... --markers        # every member reports `read` as the browser does (400 ms)
 //! loadgen --ttfb /r/general --requests 1000 --conns 32 [--cookie-of alice]
 //! loadgen --bot general --count 5000 --rate 50   # one bot posting (0: all at once)
+//! loadgen --url A,B ...        # several nodes: senders on A, everyone else on the others
+//! loadgen --url A,B --spread   # several nodes: user i on node i % nodes
 //! ```
 
 mod bot;
@@ -36,7 +38,11 @@ use wire::Socket;
 
 #[derive(Debug, Clone)]
 struct Args {
+    /// The first node: sign-ins, pages, senders.
     addr: String,
+    /// Every node (`--url A,B,…`); sockets are spread over them.
+    nodes: Vec<String>,
+    spread: bool,
     users: usize,
     rooms: usize,
     senders: usize,
@@ -61,6 +67,8 @@ struct Args {
 fn parse_args() -> Args {
     let mut a = Args {
         addr: "127.0.0.1:3000".into(),
+        nodes: Vec::new(),
+        spread: false,
         users: 100,
         rooms: 1,
         senders: 1,
@@ -90,13 +98,15 @@ fn parse_args() -> Args {
             "--durable" => a.durable = true,
             "--markers" => a.markers = true,
             "--signed-in" => a.signed_in = true,
+            "--spread" => a.spread = true,
             _ => {
                 match flag {
                     "--url" => {
-                        a.addr = v()
-                            .trim_start_matches("http://")
-                            .trim_end_matches('/')
-                            .into()
+                        a.nodes = v()
+                            .split(',')
+                            .map(|u| u.trim_start_matches("http://").trim_end_matches('/').into())
+                            .collect();
+                        a.addr = a.nodes[0].clone();
                     }
                     "--users" => a.users = v().parse().expect("--users N"),
                     "--rooms" => a.rooms = v().parse().expect("--rooms N"),
@@ -126,7 +136,25 @@ fn parse_args() -> Args {
         }
         i += 1;
     }
+    if a.nodes.is_empty() {
+        a.nodes = vec![a.addr.clone()];
+    }
     a
+}
+
+impl Args {
+    /// The node user `i` connects to: with `--spread` node `i % n`; otherwise senders on
+    /// the first node and everyone else over the others (all on the first when alone).
+    fn node_of(&self, i: usize, senders: usize) -> &str {
+        let n = self.nodes.len();
+        if self.spread {
+            &self.nodes[i % n]
+        } else if n == 1 || i < senders {
+            &self.nodes[0]
+        } else {
+            &self.nodes[1 + (i - senders) % (n - 1)]
+        }
+    }
 }
 
 /// What happened to the messages of one step.
@@ -225,7 +253,7 @@ async fn run(args: Args) {
         members[i % args.rooms] += 1;
     }
     for (i, token) in tokens.iter().enumerate() {
-        let socket = Socket::open(&args.addr, token)
+        let socket = Socket::open(args.node_of(i, sh.senders), token)
             .await
             .unwrap_or_else(|e| panic!("socket {i} did not open: {e}"));
         let room = format!("{}-{}", args.room_prefix, i % args.rooms);

@@ -175,24 +175,11 @@ async fn append(
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         if let Some(msg) = known.get(&(m.author.id, m.client_id)) {
-            out.push(Appended {
-                reused: msg.text != m.text,
-                msg: msg.clone(),
-                fresh: false,
-            });
+            out.push(m.already(msg.clone()));
             continue;
         }
         last_seq += 1;
-        let msg = ChatMessage {
-            room: room.name.to_string(),
-            seq: last_seq as u64,
-            id: Uuid::now_v7(),
-            client_id: m.client_id,
-            author: m.author.name.to_string(),
-            author_id: m.author.id,
-            text: m.text.clone(),
-            ts: m.ts,
-        };
+        let msg = m.stored(&room.name, last_seq as u64);
         new.push(&msg);
         known.insert((m.author.id, m.client_id), msg.clone());
         out.push(Appended {

@@ -19,7 +19,7 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{parse_uuid, MessageRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{receipt, MessageRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
         Result,
     },
     validation::RoomName,
@@ -143,7 +143,7 @@ impl Sqlite {
     }
 
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<ReceiptRow> = sqlx::query_as(
             "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
              JOIN rooms r ON r.id = m.room_id WHERE r.name = ?
              ORDER BY m.read DESC, m.user_id LIMIT ?",
@@ -152,16 +152,7 @@ impl Sqlite {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(user, user_name, delivered, read)| Receipt {
-                room: name.to_string(),
-                user: parse_uuid(&user),
-                name: user_name,
-                delivered: delivered as u64,
-                read: read as u64,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| receipt(name, r)).collect())
     }
 
     pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64)>> {

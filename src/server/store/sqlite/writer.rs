@@ -151,25 +151,11 @@ fn append(
             })
             .optional()?;
         if let Some(msg) = existing {
-            let reused = msg.text != m.text;
-            out.push(Appended {
-                msg,
-                fresh: false,
-                reused,
-            });
+            out.push(m.already(msg));
             continue;
         }
         last_seq += 1;
-        let msg = ChatMessage {
-            room: room.name.to_string(),
-            seq: last_seq as u64,
-            id: Uuid::now_v7(),
-            client_id: m.client_id,
-            author: m.author.name.to_string(),
-            author_id: m.author.id,
-            text: m.text.clone(),
-            ts: m.ts,
-        };
+        let msg = m.stored(&room.name, last_seq as u64);
         insert.execute(params![
             room.id,
             last_seq,
