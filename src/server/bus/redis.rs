@@ -6,7 +6,7 @@
 //! wants; when the connection drops it reconnects (backing off), subscribes again to every
 //! room, and tells the hub to resync, since events published meanwhile are gone.
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -175,14 +175,16 @@ async fn subscriber(
     incoming: mpsc::UnboundedSender<Incoming>,
 ) {
     let room_prefix = format!("{prefix}room:");
-    let mut wanted: HashSet<String> = HashSet::new();
+    // Channel → how many of this node's room actors want it (a room that retires and one
+    // that starts for the same name may overlap).
+    let mut wanted: HashMap<String, usize> = HashMap::new();
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
     loop {
         // Connect, and subscribe again to every room this node has.
         let connected = async {
             let (mut sink, stream) = client.get_async_pubsub().await?.split();
-            for channel in &wanted {
+            for channel in wanted.keys() {
                 sink.subscribe(channel).await?;
             }
             Ok::<_, redis::RedisError>((sink, stream))
@@ -234,7 +236,7 @@ async fn subscriber(
                 }
                 c = control.recv() => match c {
                     Some(Control::Subscribe(channel, done)) => {
-                        if wanted.insert(channel.clone()) {
+                        if want(&mut wanted, &channel) {
                             if let Err(error) = sink.subscribe(&channel).await {
                                 tracing::warn!(%error, "could not subscribe");
                             }
@@ -242,7 +244,7 @@ async fn subscriber(
                         let _ = done.send(());
                     }
                     Some(Control::Unsubscribe(channel)) => {
-                        if wanted.remove(&channel) {
+                        if unwant(&mut wanted, &channel) {
                             let _ = sink.unsubscribe(&channel).await;
                         }
                     }
@@ -254,14 +256,52 @@ async fn subscriber(
     }
 }
 
-fn apply_offline(wanted: &mut HashSet<String>, control: Control) {
+fn apply_offline(wanted: &mut HashMap<String, usize>, control: Control) {
     match control {
         Control::Subscribe(channel, done) => {
-            wanted.insert(channel);
+            want(wanted, &channel);
             let _ = done.send(());
         }
         Control::Unsubscribe(channel) => {
-            wanted.remove(&channel);
+            unwant(wanted, &channel);
         }
+    }
+}
+
+/// Counts one more wanter of `channel`; true for the first.
+fn want(wanted: &mut HashMap<String, usize>, channel: &str) -> bool {
+    let n = wanted.entry(channel.to_owned()).or_default();
+    *n += 1;
+    *n == 1
+}
+
+/// Counts one wanter of `channel` less; true when none is left.
+fn unwant(wanted: &mut HashMap<String, usize>, channel: &str) -> bool {
+    match wanted.get_mut(channel) {
+        Some(n) if *n > 1 => {
+            *n -= 1;
+            false
+        }
+        Some(_) => {
+            wanted.remove(channel);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_is_left_only_when_its_last_room_leaves() {
+        let mut wanted = HashMap::new();
+        assert!(want(&mut wanted, "r"), "the first subscribes");
+        assert!(!want(&mut wanted, "r"), "a second room actor for r overlaps");
+        assert!(!unwant(&mut wanted, "r"), "the old one retiring keeps r");
+        assert!(unwant(&mut wanted, "r"), "the last one leaves");
+        assert!(!unwant(&mut wanted, "r"));
+        assert!(wanted.is_empty());
     }
 }
