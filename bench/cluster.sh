@@ -15,6 +15,7 @@ PG_ADMIN=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 REDIS=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 PG_DB=cloud_msg_bench_$$
 PG_URL="${PG_ADMIN%/*}/$PG_DB"
+export PGOPTIONS="-c client_min_messages=warning"
 PIDS=()
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

@@ -14,6 +14,8 @@ const redis = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const db = `cloud_msg_test_e2e_${process.pid}`;
 const dbURL = pgAdmin.replace(/\/[^/]*$/, `/${db}`);
 
+// psql without its NOTICEs.
+const quiet = { env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } };
 const nodes: (ChildProcess | null)[] = [null, null];
 const balancers: net.Server[] = [];
 
@@ -69,7 +71,7 @@ function balancer(port: number, targets: number[]): Promise<net.Server> {
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  execSync(`psql "${pgAdmin}" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"`);
+  execSync(`psql "${pgAdmin}" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"`, quiet);
   execSync(`psql "${pgAdmin}" -qc "CREATE DATABASE ${db}"`);
   await startNode(0);
   await startNode(1);
@@ -81,7 +83,7 @@ test.afterAll(async () => {
   for (const node of nodes) node?.kill('SIGKILL');
   for (const b of balancers) b.close();
   await new Promise((r) => setTimeout(r, 200));
-  execSync(`psql "${pgAdmin}" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"`);
+  execSync(`psql "${pgAdmin}" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"`, quiet);
 });
 
 const message = (page: Page, text: string) => log(page).locator('.msg', { hasText: text });
