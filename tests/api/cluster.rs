@@ -345,3 +345,31 @@ async fn an_unreachable_redis_stops_the_server_with_a_clear_error() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_postgres_stops_the_server_with_a_clear_error() {
+    let out = ServerProcess::command(
+        "127.0.0.1:0".parse().unwrap(),
+        &[
+            // Nothing listens on port 1.
+            (
+                "DATABASE_URL",
+                "postgres://postgres:secret@127.0.0.1:1/chat".into(),
+            ),
+            ("REDIS_URL", redis_url()),
+            ("CLOUD_MSG_CONNECT_TRIES", "2".into()),
+        ],
+    )
+    .output()
+    .expect("the server runs");
+    assert!(!out.status.success(), "exit status: {:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("could not reach Postgres at 127.0.0.1:1 after 2 tries"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("secret"),
+        "the password never reaches the log: {log}"
+    );
+}

@@ -298,7 +298,10 @@ mod tests {
     fn a_channel_is_left_only_when_its_last_room_leaves() {
         let mut wanted = HashMap::new();
         assert!(want(&mut wanted, "r"), "the first subscribes");
-        assert!(!want(&mut wanted, "r"), "a second room actor for r overlaps");
+        assert!(
+            !want(&mut wanted, "r"),
+            "a second room actor for r overlaps"
+        );
         assert!(!unwant(&mut wanted, "r"), "the old one retiring keeps r");
         assert!(unwant(&mut wanted, "r"), "the last one leaves");
         assert!(!unwant(&mut wanted, "r"));

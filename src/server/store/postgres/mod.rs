@@ -8,7 +8,7 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgConnection, PgPool,
 };
 
 use super::jobs::Writer;
@@ -37,13 +37,12 @@ impl Postgres {
     pub async fn open(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("cloud_msg");
         let where_ = format!("{}:{}", options.get_host(), options.get_port());
-        let read = connect(&where_, || {
-            PgPoolOptions::new()
-                .max_connections(READ_CONNECTIONS)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect_with(options.clone())
-        })
-        .await?;
+        reachable(&options, &where_).await?;
+        let read = PgPoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.clone())
+            .await?;
         // Nodes starting together take turns: sqlx holds an advisory lock while it migrates.
         sqlx::migrate!("./migrations/postgres").run(&read).await?;
         let write = PgPoolOptions::new()
@@ -175,18 +174,18 @@ impl Postgres {
     }
 }
 
-/// Runs `attempt` until it connects, up to `config::connect_tries()` times; the error names where
-/// it tried (never the URL, which may hold a password).
-async fn connect<F, Fut>(where_: &str, attempt: F) -> Result<PgPool>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = sqlx::Result<PgPool>>,
-{
+/// Waits until Postgres accepts a connection, trying `config::connect_tries()` times one
+/// second apart; the error names where it tried (never the URL, which may hold a
+/// password). One plain connection per try: a pool would retry on its own for seconds.
+async fn reachable(options: &PgConnectOptions, where_: &str) -> Result<()> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match attempt().await {
-            Ok(pool) => return Ok(pool),
+        match PgConnection::connect_with(options).await {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
             Err(error) if tries < crate::server::config::connect_tries() => {
                 tracing::warn!(%error, at = where_, tries, "Postgres does not answer yet");
                 tokio::time::sleep(Duration::from_secs(1)).await;
