@@ -12,6 +12,8 @@
 
 mod redis;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -44,7 +46,7 @@ pub enum Incoming {
 #[derive(Clone)]
 pub enum Bus {
     Local,
-    Redis(redis::RedisBus),
+    Redis(Arc<redis::RedisBus>),
 }
 
 impl Bus {
@@ -57,7 +59,9 @@ impl Bus {
         let (incoming, rx) = mpsc::unbounded_channel();
         let bus = match redis_url {
             None => Self::Local,
-            Some(url) => Self::Redis(redis::RedisBus::connect(url, prefix, incoming).await?),
+            Some(url) => Self::Redis(Arc::new(
+                redis::RedisBus::connect(url, prefix, incoming).await?,
+            )),
         };
         Ok((bus, rx))
     }

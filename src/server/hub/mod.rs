@@ -204,14 +204,25 @@ impl RoomHandle {
     }
 }
 
+/// Cloned into every socket: one pointer, whatever the hub holds.
 #[derive(Clone)]
-pub struct Hub {
+pub struct Hub(Arc<HubInner>);
+
+pub struct HubInner {
     store: Store,
     bus: Bus,
     rooms: Rooms,
     tasks: TaskTracker,
     /// How long a room nobody is connected to keeps its task.
     room_idle: Duration,
+}
+
+impl std::ops::Deref for Hub {
+    type Target = HubInner;
+
+    fn deref(&self) -> &HubInner {
+        &self.0
+    }
 }
 
 impl Hub {
@@ -243,13 +254,13 @@ impl Hub {
                 }
             }
         });
-        Self {
+        Self(Arc::new(HubInner {
             store,
             bus,
             rooms,
             tasks,
             room_idle,
-        }
+        }))
     }
 
     /// The room called `name` if it exists (its task started if need be). Never creates a

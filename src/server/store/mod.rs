@@ -43,8 +43,11 @@ use sqlite::Sqlite;
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
 
+/// Cloned into every socket and room: one pointer, whatever the backend holds.
 #[derive(Clone)]
-pub struct Store {
+pub struct Store(Arc<StoreInner>);
+
+pub struct StoreInner {
     backend: Backend,
     /// Token hash → user and when the session was last recorded as used. Sign-out and
     /// expiry evict here.
@@ -80,6 +83,14 @@ impl Kind {
     }
 }
 
+impl std::ops::Deref for Store {
+    type Target = StoreInner;
+
+    fn deref(&self) -> &StoreInner {
+        &self.0
+    }
+}
+
 impl Store {
     /// Opens and migrates the database at `url` (`sqlite://…`, created if missing, or
     /// `postgres://…`) and starts its writer.
@@ -88,10 +99,10 @@ impl Store {
             Kind::Sqlite => Backend::Sqlite(Sqlite::open(url).await?),
             Kind::Postgres => Backend::Postgres(Postgres::open(url).await?),
         };
-        Ok(Self {
+        Ok(Self(Arc::new(StoreInner {
             backend,
             sessions: Default::default(),
-        })
+        })))
     }
 
     pub fn kind(&self) -> Kind {
