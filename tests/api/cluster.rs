@@ -107,6 +107,33 @@ async fn clients_on_two_nodes_chat_as_on_one_server() {
         page.contains("hello from a"),
         "node B's page has node A's message"
     );
+
+    // Room lists and unread counts: Alice is in #side on node A; Bob writes there on node B;
+    // Alice's page, rendered by node B, counts what she has not read.
+    alice.join("side", None).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    bob.say("side", "one").await;
+    bob.say("side", "two").await;
+    alice
+        .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.room == "side" && m.seq == 2))
+        .await;
+    let page = b
+        .http
+        .get(b.url("/r/team"))
+        .header(
+            "cookie",
+            format!("cloud_msg_session={}", alice_session.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("side, 2 unread"),
+        "the room list on node B counts Alice's unread"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
