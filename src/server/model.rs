@@ -18,6 +18,16 @@ pub struct User {
     pub name: DisplayName,
 }
 
+impl User {
+    /// A new person called `name`, with a new id.
+    pub fn new(name: &DisplayName) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            name: name.clone(),
+        }
+    }
+}
+
 /// A message to store, before it has a `seq`.
 #[derive(Debug, Clone)]
 pub struct NewMessage {

@@ -238,24 +238,8 @@ async fn a_node_killed_mid_burst_loses_no_acked_message_and_the_client_moves_on(
 
     // Send everything to the doomed node, collecting acks; pull its plug part way.
     let ids: Vec<Uuid> = (0..N).map(|_| Uuid::new_v4()).collect();
-    let (mut tx, mut rx) = doomed.connect(&token).await.split();
-    let to_send = ids.clone();
-    let sender = tokio::spawn(async move {
-        for (i, id) in to_send.into_iter().enumerate() {
-            let frame = ClientFrame::Send {
-                room: "durable".into(),
-                client_id: id,
-                text: format!("d{i}"),
-            };
-            if tx
-                .send(Message::text(serde_json::to_string(&frame).unwrap()))
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
+    let (tx, mut rx) = doomed.connect(&token).await.split();
+    let sender = spawn_sends(tx, "durable", ids.clone());
     let mut acked: HashMap<Uuid, u64> = HashMap::new();
     while let Some(Ok(msg)) = rx.next().await {
         if let Message::Text(t) = msg {
@@ -283,12 +267,7 @@ async fn a_node_killed_mid_burst_loses_no_acked_message_and_the_client_moves_on(
         .collect();
     for id in &resend {
         let i = ids.iter().position(|x| x == id).unwrap();
-        let frame = ClientFrame::Send {
-            room: "durable".into(),
-            client_id: *id,
-            text: format!("d{i}"),
-        };
-        ws.send(Message::text(serde_json::to_string(&frame).unwrap()))
+        ws.send(send_frame("durable", *id, &format!("d{i}")))
             .await
             .unwrap();
     }

@@ -7,7 +7,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{bearer_request, message, ServerProcess, TestApp};
+use crate::helpers::{bearer_request, message, spawn_sends, ServerProcess, TestApp};
 
 /// Bob's receipt, if a `receipts` frame carries one.
 fn receipt(frame: &ServerFrame) -> Option<&Receipt> {
@@ -174,24 +174,8 @@ async fn every_acked_message_survives_sigkill_exactly_once() {
     let ids: Vec<Uuid> = (0..N).map(|_| Uuid::new_v4()).collect();
 
     let ws = server.connect(&token).await;
-    let (mut tx, mut rx) = ws.split();
-    let to_send = ids.clone();
-    let sender = tokio::spawn(async move {
-        for (i, id) in to_send.into_iter().enumerate() {
-            let frame = ClientFrame::Send {
-                room: "durable".into(),
-                client_id: id,
-                text: format!("d{i}"),
-            };
-            if tx
-                .send(Message::text(serde_json::to_string(&frame).unwrap()))
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
+    let (tx, mut rx) = ws.split();
+    let sender = spawn_sends(tx, "durable", ids.clone());
     // Collect acks; pull the plug part way.
     let mut acked: HashMap<Uuid, u64> = HashMap::new();
     let mut server = server;

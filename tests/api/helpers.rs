@@ -528,3 +528,33 @@ impl Drop for RedisProcess {
         self.kill();
     }
 }
+
+/// A `send` frame as the socket carries it.
+pub fn send_frame(room: &str, client_id: Uuid, text: &str) -> Message {
+    let frame = ClientFrame::Send {
+        room: room.into(),
+        client_id,
+        text: text.into(),
+    };
+    Message::text(serde_json::to_string(&frame).unwrap())
+}
+
+/// Sends `d0`, `d1`, … under `ids` to `room` on `tx` from a task of its own, until all are
+/// sent or the socket breaks (its server was killed).
+pub fn spawn_sends(
+    mut tx: futures::stream::SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>,
+    room: &'static str,
+    ids: Vec<Uuid>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        for (i, id) in ids.into_iter().enumerate() {
+            if tx
+                .send(send_frame(room, id, &format!("d{i}")))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    })
+}

@@ -286,10 +286,7 @@ async fn create_user_session(
     name: &DisplayName,
     token_hash: &[u8],
 ) -> sqlx::Result<User> {
-    let user = User {
-        id: Uuid::new_v4(),
-        name: name.clone(),
-    };
+    let user = User::new(name);
     let now = Timestamp::now().millis();
     sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(user.id.to_string())

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 use crate::{
     protocol::{ChatMessage, Receipt},
@@ -232,10 +231,7 @@ fn create_user_session(
     name: &DisplayName,
     token_hash: &[u8],
 ) -> rusqlite::Result<User> {
-    let user = User {
-        id: Uuid::new_v4(),
-        name: name.clone(),
-    };
+    let user = User::new(name);
     let now = Timestamp::now().millis();
     conn.prepare_cached("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")?
         .execute(params![user.id.to_string(), user.name.as_str(), now])?;
@@ -299,7 +295,7 @@ mod tests {
 
     fn message(author: &User, text: &str) -> NewMessage {
         NewMessage {
-            client_id: Uuid::now_v7(),
+            client_id: uuid::Uuid::now_v7(),
             author: author.clone(),
             text: text.into(),
             ts: Timestamp::from_millis(1),
