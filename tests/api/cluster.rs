@@ -330,52 +330,38 @@ async fn a_backend_pairing_that_cannot_work_is_refused_at_start() {
 }
 
 #[tokio::test]
-async fn an_unreachable_redis_stops_the_server_with_a_clear_error() {
+async fn an_unreachable_postgres_or_redis_stops_the_server_with_a_clear_error() {
     let pg = TestDatabase::new(Backend::Postgres).await;
-    let addr = "127.0.0.1:0".parse().unwrap();
-    let out = ServerProcess::command(
-        addr,
-        &[
-            ("DATABASE_URL", pg.url.clone()),
-            // Nothing listens on port 1.
-            ("REDIS_URL", "redis://127.0.0.1:1".into()),
-            ("CLOUD_MSG_CONNECT_TRIES", "2".into()),
-        ],
-    )
-    .output()
-    .expect("the server runs");
-    assert!(!out.status.success(), "exit status: {:?}", out.status);
-    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    assert!(
-        log.contains("could not reach Redis at 127.0.0.1:1 after 2 tries"),
-        "{log}"
-    );
-}
-
-#[tokio::test]
-async fn an_unreachable_postgres_stops_the_server_with_a_clear_error() {
-    let out = ServerProcess::command(
-        "127.0.0.1:0".parse().unwrap(),
-        &[
-            // Nothing listens on port 1.
-            (
-                "DATABASE_URL",
-                "postgres://postgres:secret@127.0.0.1:1/chat".into(),
-            ),
-            ("REDIS_URL", redis_url()),
-            ("CLOUD_MSG_CONNECT_TRIES", "2".into()),
-        ],
-    )
-    .output()
-    .expect("the server runs");
-    assert!(!out.status.success(), "exit status: {:?}", out.status);
-    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    assert!(
-        log.contains("could not reach Postgres at 127.0.0.1:1 after 2 tries"),
-        "{log}"
-    );
-    assert!(
-        !log.contains("secret"),
-        "the password never reaches the log: {log}"
-    );
+    // Nothing listens on port 1.
+    let cases = [
+        (
+            "postgres://postgres:secret@127.0.0.1:1/chat".to_string(),
+            redis_url(),
+            "could not reach Postgres at 127.0.0.1:1 after 2 tries",
+        ),
+        (
+            pg.url.clone(),
+            "redis://:secret@127.0.0.1:1".into(),
+            "could not reach Redis at 127.0.0.1:1 after 2 tries",
+        ),
+    ];
+    for (database, redis, expected) in cases {
+        let out = ServerProcess::command(
+            "127.0.0.1:0".parse().unwrap(),
+            &[
+                ("DATABASE_URL", database),
+                ("REDIS_URL", redis),
+                ("CLOUD_MSG_CONNECT_TRIES", "2".into()),
+            ],
+        )
+        .output()
+        .expect("the server runs");
+        assert!(!out.status.success(), "exit status: {:?}", out.status);
+        let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        assert!(log.contains(expected), "{log}");
+        assert!(
+            !log.contains("secret"),
+            "a password never reaches the log: {log}"
+        );
+    }
 }
