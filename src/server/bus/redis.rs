@@ -137,8 +137,10 @@ impl RedisBus {
     }
 }
 
-/// Sends queued events, many per pipeline; reconnects after a failure. Events that fail
-/// are dropped (logged): the other nodes find those messages in the store.
+/// Sends queued events, many per pipeline. After a failure it reconnects and tries the
+/// pipeline once more (the first publish after a Redis restart finds a dead connection);
+/// events that fail again are dropped (logged): the other nodes find those messages in
+/// the store.
 async fn publisher(
     client: redis::Client,
     conn: redis::aio::MultiplexedConnection,
@@ -147,21 +149,27 @@ async fn publisher(
     let mut conn = Some(conn);
     let mut batch = Vec::with_capacity(MAX_PIPELINE);
     while rx.recv_many(&mut batch, MAX_PIPELINE).await > 0 {
-        if conn.is_none() {
-            conn = client.get_multiplexed_async_connection().await.ok();
-        }
-        let Some(c) = conn.as_mut() else {
-            tracing::warn!(events = batch.len(), "Redis is down: events not published");
-            batch.clear();
-            continue;
-        };
         let mut pipe = redis::pipe();
         for (channel, payload) in batch.drain(..) {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
         }
-        if let Err(error) = pipe.query_async::<()>(c).await {
-            tracing::warn!(%error, "could not publish to Redis");
-            conn = None;
+        for attempt in 0..2 {
+            if conn.is_none() {
+                conn = client.get_multiplexed_async_connection().await.ok();
+            }
+            let Some(c) = conn.as_mut() else {
+                tracing::warn!("Redis is down: events not published");
+                break;
+            };
+            match pipe.query_async::<()>(c).await {
+                Ok(()) => break,
+                Err(error) => {
+                    if attempt == 1 {
+                        tracing::warn!(%error, "could not publish to Redis");
+                    }
+                    conn = None;
+                }
+            }
         }
     }
 }
