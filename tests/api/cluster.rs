@@ -195,22 +195,26 @@ async fn a_redis_restart_mid_burst_delays_delivery_but_loses_nothing() {
     reader_b.join("storm", Some(0)).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    // A writer on each node; Redis dies a third of the way in and is back at two thirds.
+    // A writer on each node. The first third goes out with Redis up, the second while it is
+    // dead (every publish of it is lost), the third after it is back.
     let mut writers = [a.client("writer-a").await, b.client("writer-b").await];
-    for i in 0..N {
-        writers[i % 2].say("storm", &format!("m{i}")).await;
-        if i == N / 3 {
+    for third in 0..3 {
+        if third == 1 {
             redis.kill();
         }
-        if i == 2 * N / 3 {
+        if third == 2 {
             redis.restart().await;
         }
-    }
-    for writer in &mut writers {
-        let mut acked = 0;
-        while acked < N / 2 {
-            if matches!(writer.recv_frame().await, ServerFrame::Ack { .. }) {
-                acked += 1;
+        for i in third * N / 3..(third + 1) * N / 3 {
+            writers[i % 2].say("storm", &format!("m{i}")).await;
+        }
+        // Every send of this third is stored before the next third begins.
+        for writer in &mut writers {
+            let mut acked = 0;
+            while acked < N / 6 {
+                if matches!(writer.recv_frame().await, ServerFrame::Ack { .. }) {
+                    acked += 1;
+                }
             }
         }
     }
