@@ -145,10 +145,19 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// Body of `POST /api/session`.
+/// Body of `POST /api/session`: a guest's display name, or an account's name and password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRequest {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// Body of `POST /api/accounts`: sign up (or, signed in as a guest of that name, claim it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRequest {
+    pub name: String,
+    pub password: String,
 }
 
 /// Answer of `POST /api/session`.

@@ -13,6 +13,7 @@ pub async fn create_session(name: &str) -> Result<Me, String> {
     let res = Request::post("/api/session")
         .json(&SessionRequest {
             name: name.to_owned(),
+            password: None,
         })
         .map_err(|e| e.to_string())?
         .send()

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::{
     protocol::{SessionRequest, SessionResponse},
     server::{
+        accounts::{self, Registration},
         limits::{Key, Kind},
         session,
         wire::CloseReason,
@@ -24,7 +25,7 @@ use crate::{
 };
 
 /// One sign-in from `ip`, or 429 with `Retry-After`.
-fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
+pub fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
     state
         .limiter
         .check(Kind::SignIn, Key::Ip(ip))
@@ -40,8 +41,10 @@ fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
         })
 }
 
-/// `POST /api/session` with `{"name": "…"}`: creates a user and a session; answers with the
-/// token and sets the HttpOnly session cookie.
+/// `POST /api/session`. With `{"name"}`: a guest, a new user and session (refused when an
+/// account owns the name, or registration is closed). With `{"name", "password"}`: an
+/// account's new session, or 401 with the same answer, in the same time, for an unknown
+/// name and a wrong password. Answers with the token and sets the HttpOnly session cookie.
 pub async fn create_session(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -50,7 +53,23 @@ pub async fn create_session(
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let name = DisplayName::parse(&req.name)?;
     sign_in_allowed(&state, peer.ip())?;
-    let (user, token) = session::sign_in(&state.store, &name).await?;
+    let (user, token) = match req.password {
+        Some(password) => accounts::http::password_sign_in(&state, &name, password).await?,
+        None => {
+            guest_allowed(&state, &name).await?;
+            session::sign_in(&state.store, &name).await?
+        }
+    };
+    Ok(session_response(&state, user, token, StatusCode::OK))
+}
+
+/// The answer that hands over a new session: the token in the body, the cookie set.
+pub fn session_response(
+    state: &AppState,
+    user: crate::server::model::User,
+    token: String,
+    status: StatusCode,
+) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
@@ -62,7 +81,27 @@ pub async fn create_session(
         name: user.name.to_string(),
         token,
     };
-    Ok((headers, Json(body)).into_response())
+    (status, headers, Json(body)).into_response()
+}
+
+/// A guest may take `name` unless registration is closed or an account owns the name.
+async fn guest_allowed(state: &AppState, name: &DisplayName) -> Result<()> {
+    if state.config.registration == Registration::Closed {
+        return Err(Error::Forbidden(
+            "This server admits members only: sign in with your name and password.".into(),
+        ));
+    }
+    if state
+        .store
+        .account(&accounts::name_key(name))
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "The name {name} belongs to an account: sign in with its password, or pick another name."
+        )));
+    }
+    Ok(())
 }
 
 /// `DELETE /api/session`: signs out. The session stops working at once, its sockets close
@@ -136,6 +175,7 @@ pub async fn join_form(
     let room = RoomName::parse(&form.room)?;
     let name = DisplayName::parse(&form.name)?;
     sign_in_allowed(&state, peer.ip())?;
+    guest_allowed(&state, &name).await?;
     let (_, token) = session::sign_in(&state.store, &name).await?;
     let mut res = Redirect::to(&format!("/r/{room}")).into_response();
     res.headers_mut().insert(

@@ -31,6 +31,9 @@ pub struct Config {
     /// Where people reach the server (`CLOUD_MSG_PUBLIC_URL`, e.g. `https://chat.example.com`).
     /// When it is `https://…`, the session cookie is `Secure` and pages carry HSTS.
     pub public_url: Option<String>,
+    /// Who may join: guests and sign-ups, or existing accounts only
+    /// (`CLOUD_MSG_REGISTRATION=open|closed`, default open).
+    pub registration: crate::server::accounts::Registration,
     /// Rate limits and connection caps (`CLOUD_MSG_LIMITS`).
     pub limits: Limits,
     pub timeouts: Timeouts,
@@ -70,6 +73,7 @@ impl Config {
             redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
             allowed_origins: Vec::new(),
             public_url: None,
+            registration: Default::default(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),
             leptos,
@@ -97,6 +101,10 @@ impl Config {
             .unwrap_or_default();
         config.public_url = var("CLOUD_MSG_PUBLIC_URL")
             .map(|v| v.trim().trim_end_matches('/').to_ascii_lowercase());
+        if let Some(policy) = var("CLOUD_MSG_REGISTRATION") {
+            config.registration = crate::server::accounts::Registration::parse(&policy)
+                .map_err(crate::server::Error::Config)?;
+        }
         if let Some(limits) = var("CLOUD_MSG_LIMITS") {
             config.limits = Limits::parse(&limits).map_err(crate::server::Error::Config)?;
         }

@@ -19,6 +19,13 @@ pub enum Error {
     BadRequest(String),
     #[error("sign in first: no valid session cookie or bearer token")]
     Unauthorized,
+    /// The same answer for an unknown name and a wrong password.
+    #[error("Wrong name or password.")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("this origin may not open a socket here")]
     ForbiddenOrigin,
     #[error("cross-site requests may not change anything here")]
@@ -48,7 +55,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ForbiddenOrigin | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_)

@@ -103,19 +103,22 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
     }
     let mut copied = Copied::default();
 
-    let users: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT id, name, created_at FROM users")
+    type UserRow = (String, String, i64, Option<String>, Option<String>);
+    let users: Vec<UserRow> =
+        sqlx::query_as("SELECT id, name, created_at, password_hash, name_key FROM users")
             .fetch_all(&mut src)
             .await?;
     copied.users = users.len() as u64;
     for chunk in users.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO users (id, name, created_at)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])",
+            "INSERT INTO users (id, name, created_at, password_hash, name_key)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])",
         )
         .bind(chunk.iter().map(|u| u.0.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.2).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.3.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.4.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }

@@ -1,5 +1,6 @@
 //! Server-only code (feature `ssr`): the HTTP app, the socket hub, storage and identity.
 
+pub mod accounts;
 pub mod api;
 pub mod bus;
 pub mod config;

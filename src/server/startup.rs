@@ -14,7 +14,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     app::{shell, App},
     server::{
-        api,
+        accounts, api,
         bus::Bus,
         connections::Connections,
         headers, history,
@@ -173,6 +173,7 @@ fn router(state: AppState) -> Router {
             "/api/session",
             post(api::create_session).delete(api::sign_out),
         )
+        .route("/api/accounts", post(accounts::http::create_account))
         .route("/api/rooms/{room}/messages", get(history::older_messages))
         .route("/join", post(api::join_form))
         .route("/signout", post(api::sign_out_form))

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on an ephemeral port, spoken to over the real
 //! protocol. One binary, one fresh database per test.
 
+mod accounts;
 mod cluster;
 mod conformance;
 #[path = "../common/database.rs"]

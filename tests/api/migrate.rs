@@ -41,6 +41,15 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         })
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // And an account, whose password must still work after the move.
+    let zed = app
+        .http
+        .post(app.url("/api/accounts"))
+        .json(&serde_json::json!({"name": "zed", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zed.status(), 201);
     app.stop().await;
 
     let cluster = Cluster::new(redis_url()).await;
@@ -52,7 +61,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains("migrated 1 people, 1 sessions, 2 rooms, 3 messages, 1 read markers"),
+        said.contains("migrated 2 people, 2 sessions, 2 rooms, 3 messages, 1 read markers"),
         "{said}"
     );
 
@@ -102,6 +111,17 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
     assert!(
         receipts.iter().any(|r| r.name == "alice" && r.read == 2),
         "{receipts:?}"
+    );
+    let zed = node
+        .post_session(serde_json::json!({"name": "Zed", "password": "correct horse battery"}))
+        .await;
+    assert_eq!(zed.status(), 200, "the account and its password moved");
+    assert_eq!(
+        node.post_session(serde_json::json!({"name": "zed"}))
+            .await
+            .status(),
+        409,
+        "and it still owns its name"
     );
     // A new room gets a new id, after the copied ones.
     alice.say("new-room", "fresh").await;

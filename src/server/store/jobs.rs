@@ -42,6 +42,20 @@ pub enum Work {
         name: DisplayName,
         token_hash: Vec<u8>,
     },
+    /// Makes an account of `name` (owned under `key`) with a session: a new user, or the
+    /// guest `claim` (keeping its messages). Fails with `Conflict` when the key is taken.
+    CreateAccount {
+        name: DisplayName,
+        key: String,
+        password_hash: String,
+        token_hash: Vec<u8>,
+        claim: Option<User>,
+    },
+    /// A new session for an existing user (a password sign-in).
+    CreateSession {
+        user: User,
+        token_hash: Vec<u8>,
+    },
     EnsureRoom {
         name: RoomName,
     },
@@ -75,6 +89,8 @@ impl Work {
             Work::Append { room, .. } => (1, room.id, ""),
             Work::RaiseMarkers { room, .. } => (2, room.id, ""),
             Work::CreateUserSession { .. }
+            | Work::CreateAccount { .. }
+            | Work::CreateSession { .. }
             | Work::DeleteSession { .. }
             | Work::TouchSession { .. } => (3, 0, ""),
         }

@@ -8,7 +8,7 @@ use super::{
     Store,
 };
 use crate::{
-    server::{model::User, Result},
+    server::{model::User, Error, Result},
     timestamp::Timestamp,
     validation::DisplayName,
 };
@@ -32,6 +32,67 @@ impl Store {
         )?;
         self.remember_session(token_hash, &user, Timestamp::now().millis());
         Ok(user)
+    }
+
+    /// Makes an account of `name`, owned under `key`, with a session whose token hashes to
+    /// `token_hash`: the guest `claim` keeps its id and messages, else a new user. `Conflict`
+    /// when the key is taken (or the guest was claimed already).
+    pub async fn create_account(
+        &self,
+        name: &DisplayName,
+        key: String,
+        password_hash: String,
+        token_hash: &[u8],
+        claim: Option<User>,
+    ) -> Result<User> {
+        let made = expect_output!(
+            self.writer().call(Work::CreateAccount {
+                name: name.clone(),
+                key,
+                password_hash,
+                token_hash: token_hash.to_vec(),
+                claim,
+            }),
+            User
+        );
+        let user = made.map_err(|e| match e {
+            e if is_conflict(&e) => Error::Conflict(format!(
+                "The name {name} is taken by an account (or one that looks like it)."
+            )),
+            e => e,
+        })?;
+        // The claimed guest's other sessions carry the account's name from now on.
+        self.sessions
+            .write()
+            .expect("session cache lock")
+            .retain(|_, (u, _)| u.id != user.id);
+        self.remember_session(token_hash, &user, Timestamp::now().millis());
+        Ok(user)
+    }
+
+    /// A new session for `user`, whose token hashes to `token_hash`.
+    pub async fn create_session(&self, user: &User, token_hash: &[u8]) -> Result<()> {
+        expect_output!(
+            self.writer().call(Work::CreateSession {
+                user: user.clone(),
+                token_hash: token_hash.to_vec(),
+            }),
+            User
+        )?;
+        self.remember_session(token_hash, user, Timestamp::now().millis());
+        Ok(())
+    }
+
+    /// The account owned under `key`: its user and password hash.
+    pub async fn account(&self, key: &str) -> Result<Option<(User, String)>> {
+        let row = on_backend!(self, b => b.account(key).await)?;
+        Ok(row.and_then(|(id, name, hash)| {
+            let user = User {
+                id: Uuid::parse_str(&id).ok()?,
+                name: DisplayName::parse(&name).ok()?,
+            };
+            Some((user, hash))
+        }))
     }
 
     fn remember_session(&self, token_hash: &[u8], user: &User, last_seen: i64) {
@@ -110,5 +171,17 @@ impl Store {
         on_backend!(self, b => b.backdate_session(token_hash, last_seen).await)?;
         self.forget_session(token_hash);
         Ok(())
+    }
+}
+
+/// A write refused by a unique key, or a claim of a guest that is an account already.
+fn is_conflict(e: &Error) -> bool {
+    match e {
+        Error::Sqlite(rusqlite::Error::StatementChangedRows(0)) => true,
+        Error::Database(sqlx::Error::RowNotFound) => true,
+        e => {
+            let text = e.to_string().to_lowercase();
+            text.contains("unique") || text.contains("duplicate key")
+        }
     }
 }

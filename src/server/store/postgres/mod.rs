@@ -164,6 +164,16 @@ impl Postgres {
         .await?)
     }
 
+    pub async fn account(&self, key: &str) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, password_hash FROM users
+             WHERE name_key = $1 AND password_hash IS NOT NULL",
+        )
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(last_seen)

@@ -107,6 +107,19 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
         Work::CreateUserSession { name, token_hash } => {
             Output::User(create_user_session(conn, name, token_hash).await?)
         }
+        Work::CreateAccount {
+            name,
+            key,
+            password_hash,
+            token_hash,
+            claim,
+        } => Output::User(
+            create_account(conn, name, key, password_hash, token_hash, claim.as_ref()).await?,
+        ),
+        Work::CreateSession { user, token_hash } => {
+            insert_session(conn, &user.id.to_string(), token_hash).await?;
+            Output::User(user.clone())
+        }
         Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name).await?),
         Work::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -304,6 +317,72 @@ async fn create_user_session(
     .execute(&mut *conn)
     .await?;
     Ok(user)
+}
+
+async fn create_account(
+    conn: &mut PgConnection,
+    name: &DisplayName,
+    key: &str,
+    password_hash: &str,
+    token_hash: &[u8],
+    claim: Option<&User>,
+) -> sqlx::Result<User> {
+    let user = match claim {
+        Some(guest) => {
+            let done = sqlx::query(
+                "UPDATE users SET password_hash = $1, name_key = $2, name = $3
+                 WHERE id = $4 AND password_hash IS NULL",
+            )
+            .bind(password_hash)
+            .bind(key)
+            .bind(name.as_str())
+            .bind(guest.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                // Claimed already: the name is an account's now.
+                return Err(sqlx::Error::RowNotFound);
+            }
+            User {
+                id: guest.id,
+                name: name.clone(),
+            }
+        }
+        None => {
+            let user = User::new(name);
+            sqlx::query(
+                "INSERT INTO users (id, name, created_at, password_hash, name_key)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(user.id.to_string())
+            .bind(user.name.as_str())
+            .bind(Timestamp::now().millis())
+            .bind(password_hash)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+            user
+        }
+    };
+    insert_session(conn, &user.id.to_string(), token_hash).await?;
+    Ok(user)
+}
+
+async fn insert_session(
+    conn: &mut PgConnection,
+    user_id: &str,
+    token_hash: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
+         VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(Timestamp::now().millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn ensure_room(conn: &mut PgConnection, name: &RoomName) -> sqlx::Result<i64> {

@@ -177,6 +177,16 @@ impl Sqlite {
         .await?)
     }
 
+    pub async fn account(&self, key: &str) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, password_hash FROM users
+             WHERE name_key = ? AND password_hash IS NOT NULL",
+        )
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
             .bind(last_seen)

@@ -107,6 +107,24 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
         Work::CreateUserSession { name, token_hash } => {
             Output::User(create_user_session(conn, name, token_hash)?)
         }
+        Work::CreateAccount {
+            name,
+            key,
+            password_hash,
+            token_hash,
+            claim,
+        } => Output::User(create_account(
+            conn,
+            name,
+            key,
+            password_hash,
+            token_hash,
+            claim.as_ref(),
+        )?),
+        Work::CreateSession { user, token_hash } => {
+            insert_session(conn, &user.id.to_string(), token_hash)?;
+            Output::User(user.clone())
+        }
         Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name)?),
         Work::DeleteSession { token_hash } => Output::Done(delete_session(conn, token_hash)?),
         Work::TouchSession { token_hash, at } => {
@@ -240,6 +258,65 @@ fn create_user_session(
     )?
     .execute(params![token_hash, user.id.to_string(), now, now])?;
     Ok(user)
+}
+
+fn create_account(
+    conn: &Connection,
+    name: &DisplayName,
+    key: &str,
+    password_hash: &str,
+    token_hash: &[u8],
+    claim: Option<&User>,
+) -> rusqlite::Result<User> {
+    let user = match claim {
+        Some(guest) => {
+            conn.prepare_cached(
+                "UPDATE users SET password_hash = ?, name_key = ?, name = ?
+                 WHERE id = ? AND password_hash IS NULL",
+            )?
+            .execute(params![
+                password_hash,
+                key,
+                name.as_str(),
+                guest.id.to_string()
+            ])
+            .and_then(|n| match n {
+                // Claimed already: the name is an account's now.
+                0 => Err(rusqlite::Error::StatementChangedRows(0)),
+                _ => Ok(()),
+            })?;
+            User {
+                id: guest.id,
+                name: name.clone(),
+            }
+        }
+        None => {
+            let user = User::new(name);
+            conn.prepare_cached(
+                "INSERT INTO users (id, name, created_at, password_hash, name_key)
+                 VALUES (?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                user.name.as_str(),
+                Timestamp::now().millis(),
+                password_hash,
+                key
+            ])?;
+            user
+        }
+    };
+    insert_session(conn, &user.id.to_string(), token_hash)?;
+    Ok(user)
+}
+
+fn insert_session(conn: &Connection, user_id: &str, token_hash: &[u8]) -> rusqlite::Result<()> {
+    let now = Timestamp::now().millis();
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(params![token_hash, user_id, now, now])?;
+    Ok(())
 }
 
 fn ensure_room(conn: &Connection, name: &RoomName) -> rusqlite::Result<i64> {

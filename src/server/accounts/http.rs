@@ -1,0 +1,91 @@
+//! `POST /api/accounts` (sign up, or claim a guest's name) and the password sign-in of
+//! `POST /api/session`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{rejection::JsonRejection, ConnectInfo, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    Json,
+};
+
+use super::{check_password, hash_password, name_key, verify_password, Registration};
+use crate::{
+    protocol::AccountRequest,
+    server::{
+        api::{session_response, sign_in_allowed},
+        model::User,
+        session, AppState, Error, Result,
+    },
+    validation::DisplayName,
+};
+
+/// `POST /api/accounts {"name","password"}` → 201 with the session (as `POST /api/session`).
+/// 409 when an account owns the name (or one that looks like it), 400 with a sentence for a
+/// weak password or a bad name, 403 when registration is closed. Signed in as a guest of
+/// the same name, it makes that guest the account, keeping their messages.
+pub async fn create_account(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<AccountRequest>, JsonRejection>,
+) -> Result<Response> {
+    let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
+    if state.config.registration == Registration::Closed {
+        return Err(Error::Forbidden(
+            "Registration is closed on this server: ask its admin for an account.".into(),
+        ));
+    }
+    let name = DisplayName::parse(&req.name)?;
+    check_password(&req.password, &name)?;
+    sign_in_allowed(&state, peer.ip())?;
+    let key = name_key(&name);
+    if state.store.account(&key).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "The name {name} is taken by an account (or one that looks like it)."
+        )));
+    }
+    let claim = match session::authenticate(&state.store, &headers).await? {
+        Some(guest) if name_key(&guest.name) == key => Some(guest),
+        _ => None,
+    };
+    let password_hash = hash_password(req.password).await?;
+    let token = session::new_token();
+    let user = state
+        .store
+        .create_account(
+            &name,
+            key,
+            password_hash,
+            &session::hash_token(&token),
+            claim,
+        )
+        .await?;
+    tracing::info!(user = %user.id, "account created");
+    Ok(session_response(&state, user, token, StatusCode::CREATED))
+}
+
+/// The account called `name` (or one that looks like it) if `password` is its password,
+/// with a new session; `BadCredentials` otherwise, after the same work either way.
+pub async fn password_sign_in(
+    state: &AppState,
+    name: &DisplayName,
+    password: String,
+) -> Result<(User, String)> {
+    let account = state.store.account(&name_key(name)).await?;
+    let (user, hash) = match account {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    if !verify_password(password, hash).await {
+        return Err(Error::BadCredentials);
+    }
+    let user = user.ok_or(Error::BadCredentials)?;
+    let token = session::new_token();
+    state
+        .store
+        .create_session(&user, &session::hash_token(&token))
+        .await?;
+    Ok((user, token))
+}
