@@ -153,6 +153,27 @@ pub struct SessionRequest {
     pub password: Option<String>,
 }
 
+/// One of my sessions, in `GET /api/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEntry {
+    /// What `DELETE /api/sessions/<id>` takes.
+    pub id: String,
+    /// The browser or client it was made with (its User-Agent).
+    pub device: String,
+    pub created_at: Timestamp,
+    /// When it was last used (recorded at most once a day).
+    pub last_seen: Timestamp,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+/// Body of `POST /api/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
 /// Body of `POST /api/accounts`: sign up (or, signed in as a guest of that name, claim it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRequest {

@@ -48,16 +48,18 @@ pub fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
 pub async fn create_session(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Json<SessionRequest>, JsonRejection>,
 ) -> Result<Response> {
+    let device = session::device(&headers);
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let name = DisplayName::parse(&req.name)?;
     sign_in_allowed(&state, peer.ip())?;
     let (user, token) = match req.password {
-        Some(password) => accounts::http::password_sign_in(&state, &name, password).await?,
+        Some(password) => accounts::http::password_sign_in(&state, &name, password, device).await?,
         None => {
             guest_allowed(&state, &name).await?;
-            session::sign_in(&state.store, &name).await?
+            session::sign_in(&state.store, &name, device).await?
         }
     };
     Ok(session_response(&state, user, token, StatusCode::OK))
@@ -170,13 +172,14 @@ pub struct JoinForm {
 pub async fn join_form(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<JoinForm>,
 ) -> Result<Response> {
     let room = RoomName::parse(&form.room)?;
     let name = DisplayName::parse(&form.name)?;
     sign_in_allowed(&state, peer.ip())?;
     guest_allowed(&state, &name).await?;
-    let (_, token) = session::sign_in(&state.store, &name).await?;
+    let (_, token) = session::sign_in(&state.store, &name, session::device(&headers)).await?;
     let mut res = Redirect::to(&format!("/r/{room}")).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,

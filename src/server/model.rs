@@ -28,6 +28,27 @@ impl User {
     }
 }
 
+/// A session to create: the hash of its token and the device it was made on (the
+/// User-Agent, cut to 200 characters), shown in the list of one's sessions.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: Vec<u8>,
+    pub device: String,
+}
+
+impl NewSession {
+    pub fn new(token_hash: Vec<u8>, device: &str) -> Self {
+        Self {
+            token_hash,
+            device: device
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect(),
+        }
+    }
+}
+
 /// A message to store, before it has a `seq`.
 #[derive(Debug, Clone)]
 pub struct NewMessage {

@@ -3,7 +3,11 @@
 //! Only its SHA-256 is stored.
 
 use crate::{
-    server::{model::User, store::Store, Result},
+    server::{
+        model::{NewSession, User},
+        store::Store,
+        Result,
+    },
     validation::DisplayName,
 };
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -75,11 +79,21 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Option<U
     }
 }
 
-/// Creates a user and a session; returns the user and the token to hand back.
-pub async fn sign_in(store: &Store, name: &DisplayName) -> Result<(User, String)> {
+/// Creates a user and a session made on `device`; returns the user and the token to hand
+/// back.
+pub async fn sign_in(store: &Store, name: &DisplayName, device: &str) -> Result<(User, String)> {
     let token = new_token();
-    let user = store.create_user_session(name, &hash_token(&token)).await?;
+    let session = NewSession::new(hash_token(&token), device);
+    let user = store.create_user_session(name, &session).await?;
     Ok((user, token))
+}
+
+/// The device a request comes from, as its sessions list shows it (the User-Agent).
+pub fn device(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[cfg(test)]

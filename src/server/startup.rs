@@ -4,7 +4,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     middleware,
-    routing::{get, post},
+    routing::{delete, get, post},
     Router,
 };
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
@@ -174,6 +174,9 @@ fn router(state: AppState) -> Router {
             post(api::create_session).delete(api::sign_out),
         )
         .route("/api/accounts", post(accounts::http::create_account))
+        .route("/api/sessions", get(accounts::sessions::list))
+        .route("/api/sessions/{id}", delete(accounts::sessions::revoke))
+        .route("/api/password", post(accounts::sessions::change_password))
         .route("/api/rooms/{room}/messages", get(history::older_messages))
         .route("/join", post(api::join_form))
         .route("/signout", post(api::sign_out_form))

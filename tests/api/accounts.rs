@@ -247,3 +247,142 @@ async fn closed_registration_admits_existing_accounts_only() {
     .await;
     assert_eq!(res.status(), 200, "an account still signs in");
 }
+
+#[tokio::test]
+async fn my_sessions_are_listed_one_can_be_ended_and_a_new_password_ends_the_others() {
+    let app = TestApp::spawn().await;
+    let made: SessionResponse = post(
+        &app,
+        "/api/accounts",
+        json!({"name": "judy", "password": GOOD}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let other: SessionResponse = app
+        .http
+        .post(app.url("/api/session"))
+        .header("user-agent", "Phone browser")
+        .json(&json!({"name": "judy", "password": GOOD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let third: SessionResponse = post(
+        &app,
+        "/api/session",
+        json!({"name": "judy", "password": GOOD}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let bearer = |t: &str| format!("Bearer {t}");
+    let list = |token: String| {
+        let app = &app;
+        async move {
+            app.http
+                .get(app.url("/api/sessions"))
+                .header("authorization", bearer(&token))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = list(made.token.clone()).await;
+    assert_eq!(res.status(), 200);
+    let sessions: Vec<cloud_msg::protocol::SessionEntry> = res.json().await.unwrap();
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+    let phone = sessions
+        .iter()
+        .find(|s| s.device == "Phone browser")
+        .expect("the phone");
+
+    // Ending the phone's session closes its socket with 4001 at once.
+    let mut phone_ws = app
+        .connect_with(&[("authorization", bearer(&other.token))])
+        .await
+        .unwrap();
+    let res = app
+        .http
+        .delete(app.url(&format!("/api/sessions/{}", phone.id)))
+        .header("authorization", bearer(&made.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(phone_ws.expect_close().await, 4001);
+    assert_eq!(list(other.token.clone()).await.status(), 401);
+    // Someone else's session (or none) is a 404.
+    let stranger = app.sign_in("stranger").await;
+    let res = app
+        .http
+        .delete(app.url(&format!("/api/sessions/{}", phone.id)))
+        .header("authorization", bearer(&stranger.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // A new password: the wrong current one is refused; then every other session ends.
+    let change = |current: &str, new: &str| {
+        let (app, token) = (&app, made.token.clone());
+        let body = json!({"current": current, "new": new});
+        async move {
+            app.http
+                .post(app.url("/api/password"))
+                .header("authorization", bearer(&token))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        change("wrong one here", "a brand new secret")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(change(GOOD, "short").await.status(), 400);
+    let mut third_ws = app
+        .connect_with(&[("authorization", bearer(&third.token))])
+        .await
+        .unwrap();
+    assert_eq!(change(GOOD, "a brand new secret").await.status(), 204);
+    assert_eq!(third_ws.expect_close().await, 4001);
+    assert_eq!(
+        list(made.token.clone()).await.status(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(list(third.token.clone()).await.status(), 401);
+    let old = post(
+        &app,
+        "/api/session",
+        json!({"name": "judy", "password": GOOD}),
+    )
+    .await;
+    assert_eq!(old.status(), 401);
+    let new = post(
+        &app,
+        "/api/session",
+        json!({"name": "judy", "password": "a brand new secret"}),
+    )
+    .await;
+    assert_eq!(new.status(), 200);
+    // A guest has no password to change.
+    let res = app
+        .http
+        .post(app.url("/api/password"))
+        .header("authorization", bearer(&stranger.token))
+        .json(&json!({"current": "x", "new": "a brand new secret"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use cloud_msg::{
     server::{
-        model::{NewMessage, RoomRef, User},
+        model::{NewMessage, NewSession, RoomRef, User},
         store::{Kind, Store},
     },
     timestamp::Timestamp,
@@ -57,7 +57,7 @@ async fn person(store: &Store, name: &str) -> User {
     store
         .create_user_session(
             &DisplayName::parse(name).unwrap(),
-            Uuid::new_v4().as_bytes(),
+            &NewSession::new(Uuid::new_v4().as_bytes().to_vec(), "test"),
         )
         .await
         .unwrap()
@@ -219,7 +219,10 @@ on_both!(
 on_both!(sessions_live_expire_and_end, |store, _db| {
     let hash = Uuid::new_v4().as_bytes().to_vec();
     let ann = store
-        .create_user_session(&DisplayName::parse("ann").unwrap(), &hash)
+        .create_user_session(
+            &DisplayName::parse("ann").unwrap(),
+            &NewSession::new(hash.clone(), "test"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -244,7 +247,10 @@ on_both!(sessions_live_expire_and_end, |store, _db| {
 
     let hash2 = Uuid::new_v4().as_bytes().to_vec();
     store
-        .create_user_session(&DisplayName::parse("bob").unwrap(), &hash2)
+        .create_user_session(
+            &DisplayName::parse("bob").unwrap(),
+            &NewSession::new(hash2.clone(), "test"),
+        )
         .await
         .unwrap();
     store.delete_session(&hash2).await.unwrap();
@@ -355,3 +361,49 @@ async fn a_database_url_must_name_a_backend() {
     };
     assert!(error.to_string().contains("sqlite://"), "{error}");
 }
+
+on_both!(
+    a_person_sees_their_sessions_and_ends_the_others,
+    |store, _db| {
+        let hashes: Vec<Vec<u8>> = (0..3).map(|_| Uuid::new_v4().as_bytes().to_vec()).collect();
+        let ann = store
+            .create_user_session(
+                &DisplayName::parse("ann").unwrap(),
+                &NewSession::new(hashes[0].clone(), "Firefox\u{7}on Linux"),
+            )
+            .await
+            .unwrap();
+        for (h, device) in hashes[1..].iter().zip(["Chrome", "curl/8"]) {
+            store
+                .create_session(&ann, &NewSession::new(h.clone(), device))
+                .await
+                .unwrap();
+        }
+        let other = person(&store, "bob").await;
+        let mine = store.sessions_of(&ann).await.unwrap();
+        assert_eq!(mine.len(), 3, "bob's session is not listed");
+        assert!(
+            mine.iter().any(|s| s.device == "Firefoxon Linux"),
+            "control characters dropped"
+        );
+        store.delete_other_sessions(&ann, &hashes[1]).await.unwrap();
+        let left: Vec<_> = store.sessions_of(&ann).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].token_hash, hashes[1]);
+        assert_eq!(
+            store.user_by_token_hash(&hashes[0]).await.unwrap(),
+            None,
+            "gone from the cache too"
+        );
+        assert!(store
+            .user_by_token_hash(&hashes[1])
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            store.sessions_of(&other).await.unwrap().len(),
+            1,
+            "bob's untouched"
+        );
+    }
+);

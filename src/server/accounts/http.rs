@@ -15,7 +15,7 @@ use crate::{
     protocol::AccountRequest,
     server::{
         api::{session_response, sign_in_allowed},
-        model::User,
+        model::{NewSession, User},
         session, AppState, Error, Result,
     },
     validation::DisplayName,
@@ -52,15 +52,10 @@ pub async fn create_account(
     };
     let password_hash = hash_password(req.password).await?;
     let token = session::new_token();
+    let new_session = NewSession::new(session::hash_token(&token), session::device(&headers));
     let user = state
         .store
-        .create_account(
-            &name,
-            key,
-            password_hash,
-            &session::hash_token(&token),
-            claim,
-        )
+        .create_account(&name, key, password_hash, &new_session, claim)
         .await?;
     tracing::info!(user = %user.id, "account created");
     Ok(session_response(&state, user, token, StatusCode::CREATED))
@@ -72,6 +67,7 @@ pub async fn password_sign_in(
     state: &AppState,
     name: &DisplayName,
     password: String,
+    device: &str,
 ) -> Result<(User, String)> {
     let account = state.store.account(&name_key(name)).await?;
     let (user, hash) = match account {
@@ -83,9 +79,7 @@ pub async fn password_sign_in(
     }
     let user = user.ok_or(Error::BadCredentials)?;
     let token = session::new_token();
-    state
-        .store
-        .create_session(&user, &session::hash_token(&token))
-        .await?;
+    let new_session = NewSession::new(session::hash_token(&token), device);
+    state.store.create_session(&user, &new_session).await?;
     Ok((user, token))
 }

@@ -25,6 +25,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 pub mod http;
+pub mod sessions;
 
 const COMMON: &str = include_str!("common_passwords.txt");
 

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     server::{
-        model::{Appended, MarkerChange, NewMessage, RoomRef, User},
+        model::{Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
         Error, Result,
     },
     validation::{DisplayName, RoomName},
@@ -40,7 +40,7 @@ pub enum Work {
     },
     CreateUserSession {
         name: DisplayName,
-        token_hash: Vec<u8>,
+        session: NewSession,
     },
     /// Makes an account of `name` (owned under `key`) with a session: a new user, or the
     /// guest `claim` (keeping its messages). Fails with `Conflict` when the key is taken.
@@ -48,13 +48,24 @@ pub enum Work {
         name: DisplayName,
         key: String,
         password_hash: String,
-        token_hash: Vec<u8>,
+        session: NewSession,
         claim: Option<User>,
     },
     /// A new session for an existing user (a password sign-in).
     CreateSession {
         user: User,
-        token_hash: Vec<u8>,
+        session: NewSession,
+    },
+    /// Ends every session of `user` but `keep` (with a new password, or "sign out
+    /// everywhere else").
+    DeleteOtherSessions {
+        user: User,
+        keep: Vec<u8>,
+    },
+    /// A new password for `user`.
+    SetPassword {
+        user: User,
+        password_hash: String,
     },
     EnsureRoom {
         name: RoomName,
@@ -91,6 +102,8 @@ impl Work {
             Work::CreateUserSession { .. }
             | Work::CreateAccount { .. }
             | Work::CreateSession { .. }
+            | Work::DeleteOtherSessions { .. }
+            | Work::SetPassword { .. }
             | Work::DeleteSession { .. }
             | Work::TouchSession { .. } => (3, 0, ""),
         }

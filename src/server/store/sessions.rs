@@ -8,7 +8,10 @@ use super::{
     Store,
 };
 use crate::{
-    server::{model::User, Error, Result},
+    server::{
+        model::{NewSession, User},
+        Error, Result,
+    },
     timestamp::Timestamp,
     validation::DisplayName,
 };
@@ -22,15 +25,19 @@ const SESSION_TOUCH_MS: i64 = 24 * 3600 * 1000;
 
 impl Store {
     /// Creates a user named `name` and a session whose token hashes to `token_hash`.
-    pub async fn create_user_session(&self, name: &DisplayName, token_hash: &[u8]) -> Result<User> {
+    pub async fn create_user_session(
+        &self,
+        name: &DisplayName,
+        session: &NewSession,
+    ) -> Result<User> {
         let user = expect_output!(
             self.writer().call(Work::CreateUserSession {
                 name: name.clone(),
-                token_hash: token_hash.to_vec(),
+                session: session.clone(),
             }),
             User
         )?;
-        self.remember_session(token_hash, &user, Timestamp::now().millis());
+        self.remember_session(&session.token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
 
@@ -42,7 +49,7 @@ impl Store {
         name: &DisplayName,
         key: String,
         password_hash: String,
-        token_hash: &[u8],
+        session: &NewSession,
         claim: Option<User>,
     ) -> Result<User> {
         let made = expect_output!(
@@ -50,7 +57,7 @@ impl Store {
                 name: name.clone(),
                 key,
                 password_hash,
-                token_hash: token_hash.to_vec(),
+                session: session.clone(),
                 claim,
             }),
             User
@@ -66,21 +73,68 @@ impl Store {
             .write()
             .expect("session cache lock")
             .retain(|_, (u, _)| u.id != user.id);
-        self.remember_session(token_hash, &user, Timestamp::now().millis());
+        self.remember_session(&session.token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
 
-    /// A new session for `user`, whose token hashes to `token_hash`.
-    pub async fn create_session(&self, user: &User, token_hash: &[u8]) -> Result<()> {
+    /// A new session for `user`.
+    pub async fn create_session(&self, user: &User, session: &NewSession) -> Result<()> {
         expect_output!(
             self.writer().call(Work::CreateSession {
                 user: user.clone(),
-                token_hash: token_hash.to_vec(),
+                session: session.clone(),
             }),
             User
         )?;
-        self.remember_session(token_hash, user, Timestamp::now().millis());
+        self.remember_session(&session.token_hash, user, Timestamp::now().millis());
         Ok(())
+    }
+
+    /// `user`'s sessions, most recently used first.
+    pub async fn sessions_of(&self, user: &User) -> Result<Vec<SessionInfo>> {
+        let rows = on_backend!(self, b => b.sessions_of(&user.id.to_string()).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(token_hash, device, created_at, last_seen)| SessionInfo {
+                token_hash,
+                device,
+                created_at,
+                last_seen,
+            })
+            .collect())
+    }
+
+    /// Ends every session of `user` except the one whose token hashes to `keep`.
+    pub async fn delete_other_sessions(&self, user: &User, keep: &[u8]) -> Result<()> {
+        self.forget_sessions_of(user, keep);
+        expect_output!(
+            self.writer().call(Work::DeleteOtherSessions {
+                user: user.clone(),
+                keep: keep.to_vec(),
+            }),
+            Done
+        )?;
+        // A lookup that raced the delete may have put one back.
+        self.forget_sessions_of(user, keep);
+        Ok(())
+    }
+
+    /// Gives the account `user` a new password hash.
+    pub async fn set_password(&self, user: &User, password_hash: String) -> Result<()> {
+        expect_output!(
+            self.writer().call(Work::SetPassword {
+                user: user.clone(),
+                password_hash,
+            }),
+            Done
+        )
+    }
+
+    fn forget_sessions_of(&self, user: &User, keep: &[u8]) {
+        self.sessions
+            .write()
+            .expect("session cache lock")
+            .retain(|hash, (u, _)| u.id != user.id || hash.as_slice() == keep);
     }
 
     /// The account owned under `key`: its user and password hash.
@@ -172,6 +226,15 @@ impl Store {
         self.forget_session(token_hash);
         Ok(())
     }
+}
+
+/// One of a person's sessions, as the list of them shows it.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub token_hash: Vec<u8>,
+    pub device: String,
+    pub created_at: i64,
+    pub last_seen: i64,
 }
 
 /// A write refused by a unique key, or a claim of a guest that is an account already.

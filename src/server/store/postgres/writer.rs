@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error,
     },
@@ -104,21 +104,42 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             delivered,
             read,
         } => Output::Markers(raise_markers(conn, room, user, *delivered, *read).await?),
-        Work::CreateUserSession { name, token_hash } => {
-            Output::User(create_user_session(conn, name, token_hash).await?)
+        Work::CreateUserSession { name, session } => {
+            Output::User(create_user_session(conn, name, session).await?)
         }
         Work::CreateAccount {
             name,
             key,
             password_hash,
-            token_hash,
+            session,
             claim,
         } => Output::User(
-            create_account(conn, name, key, password_hash, token_hash, claim.as_ref()).await?,
+            create_account(conn, name, key, password_hash, session, claim.as_ref()).await?,
         ),
-        Work::CreateSession { user, token_hash } => {
-            insert_session(conn, &user.id.to_string(), token_hash).await?;
+        Work::CreateSession { user, session } => {
+            insert_session(conn, &user.id.to_string(), session).await?;
             Output::User(user.clone())
+        }
+        Work::DeleteOtherSessions { user, keep } => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.id.to_string())
+                .bind(keep)
+                .execute(&mut *conn)
+                .await?;
+            Output::Done(())
+        }
+        Work::SetPassword {
+            user,
+            password_hash,
+        } => {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NOT NULL",
+            )
+            .bind(password_hash)
+            .bind(user.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+            Output::Done(())
         }
         Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name).await?),
         Work::DeleteSession { token_hash } => {
@@ -297,25 +318,16 @@ async fn raise_markers(
 async fn create_user_session(
     conn: &mut PgConnection,
     name: &DisplayName,
-    token_hash: &[u8],
+    session: &NewSession,
 ) -> sqlx::Result<User> {
     let user = User::new(name);
-    let now = Timestamp::now().millis();
     sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(user.id.to_string())
         .bind(user.name.as_str())
-        .bind(now)
+        .bind(Timestamp::now().millis())
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
-         VALUES ($1, $2, $3, $3)",
-    )
-    .bind(token_hash)
-    .bind(user.id.to_string())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    insert_session(conn, &user.id.to_string(), session).await?;
     Ok(user)
 }
 
@@ -324,7 +336,7 @@ async fn create_account(
     name: &DisplayName,
     key: &str,
     password_hash: &str,
-    token_hash: &[u8],
+    session: &NewSession,
     claim: Option<&User>,
 ) -> sqlx::Result<User> {
     let user = match claim {
@@ -364,22 +376,23 @@ async fn create_account(
             user
         }
     };
-    insert_session(conn, &user.id.to_string(), token_hash).await?;
+    insert_session(conn, &user.id.to_string(), session).await?;
     Ok(user)
 }
 
 async fn insert_session(
     conn: &mut PgConnection,
     user_id: &str,
-    token_hash: &[u8],
+    session: &NewSession,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
-         VALUES ($1, $2, $3, $3)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
+         VALUES ($1, $2, $3, $3, $4)",
     )
-    .bind(token_hash)
+    .bind(&session.token_hash)
     .bind(user_id)
     .bind(Timestamp::now().millis())
+    .bind(&session.device)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -187,6 +187,16 @@ impl Sqlite {
         .await?)
     }
 
+    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<(Vec<u8>, String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT token_hash, device, created_at, last_seen FROM sessions
+             WHERE user_id = ? ORDER BY last_seen DESC, created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     pub async fn backdate_session(&self, token_hash: &[u8], last_seen: i64) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
             .bind(last_seen)

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error, Result,
     },
@@ -104,26 +104,41 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             delivered,
             read,
         } => Output::Markers(raise_markers(conn, room, user, *delivered, *read)?),
-        Work::CreateUserSession { name, token_hash } => {
-            Output::User(create_user_session(conn, name, token_hash)?)
+        Work::CreateUserSession { name, session } => {
+            Output::User(create_user_session(conn, name, session)?)
         }
         Work::CreateAccount {
             name,
             key,
             password_hash,
-            token_hash,
+            session,
             claim,
         } => Output::User(create_account(
             conn,
             name,
             key,
             password_hash,
-            token_hash,
+            session,
             claim.as_ref(),
         )?),
-        Work::CreateSession { user, token_hash } => {
-            insert_session(conn, &user.id.to_string(), token_hash)?;
+        Work::CreateSession { user, session } => {
+            insert_session(conn, &user.id.to_string(), session)?;
             Output::User(user.clone())
+        }
+        Work::DeleteOtherSessions { user, keep } => {
+            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")?
+                .execute(params![user.id.to_string(), keep])?;
+            Output::Done(())
+        }
+        Work::SetPassword {
+            user,
+            password_hash,
+        } => {
+            conn.prepare_cached(
+                "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NOT NULL",
+            )?
+            .execute(params![password_hash, user.id.to_string()])?;
+            Output::Done(())
         }
         Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name)?),
         Work::DeleteSession { token_hash } => Output::Done(delete_session(conn, token_hash)?),
@@ -247,16 +262,13 @@ fn raise_markers(
 fn create_user_session(
     conn: &Connection,
     name: &DisplayName,
-    token_hash: &[u8],
+    session: &NewSession,
 ) -> rusqlite::Result<User> {
     let user = User::new(name);
     let now = Timestamp::now().millis();
     conn.prepare_cached("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")?
         .execute(params![user.id.to_string(), user.name.as_str(), now])?;
-    conn.prepare_cached(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
-    )?
-    .execute(params![token_hash, user.id.to_string(), now, now])?;
+    insert_session(conn, &user.id.to_string(), session)?;
     Ok(user)
 }
 
@@ -265,7 +277,7 @@ fn create_account(
     name: &DisplayName,
     key: &str,
     password_hash: &str,
-    token_hash: &[u8],
+    session: &NewSession,
     claim: Option<&User>,
 ) -> rusqlite::Result<User> {
     let user = match claim {
@@ -306,16 +318,23 @@ fn create_account(
             user
         }
     };
-    insert_session(conn, &user.id.to_string(), token_hash)?;
+    insert_session(conn, &user.id.to_string(), session)?;
     Ok(user)
 }
 
-fn insert_session(conn: &Connection, user_id: &str, token_hash: &[u8]) -> rusqlite::Result<()> {
+fn insert_session(conn: &Connection, user_id: &str, session: &NewSession) -> rusqlite::Result<()> {
     let now = Timestamp::now().millis();
     conn.prepare_cached(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
+         VALUES (?, ?, ?, ?, ?)",
     )?
-    .execute(params![token_hash, user_id, now, now])?;
+    .execute(params![
+        session.token_hash,
+        user_id,
+        now,
+        now,
+        session.device
+    ])?;
     Ok(())
 }
 
@@ -348,7 +367,12 @@ mod tests {
     /// A migrated database with one user and one room.
     fn fixture(room: &str) -> (tempfile::TempDir, Connection, User, RoomRef) {
         let (dir, conn) = store_with_schema();
-        let user = create_user_session(&conn, &DisplayName::parse("ann").unwrap(), b"h").unwrap();
+        let user = create_user_session(
+            &conn,
+            &DisplayName::parse("ann").unwrap(),
+            &NewSession::new(b"h".to_vec(), "test"),
+        )
+        .unwrap();
         let name = RoomName::parse(room).unwrap();
         let room = RoomRef {
             id: ensure_room(&conn, &name).unwrap(),
@@ -364,6 +388,8 @@ mod tests {
             include_str!("../../../../migrations/sqlite/20261124000001_init.sql"),
             include_str!("../../../../migrations/sqlite/20261124000002_read_markers.sql"),
             include_str!("../../../../migrations/sqlite/20261126000003_session_last_seen.sql"),
+            include_str!("../../../../migrations/sqlite/20261126000004_accounts.sql"),
+            include_str!("../../../../migrations/sqlite/20261126000005_session_device.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }

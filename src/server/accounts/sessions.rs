@@ -1,0 +1,120 @@
+//! My sessions: `GET /api/sessions` lists them (device, when made, when last used),
+//! `DELETE /api/sessions/<id>` ends one (its sockets close with 4001), and
+//! `POST /api/password` changes an account's password and ends every other session.
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+
+use super::{check_password, hash_password, name_key, verify_password};
+use crate::{
+    protocol::{PasswordChange, SessionEntry},
+    server::{model::User, session, wire::CloseReason, AppState, Error, Result},
+    timestamp::Timestamp,
+};
+
+/// The user and session hash of the request, or 401.
+async fn me(state: &AppState, headers: &HeaderMap) -> Result<(User, Vec<u8>)> {
+    let hash = session::session_hash(headers).ok_or(Error::Unauthorized)?;
+    let user = state
+        .store
+        .user_by_token_hash(&hash)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok((user, hash))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `GET /api/sessions` → 200 `[SessionEntry]`, most recently used first.
+pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let (user, current) = me(&state, &headers).await?;
+    let entries: Vec<SessionEntry> = state
+        .store
+        .sessions_of(&user)
+        .await?
+        .into_iter()
+        .map(|s| SessionEntry {
+            id: hex(&s.token_hash),
+            device: s.device,
+            created_at: Timestamp::from_millis(s.created_at),
+            last_seen: Timestamp::from_millis(s.last_seen),
+            current: s.token_hash == current,
+        })
+        .collect();
+    Ok(Json(entries).into_response())
+}
+
+/// `DELETE /api/sessions/<id>` → 204: that session of mine ends at once, its sockets close
+/// with 4001. Another person's session, or none, is a 404 (the same answer either way).
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let (user, _) = me(&state, &headers).await?;
+    let mine = state.store.sessions_of(&user).await?;
+    let Some(target) = mine.into_iter().find(|s| hex(&s.token_hash) == id) else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(crate::protocol::ApiError {
+                error: "You have no session with this id.".into(),
+            }),
+        )
+            .into_response());
+    };
+    state.store.delete_session(&target.token_hash).await?;
+    state
+        .connections
+        .close_session(&target.token_hash, CloseReason::SignedOut);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/password {"current","new"}` → 204: the account's password changes and every
+/// other session of it ends (their sockets close with 4001). 401 for a wrong current
+/// password, 400 with a sentence for a weak new one, 403 for a guest (no password to change).
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<Response> {
+    let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let (user, current) = me(&state, &headers).await?;
+    let Some((account, hash)) = state.store.account(&name_key(&user.name)).await? else {
+        return Err(Error::Forbidden(
+            "A guest has no password to change: sign up to set one.".into(),
+        ));
+    };
+    if account.id != user.id {
+        return Err(Error::Forbidden(
+            "A guest has no password to change: sign up to set one.".into(),
+        ));
+    }
+    if !verify_password(req.current, Some(hash)).await {
+        return Err(Error::BadCredentials);
+    }
+    check_password(&req.new, &user.name)?;
+    let new_hash = hash_password(req.new).await?;
+    state.store.set_password(&user, new_hash).await?;
+    let others: Vec<Vec<u8>> = state
+        .store
+        .sessions_of(&user)
+        .await?
+        .into_iter()
+        .map(|s| s.token_hash)
+        .filter(|h| *h != current)
+        .collect();
+    state.store.delete_other_sessions(&user, &current).await?;
+    for hash in &others {
+        state
+            .connections
+            .close_session(hash, CloseReason::SignedOut);
+    }
+    tracing::info!(user = %user.id, ended = others.len(), "password changed");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
