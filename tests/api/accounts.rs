@@ -100,9 +100,10 @@ async fn an_unknown_name_and_a_wrong_password_get_the_same_answer_in_the_same_ti
         assert_eq!(error_of(res).await, "Wrong name or password.");
     }
     // Both run the same argon2id check (tens of ms); an early return would take ~1 ms.
+    // The margin is wide, so that a loaded machine does not fail it.
     let min = |v: &[Duration]| v.iter().min().copied().unwrap();
     assert!(
-        min(&unknown) * 2 > min(&wrong),
+        min(&unknown) * 4 > min(&wrong),
         "unknown {unknown:?} vs wrong {wrong:?}"
     );
 }
