@@ -21,6 +21,9 @@ use crate::{
 /// Tries to reach Redis at start, one second apart, before giving up.
 /// Most events in one pipeline.
 const MAX_PIPELINE: usize = 256;
+/// Longest wait for Redis to connect or answer: a Redis cut off by the network must not
+/// hold events (or a node's start) for a TCP timeout.
+const REDIS_WAIT: Duration = Duration::from_secs(2);
 /// Longest wait between two reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
@@ -153,23 +156,38 @@ async fn publisher(
         for (channel, payload) in batch.drain(..) {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
         }
+        let mut sent = false;
         for attempt in 0..2 {
             if conn.is_none() {
-                conn = client.get_multiplexed_async_connection().await.ok();
+                let connect = client.get_multiplexed_async_connection();
+                conn = tokio::time::timeout(REDIS_WAIT, connect)
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
             }
             let Some(c) = conn.as_mut() else {
-                tracing::warn!("Redis is down: events not published");
                 break;
             };
-            match pipe.query_async::<()>(c).await {
-                Ok(()) => break,
-                Err(error) => {
-                    if attempt == 1 {
-                        tracing::warn!(%error, "could not publish to Redis");
-                    }
+            match tokio::time::timeout(REDIS_WAIT, pipe.query_async::<()>(c)).await {
+                Ok(Ok(())) => {
+                    sent = true;
+                    break;
+                }
+                Ok(Err(error)) if attempt == 1 => {
+                    tracing::warn!(%error, "could not publish to Redis");
                     conn = None;
                 }
+                _ => conn = None,
             }
+        }
+        if !sent {
+            // Redis is down or cut off: whatever queued meanwhile is dropped too, so that a
+            // long outage costs no memory; the other nodes find these in the store.
+            let mut dropped = 0usize;
+            while rx.try_recv().is_ok() {
+                dropped += 1;
+            }
+            tracing::warn!(dropped, "Redis is down: events not published");
         }
     }
 }
@@ -196,6 +214,15 @@ async fn subscriber(
                 sink.subscribe(channel).await?;
             }
             Ok::<_, redis::RedisError>((sink, stream))
+        };
+        let connected = async {
+            match tokio::time::timeout(REDIS_WAIT, connected).await {
+                Ok(r) => r,
+                Err(_) => Err(redis::RedisError::from((
+                    redis::ErrorKind::IoError,
+                    "Redis did not answer in time",
+                ))),
+            }
         };
         let (mut sink, mut stream) = match connected.await {
             Ok(pair) => pair,
