@@ -122,14 +122,8 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resu
 
 /// Ends the session the request presents: deleted, its sockets closed with 4001.
 async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
-    let Some(hash) = session::session_hash(headers) else {
-        return Err(Error::Unauthorized);
-    };
-    let store = &state.store;
-    if store.user_by_token_hash(&hash).await?.is_none() {
-        return Err(Error::Unauthorized);
-    }
-    store.delete_session(&hash).await?;
+    let (_, hash) = session::require(&state.store, headers).await?;
+    state.store.delete_session(&hash).await?;
     let closed = state
         .connections
         .close_session(&hash, CloseReason::SignedOut);

@@ -26,6 +26,8 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("this origin may not open a socket here")]
     ForbiddenOrigin,
     #[error("cross-site requests may not change anything here")]
@@ -58,6 +60,7 @@ impl Error {
             Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::ForbiddenOrigin | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_)

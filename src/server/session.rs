@@ -6,7 +6,7 @@ use crate::{
     server::{
         model::{NewSession, User},
         store::Store,
-        Result,
+        Error, Result,
     },
     validation::DisplayName,
 };
@@ -77,6 +77,16 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Option<U
         Some(hash) => store.user_by_token_hash(&hash).await,
         None => Ok(None),
     }
+}
+
+/// The user behind the request's session and the session's hash, or `Unauthorized`.
+pub async fn require(store: &Store, headers: &HeaderMap) -> Result<(User, Vec<u8>)> {
+    let hash = session_hash(headers).ok_or(Error::Unauthorized)?;
+    let user = store
+        .user_by_token_hash(&hash)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok((user, hash))
 }
 
 /// Creates a user and a session made on `device`; returns the user and the token to hand

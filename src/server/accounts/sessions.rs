@@ -12,20 +12,9 @@ use axum::{
 use super::{check_password, hash_password, name_key, verify_password};
 use crate::{
     protocol::{PasswordChange, SessionEntry},
-    server::{model::User, session, wire::CloseReason, AppState, Error, Result},
+    server::{session, wire::CloseReason, AppState, Error, Result},
     timestamp::Timestamp,
 };
-
-/// The user and session hash of the request, or 401.
-async fn me(state: &AppState, headers: &HeaderMap) -> Result<(User, Vec<u8>)> {
-    let hash = session::session_hash(headers).ok_or(Error::Unauthorized)?;
-    let user = state
-        .store
-        .user_by_token_hash(&hash)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    Ok((user, hash))
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -33,7 +22,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// `GET /api/sessions` → 200 `[SessionEntry]`, most recently used first.
 pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    let (user, current) = me(&state, &headers).await?;
+    let (user, current) = session::require(&state.store, &headers).await?;
     let entries: Vec<SessionEntry> = state
         .store
         .sessions_of(&user)
@@ -57,7 +46,7 @@ pub async fn revoke(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let (user, _) = me(&state, &headers).await?;
+    let (user, _) = session::require(&state.store, &headers).await?;
     let mine = state.store.sessions_of(&user).await?;
     let Some(target) = mine.into_iter().find(|s| hex(&s.token_hash) == id) else {
         return Ok((
@@ -84,17 +73,16 @@ pub async fn change_password(
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let (user, current) = me(&state, &headers).await?;
-    let Some((account, hash)) = state.store.account(&name_key(&user.name)).await? else {
-        return Err(Error::Forbidden(
-            "A guest has no password to change: sign up to set one.".into(),
-        ));
+    let (user, current) = session::require(&state.store, &headers).await?;
+    // An account owns the name under its key; a guest of a look-alike name is not it.
+    let hash = match state.store.account(&name_key(&user.name)).await? {
+        Some((account, hash)) if account.id == user.id => hash,
+        _ => {
+            return Err(Error::Forbidden(
+                "A guest has no password to change: sign up to set one.".into(),
+            ))
+        }
     };
-    if account.id != user.id {
-        return Err(Error::Forbidden(
-            "A guest has no password to change: sign up to set one.".into(),
-        ));
-    }
     if !verify_password(req.current, Some(hash)).await {
         return Err(Error::BadCredentials);
     }

@@ -55,12 +55,7 @@ pub async fn upgrade(
     if !origin_allowed(headers, &state.config.allowed_origins) {
         return Err(Error::ForbiddenOrigin);
     }
-    let session = session::session_hash(headers).ok_or(Error::Unauthorized)?;
-    let user = state
-        .store
-        .user_by_token_hash(&session)
-        .await?
-        .ok_or(Error::Unauthorized)?;
+    let (user, session) = session::require(&state.store, headers).await?;
     let (outbox, queue) = Outbox::new();
     let registration = match state.connections.register(user.id, session, outbox.clone()) {
         Ok(registration) => registration,
