@@ -117,19 +117,8 @@ async fn clients_on_two_nodes_chat_as_on_one_server() {
     alice
         .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.room == "side" && m.seq == 2))
         .await;
-    let page = b
-        .http
-        .get(b.url("/r/team"))
-        .header(
-            "cookie",
-            format!("cloud_msg_session={}", alice_session.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let cookie = format!("cloud_msg_session={}", alice_session.token);
+    let page = b.page_with_cookie("/r/team", &cookie).await;
     assert!(
         page.contains("side, 2 unread"),
         "the room list on node B counts Alice's unread"

@@ -111,6 +111,19 @@ impl TestApp {
         self.http.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The HTML of `path` as the holder of `cookie` (`name=value`) sees it.
+    pub async fn page_with_cookie(&self, path: &str, cookie: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("a body")
+    }
+
     pub async fn post_session(&self, body: serde_json::Value) -> reqwest::Response {
         self.http
             .post(self.url("/api/session"))

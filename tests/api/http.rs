@@ -125,16 +125,7 @@ async fn a_signed_in_page_shows_the_composer_and_the_form_post_signs_in() {
     assert_eq!(res.headers()["location"], "/r/lobby");
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
     let cookie = cookie.split(';').next().unwrap().to_owned();
-    let html = app
-        .http
-        .get(app.url("/r/lobby"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/r/lobby", &cookie).await;
     assert!(html.contains(r#"for="message""#), "composer is shown");
     assert!(!html.contains("Join chat"));
 }

@@ -585,15 +585,6 @@ async fn the_sign_out_button_works_without_javascript_and_not_from_other_sites()
         .contains("Max-Age=0"));
     assert_eq!(tab.expect_close().await, 4001);
     // The page is a visitor's again.
-    let html = app
-        .http
-        .get(app.url("/r/general"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/r/general", &cookie).await;
     assert!(html.contains("Join chat"));
 }
