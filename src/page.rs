@@ -19,6 +19,8 @@ pub struct RoomSummary {
     pub name: String,
     /// Messages after my read marker.
     pub unread: u64,
+    /// Seen by its members only (a lock in the list).
+    pub private: bool,
 }
 
 /// The signed-in person, as the page knows them.
@@ -61,8 +63,13 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         name: u.name.to_string(),
     });
     // History and markers come from the room's memory (starting the room if it exists;
-    // a room that does not exist is shown empty and is not created by looking at it).
-    let (history, receipts) = match state.hub.open(&name).await.map_err(internal)? {
+    // a room that does not exist is shown empty and is not created by looking at it),
+    // for whoever may read it: a private room one is not in looks like a missing room.
+    let (facts, access) = crate::server::access::check(store, user.as_ref(), &name)
+        .await
+        .map_err(internal)?;
+    let readable = facts.filter(|_| access.may_read());
+    let (history, receipts) = match readable.map(|f| state.hub.open_known(&f)) {
         Some(room) => {
             let crate::server::hub::PageData { history, receipts } = room
                 .page_data(HISTORY_ON_PAGE as usize)
@@ -78,9 +85,10 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|(name, unread)| RoomSummary {
+            .map(|(name, unread, private)| RoomSummary {
                 name: name.to_string(),
                 unread,
+                private,
             })
             .collect(),
         None => Vec::new(),
@@ -89,6 +97,7 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         rooms.push(RoomSummary {
             name: name.to_string(),
             unread: 0,
+            private: false,
         });
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
     }

@@ -143,6 +143,12 @@ pub enum ErrorCode {
     ClientIdReused,
     /// The server could not store the message; retry with the same `client_id`.
     Internal,
+    /// No such room, or a private room you are not in (the two look the same).
+    NotFound,
+    /// You are banned from this room.
+    Banned,
+    /// You were removed from the room (kicked or banned): its frames stop.
+    Removed,
 }
 
 /// Body of `POST /api/session`: a guest's display name, or an account's name and password.
@@ -327,4 +333,41 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&ack).unwrap()).unwrap();
         assert_eq!(back, ack);
     }
+}
+
+/// Body of `POST /api/rooms`: a new room, public unless `private`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRequest {
+    pub name: String,
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// Answer of `POST /api/rooms` (201).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomCreated {
+    pub name: String,
+    pub private: bool,
+}
+
+/// Body of `POST /api/rooms/<room>/members`: the account to add, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRequest {
+    pub name: String,
+}
+
+/// Body of `POST /api/rooms/<room>/bans`: the person to ban, by id (as in receipts and
+/// messages: guests' names are not unique).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanRequest {
+    pub user_id: Uuid,
+}
+
+/// One member, in `GET /api/rooms/<room>/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberEntry {
+    pub user_id: Uuid,
+    pub name: String,
+    /// `owner` or `member`.
+    pub role: String,
 }

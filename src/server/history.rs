@@ -1,13 +1,14 @@
 //! `GET /api/rooms/<room>/messages?before=<seq>&limit=<n>`: a room's older messages, a
 //! page at a time, for a reader scrolling back past what the page holds. Readable by
-//! whoever may read the room page; a room that does not exist has no messages (and is
-//! not created by asking).
+//! whoever may read the room page (`access::decide`); a room that does not exist, or a
+//! private room one is not in, has no messages (and is not created by asking); a ban is
+//! refused with 403.
 
 use std::net::SocketAddr;
 
 use axum::{
     extract::{rejection::QueryRejection, ConnectInfo, Path, Query, State},
-    http::{header, HeaderValue},
+    http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
     Json,
 };
@@ -16,8 +17,9 @@ use serde::Deserialize;
 use crate::{
     protocol::{HistoryPage, HISTORY_PAGE_MAX},
     server::{
+        access::{self, Access},
         limits::{Key, Kind},
-        AppState, Error, Result,
+        session, AppState, Error, Result,
     },
     validation::RoomName,
 };
@@ -34,6 +36,7 @@ pub async fn older_messages(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(room): Path<String>,
+    headers: HeaderMap,
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Response> {
     let name = RoomName::parse(&room)?;
@@ -57,10 +60,17 @@ pub async fn older_messages(
                 retry_after_secs: wait.secs(),
             }
         })?;
-    let messages = state
-        .store
-        .messages_before(&name, q.before.unwrap_or(u64::MAX), limit)
-        .await?;
+    let user = session::authenticate(&state.store, &headers).await?;
+    let messages = match access::check(&state.store, user.as_ref(), &name).await? {
+        (_, access) if access.may_read() => {
+            state
+                .store
+                .messages_before(&name, q.before.unwrap_or(u64::MAX), limit)
+                .await?
+        }
+        (_, Access::Banned) => return Err(access::refusal(&name, Access::Banned)),
+        _ => Vec::new(),
+    };
     let mut res = Json(HistoryPage { messages }).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -2,7 +2,7 @@
 //! deployment into Postgres.
 //!
 //! Everything is copied in one Postgres transaction: people, sessions (so everyone stays
-//! signed in), rooms (with their ids), messages and read markers. Before the commit every
+//! signed in), rooms (with their ids and privacy), messages, memberships and bans. Before the commit every
 //! room is checked: the same number of messages and the same SHA-256 over every stored
 //! field, in seq order, on both sides. Anything that does not match rolls it all back. A
 //! destination that already holds data is refused, so the command cannot run twice over
@@ -33,14 +33,15 @@ pub struct Copied {
     pub rooms: u64,
     pub messages: u64,
     pub markers: u64,
+    pub bans: u64,
 }
 
 impl std::fmt::Display for Copied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} people, {} sessions, {} rooms, {} messages, {} read markers",
-            self.users, self.sessions, self.rooms, self.messages, self.markers
+            "{} people, {} sessions, {} rooms, {} messages, {} memberships, {} bans",
+            self.users, self.sessions, self.rooms, self.messages, self.markers, self.bans
         )
     }
 }
@@ -103,58 +104,63 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
     }
     let mut copied = Copied::default();
 
-    type UserRow = (String, String, i64, Option<String>, Option<String>);
+    type UserRow = (String, String, i64, Option<String>, Option<String>, bool);
     let users: Vec<UserRow> =
-        sqlx::query_as("SELECT id, name, created_at, password_hash, name_key FROM users")
+        sqlx::query_as("SELECT id, name, created_at, password_hash, name_key, admin FROM users")
             .fetch_all(&mut src)
             .await?;
     copied.users = users.len() as u64;
     for chunk in users.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO users (id, name, created_at, password_hash, name_key)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])",
+            "INSERT INTO users (id, name, created_at, password_hash, name_key, admin)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+                                  $6::boolean[])",
         )
         .bind(chunk.iter().map(|u| u.0.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.2).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.3.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.4.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.5).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
 
-    let sessions: Vec<(Vec<u8>, String, i64, i64)> =
-        sqlx::query_as("SELECT token_hash, user_id, created_at, last_seen FROM sessions")
+    let sessions: Vec<(Vec<u8>, String, i64, i64, String)> =
+        sqlx::query_as("SELECT token_hash, user_id, created_at, last_seen, device FROM sessions")
             .fetch_all(&mut src)
             .await?;
     copied.sessions = sessions.len() as u64;
     for chunk in sessions.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
-             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::bigint[])",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
+             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::bigint[],
+                                  $5::text[])",
         )
         .bind(chunk.iter().map(|s| s.0.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|s| s.1.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|s| s.2).collect::<Vec<_>>())
         .bind(chunk.iter().map(|s| s.3).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|s| s.4.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
 
-    let rooms: Vec<(i64, String, i64, i64)> =
-        sqlx::query_as("SELECT id, name, last_seq, created_at FROM rooms ORDER BY id")
+    let rooms: Vec<(i64, String, i64, i64, bool)> =
+        sqlx::query_as("SELECT id, name, last_seq, created_at, private FROM rooms ORDER BY id")
             .fetch_all(&mut src)
             .await?;
     copied.rooms = rooms.len() as u64;
-    for (id, name, last_seq, created_at) in &rooms {
+    for (id, name, last_seq, created_at, private) in &rooms {
         sqlx::query(
-            "INSERT INTO rooms (id, name, last_seq, created_at) OVERRIDING SYSTEM VALUE
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO rooms (id, name, last_seq, created_at, private) OVERRIDING SYSTEM VALUE
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(name)
         .bind(last_seq)
         .bind(created_at)
+        .bind(private)
         .execute(&mut *tx)
         .await?;
     }
@@ -202,17 +208,18 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         }
     }
 
-    let markers: Vec<(String, i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, room_id, user_name, delivered, read, updated_at FROM read_markers",
+    let markers: Vec<(String, i64, String, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT user_id, room_id, user_name, delivered, read, updated_at, role FROM read_markers",
     )
     .fetch_all(&mut src)
     .await?;
     copied.markers = markers.len() as u64;
     for chunk in markers.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
+            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at,
+                                       role)
              SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[],
-                                  $5::bigint[], $6::bigint[])",
+                                  $5::bigint[], $6::bigint[], $7::text[])",
         )
         .bind(chunk.iter().map(|m| m.0.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|m| m.1).collect::<Vec<_>>())
@@ -220,6 +227,25 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         .bind(chunk.iter().map(|m| m.3).collect::<Vec<_>>())
         .bind(chunk.iter().map(|m| m.4).collect::<Vec<_>>())
         .bind(chunk.iter().map(|m| m.5).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.6.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    let bans: Vec<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT room_id, user_id, banned_by, created_at FROM bans")
+            .fetch_all(&mut src)
+            .await?;
+    copied.bans = bans.len() as u64;
+    for chunk in bans.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO bans (room_id, user_id, banned_by, created_at)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[])",
+        )
+        .bind(chunk.iter().map(|b| b.0).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|b| b.1.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|b| b.2.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|b| b.3).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
@@ -248,6 +274,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         ("users", copied.users),
         ("sessions", copied.sessions),
         ("read_markers", copied.markers),
+        ("bans", copied.bans),
     ] {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&mut *tx)

@@ -1,5 +1,6 @@
 //! Server-only code (feature `ssr`): the HTTP app, the socket hub, storage and identity.
 
+pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod bus;
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod migrate;
 pub mod model;
 pub mod pages;
+pub mod rooms;
 pub mod serve;
 pub mod session;
 pub mod shortcodes;

@@ -105,6 +105,90 @@ pub struct MarkerChange {
 pub struct RoomRef {
     pub id: i64,
     pub name: RoomName,
+    /// Seen only by its members (set when the room is made, never changed).
+    pub private: bool,
+}
+
+/// A member's standing in a room: its creator owns it, everyone else is a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Member,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Owner => "owner",
+        }
+    }
+
+    /// The stored word (anything but `owner` is a member).
+    pub fn parse(s: &str) -> Self {
+        if s == "owner" {
+            Self::Owner
+        } else {
+            Self::Member
+        }
+    }
+}
+
+/// What the store holds about a room and one person, read in one query: everything
+/// `access::decide` rules on, and the person's markers for their join.
+#[derive(Debug, Clone)]
+pub struct RoomFacts {
+    pub room: RoomRef,
+    pub last_seq: u64,
+    /// Their membership: role, delivered and read markers.
+    pub member: Option<(Role, u64, u64)>,
+    pub banned: bool,
+    /// They are the server's admin.
+    pub admin: bool,
+}
+
+/// A `RoomFacts` as every backend reads it: room id, last seq, private, then the person's
+/// role, delivered and read markers (all null for a non-member), banned, admin.
+pub type FactsRow = (
+    i64,
+    i64,
+    bool,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    bool,
+);
+
+impl RoomFacts {
+    pub fn from_row(name: &RoomName, row: FactsRow) -> Self {
+        let (id, last_seq, private, role, delivered, read, banned, admin) = row;
+        Self {
+            room: RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            },
+            last_seq: last_seq as u64,
+            member: role.map(|role| {
+                (
+                    Role::parse(&role),
+                    delivered.unwrap_or(0) as u64,
+                    read.unwrap_or(0) as u64,
+                )
+            }),
+            banned,
+            admin,
+        }
+    }
+}
+
+/// A room's member, as the member list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: Role,
 }
 
 /// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).

@@ -20,7 +20,7 @@ use crate::{
         headers, history,
         hub::Hub,
         limits::Limiter,
-        pages, serve,
+        pages, rooms, serve,
         store::{Kind, Store},
         ws, AppState, Config, Error, Result,
     },
@@ -177,7 +177,18 @@ fn router(state: AppState) -> Router {
         .route("/api/sessions", get(accounts::sessions::list))
         .route("/api/sessions/{id}", delete(accounts::sessions::revoke))
         .route("/api/password", post(accounts::sessions::change_password))
+        .route("/api/rooms", post(rooms::create))
         .route("/api/rooms/{room}/messages", get(history::older_messages))
+        .route(
+            "/api/rooms/{room}/members",
+            get(rooms::members).post(rooms::add_member),
+        )
+        .route(
+            "/api/rooms/{room}/members/{user}",
+            delete(rooms::remove_member),
+        )
+        .route("/api/rooms/{room}/bans", post(rooms::ban))
+        .route("/api/rooms/{room}/bans/{user}", delete(rooms::unban))
         .route("/join", post(api::join_form))
         .route("/signout", post(api::sign_out_form))
         .route("/healthz", get(api::healthz))

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use cloud_msg::{
     server::{
-        model::{NewMessage, NewSession, RoomRef, User},
+        model::{NewMessage, NewSession, Role, RoomRef, User},
         store::{Kind, Store},
     },
     timestamp::Timestamp,
@@ -63,6 +63,17 @@ async fn person(store: &Store, name: &str) -> User {
         .unwrap()
 }
 
+/// The room called `name`, made by a person of its own (its owner).
+async fn open_room(store: &Store, name: &str) -> RoomRef {
+    let founder = person(store, "founder").await;
+    let (r, made) = store
+        .ensure_room(&room(name), false, &founder)
+        .await
+        .unwrap();
+    assert!(made);
+    r
+}
+
 fn texts(msgs: &[cloud_msg::protocol::ChatMessage]) -> Vec<&str> {
     msgs.iter().map(|m| m.text.as_str()).collect()
 }
@@ -71,12 +82,12 @@ on_both!(
     seqs_are_gapless_per_room_and_resends_are_answered_with_what_was_stored,
     |store, _db| {
         let ann = person(&store, "ann").await;
-        let lobby = store.ensure_room(&room("lobby")).await.unwrap();
-        let other = store.ensure_room(&room("other")).await.unwrap();
+        let lobby = open_room(&store, "lobby").await;
+        let other = open_room(&store, "other").await;
         assert_eq!(
-            store.ensure_room(&room("lobby")).await.unwrap(),
-            lobby,
-            "ensure is an upsert"
+            store.ensure_room(&room("lobby"), true, &ann).await.unwrap(),
+            (lobby.clone(), false),
+            "ensure is an upsert: the room stays as it was made"
         );
 
         let first = new(&ann, "one");
@@ -129,7 +140,7 @@ on_both!(
     history_reads_in_order_and_never_create_a_room,
     |store, _db| {
         let ann = person(&store, "ann").await;
-        let r = store.ensure_room(&room("hist")).await.unwrap();
+        let r = open_room(&store, "hist").await;
         let batch: Vec<_> = (1..=10).map(|i| new(&ann, &format!("m{i}"))).collect();
         store.append(&r, batch).await.unwrap();
 
@@ -172,17 +183,24 @@ on_both!(
     |store, _db| {
         let ann = person(&store, "ann").await;
         let bob = person(&store, "bob").await;
-        let r = store.ensure_room(&room("marks")).await.unwrap();
+        let r = open_room(&store, "marks").await;
         let batch: Vec<_> = (1..=5).map(|i| new(&ann, &format!("m{i}"))).collect();
         store.append(&r, batch).await.unwrap();
 
-        let up = store.raise_markers(&r, &bob, 3, 2).await.unwrap();
+        assert!(
+            store.raise_markers(&r, &bob, 3, 2).await.unwrap().is_none(),
+            "markers never make a member"
+        );
+        assert_eq!(store.markers_of(&r, &bob).await.unwrap(), None);
+        store.admit(&r, &bob, Role::Member).await.unwrap();
+        store.admit(&r, &ann, Role::Member).await.unwrap();
+        let up = store.raise_markers(&r, &bob, 3, 2).await.unwrap().unwrap();
         assert!(up.rose);
         assert_eq!((up.receipt.delivered, up.receipt.read), (3, 2));
-        let same = store.raise_markers(&r, &bob, 1, 1).await.unwrap();
+        let same = store.raise_markers(&r, &bob, 1, 1).await.unwrap().unwrap();
         assert!(!same.rose, "lower markers change nothing");
         assert_eq!((same.receipt.delivered, same.receipt.read), (3, 2));
-        let capped = store.raise_markers(&r, &bob, 0, 99).await.unwrap();
+        let capped = store.raise_markers(&r, &bob, 0, 99).await.unwrap().unwrap();
         assert_eq!(
             (capped.receipt.delivered, capped.receipt.read),
             (5, 5),
@@ -198,16 +216,16 @@ on_both!(
 
         let receipts = store.receipts(&room("marks"), 10).await.unwrap();
         let order: Vec<&str> = receipts.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(order, ["bob", "ann"], "most recently read first");
+        assert_eq!(order, ["bob", "ann", "founder"], "most recently read first");
 
-        let other = store.ensure_room(&room("a-first")).await.unwrap();
+        let other = open_room(&store, "a-first").await;
         store
             .append(&other, vec![new(&ann, "x"), new(&ann, "y")])
             .await
             .unwrap();
-        store.raise_markers(&other, &ann, 0, 0).await.unwrap();
+        store.admit(&other, &ann, Role::Member).await.unwrap();
         let rooms = store.rooms_of(&ann, 10).await.unwrap();
-        let rooms: Vec<(&str, u64)> = rooms.iter().map(|(n, u)| (n.as_str(), *u)).collect();
+        let rooms: Vec<(&str, u64)> = rooms.iter().map(|(n, u, _)| (n.as_str(), *u)).collect();
         assert_eq!(
             rooms,
             [("a-first", 2), ("marks", 4)],
@@ -259,10 +277,11 @@ on_both!(sessions_live_expire_and_end, |store, _db| {
 
 on_both!(a_failing_write_fails_alone, |store, _db| {
     let ann = person(&store, "ann").await;
-    let r = store.ensure_room(&room("ok")).await.unwrap();
+    let r = open_room(&store, "ok").await;
     let ghost = RoomRef {
         id: 999_999,
         name: room("ghost"),
+        private: false,
     };
     // Queued together, so that they are likely to share a pass.
     let (a, b, c) = tokio::join!(
@@ -279,7 +298,7 @@ on_both!(a_failing_write_fails_alone, |store, _db| {
 
 on_both!(what_was_stored_is_there_after_a_restart, |store, db| {
     let ann = person(&store, "ann").await;
-    let r = store.ensure_room(&room("keep")).await.unwrap();
+    let r = open_room(&store, "keep").await;
     store.append(&r, vec![new(&ann, "kept")]).await.unwrap();
     store.close().await;
     let store = Store::open(&db.url).await.expect("reopens");
@@ -308,7 +327,7 @@ async fn two_writers_on_one_database_keep_every_room_gapless() {
         let bob = person(&b, "bob").await;
         let rooms = [room("r1"), room("r2"), room("r3")];
         for r in &rooms {
-            a.ensure_room(r).await.unwrap();
+            a.ensure_room(r, false, &ann).await.unwrap();
         }
         const PER_WRITER: usize = 60;
         let mut tasks = Vec::new();
@@ -407,3 +426,85 @@ on_both!(
         );
     }
 );
+
+on_both!(memberships_roles_bans_and_the_first_admin, |store, _db| {
+    let account = |name: &str| {
+        let store = store.clone();
+        let name = DisplayName::parse(name).unwrap();
+        async move {
+            let key = name.as_str().to_lowercase();
+            let session = NewSession::new(Uuid::new_v4().as_bytes().to_vec(), "test");
+            store
+                .create_account(&name, key, "hash".into(), &session, None)
+                .await
+                .unwrap()
+        }
+    };
+    let guest = person(&store, "guest").await;
+    let ann = account("ann").await;
+    let bob = account("bob").await;
+    let secret = room("secret");
+    assert!(store
+        .room_facts(&secret, Some(ann.id))
+        .await
+        .unwrap()
+        .is_none());
+    let (r, made) = store.ensure_room(&secret, true, &ann).await.unwrap();
+    assert!(made && r.private);
+
+    let facts = |who: Uuid| {
+        let store = store.clone();
+        let secret = secret.clone();
+        async move { store.room_facts(&secret, Some(who)).await.unwrap().unwrap() }
+    };
+    let of_ann = facts(ann.id).await;
+    assert!(of_ann.room.private);
+    assert_eq!(
+        of_ann.member.map(|m| m.0),
+        Some(Role::Owner),
+        "the creator owns it"
+    );
+    assert!(of_ann.admin, "the first account is the admin");
+    let of_bob = facts(bob.id).await;
+    assert!(of_bob.member.is_none() && !of_bob.admin && !of_bob.banned);
+    assert!(!facts(guest.id).await.admin, "a guest before her is not");
+
+    store.admit(&r, &bob, Role::Member).await.unwrap();
+    store.admit(&r, &bob, Role::Owner).await.unwrap();
+    assert_eq!(
+        facts(bob.id).await.member.map(|m| m.0),
+        Some(Role::Member),
+        "admitting a member again changes nothing"
+    );
+    let members = store.members(&r, 10).await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["ann", "bob"], "owners first");
+    let rooms = store.rooms_of(&bob, 10).await.unwrap();
+    assert_eq!(rooms.len(), 1);
+    assert!(rooms[0].2, "listed as private");
+
+    assert!(store.remove_member(&r, bob.id, None).await.unwrap());
+    assert!(!store.remove_member(&r, bob.id, None).await.unwrap());
+    assert!(facts(bob.id).await.member.is_none());
+    assert!(store.rooms_of(&bob, 10).await.unwrap().is_empty());
+
+    store.admit(&r, &bob, Role::Member).await.unwrap();
+    assert!(store.remove_member(&r, bob.id, Some(ann.id)).await.unwrap());
+    let banned = facts(bob.id).await;
+    assert!(banned.banned && banned.member.is_none());
+    assert!(store.unban(&r, bob.id).await.unwrap());
+    assert!(!store.unban(&r, bob.id).await.unwrap());
+    assert!(!facts(bob.id).await.banned);
+
+    let (_, made) = store.ensure_room(&room("open"), false, &bob).await.unwrap();
+    assert!(made);
+    let open = store
+        .room_facts(&room("open"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !open.room.private && open.member.is_none(),
+        "a visitor's facts"
+    );
+});

@@ -31,6 +31,8 @@ pub enum Event {
     Messages { messages: Vec<ChatMessage> },
     /// Members' markers after they rose.
     Receipts { receipts: Vec<Receipt> },
+    /// A person was removed from the room (kicked, or `banned`): their sockets leave it.
+    Removed { user: uuid::Uuid, banned: bool },
 }
 
 /// What the bus hands to this node's hub.

@@ -24,7 +24,7 @@ use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
         bus::{Bus, Event, Incoming},
-        model::{RoomRef, User},
+        model::{RoomFacts, RoomRef, User},
         store::Store,
         wire::Outbox,
         Result,
@@ -80,6 +80,12 @@ enum Ctrl {
         limit: usize,
         reply: oneshot::Sender<PageData>,
     },
+    /// A person was removed (kicked or banned): their sockets leave, the other nodes are
+    /// told.
+    Remove {
+        user: Uuid,
+        banned: bool,
+    },
     /// Another node's event in this room.
     Remote(Event),
     /// The bus may have lost events: look in the store for what was missed.
@@ -118,6 +124,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// True once the socket left, or its person was removed from the room.
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
     /// Stops the room's frames for this socket, at once.
     pub fn leave(&self) {
         self.gone.store(true, Ordering::Release);
@@ -151,12 +162,13 @@ impl RoomHandle {
     /// [`Subscription::release`]: nothing is missed or doubled in between.
     pub fn subscribe(
         &self,
+        user: Uuid,
         outbox: Outbox,
         since: Option<u64>,
     ) -> (Subscription, oneshot::Receiver<CatchUp>) {
         let id = NEXT_SUBSCRIPTION.fetch_add(1, Ordering::Relaxed);
         let gone = Arc::new(AtomicBool::new(false));
-        let member = room::Member::new(id, outbox, gone.clone(), since.is_some());
+        let member = room::Member::new(id, user, outbox, gone.clone(), since.is_some());
         let (reply, plan) = oneshot::channel();
         let _ = self.ctrl.send(Ctrl::Subscribe {
             member,
@@ -179,6 +191,12 @@ impl RoomHandle {
     /// Ends subscription `id`.
     pub fn unsubscribe(&self, id: u64) {
         let _ = self.ctrl.send(Ctrl::Unsubscribe { id });
+    }
+
+    /// `user` was removed from the room (stored already): their sockets here and on every
+    /// other node leave it and are told why.
+    pub fn remove(&self, user: Uuid, banned: bool) {
+        let _ = self.ctrl.send(Ctrl::Remove { user, banned });
     }
 
     /// Sends a member's new markers to everyone in the room.
@@ -275,15 +293,35 @@ impl Hub {
         Ok(Some(self.start(room, last_seq)))
     }
 
-    /// The room called `name`, created (in the store too) if it does not exist. Only for
-    /// a signed-in person's `join` or `send`, after the room-creation limit.
-    pub async fn create(&self, name: &RoomName) -> Result<RoomHandle> {
-        if let Some(handle) = self.running(name) {
-            return Ok(handle);
+    /// The room `facts` describe (read from the store a moment ago), its task started if
+    /// need be.
+    pub fn open_known(&self, facts: &RoomFacts) -> RoomHandle {
+        self.running(&facts.room.name)
+            .unwrap_or_else(|| self.start(facts.room.clone(), facts.last_seq))
+    }
+
+    /// The room called `name`, made (in the store too, `private` or not, owned by
+    /// `creator`) if it does not exist, and whether this call made it. Only after
+    /// `access::decide` and the room-creation limit; a room someone else made a moment
+    /// ago is answered with `false` and must be decided on again.
+    pub async fn create(
+        &self,
+        name: &RoomName,
+        private: bool,
+        creator: &User,
+    ) -> Result<(RoomHandle, bool)> {
+        let (room, made) = self.store.ensure_room(name, private, creator).await?;
+        // The room's task reads its true last seq when it starts.
+        Ok((self.start(room, 0), made))
+    }
+
+    /// `user` was removed from `room` (stored already): their sockets leave it, here and
+    /// on the other nodes.
+    pub fn removed(&self, room: &RoomName, user: Uuid, banned: bool) {
+        match self.running(room) {
+            Some(handle) => handle.remove(user, banned),
+            None => self.bus.publish(room, Event::Removed { user, banned }),
         }
-        let room = self.store.ensure_room(name).await?;
-        // New (or, in a race, made a moment ago: the room's task reads its true last seq).
-        Ok(self.start(room, 0))
     }
 
     fn running(&self, name: &RoomName) -> Option<RoomHandle> {

@@ -19,6 +19,7 @@ use std::{
 
 use bytes::{Bytes, BytesMut};
 use tokio::{sync::mpsc, time::Instant};
+use uuid::Uuid;
 
 use super::{internal_error, CatchUp, Ctrl, PageData, Rooms, SendCmd, Shared};
 use crate::{
@@ -62,6 +63,8 @@ pub struct Retire {
 /// A socket in the room.
 pub struct Member {
     id: u64,
+    /// Whose socket this is (a removed person's sockets leave at once).
+    user: Uuid,
     outbox: Outbox,
     /// Set when the socket leaves the room.
     gone: Arc<AtomicBool>,
@@ -70,9 +73,10 @@ pub struct Member {
 }
 
 impl Member {
-    pub fn new(id: u64, outbox: Outbox, gone: Arc<AtomicBool>, held: bool) -> Self {
+    pub fn new(id: u64, user: Uuid, outbox: Outbox, gone: Arc<AtomicBool>, held: bool) -> Self {
         Self {
             id,
+            user,
             outbox,
             gone,
             held: held.then(Vec::new),
@@ -303,6 +307,12 @@ impl Room {
                 }
             }
             Ctrl::Remote(Event::Messages { messages }) => self.accept(messages),
+            Ctrl::Remove { user, banned } => {
+                self.bus
+                    .publish(&self.room.name, Event::Removed { user, banned });
+                self.remove(user, banned);
+            }
+            Ctrl::Remote(Event::Removed { user, banned }) => self.remove(user, banned),
             Ctrl::Resync => {
                 self.fill_from_store().await;
                 // Receipts the bus lost: whatever the store has that this room does not.
@@ -322,6 +332,28 @@ impl Room {
                 });
             }
         }
+    }
+
+    /// `user` is no longer a member: their sockets are told and leave the room, and their
+    /// markers leave what pages show.
+    fn remove(&mut self, user: Uuid, banned: bool) {
+        let why = if banned {
+            format!("You were banned from #{}.", self.room.name)
+        } else {
+            format!("You were removed from #{}.", self.room.name)
+        };
+        let frame = encode(&ServerFrame::error(ErrorCode::Removed, why, None));
+        self.members.retain(|m| {
+            if m.user != user {
+                return true;
+            }
+            m.gone.store(true, Ordering::Release);
+            m.outbox.push(frame.clone());
+            false
+        });
+        self.receipts.retain(|r| r.user != user);
+        self.unsent_receipts.retain(|r| r.user != user);
+        self.shared.version.fetch_add(1, Ordering::Release);
     }
 
     /// Keeps a member's new markers and sends them with the window's other changes.

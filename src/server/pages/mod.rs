@@ -82,9 +82,10 @@ pub async fn room_page(
     let Some(room) = room else {
         return render(&state, req).await;
     };
-    // Only rooms that exist are cached (and started); others render empty, each time.
+    // Only public rooms that exist are cached (and started); others render empty (a
+    // private room, to a visitor, as if it did not exist), each time.
     let handle = match state.hub.open(&room).await {
-        Ok(Some(handle)) => handle,
+        Ok(Some(handle)) if !handle.room.private => handle,
         _ => return render(&state, req).await,
     };
     let nonce = req

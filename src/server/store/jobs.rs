@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     server::{
-        model::{Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
+        model::{Appended, MarkerChange, NewMessage, NewSession, Role, RoomRef, User},
         Error, Result,
     },
     validation::{DisplayName, RoomName},
@@ -52,43 +52,51 @@ pub enum Work {
         claim: Option<User>,
     },
     /// A new session for an existing user (a password sign-in).
-    CreateSession {
-        user: User,
-        session: NewSession,
-    },
+    CreateSession { user: User, session: NewSession },
     /// Ends every session of `user` but `keep` (with a new password, or "sign out
     /// everywhere else").
-    DeleteOtherSessions {
-        user: User,
-        keep: Vec<u8>,
-    },
+    DeleteOtherSessions { user: User, keep: Vec<u8> },
     /// A new password for `user`.
-    SetPassword {
-        user: User,
-        password_hash: String,
-    },
+    SetPassword { user: User, password_hash: String },
+    /// The room called `name`, made now if it does not exist (private or not), with
+    /// `creator` as its owner. Answers its id and whether it was made by this job.
     EnsureRoom {
         name: RoomName,
+        private: bool,
+        creator: User,
     },
+    /// Makes `user` a member of `room` with `role` (nothing if they are one already).
+    Admit {
+        room: RoomRef,
+        user: User,
+        role: Role,
+    },
+    /// Ends `user`'s membership of `room` (kick, or leave); with `ban_by`, also bans them.
+    /// Answers whether they were a member.
+    Remove {
+        room: RoomRef,
+        user: uuid::Uuid,
+        ban_by: Option<uuid::Uuid>,
+    },
+    /// Lifts `user`'s ban in `room`. Answers whether they were banned.
+    Unban { room: RoomRef, user: uuid::Uuid },
     /// Signs a session out (`token_hash` gone: its cookie no longer works).
-    DeleteSession {
-        token_hash: Vec<u8>,
-    },
+    DeleteSession { token_hash: Vec<u8> },
     /// Records that a session was used at `at` (ms), which keeps it from expiring.
-    TouchSession {
-        token_hash: Vec<u8>,
-        at: i64,
-    },
+    TouchSession { token_hash: Vec<u8>, at: i64 },
 }
 
 /// What a job answers.
 #[derive(Debug)]
 pub enum Output {
     Appended(Vec<Appended>),
-    Markers(MarkerChange),
+    /// `None`: not a member (markers are raised, never made, here).
+    Markers(Option<MarkerChange>),
     User(User),
-    Room(i64),
+    /// The room's id and whether it was made now.
+    Room((i64, bool)),
     Done(()),
+    Flag(bool),
 }
 
 impl Work {
@@ -96,9 +104,12 @@ impl Work {
     /// two writers (two nodes) that touch the same rooms lock them in the same order.
     pub fn lock_order(&self) -> (u8, i64, &str) {
         match self {
-            Work::EnsureRoom { name } => (0, 0, name.as_str()),
+            Work::EnsureRoom { name, .. } => (0, 0, name.as_str()),
             Work::Append { room, .. } => (1, room.id, ""),
-            Work::RaiseMarkers { room, .. } => (2, room.id, ""),
+            Work::RaiseMarkers { room, .. }
+            | Work::Admit { room, .. }
+            | Work::Remove { room, .. }
+            | Work::Unban { room, .. } => (2, room.id, ""),
             Work::CreateUserSession { .. }
             | Work::CreateAccount { .. }
             | Work::CreateSession { .. }

@@ -31,7 +31,10 @@ use std::{
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User},
+        model::{
+            Appended, MarkerChange, MemberRow, MessageRow, NewMessage, Role, RoomFacts, RoomRef,
+            User,
+        },
         Error, Result,
     },
     validation::RoomName,
@@ -126,31 +129,121 @@ impl Store {
         on_backend!(self, b => b.close().await)
     }
 
-    /// The room called `name`, created if it does not exist yet (callers look with
-    /// [`Store::find_room`] first; the upsert also answers a room made a moment ago).
-    pub async fn ensure_room(&self, name: &RoomName) -> Result<RoomRef> {
-        let id = expect_output!(
-            self.writer().call(Work::EnsureRoom { name: name.clone() }),
+    /// The room called `name`, made now (`private` or not, owned by `creator`) if it does
+    /// not exist yet, and whether this call made it. Callers decide first
+    /// (`access::decide`); the upsert also answers a room made a moment ago, which they
+    /// must then decide on again.
+    pub async fn ensure_room(
+        &self,
+        name: &RoomName,
+        private: bool,
+        creator: &User,
+    ) -> Result<(RoomRef, bool)> {
+        let (id, made) = expect_output!(
+            self.writer().call(Work::EnsureRoom {
+                name: name.clone(),
+                private,
+                creator: creator.clone(),
+            }),
             Room
         )?;
-        Ok(RoomRef {
-            id,
-            name: name.clone(),
-        })
+        let private = if made {
+            private
+        } else {
+            match self.find_room(name).await? {
+                Some((room, _)) => room.private,
+                None => private,
+            }
+        };
+        Ok((
+            RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            },
+            made,
+        ))
     }
 
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.
     pub async fn find_room(&self, name: &RoomName) -> Result<Option<(RoomRef, u64)>> {
         let found = on_backend!(self, b => b.find_room(name).await)?;
-        Ok(found.map(|(id, last_seq)| {
+        Ok(found.map(|(id, last_seq, private)| {
             (
                 RoomRef {
                     id,
                     name: name.clone(),
+                    private,
                 },
                 last_seq,
             )
         }))
+    }
+
+    /// The room called `name` (if it exists) and `user`'s standing in it, in one read:
+    /// what `access::decide` rules on. Without a user, the room's facts alone.
+    pub async fn room_facts(
+        &self,
+        name: &RoomName,
+        user: Option<uuid::Uuid>,
+    ) -> Result<Option<RoomFacts>> {
+        let id = user.map(|u| u.to_string()).unwrap_or_default();
+        let row = on_backend!(self, b => b.room_facts(name, &id).await)?;
+        Ok(row.map(|row| RoomFacts::from_row(name, row)))
+    }
+
+    /// Makes `user` a member of `room` with `role` (nothing if they are one already).
+    pub async fn admit(&self, room: &RoomRef, user: &User, role: Role) -> Result<()> {
+        expect_output!(
+            self.writer().call(Work::Admit {
+                room: room.clone(),
+                user: user.clone(),
+                role,
+            }),
+            Done
+        )
+    }
+
+    /// Ends `user`'s membership of `room`, banning them too with `ban_by`. True if they
+    /// were a member.
+    pub async fn remove_member(
+        &self,
+        room: &RoomRef,
+        user: uuid::Uuid,
+        ban_by: Option<uuid::Uuid>,
+    ) -> Result<bool> {
+        expect_output!(
+            self.writer().call(Work::Remove {
+                room: room.clone(),
+                user,
+                ban_by,
+            }),
+            Flag
+        )
+    }
+
+    /// Lifts `user`'s ban in `room`; true if there was one.
+    pub async fn unban(&self, room: &RoomRef, user: uuid::Uuid) -> Result<bool> {
+        expect_output!(
+            self.writer().call(Work::Unban {
+                room: room.clone(),
+                user,
+            }),
+            Flag
+        )
+    }
+
+    /// `room`'s members, owners first, at most `limit`.
+    pub async fn members(&self, room: &RoomRef, limit: u32) -> Result<Vec<MemberRow>> {
+        let rows = on_backend!(self, b => b.members(room, limit).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, role)| MemberRow {
+                user_id: crate::server::model::parse_uuid(&id),
+                name,
+                role: Role::parse(&role),
+            })
+            .collect())
     }
 
     /// How many rooms exist (tests: reads must not create any).
@@ -201,16 +294,17 @@ impl Store {
         Ok(messages(rows, name))
     }
 
-    /// Raises `user`'s markers in `room` to at least `delivered` and `read` (each capped at
-    /// the room's last `seq`; read implies delivered). Returns the markers as stored and
-    /// whether they rose.
+    /// Raises member `user`'s markers in `room` to at least `delivered` and `read` (each
+    /// capped at the room's last `seq`; read implies delivered). Returns the markers as
+    /// stored and whether they rose; `None` if `user` is not a member (markers never make
+    /// one: see [`Store::admit`]).
     pub async fn raise_markers(
         &self,
         room: &RoomRef,
         user: &User,
         delivered: u64,
         read: u64,
-    ) -> Result<MarkerChange> {
+    ) -> Result<Option<MarkerChange>> {
         expect_output!(
             self.writer().call(Work::RaiseMarkers {
                 room: room.clone(),
@@ -232,12 +326,15 @@ impl Store {
         on_backend!(self, b => b.receipts(name, limit).await)
     }
 
-    /// The rooms `user` has markers in, by name, with how many messages they have not read.
-    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(RoomName, u64)>> {
+    /// The rooms `user` is a member of, by name, with how many messages they have not read
+    /// and whether the room is private.
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(RoomName, u64, bool)>> {
         let rows = on_backend!(self, b => b.rooms_of(user, limit).await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(name, unread)| Some((RoomName::parse(&name).ok()?, unread.max(0) as u64)))
+            .filter_map(|(name, unread, private)| {
+                Some((RoomName::parse(&name).ok()?, unread.max(0) as u64, private))
+            })
             .collect())
     }
 }

@@ -15,6 +15,8 @@
 
 use std::collections::HashMap;
 
+use super::members;
+
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -27,7 +29,7 @@ use crate::{
         Error,
     },
     timestamp::Timestamp,
-    validation::{DisplayName, RoomName},
+    validation::DisplayName,
 };
 
 /// Starts the writer task on `pool` (one connection, reconnected by the pool).
@@ -104,6 +106,14 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             delivered,
             read,
         } => Output::Markers(raise_markers(conn, room, user, *delivered, *read).await?),
+        Work::Admit { room, user, role } => {
+            members::admit(conn, room, user, *role).await?;
+            Output::Done(())
+        }
+        Work::Remove { room, user, ban_by } => {
+            Output::Flag(members::remove(conn, room, *user, *ban_by).await?)
+        }
+        Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user).await?),
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session).await?)
         }
@@ -141,7 +151,11 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             .await?;
             Output::Done(())
         }
-        Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name).await?),
+        Work::EnsureRoom {
+            name,
+            private,
+            creator,
+        } => Output::Room(members::ensure_room(conn, name, *private, creator).await?),
         Work::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
@@ -277,42 +291,42 @@ async fn raise_markers(
     user: &User,
     delivered: u64,
     read: u64,
-) -> sqlx::Result<MarkerChange> {
+) -> sqlx::Result<Option<MarkerChange>> {
     let delivered = delivered.max(read);
-    let (delivered, read, before_delivered, before_read): (i64, i64, Option<i64>, Option<i64>) =
-        sqlx::query_as(
-            "WITH before AS (
-                 SELECT delivered, read FROM read_markers WHERE user_id = $1 AND room_id = $2
-             )
-             INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
-             SELECT $1, $2, $3, LEAST($4, last_seq), LEAST($5, last_seq), $6
-             FROM rooms WHERE id = $2
-             ON CONFLICT (user_id, room_id) DO UPDATE SET
-                 delivered = GREATEST(read_markers.delivered, excluded.delivered),
-                 read = GREATEST(read_markers.read, excluded.read),
-                 user_name = excluded.user_name,
-                 updated_at = excluded.updated_at
-             RETURNING delivered, read,
-                       (SELECT delivered FROM before), (SELECT read FROM before)",
-        )
-        .bind(user.id.to_string())
-        .bind(room.id)
-        .bind(user.name.as_str())
-        .bind(delivered.min(i64::MAX as u64) as i64)
-        .bind(read.min(i64::MAX as u64) as i64)
-        .bind(Timestamp::now().millis())
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(MarkerChange {
-        receipt: Receipt {
-            room: room.name.to_string(),
-            user: user.id,
-            name: user.name.to_string(),
-            delivered: delivered as u64,
-            read: read as u64,
+    // Only a member's markers rise: markers never make a membership.
+    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "WITH before AS (
+             SELECT delivered, read FROM read_markers WHERE user_id = $1 AND room_id = $2
+         )
+         UPDATE read_markers m SET
+             delivered = GREATEST(m.delivered, LEAST($4, r.last_seq)),
+             read = GREATEST(m.read, LEAST($5, r.last_seq)),
+             user_name = $3,
+             updated_at = $6
+         FROM rooms r
+         WHERE r.id = m.room_id AND m.user_id = $1 AND m.room_id = $2
+         RETURNING m.delivered, m.read, (SELECT delivered FROM before), (SELECT read FROM before)",
+    )
+    .bind(user.id.to_string())
+    .bind(room.id)
+    .bind(user.name.as_str())
+    .bind(delivered.min(i64::MAX as u64) as i64)
+    .bind(read.min(i64::MAX as u64) as i64)
+    .bind(Timestamp::now().millis())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(
+        |(delivered, read, before_delivered, before_read)| MarkerChange {
+            receipt: Receipt {
+                room: room.name.to_string(),
+                user: user.id,
+                name: user.name.to_string(),
+                delivered: delivered as u64,
+                read: read as u64,
+            },
+            rose: (before_delivered, before_read) != (delivered, read),
         },
-        rose: (before_delivered, before_read) != (Some(delivered), Some(read)),
-    })
+    ))
 }
 
 async fn create_user_session(
@@ -376,6 +390,14 @@ async fn create_account(
             user
         }
     };
+    // The first account is the server's admin (a unique index keeps it to one when two
+    // nodes race; the loser's pass is run again and finds the admin).
+    sqlx::query(
+        "UPDATE users SET admin = true WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE admin)",
+    )
+    .bind(user.id.to_string())
+    .execute(&mut *conn)
+    .await?;
     insert_session(conn, &user.id.to_string(), session).await?;
     Ok(user)
 }
@@ -396,16 +418,4 @@ async fn insert_session(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-async fn ensure_room(conn: &mut PgConnection, name: &RoomName) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO rooms (name, created_at) VALUES ($1, $2)
-         ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-    )
-    .bind(name.as_str())
-    .bind(Timestamp::now().millis())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(id)
 }

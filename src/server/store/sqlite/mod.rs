@@ -6,6 +6,7 @@
 //! (`checkpointer`).
 
 mod checkpointer;
+mod members;
 mod writer;
 
 use std::{str::FromStr, time::Duration};
@@ -19,7 +20,7 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, MessageRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{receipt, FactsRow, MessageRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
         Result,
     },
     validation::RoomName,
@@ -79,13 +80,44 @@ impl Sqlite {
         self.read.close().await;
     }
 
-    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64)>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT id, last_seq FROM rooms WHERE name = ?")
+    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64, bool)>> {
+        let row: Option<(i64, i64, bool)> =
+            sqlx::query_as("SELECT id, last_seq, private FROM rooms WHERE name = ?")
                 .bind(name.as_str())
                 .fetch_optional(&self.read)
                 .await?;
-        Ok(row.map(|(id, last_seq)| (id, last_seq as u64)))
+        Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
+    }
+
+    /// The room and one person's standing in it, in one query.
+    pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {
+        Ok(sqlx::query_as(
+            "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
+                    EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2),
+                    EXISTS (SELECT 1 FROM users u WHERE u.id = ?2 AND u.admin = 1)
+             FROM rooms r LEFT JOIN read_markers m ON m.room_id = r.id AND m.user_id = ?2
+             WHERE r.name = ?1",
+        )
+        .bind(name.as_str())
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// A room's members (user id, name, role), owners first, at most `limit`.
+    pub async fn members(
+        &self,
+        room: &RoomRef,
+        limit: u32,
+    ) -> Result<Vec<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT user_id, user_name, role FROM read_markers WHERE room_id = ?1
+             ORDER BY role DESC, user_name, user_id LIMIT ?2",
+        )
+        .bind(room.id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
     }
 
     pub async fn room_count(&self) -> Result<u64> {
@@ -155,14 +187,14 @@ impl Sqlite {
         Ok(rows.into_iter().map(|r| receipt(name, r)).collect())
     }
 
-    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64)>> {
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64, bool)>> {
         Ok(sqlx::query_as(
-            "SELECT r.name, max(r.last_seq - m.read, 0) FROM read_markers m
-             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?
-             ORDER BY r.name LIMIT ?",
+            "SELECT r.name, max(r.last_seq - m.read, 0), r.private FROM read_markers m
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1
+             ORDER BY r.name LIMIT ?2",
         )
         .bind(user.id.to_string())
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?)
     }

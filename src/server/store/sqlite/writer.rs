@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use super::members;
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
 
@@ -19,7 +21,7 @@ use crate::{
         Error, Result,
     },
     timestamp::Timestamp,
-    validation::{DisplayName, RoomName},
+    validation::DisplayName,
 };
 
 /// Opens the database at `path` for writing and starts the writer thread.
@@ -104,6 +106,14 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             delivered,
             read,
         } => Output::Markers(raise_markers(conn, room, user, *delivered, *read)?),
+        Work::Admit { room, user, role } => {
+            members::admit(conn, room, user, *role)?;
+            Output::Done(())
+        }
+        Work::Remove { room, user, ban_by } => {
+            Output::Flag(members::remove(conn, room, *user, *ban_by)?)
+        }
+        Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user)?),
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session)?)
         }
@@ -140,7 +150,11 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             .execute(params![password_hash, user.id.to_string()])?;
             Output::Done(())
         }
-        Work::EnsureRoom { name } => Output::Room(ensure_room(conn, name)?),
+        Work::EnsureRoom {
+            name,
+            private,
+            creator,
+        } => Output::Room(members::ensure_room(conn, name, *private, creator)?),
         Work::DeleteSession { token_hash } => Output::Done(delete_session(conn, token_hash)?),
         Work::TouchSession { token_hash, at } => {
             Output::Done(touch_session(conn, token_hash, *at)?)
@@ -215,25 +229,29 @@ fn raise_markers(
     user: &User,
     delivered: u64,
     read: u64,
-) -> rusqlite::Result<MarkerChange> {
+) -> rusqlite::Result<Option<MarkerChange>> {
     let delivered = delivered.max(read);
-    let before: Option<(i64, i64)> = conn
+    let Some(before): Option<(i64, i64)> = conn
         .prepare_cached(
             "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
         )?
         .query_row(params![user.id.to_string(), room.id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
-        .optional()?;
+        .optional()?
+    else {
+        // Not a member (never joined, or removed): markers never make a membership.
+        return Ok(None);
+    };
     let (delivered, read): (i64, i64) = conn
         .prepare_cached(
-            "INSERT INTO read_markers (user_id, room_id, user_name, delivered, read, updated_at)
-             SELECT ?1, ?2, ?3, min(?4, last_seq), min(?5, last_seq), ?6 FROM rooms WHERE id = ?2
-             ON CONFLICT (user_id, room_id) DO UPDATE SET
-                 delivered = max(delivered, excluded.delivered),
-                 read = max(read, excluded.read),
-                 user_name = excluded.user_name,
-                 updated_at = excluded.updated_at
+            "UPDATE read_markers SET
+                 delivered = max(delivered, min(?4, r.last_seq)),
+                 read = max(read, min(?5, r.last_seq)),
+                 user_name = ?3,
+                 updated_at = ?6
+             FROM (SELECT last_seq FROM rooms WHERE id = ?2) AS r
+             WHERE user_id = ?1 AND room_id = ?2
              RETURNING delivered, read",
         )?
         .query_row(
@@ -247,7 +265,7 @@ fn raise_markers(
             ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-    Ok(MarkerChange {
+    Ok(Some(MarkerChange {
         receipt: Receipt {
             room: room.name.to_string(),
             user: user.id,
@@ -255,8 +273,8 @@ fn raise_markers(
             delivered: delivered as u64,
             read: read as u64,
         },
-        rose: before != Some((delivered, read)),
-    })
+        rose: before != (delivered, read),
+    }))
 }
 
 fn create_user_session(
@@ -318,6 +336,11 @@ fn create_account(
             user
         }
     };
+    // The first account is the server's admin.
+    conn.prepare_cached(
+        "UPDATE users SET admin = 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE admin = 1)",
+    )?
+    .execute([user.id.to_string()])?;
     insert_session(conn, &user.id.to_string(), session)?;
     Ok(user)
 }
@@ -336,16 +359,6 @@ fn insert_session(conn: &Connection, user_id: &str, session: &NewSession) -> rus
         session.device
     ])?;
     Ok(())
-}
-
-fn ensure_room(conn: &Connection, name: &RoomName) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO rooms (name, created_at) VALUES (?, ?)
-         ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-    )?
-    .query_row(params![name.as_str(), Timestamp::now().millis()], |r| {
-        r.get(0)
-    })
 }
 
 fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {

@@ -1,5 +1,6 @@
-//! `join`: open the room (creating it within the user's limit), become a member, and
-//! subscribe, replaying what the client missed when it gives `since`.
+//! `join`: decide whether this person may be in the room (`access::decide`), open it
+//! (creating it within the user's limit), become a member, and subscribe, replaying what
+//! the client missed when it gives `since`.
 
 use uuid::Uuid;
 
@@ -7,27 +8,38 @@ use super::{super::catch_up, Joined, Reader, MAX_ROOMS_PER_SOCKET};
 use crate::{
     protocol::ErrorCode,
     server::{
+        access::{self, Access},
         hub::RoomHandle,
         limits::{Key, Kind},
+        model::{Role, RoomFacts},
     },
     validation::RoomName,
 };
 
+/// A room this socket may use, and what the store knew of it.
+pub(super) struct Usable {
+    pub handle: RoomHandle,
+    /// The person's markers if they were a member when asked.
+    pub markers: Option<(u64, u64)>,
+}
+
 impl Reader {
-    /// The room for a `join` or `send`: opened if it exists, otherwise created within the
-    /// user's room-creation limit.
+    /// The room for a `join` or `send`, if this person may post in it: opened if it
+    /// exists, otherwise created (public, owned by them) within their room-creation
+    /// limit. Anything else is answered on the socket: `not_found` for a room they may
+    /// not see (the same as for a room that does not exist), `banned` for a ban.
     pub(super) async fn room_to_use(
         &mut self,
         room: &RoomName,
         client_id: Option<Uuid>,
-    ) -> Option<RoomHandle> {
-        let opened = match self.ctx.hub.open(room).await {
-            Ok(Some(handle)) => return Some(handle),
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
+    ) -> Option<Usable> {
+        let facts = match self.facts(room, client_id).await {
+            Ok(facts) => facts,
+            Err(()) => return None,
         };
-        let created = match opened {
-            Ok(()) => {
+        let facts = match facts {
+            Some(facts) => facts,
+            None => {
                 if let Err(wait) = self
                     .ctx
                     .limiter
@@ -36,21 +48,76 @@ impl Reader {
                     self.limited("new rooms", wait, client_id);
                     return None;
                 }
-                self.ctx.hub.create(room).await
+                match self.ctx.hub.create(room, false, &self.user).await {
+                    Ok((handle, true)) => {
+                        return Some(Usable {
+                            handle,
+                            markers: Some((0, 0)),
+                        })
+                    }
+                    // Someone made it a moment ago: decide on what they made.
+                    Ok((_, false)) => match self.facts(room, client_id).await {
+                        Ok(Some(facts)) => facts,
+                        Ok(None) | Err(()) => return None,
+                    },
+                    Err(error) => {
+                        tracing::error!(%error, "could not create room");
+                        self.error(
+                            ErrorCode::Internal,
+                            "The room could not be opened; try again.",
+                            client_id,
+                        );
+                        return None;
+                    }
+                }
             }
-            Err(e) => Err(e),
         };
-        match created {
-            Ok(handle) => Some(handle),
+        let access = access::decide(Some(&facts), true);
+        if !access.may_post() {
+            self.refused(room, access, client_id);
+            return None;
+        }
+        Some(Usable {
+            handle: self.ctx.hub.open_known(&facts),
+            markers: facts.member.map(|(_, delivered, read)| (delivered, read)),
+        })
+    }
+
+    /// What the store holds about `room` and this person; `Err` once answered.
+    async fn facts(
+        &mut self,
+        room: &RoomName,
+        client_id: Option<Uuid>,
+    ) -> Result<Option<RoomFacts>, ()> {
+        match self.ctx.store.room_facts(room, Some(self.user.id)).await {
+            Ok(facts) => Ok(facts),
             Err(error) => {
-                tracing::error!(%error, "could not open room");
+                tracing::error!(%error, "could not read room");
                 self.error(
                     ErrorCode::Internal,
                     "The room could not be opened; try again.",
                     client_id,
                 );
-                None
+                Err(())
             }
+        }
+    }
+
+    /// Answers a frame for a room this person may not use. A private room they are not in
+    /// gets the words a missing room would get.
+    pub(super) fn refused(&mut self, room: &RoomName, access: Access, client_id: Option<Uuid>) {
+        tracing::info!(user = %self.user.id, ?access, "room refused");
+        match access {
+            Access::Banned => self.error(
+                ErrorCode::Banned,
+                format!("You are banned from #{room}."),
+                client_id,
+            ),
+            _ => self.error(
+                ErrorCode::NotFound,
+                format!("There is no room called #{room}."),
+                client_id,
+            ),
         }
     }
 
@@ -69,32 +136,34 @@ impl Reader {
         if let Err(wait) = self.ctx.limiter.check(Kind::Join, Key::User(self.user.id)) {
             return self.limited("joins", wait, None);
         }
-        let Some(handle) = self.room_to_use(&room, None).await else {
+        let Some(usable) = self.room_to_use(&room, None).await else {
+            if let Some(old) = self.rooms.remove(&room) {
+                old.leave();
+            }
             return;
         };
+        let handle = usable.handle;
         // Joining makes the user a member: the room shows in their list from now on.
-        if !self.markers.contains_key(&room) {
-            let store = &self.ctx.store;
-            // Members (the common case, e.g. on a reconnect) cost a read, not a write.
-            let markers = match store.markers_of(&handle.room, &self.user).await {
-                Ok(Some(markers)) => Ok(markers),
-                Ok(None) => store
-                    .raise_markers(&handle.room, &self.user, 0, 0)
-                    .await
-                    .map(|c| (c.receipt.delivered, c.receipt.read)),
-                Err(e) => Err(e),
-            };
-            match markers {
-                Ok(markers) => {
-                    self.markers.insert(room.clone(), markers);
-                }
-                Err(error) => tracing::error!(%error, "could not record membership"),
+        // Members (the common case, e.g. on a reconnect) cost no write.
+        let markers = match usable.markers {
+            Some(markers) => Ok(markers),
+            None => self
+                .ctx
+                .store
+                .admit(&handle.room, &self.user, Role::Member)
+                .await
+                .map(|()| (0, 0)),
+        };
+        match markers {
+            Ok(markers) => {
+                self.markers.insert(room.clone(), markers);
             }
+            Err(error) => tracing::error!(%error, "could not record membership"),
         }
         if let Some(old) = self.rooms.remove(&room) {
             old.leave();
         }
-        let (sub, plan) = handle.subscribe(self.outbox.clone(), since);
+        let (sub, plan) = handle.subscribe(self.user.id, self.outbox.clone(), since);
         let catch_up = since.map(|since| {
             tokio::spawn(catch_up::run(
                 self.ctx.store.clone(),

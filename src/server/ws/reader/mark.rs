@@ -13,7 +13,8 @@ impl Reader {
             Ok(room) => room,
             Err(e) => return self.invalid(e, None),
         };
-        let Some(handle) = self.rooms.get(&room).map(|j| j.sub.handle().clone()) else {
+        let joined = self.rooms.get(&room).filter(|j| !j.sub.is_gone());
+        let Some(handle) = joined.map(|j| j.sub.handle().clone()) else {
             return self.error(
                 ErrorCode::BadFrame,
                 format!("Join #{room} before sending markers for it."),
@@ -33,7 +34,11 @@ impl Reader {
             .raise_markers(&handle.room, &self.user, delivered, read)
             .await
         {
-            Ok(change) => {
+            Ok(None) => {
+                // Removed from the room meanwhile.
+                self.markers.remove(&room);
+            }
+            Ok(Some(change)) => {
                 let r = &change.receipt;
                 self.markers.insert(room, (r.delivered, r.read));
                 // Another tab of the same person may have raised them already.

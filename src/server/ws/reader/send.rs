@@ -37,8 +37,14 @@ impl Reader {
         {
             return self.limited("messages", wait, Some(client_id));
         }
-        let Some(handle) = self.room_to_use(&room, Some(client_id)).await else {
-            return;
+        // A room this socket is in was decided on at its join (and a removal ends that at
+        // once); any other room is decided on now.
+        let handle = match self.rooms.get(&room) {
+            Some(joined) if !joined.sub.is_gone() => joined.sub.handle().clone(),
+            _ => match self.room_to_use(&room, Some(client_id)).await {
+                Some(usable) => usable.handle,
+                None => return,
+            },
         };
         // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
         // pushes back) instead of overrunning its own queue with acks.

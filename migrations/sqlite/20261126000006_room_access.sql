@@ -1,0 +1,16 @@
+-- Who may do what in a room (see src/server/access.rs).
+-- A private room is seen only by its members.
+ALTER TABLE rooms ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+-- A row in read_markers is a membership; its role is 'member' or 'owner' (the creator).
+ALTER TABLE read_markers ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+-- The first account is the server's admin.
+ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX users_one_admin ON users (admin) WHERE admin = 1;
+-- A banned person cannot join, read or post in the room, whatever session they use.
+CREATE TABLE bans (
+    room_id     INTEGER NOT NULL REFERENCES rooms(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    banned_by   TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;

@@ -1,0 +1,217 @@
+//! Rooms over HTTP: making one (public or private), its members (list, add, remove or
+//! leave) and its bans. Every handler asks `access::check` first, so a private room is
+//! as invisible here as on the socket and the page.
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use uuid::Uuid;
+
+use crate::{
+    protocol::{BanRequest, MemberEntry, MemberRequest, RoomCreated, RoomRequest},
+    server::{
+        access::{self, Access},
+        accounts,
+        limits::{Key, Kind},
+        model::{Role, RoomFacts, User},
+        session, AppState, Error, Result,
+    },
+    validation::{DisplayName, RoomName},
+};
+
+/// Members listed at most.
+const MAX_MEMBERS_LISTED: u32 = 1000;
+
+fn body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    body.map(|Json(t)| t)
+        .map_err(|e| Error::BadRequest(e.body_text()))
+}
+
+/// The signed-in person, the room and what they may do in it; a room they may not read
+/// is refused here (404, or 403 for a ban).
+async fn readable(
+    state: &AppState,
+    headers: &HeaderMap,
+    room: &str,
+) -> Result<(User, RoomFacts, Access)> {
+    let room = RoomName::parse(room)?;
+    let (me, _) = session::require(&state.store, headers).await?;
+    let (facts, access) = access::check(&state.store, Some(&me), &room).await?;
+    match facts {
+        Some(facts) if access.may_read() => Ok((me, facts, access)),
+        _ => Err(access::refusal(&room, access)),
+    }
+}
+
+/// `POST /api/rooms {"name","private"}` → 201, or 409 when the name is taken.
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: std::result::Result<Json<RoomRequest>, JsonRejection>,
+) -> Result<Response> {
+    let req = body(req)?;
+    let name = RoomName::parse(&req.name)?;
+    let (me, _) = session::require(&state.store, &headers).await?;
+    state
+        .limiter
+        .check(Kind::CreateRoom, Key::User(me.id))
+        .map_err(|wait| Error::RateLimited {
+            message: format!("Too many new rooms. Try again in {} s.", wait.secs()),
+            retry_after_secs: wait.secs(),
+        })?;
+    let (_, made) = state.hub.create(&name, req.private, &me).await?;
+    if !made {
+        return Err(Error::Conflict(format!(
+            "A room called #{name} exists already."
+        )));
+    }
+    tracing::info!(user = %me.id, private = req.private, "room created");
+    let created = RoomCreated {
+        name: name.to_string(),
+        private: req.private,
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// `GET /api/rooms/<room>/members`: owners first.
+pub async fn members(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<MemberEntry>>> {
+    let (_, facts, _) = readable(&state, &headers, &room).await?;
+    let members = state.store.members(&facts.room, MAX_MEMBERS_LISTED).await?;
+    Ok(Json(
+        members
+            .into_iter()
+            .map(|m| MemberEntry {
+                user_id: m.user_id,
+                name: m.name,
+                role: m.role.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /api/rooms/<room>/members {"name"}` by a member: adds the account called `name`
+/// (204). Guests cannot be added: their names are not unique.
+pub async fn add_member(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    req: std::result::Result<Json<MemberRequest>, JsonRejection>,
+) -> Result<StatusCode> {
+    let req = body(req)?;
+    let (me, facts, access) = readable(&state, &headers, &room).await?;
+    if !access.may_invite() {
+        return Err(Error::Forbidden(format!(
+            "Join #{} before adding people to it.",
+            facts.room.name
+        )));
+    }
+    let name = DisplayName::parse(&req.name)?;
+    let Some((user, _)) = state.store.account(&accounts::name_key(&name)).await? else {
+        return Err(Error::NotFound(format!(
+            "There is no account called {name}."
+        )));
+    };
+    let target = state
+        .store
+        .room_facts(&facts.room.name, Some(user.id))
+        .await?;
+    if target.is_some_and(|t| t.banned) && !access.may_moderate() {
+        return Err(Error::Conflict(format!(
+            "{} is banned from #{}; only its owners can let them back.",
+            user.name, facts.room.name
+        )));
+    }
+    if access.may_moderate() {
+        state.store.unban(&facts.room, user.id).await?;
+    }
+    state.store.admit(&facts.room, &user, Role::Member).await?;
+    tracing::info!(by = %me.id, user = %user.id, "member added");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/rooms/<room>/members/<user_id>`: a moderator removes someone (they may
+/// join a public room again), or a member leaves (their own id).
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Path((room, user)): Path<(String, Uuid)>,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    remove(&state, &headers, &room, user, false).await
+}
+
+/// `POST /api/rooms/<room>/bans {"user_id"}`: a moderator bans someone: removed, and
+/// refused on every path until the ban is lifted.
+pub async fn ban(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    req: std::result::Result<Json<BanRequest>, JsonRejection>,
+) -> Result<StatusCode> {
+    let req = body(req)?;
+    remove(&state, &headers, &room, req.user_id, true).await
+}
+
+/// `DELETE /api/rooms/<room>/bans/<user_id>`: a moderator lifts a ban.
+pub async fn unban(
+    State(state): State<AppState>,
+    Path((room, user)): Path<(String, Uuid)>,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    let (me, facts, access) = readable(&state, &headers, &room).await?;
+    if !access.may_moderate() {
+        return Err(only_moderators());
+    }
+    if !state.store.unban(&facts.room, user).await? {
+        return Err(Error::NotFound("That person is not banned here.".into()));
+    }
+    tracing::info!(by = %me.id, %user, "ban lifted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn only_moderators() -> Error {
+    Error::Forbidden("Only the room's owners and the admin can do that.".into())
+}
+
+async fn remove(
+    state: &AppState,
+    headers: &HeaderMap,
+    room: &str,
+    user: Uuid,
+    banned: bool,
+) -> Result<StatusCode> {
+    let (me, facts, access) = readable(state, headers, room).await?;
+    let leaving = user == me.id && !banned;
+    if !leaving {
+        if !access.may_moderate() {
+            return Err(only_moderators());
+        }
+        // Owners and the admin are not removed by someone else (short of the admin
+        // removing an owner).
+        let target = state.store.room_facts(&facts.room.name, Some(user)).await?;
+        if let Some(t) = target {
+            let owner = t.member.is_some_and(|m| m.0 == Role::Owner);
+            if t.admin || user == me.id || (owner && !facts.admin) {
+                return Err(Error::Forbidden(
+                    "Owners and the admin cannot be removed or banned.".into(),
+                ));
+            }
+        }
+    }
+    let was_member = state
+        .store
+        .remove_member(&facts.room, user, banned.then_some(me.id))
+        .await?;
+    if !was_member && !banned {
+        return Err(Error::NotFound("That person is not a member here.".into()));
+    }
+    state.hub.removed(&facts.room.name, user, banned);
+    tracing::info!(by = %me.id, %user, banned, leaving, "member removed");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,105 @@
+//! The Postgres writer's statements for rooms and who is in them: making a room (its
+//! creator owns it), admitting, removing and banning members.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    server::model::{Role, RoomRef, User},
+    timestamp::Timestamp,
+    validation::RoomName,
+};
+
+/// The room called `name` and whether this call made it (then `creator` owns it).
+pub async fn ensure_room(
+    conn: &mut PgConnection,
+    name: &RoomName,
+    private: bool,
+    creator: &User,
+) -> sqlx::Result<(i64, bool)> {
+    let made: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO rooms (name, created_at, private) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO NOTHING RETURNING id",
+    )
+    .bind(name.as_str())
+    .bind(Timestamp::now().millis())
+    .bind(private)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match made {
+        Some((id,)) => {
+            let room = RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            };
+            admit(conn, &room, creator, Role::Owner).await?;
+            Ok((id, true))
+        }
+        None => {
+            let (id,): (i64,) = sqlx::query_as("SELECT id FROM rooms WHERE name = $1")
+                .bind(name.as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok((id, false))
+        }
+    }
+}
+
+/// Makes `user` a member of `room` (nothing if they are one already).
+pub async fn admit(
+    conn: &mut PgConnection,
+    room: &RoomRef,
+    user: &User,
+    role: Role,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO read_markers (user_id, room_id, user_name, role, updated_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) DO NOTHING",
+    )
+    .bind(user.id.to_string())
+    .bind(room.id)
+    .bind(user.name.as_str())
+    .bind(role.as_str())
+    .bind(Timestamp::now().millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends `user`'s membership (and bans them with `ban_by`); true if they were a member.
+pub async fn remove(
+    conn: &mut PgConnection,
+    room: &RoomRef,
+    user: Uuid,
+    ban_by: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM read_markers WHERE user_id = $1 AND room_id = $2")
+        .bind(user.to_string())
+        .bind(room.id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(by) = ban_by {
+        sqlx::query(
+            "INSERT INTO bans (room_id, user_id, banned_by, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (room_id, user_id) DO NOTHING",
+        )
+        .bind(room.id)
+        .bind(user.to_string())
+        .bind(by.to_string())
+        .bind(Timestamp::now().millis())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(done.rows_affected() > 0)
+}
+
+/// Lifts a ban; true if there was one.
+pub async fn unban(conn: &mut PgConnection, room: &RoomRef, user: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM bans WHERE room_id = $1 AND user_id = $2")
+        .bind(room.id)
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,96 @@
+//! The SQLite writer's statements for rooms and who is in them: making a room (its
+//! creator owns it), admitting, removing and banning members.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use crate::{
+    server::model::{Role, RoomRef, User},
+    timestamp::Timestamp,
+    validation::RoomName,
+};
+
+/// The room called `name` and whether this call made it (then `creator` owns it).
+pub fn ensure_room(
+    conn: &Connection,
+    name: &RoomName,
+    private: bool,
+    creator: &User,
+) -> rusqlite::Result<(i64, bool)> {
+    let made: Option<i64> = conn
+        .prepare_cached(
+            "INSERT INTO rooms (name, created_at, private) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![name.as_str(), Timestamp::now().millis(), private],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match made {
+        Some(id) => {
+            let room = RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            };
+            admit(conn, &room, creator, Role::Owner)?;
+            Ok((id, true))
+        }
+        None => {
+            let id = conn
+                .prepare_cached("SELECT id FROM rooms WHERE name = ?")?
+                .query_row([name.as_str()], |r| r.get(0))?;
+            Ok((id, false))
+        }
+    }
+}
+
+/// Makes `user` a member of `room` (nothing if they are one already).
+pub fn admit(conn: &Connection, room: &RoomRef, user: &User, role: Role) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO read_markers (user_id, room_id, user_name, role, updated_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, room_id) DO NOTHING",
+    )?
+    .execute(params![
+        user.id.to_string(),
+        room.id,
+        user.name.as_str(),
+        role.as_str(),
+        Timestamp::now().millis()
+    ])?;
+    Ok(())
+}
+
+/// Ends `user`'s membership (and bans them with `ban_by`); true if they were a member.
+pub fn remove(
+    conn: &Connection,
+    room: &RoomRef,
+    user: Uuid,
+    ban_by: Option<Uuid>,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM read_markers WHERE user_id = ? AND room_id = ?")?
+        .execute(params![user.to_string(), room.id])?;
+    if let Some(by) = ban_by {
+        conn.prepare_cached(
+            "INSERT INTO bans (room_id, user_id, banned_by, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (room_id, user_id) DO NOTHING",
+        )?
+        .execute(params![
+            room.id,
+            user.to_string(),
+            by.to_string(),
+            Timestamp::now().millis()
+        ])?;
+    }
+    Ok(n > 0)
+}
+
+/// Lifts a ban; true if there was one.
+pub fn unban(conn: &Connection, room: &RoomRef, user: Uuid) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM bans WHERE room_id = ? AND user_id = ?")?
+        .execute(params![room.id, user.to_string()])?;
+    Ok(n > 0)
+}
