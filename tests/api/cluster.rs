@@ -125,6 +125,65 @@ async fn clients_on_two_nodes_chat_as_on_one_server() {
     );
 }
 
+/// A ban on one node takes the banned person's socket on another node out of the room at
+/// once (the removal crosses the bus), and that node refuses them from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_on_one_node_removes_the_socket_on_another() {
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let owner = a.sign_in("owner").await;
+    let mut ann = a
+        .connect_with(&[("authorization", format!("Bearer {}", owner.token))])
+        .await
+        .unwrap();
+    ann.join("hall", None).await;
+    ann.say("hall", "first").await;
+    ann.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    let troll = b.sign_in("troll").await;
+    let mut troll_ws = b
+        .connect_with(&[("authorization", format!("Bearer {}", troll.token))])
+        .await
+        .unwrap();
+    troll_ws.join("hall", Some(0)).await;
+    troll_ws
+        .recv_until(|f| matches!(f, ServerFrame::Message(_)))
+        .await;
+
+    let res = a
+        .http
+        .post(a.url("/api/rooms/hall/bans"))
+        .bearer_auth(&owner.token)
+        .json(&serde_json::json!({ "user_id": troll.user_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    match troll_ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
+        ServerFrame::Error { code, .. } => {
+            assert_eq!(code, cloud_msg::protocol::ErrorCode::Removed)
+        }
+        _ => unreachable!(),
+    }
+    ann.say("hall", "after the ban").await;
+    troll_ws.expect_silence(500).await;
+    let client_id = troll_ws.say("hall", "still here?").await;
+    match troll_ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Ack { .. }))
+        .await
+    {
+        ServerFrame::Error {
+            code,
+            client_id: Some(id),
+            ..
+        } => assert!(code == cloud_msg::protocol::ErrorCode::Banned && id == client_id),
+        other => panic!("the other node must refuse the banned person: {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_senders_on_two_nodes_are_seen_in_one_order_everywhere() {
     const PER_SENDER: usize = 60;

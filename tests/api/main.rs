@@ -14,5 +14,6 @@ mod limits;
 mod migrate;
 mod pages;
 mod raw;
+mod rooms;
 mod security;
 mod socket;

@@ -50,6 +50,26 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .await
         .unwrap();
     assert_eq!(zed.status(), 201);
+    // zed (the first account: the admin) makes a private room and bans alice from ops.
+    let zed: cloud_msg::protocol::SessionResponse = zed.json().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&zed.token)
+        .json(&serde_json::json!({"name": "vault", "private": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = app
+        .http
+        .post(app.url("/api/rooms/ops/bans"))
+        .bearer_auth(&zed.token)
+        .json(&serde_json::json!({ "user_id": session.user_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
     app.stop().await;
 
     let cluster = Cluster::new(redis_url()).await;
@@ -61,7 +81,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains("migrated 2 people, 2 sessions, 2 rooms, 3 messages, 1 read markers"),
+        said.contains("migrated 2 people, 2 sessions, 3 rooms, 3 messages, 2 memberships, 1 bans"),
         "{said}"
     );
 
@@ -99,6 +119,27 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .unwrap()
         .unwrap();
     assert_eq!(general.1, 3, "the room's last seq");
+    let room = |n: &str| cloud_msg::validation::RoomName::parse(n).unwrap();
+    let store = &node.state.store;
+    let vault = store
+        .room_facts(&room("vault"), Some(zed.user_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        vault.room.private && vault.admin,
+        "privacy, ownership and the admin moved"
+    );
+    assert_eq!(
+        vault.member.map(|m| m.0),
+        Some(cloud_msg::server::model::Role::Owner)
+    );
+    let ops = store
+        .room_facts(&room("ops"), Some(session.user_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(ops.banned, "the ban moved");
     let receipts = node
         .state
         .store

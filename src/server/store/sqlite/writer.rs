@@ -386,10 +386,11 @@ mod tests {
             &NewSession::new(b"h".to_vec(), "test"),
         )
         .unwrap();
-        let name = RoomName::parse(room).unwrap();
+        let name = crate::validation::RoomName::parse(room).unwrap();
         let room = RoomRef {
-            id: ensure_room(&conn, &name).unwrap(),
+            id: members::ensure_room(&conn, &name, false, &user).unwrap().0,
             name,
+            private: false,
         };
         (dir, conn, user, room)
     }
@@ -397,14 +398,15 @@ mod tests {
     fn store_with_schema() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open(dir.path().join("t.db")).unwrap();
-        for sql in [
-            include_str!("../../../../migrations/sqlite/20261124000001_init.sql"),
-            include_str!("../../../../migrations/sqlite/20261124000002_read_markers.sql"),
-            include_str!("../../../../migrations/sqlite/20261126000003_session_last_seen.sql"),
-            include_str!("../../../../migrations/sqlite/20261126000004_accounts.sql"),
-            include_str!("../../../../migrations/sqlite/20261126000005_session_device.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
+        let dir_of = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(dir_of)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            conn.execute_batch(&std::fs::read_to_string(file).unwrap())
+                .unwrap();
         }
         (dir, conn)
     }
@@ -446,7 +448,8 @@ mod tests {
         let (_dir, mut conn, user, lobby) = fixture("lobby");
         let ghost = RoomRef {
             id: 999,
-            name: RoomName::parse("ghost").unwrap(),
+            name: crate::validation::RoomName::parse("ghost").unwrap(),
+            private: false,
         };
         let (a, mut a_rx) = append_job(&lobby, vec![message(&user, "one"), message(&user, "two")]);
         let (b, mut b_rx) = append_job(&ghost, vec![message(&user, "lost")]);
