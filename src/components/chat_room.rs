@@ -44,6 +44,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                         .map(|me| {
                             view! {
                                 <div class="me">
+                                    <a href="/rooms/new">"New room"</a>
                                     <p>"Signed in as " <strong>{me.name}</strong></p>
                                     <SignOut room=state.room.get_value() />
                                 </div>
@@ -55,8 +56,11 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                 <header class="topbar">
                     <h1 class="room-title">
                         <span aria-hidden="true">"#"</span>
-                        {room}
+                        {room.clone()}
                     </h1>
+                    <a class="members-link" href=format!("/r/{room}/members")>
+                        "Members"
+                    </a>
                     <ConnectionBadge status=state.status />
                 </header>
                 <MessageLog />

@@ -49,6 +49,9 @@ pub fn JoinForm() -> impl IntoView {
             <button type="submit" disabled=move || busy.get()>
                 "Join chat"
             </button>
+            <a href=move || format!("/signin?room={}", state.room.get_value())>
+                "Sign in with a password"
+            </a>
             <p id="join-error" class="form-error" role="alert">
                 {move || error.get()}
             </p>

@@ -31,6 +31,7 @@ pub fn RoomList() -> impl IntoView {
                                 >
                                     <span aria-hidden="true">"#"</span>
                                     {r.name.clone()}
+                                    {r.private.then(|| view! { <span class="lock" title="Private">"🔒"</span> })}
                                     {unread
                                         .map(|n| {
                                             view! {

@@ -7,6 +7,7 @@ pub mod bus;
 pub mod config;
 pub mod connections;
 pub mod error;
+pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod hub;

@@ -30,20 +30,19 @@ fn body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
         .map_err(|e| Error::BadRequest(e.body_text()))
 }
 
-/// The signed-in person, the room and what they may do in it; a room they may not read
-/// is refused here (404, or 403 for a ban).
-async fn readable(
-    state: &AppState,
-    headers: &HeaderMap,
-    room: &str,
-) -> Result<(User, RoomFacts, Access)> {
+/// The room and what `me` may do in it; a room they may not read is refused here (404,
+/// or 403 for a ban).
+pub async fn readable(state: &AppState, me: &User, room: &str) -> Result<(RoomFacts, Access)> {
     let room = RoomName::parse(room)?;
-    let (me, _) = session::require(&state.store, headers).await?;
-    let (facts, access) = access::check(&state.store, Some(&me), &room).await?;
+    let (facts, access) = access::check(&state.store, Some(me), &room).await?;
     match facts {
-        Some(facts) if access.may_read() => Ok((me, facts, access)),
+        Some(facts) if access.may_read() => Ok((facts, access)),
         _ => Err(access::refusal(&room, access)),
     }
+}
+
+async fn me(state: &AppState, headers: &HeaderMap) -> Result<User> {
+    Ok(session::require(&state.store, headers).await?.0)
 }
 
 /// `POST /api/rooms {"name","private"}` → 201, or 409 when the name is taken.
@@ -53,8 +52,23 @@ pub async fn create(
     req: std::result::Result<Json<RoomRequest>, JsonRejection>,
 ) -> Result<Response> {
     let req = body(req)?;
-    let name = RoomName::parse(&req.name)?;
-    let (me, _) = session::require(&state.store, &headers).await?;
+    let me = me(&state, &headers).await?;
+    let name = create_room(&state, &me, &req.name, req.private).await?;
+    let created = RoomCreated {
+        name: name.to_string(),
+        private: req.private,
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// Makes the room `name` (`private` or not) with `me` its owner; 409 if it exists.
+pub async fn create_room(
+    state: &AppState,
+    me: &User,
+    name: &str,
+    private: bool,
+) -> Result<RoomName> {
+    let name = RoomName::parse(name)?;
     state
         .limiter
         .check(Kind::CreateRoom, Key::User(me.id))
@@ -62,18 +76,14 @@ pub async fn create(
             message: format!("Too many new rooms. Try again in {} s.", wait.secs()),
             retry_after_secs: wait.secs(),
         })?;
-    let (_, made) = state.hub.create(&name, req.private, &me).await?;
+    let (_, made) = state.hub.create(&name, private, me).await?;
     if !made {
         return Err(Error::Conflict(format!(
             "A room called #{name} exists already."
         )));
     }
-    tracing::info!(user = %me.id, private = req.private, "room created");
-    let created = RoomCreated {
-        name: name.to_string(),
-        private: req.private,
-    };
-    Ok((StatusCode::CREATED, Json(created)).into_response())
+    tracing::info!(user = %me.id, private, "room created");
+    Ok(name)
 }
 
 /// `GET /api/rooms/<room>/members`: owners first.
@@ -82,7 +92,8 @@ pub async fn members(
     Path(room): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<MemberEntry>>> {
-    let (_, facts, _) = readable(&state, &headers, &room).await?;
+    let me = me(&state, &headers).await?;
+    let (facts, _) = readable(&state, &me, &room).await?;
     let members = state.store.members(&facts.room, MAX_MEMBERS_LISTED).await?;
     Ok(Json(
         members
@@ -105,14 +116,21 @@ pub async fn add_member(
     req: std::result::Result<Json<MemberRequest>, JsonRejection>,
 ) -> Result<StatusCode> {
     let req = body(req)?;
-    let (me, facts, access) = readable(&state, &headers, &room).await?;
+    let me = me(&state, &headers).await?;
+    add(&state, &me, &room, &req.name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `me` adds the account called `name` to `room`.
+pub async fn add(state: &AppState, me: &User, room: &str, name: &str) -> Result<()> {
+    let (facts, access) = readable(state, me, room).await?;
     if !access.may_invite() {
         return Err(Error::Forbidden(format!(
             "Join #{} before adding people to it.",
             facts.room.name
         )));
     }
-    let name = DisplayName::parse(&req.name)?;
+    let name = DisplayName::parse(name)?;
     let Some((user, _)) = state.store.account(&accounts::name_key(&name)).await? else {
         return Err(Error::NotFound(format!(
             "There is no account called {name}."
@@ -133,7 +151,7 @@ pub async fn add_member(
     }
     state.store.admit(&facts.room, &user, Role::Member).await?;
     tracing::info!(by = %me.id, user = %user.id, "member added");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `DELETE /api/rooms/<room>/members/<user_id>`: a moderator removes someone (they may
@@ -143,7 +161,9 @@ pub async fn remove_member(
     Path((room, user)): Path<(String, Uuid)>,
     headers: HeaderMap,
 ) -> Result<StatusCode> {
-    remove(&state, &headers, &room, user, false).await
+    let me = me(&state, &headers).await?;
+    remove(&state, &me, &room, user, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/rooms/<room>/bans {"user_id"}`: a moderator bans someone: removed, and
@@ -155,7 +175,9 @@ pub async fn ban(
     req: std::result::Result<Json<BanRequest>, JsonRejection>,
 ) -> Result<StatusCode> {
     let req = body(req)?;
-    remove(&state, &headers, &room, req.user_id, true).await
+    let me = me(&state, &headers).await?;
+    remove(&state, &me, &room, req.user_id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/rooms/<room>/bans/<user_id>`: a moderator lifts a ban.
@@ -164,7 +186,8 @@ pub async fn unban(
     Path((room, user)): Path<(String, Uuid)>,
     headers: HeaderMap,
 ) -> Result<StatusCode> {
-    let (me, facts, access) = readable(&state, &headers, &room).await?;
+    let me = me(&state, &headers).await?;
+    let (facts, access) = readable(&state, &me, &room).await?;
     if !access.may_moderate() {
         return Err(only_moderators());
     }
@@ -179,14 +202,16 @@ fn only_moderators() -> Error {
     Error::Forbidden("Only the room's owners and the admin can do that.".into())
 }
 
-async fn remove(
+/// `me` removes `user` from `room` (and bans them with `banned`), or leaves it (their own
+/// id, not banned).
+pub async fn remove(
     state: &AppState,
-    headers: &HeaderMap,
+    me: &User,
     room: &str,
     user: Uuid,
     banned: bool,
-) -> Result<StatusCode> {
-    let (me, facts, access) = readable(state, headers, room).await?;
+) -> Result<()> {
+    let (facts, access) = readable(state, me, room).await?;
     let leaving = user == me.id && !banned;
     if !leaving {
         if !access.may_moderate() {
@@ -213,5 +238,5 @@ async fn remove(
     }
     state.hub.removed(&facts.room.name, user, banned);
     tracing::info!(by = %me.id, %user, banned, leaving, "member removed");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

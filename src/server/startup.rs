@@ -17,7 +17,7 @@ use crate::{
         accounts, api,
         bus::Bus,
         connections::Connections,
-        headers, history,
+        forms, headers, history,
         hub::Hub,
         limits::Limiter,
         pages, rooms, serve,
@@ -190,6 +190,17 @@ fn router(state: AppState) -> Router {
         .route("/api/rooms/{room}/bans", post(rooms::ban))
         .route("/api/rooms/{room}/bans/{user}", delete(rooms::unban))
         .route("/join", post(api::join_form))
+        .route(
+            "/signin",
+            get(forms::sign_in::show).post(forms::sign_in::sign_in),
+        )
+        .route("/signup", post(forms::sign_in::sign_up))
+        .route(
+            "/rooms/new",
+            get(forms::new_room::show).post(forms::new_room::create),
+        )
+        .route("/r/{room}/members", get(forms::room_members::show))
+        .route("/r/{room}/members/{action}", post(forms::room_members::act))
         .route("/signout", post(api::sign_out_form))
         .route("/healthz", get(api::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))

@@ -7,6 +7,7 @@ mod conformance;
 #[path = "../common/database.rs"]
 mod database;
 mod delivery;
+mod forms;
 mod helpers;
 mod history;
 mod http;

@@ -1,7 +1,7 @@
 //! `POST /api/accounts` (sign up, or claim a guest's name) and the password sign-in of
 //! `POST /api/session`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, State},
@@ -32,33 +32,46 @@ pub async fn create_account(
     body: Result<Json<AccountRequest>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let (user, token) = sign_up(&state, peer.ip(), &headers, &req.name, req.password).await?;
+    Ok(session_response(&state, user, token, StatusCode::CREATED))
+}
+
+/// Makes the account `name` with `password` and a session for it (the JSON and the form
+/// way in share this): the user and the session's token.
+pub async fn sign_up(
+    state: &AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    name: &str,
+    password: String,
+) -> Result<(User, String)> {
     if state.config.registration == Registration::Closed {
         return Err(Error::Forbidden(
             "Registration is closed on this server: ask its admin for an account.".into(),
         ));
     }
-    let name = DisplayName::parse(&req.name)?;
-    check_password(&req.password, &name)?;
-    sign_in_allowed(&state, peer.ip())?;
+    let name = DisplayName::parse(name)?;
+    check_password(&password, &name)?;
+    sign_in_allowed(state, ip)?;
     let key = name_key(&name);
     if state.store.account(&key).await?.is_some() {
         return Err(Error::Conflict(format!(
             "The name {name} is taken by an account (or one that looks like it)."
         )));
     }
-    let claim = match session::authenticate(&state.store, &headers).await? {
+    let claim = match session::authenticate(&state.store, headers).await? {
         Some(guest) if name_key(&guest.name) == key => Some(guest),
         _ => None,
     };
-    let password_hash = hash_password(req.password).await?;
+    let password_hash = hash_password(password).await?;
     let token = session::new_token();
-    let new_session = NewSession::new(session::hash_token(&token), session::device(&headers));
+    let new_session = NewSession::new(session::hash_token(&token), session::device(headers));
     let user = state
         .store
         .create_account(&name, key, password_hash, &new_session, claim)
         .await?;
     tracing::info!(user = %user.id, "account created");
-    Ok(session_response(&state, user, token, StatusCode::CREATED))
+    Ok((user, token))
 }
 
 /// The account called `name` (or one that looks like it) if `password` is its password,

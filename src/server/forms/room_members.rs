@@ -1,0 +1,151 @@
+//! `GET /r/<room>/members`: who is in the room, and what the person looking may do about
+//! it: **Add** an account (members), **Remove** or **Ban** someone (owners and the admin),
+//! **Leave** the room. Each button is a form posted to `/r/<room>/members/<action>`; every
+//! decision is `access::decide`'s, through `rooms`.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    Form,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{alert, esc, go, page, room_or_general, sentence};
+use crate::{
+    server::{model::Role, model::User, rooms, session, AppState, Error, Result},
+    validation::RoomName,
+};
+
+/// Members listed on the page at most.
+const MAX_SHOWN: u32 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct Action {
+    #[serde(default)]
+    name: String,
+    user_id: Option<Uuid>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let name = room_or_general(Some(&room));
+    let me = match session::authenticate(&state.store, &headers).await {
+        Ok(Some(me)) => me,
+        Ok(None) => return go(&state, &format!("/signin?room={name}"), None),
+        Err(e) => return failed(&name, &e),
+    };
+    render(&state, &me, &room, StatusCode::OK, None).await
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    Path((room, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<Action>,
+) -> Response {
+    let name = room_or_general(Some(&room));
+    let me = match session::require(&state.store, &headers).await {
+        Ok((me, _)) => me,
+        Err(e) => return failed(&name, &e),
+    };
+    let done = match action.as_str() {
+        "add" => rooms::add(&state, &me, &room, &form.name).await,
+        "remove" | "ban" => match form.user_id {
+            Some(user) => rooms::remove(&state, &me, &room, user, action == "ban").await,
+            None => Err(Error::BadRequest("Whom? The form names nobody.".into())),
+        },
+        "leave" => rooms::remove(&state, &me, &room, me.id, false).await,
+        _ => Err(Error::NotFound("No such action.".into())),
+    };
+    match done {
+        Ok(()) if action == "leave" => go(&state, "/r/general", None),
+        Ok(()) => go(&state, &format!("/r/{name}/members"), None),
+        Err(e) => render(&state, &me, &room, e.status(), Some(&e)).await,
+    }
+}
+
+fn failed(room: &RoomName, e: &Error) -> Response {
+    let body = alert("members-error", Some(&sentence(e)));
+    page(e.status(), "Members", room, &body)
+}
+
+async fn render(
+    state: &AppState,
+    me: &User,
+    room: &str,
+    status: StatusCode,
+    error: Option<&Error>,
+) -> Response {
+    let name = room_or_general(Some(room));
+    match body(state, me, room, error).await {
+        Ok((title, body)) => page(status, &title, &name, &body),
+        Err(e) => failed(&name, &e),
+    }
+}
+
+async fn body(
+    state: &AppState,
+    me: &User,
+    room: &str,
+    error: Option<&Error>,
+) -> Result<(String, String)> {
+    let (facts, access) = rooms::readable(state, me, room).await?;
+    let room = &facts.room.name;
+    let members = state.store.members(&facts.room, MAX_SHOWN).await?;
+    let title = if facts.room.private {
+        format!("Members of #{room} (private)")
+    } else {
+        format!("Members of #{room}")
+    };
+    let mut html = String::new();
+    if facts.room.private {
+        html.push_str(
+            "<p class=\"hint\">A private room: only its members see it, its messages and who is in it.</p>",
+        );
+    }
+    html.push_str(&alert("members-error", error.map(sentence).as_deref()));
+    html.push_str("<ul class=\"members\" aria-label=\"Members\">");
+    for m in &members {
+        let who = esc(&m.name);
+        html.push_str(&format!("<li><span class=\"who\"><bdi>{who}</bdi>"));
+        if m.role == Role::Owner {
+            html.push_str(" <span class=\"role\">owner</span>");
+        }
+        if m.user_id == me.id {
+            html.push_str(" <span class=\"role\">you</span>");
+        }
+        html.push_str("</span>");
+        if access.may_moderate() && m.user_id != me.id {
+            for (action, label) in [("remove", "Remove"), ("ban", "Ban")] {
+                html.push_str(&format!(
+                    r#"<form method="post" action="/r/{room}/members/{action}"><input type="hidden" name="user_id" value="{id}"><button type="submit" class="quiet" aria-label="{label} {who}">{label}</button></form>"#,
+                    id = m.user_id,
+                ));
+            }
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ul>");
+    if access.may_invite() {
+        html.push_str(&format!(
+            r#"<form method="post" action="/r/{room}/members/add" class="stack" aria-labelledby="add-title">
+<h2 id="add-title">Add someone</h2>
+<label for="add-name">Account name</label>
+<input id="add-name" name="name" autocomplete="off" required>
+<p class="hint">People with an account can be added by their name. An owner adding someone banned lets them back.</p>
+<button type="submit">Add</button>
+</form>
+<form method="post" action="/r/{room}/members/leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#
+        ));
+    } else {
+        html.push_str(&format!(
+            "<p class=\"hint\">Join #{room} to add people to it.</p>"
+        ));
+    }
+    Ok((title, html))
+}

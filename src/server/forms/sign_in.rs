@@ -1,0 +1,161 @@
+//! `GET /signin`: **Sign in** (name and password) and **Create an account**, side by side.
+//! `POST /signin` and `POST /signup` answer with the session cookie and a redirect to the
+//! room the person came from, or the page again with the reason.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    Form,
+};
+use serde::Deserialize;
+
+use super::{alert, esc, go, page, room_or_general, sentence};
+use crate::{
+    server::{
+        accounts::{self, Registration},
+        api::sign_in_allowed,
+        session, AppState, Error,
+    },
+    validation::{DisplayName, RoomName},
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Back {
+    room: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    room: Option<String>,
+}
+
+/// Which form an error belongs to.
+#[derive(Clone, Copy, PartialEq)]
+enum Which {
+    SignIn,
+    SignUp,
+}
+
+pub async fn show(State(state): State<AppState>, Query(back): Query<Back>) -> Response {
+    let room = room_or_general(back.room.as_deref());
+    render(&state, &room, StatusCode::OK, None, "")
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let room = room_or_general(form.room.as_deref());
+    let result = async {
+        let name = DisplayName::parse(&form.name)?;
+        sign_in_allowed(&state, peer.ip())?;
+        accounts::http::password_sign_in(&state, &name, form.password, session::device(&headers))
+            .await
+    }
+    .await;
+    match result {
+        Ok((_, token)) => go(&state, &format!("/r/{room}"), Some(&token)),
+        Err(e) => render(
+            &state,
+            &room,
+            e.status(),
+            Some((Which::SignIn, &e)),
+            &form.name,
+        ),
+    }
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let room = room_or_general(form.room.as_deref());
+    match accounts::http::sign_up(&state, peer.ip(), &headers, &form.name, form.password).await {
+        Ok((_, token)) => go(&state, &format!("/r/{room}"), Some(&token)),
+        Err(e) => render(
+            &state,
+            &room,
+            e.status(),
+            Some((Which::SignUp, &e)),
+            &form.name,
+        ),
+    }
+}
+
+fn render(
+    state: &AppState,
+    room: &RoomName,
+    status: StatusCode,
+    error: Option<(Which, &Error)>,
+    typed: &str,
+) -> Response {
+    let error_for = |which: Which| error.filter(|(w, _)| *w == which).map(|(_, e)| sentence(e));
+    let typed_in = |which: Which| {
+        if error_for(which).is_some() {
+            esc(typed)
+        } else {
+            String::new()
+        }
+    };
+    let sign_in_error = error_for(Which::SignIn);
+    let mut body = format!(
+        r#"<div class="forms">
+<form method="post" action="/signin" aria-labelledby="signin-title" class="stack">
+<h2 id="signin-title">Sign in</h2>
+<input type="hidden" name="room" value="{room}">
+<label for="signin-name">Name</label>
+<input id="signin-name" name="name" autocomplete="username" required value="{name}"{invalid}>
+<label for="signin-password">Password</label>
+<input id="signin-password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+{alert}
+</form>"#,
+        name = typed_in(Which::SignIn),
+        invalid = if sign_in_error.is_some() {
+            r#" aria-invalid="true" aria-describedby="signin-error""#
+        } else {
+            ""
+        },
+        alert = alert("signin-error", sign_in_error.as_deref()),
+    );
+    if state.config.registration == Registration::Closed {
+        body.push_str(
+            r#"<section class="stack"><h2>Create an account</h2><p>Registration is closed on this server: ask its admin for an account.</p></section>"#,
+        );
+    } else {
+        let sign_up_error = error_for(Which::SignUp);
+        body.push_str(&format!(
+            r#"<form method="post" action="/signup" aria-labelledby="signup-title" class="stack">
+<h2 id="signup-title">Create an account</h2>
+<input type="hidden" name="room" value="{room}">
+<label for="signup-name">Name</label>
+<input id="signup-name" name="name" autocomplete="username" required value="{name}"{invalid}>
+<label for="signup-password">Password</label>
+<input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="10" required aria-describedby="signup-hint">
+<p id="signup-hint" class="hint">At least 10 characters, not a common password. Your name is yours alone from then on; as a guest of that name, you keep your messages.</p>
+<button type="submit">Create account</button>
+{alert}
+</form>"#,
+            name = typed_in(Which::SignUp),
+            invalid = if sign_up_error.is_some() {
+                r#" aria-invalid="true" aria-describedby="signup-error""#
+            } else {
+                ""
+            },
+            alert = alert("signup-error", sign_up_error.as_deref()),
+        ));
+    }
+    body.push_str("</div>");
+    page(status, "Sign in", room, &body)
+}
