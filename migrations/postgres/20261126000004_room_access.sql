@@ -7,6 +7,8 @@ ALTER TABLE read_markers ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
 ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
 -- One admin: two nodes making the first two accounts at once cannot both become it.
 CREATE UNIQUE INDEX users_one_admin ON users (admin) WHERE admin;
+-- An admin may disable an account: its sessions end and it cannot sign in.
+ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT false;
 -- A banned person cannot join, read or post in the room, whatever session they use.
 CREATE TABLE bans (
     room_id     BIGINT NOT NULL REFERENCES rooms(id),

@@ -6,6 +6,8 @@ ALTER TABLE read_markers ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
 -- The first account is the server's admin.
 ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX users_one_admin ON users (admin) WHERE admin = 1;
+-- An admin may disable an account: its sessions end and it cannot sign in.
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 -- A banned person cannot join, read or post in the room, whatever session they use.
 CREATE TABLE bans (
     room_id     INTEGER NOT NULL REFERENCES rooms(id),

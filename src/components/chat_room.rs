@@ -44,7 +44,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                         .map(|me| {
                             view! {
                                 <div class="me">
-                                    <a href="/rooms/new">"New room"</a>
+                                    <a href="/rooms/new" rel="external">"New room"</a>
                                     <p>"Signed in as " <strong>{me.name}</strong></p>
                                     <SignOut room=state.room.get_value() />
                                 </div>
@@ -58,7 +58,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                         <span aria-hidden="true">"#"</span>
                         {room.clone()}
                     </h1>
-                    <a class="members-link" href=format!("/r/{room}/members")>
+                    <a class="members-link" href=format!("/r/{room}/members") rel="external">
                         "Members"
                     </a>
                     <ConnectionBadge status=state.status />

@@ -49,7 +49,7 @@ pub fn JoinForm() -> impl IntoView {
             <button type="submit" disabled=move || busy.get()>
                 "Join chat"
             </button>
-            <a href=move || format!("/signin?room={}", state.room.get_value())>
+            <a href=format!("/signin?room={}", state.room.get_value()) rel="external">
                 "Sign in with a password"
             </a>
             <p id="join-error" class="form-error" role="alert">

@@ -16,10 +16,9 @@ use crate::{
     protocol::{SessionRequest, SessionResponse},
     server::{
         accounts::{self, Registration},
+        bus::Revocation,
         limits::{Key, Kind},
-        session,
-        wire::CloseReason,
-        AppState, Error, Result,
+        revoke, session, AppState, Error, Result,
     },
     validation::{DisplayName, RoomName},
 };
@@ -124,9 +123,12 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resu
 async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
     let (_, hash) = session::require(&state.store, headers).await?;
     state.store.delete_session(&hash).await?;
-    let closed = state
-        .connections
-        .close_session(&hash, CloseReason::SignedOut);
+    let closed = revoke::announce(
+        state,
+        Revocation::Session {
+            hash: revoke::hex(&hash),
+        },
+    );
     tracing::info!(sockets = closed, "signed out");
     Ok(())
 }

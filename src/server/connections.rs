@@ -100,6 +100,20 @@ impl Connections {
         n
     }
 
+    /// Closes every socket of `user` except those opened with the session `keep`; returns
+    /// how many.
+    pub fn close_user(&self, user: Uuid, keep: Option<&[u8]>, reason: CloseReason) -> usize {
+        let inner = self.inner.lock().expect("connections lock");
+        let mut n = 0;
+        for entry in inner.by_user.get(&user).into_iter().flatten() {
+            if Some(entry.session.as_slice()) != keep {
+                entry.outbox.close(reason);
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Sockets open now.
     pub fn total(&self) -> usize {
         self.inner.lock().expect("connections lock").total

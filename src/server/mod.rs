@@ -15,6 +15,7 @@ pub mod limits;
 pub mod migrate;
 pub mod model;
 pub mod pages;
+pub mod revoke;
 pub mod rooms;
 pub mod serve;
 pub mod session;

@@ -55,12 +55,14 @@ impl Application {
         let caps = limits
             .enabled
             .then_some((limits.sockets_per_user, limits.sockets_total));
+        let (revoked, revocations) = tokio::sync::mpsc::unbounded_channel();
         let state = AppState {
             leptos_options: config.leptos.clone(),
             hub: Hub::new(
                 store.clone(),
                 bus.clone(),
                 incoming,
+                revoked,
                 tasks.clone(),
                 config.timeouts.room_idle,
             ),
@@ -73,6 +75,7 @@ impl Application {
             shutdown: CancellationToken::new(),
             tasks,
         };
+        crate::server::revoke::listen(state.clone(), revocations);
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -177,6 +180,8 @@ fn router(state: AppState) -> Router {
         .route("/api/sessions", get(accounts::sessions::list))
         .route("/api/sessions/{id}", delete(accounts::sessions::revoke))
         .route("/api/password", post(accounts::sessions::change_password))
+        .route("/api/users/{user}/disable", post(accounts::admin::disable))
+        .route("/api/users/{user}/enable", post(accounts::admin::enable))
         .route("/api/rooms", post(rooms::create))
         .route("/api/rooms/{room}/messages", get(history::older_messages))
         .route(

@@ -184,6 +184,38 @@ async fn a_ban_on_one_node_removes_the_socket_on_another() {
     }
 }
 
+/// Signing out on one node ends the session on every node at once: its socket on another
+/// node closes with 4001, and that node (which had it cached) refuses it from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_on_one_node_ends_the_session_on_all() {
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let session = a.sign_in("alice").await;
+    let mut on_b = b
+        .connect_with(&[("authorization", format!("Bearer {}", session.token))])
+        .await
+        .unwrap();
+    on_b.join("general", None).await;
+    let sessions = |node: &TestApp| {
+        node.http
+            .get(node.url("/api/sessions"))
+            .bearer_auth(&session.token)
+            .send()
+    };
+    assert_eq!(sessions(&b).await.unwrap().status(), 200, "cached on b now");
+
+    let out = a
+        .http
+        .delete(a.url("/api/session"))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(on_b.expect_close().await, 4001, "the socket on b closes");
+    assert_eq!(sessions(&b).await.unwrap().status(), 401, "b forgot it");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_senders_on_two_nodes_are_seen_in_one_order_everywhere() {
     const PER_SENDER: usize = 60;

@@ -2,6 +2,7 @@
 //! protocol. One binary, one fresh database per test.
 
 mod accounts;
+mod admin;
 mod cluster;
 mod conformance;
 #[path = "../common/database.rs"]

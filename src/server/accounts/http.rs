@@ -91,6 +91,18 @@ pub async fn password_sign_in(
         return Err(Error::BadCredentials);
     }
     let user = user.ok_or(Error::BadCredentials)?;
+    // Said only to whoever knows the password.
+    if state
+        .store
+        .user_flags(user.id)
+        .await?
+        .is_some_and(|f| f.disabled)
+    {
+        tracing::info!(user = %user.id, "sign-in of a disabled account refused");
+        return Err(Error::Forbidden(
+            "This account is disabled: ask the server's admin.".into(),
+        ));
+    }
     let token = session::new_token();
     let new_session = NewSession::new(session::hash_token(&token), device);
     state.store.create_session(&user, &new_session).await?;

@@ -24,6 +24,7 @@ use crate::{
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
+pub mod admin;
 pub mod http;
 pub mod sessions;
 

@@ -12,13 +12,13 @@ use axum::{
 use super::{check_password, hash_password, name_key, verify_password};
 use crate::{
     protocol::{PasswordChange, SessionEntry},
-    server::{session, wire::CloseReason, AppState, Error, Result},
+    server::{
+        bus::Revocation,
+        revoke::{self, hex},
+        session, AppState, Error, Result,
+    },
     timestamp::Timestamp,
 };
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// `GET /api/sessions` → 200 `[SessionEntry]`, most recently used first.
 pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
@@ -58,9 +58,12 @@ pub async fn revoke(
             .into_response());
     };
     state.store.delete_session(&target.token_hash).await?;
-    state
-        .connections
-        .close_session(&target.token_hash, CloseReason::SignedOut);
+    revoke::announce(
+        &state,
+        Revocation::Session {
+            hash: hex(&target.token_hash),
+        },
+    );
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -89,20 +92,15 @@ pub async fn change_password(
     check_password(&req.new, &user.name)?;
     let new_hash = hash_password(req.new).await?;
     state.store.set_password(&user, new_hash).await?;
-    let others: Vec<Vec<u8>> = state
-        .store
-        .sessions_of(&user)
-        .await?
-        .into_iter()
-        .map(|s| s.token_hash)
-        .filter(|h| *h != current)
-        .collect();
     state.store.delete_other_sessions(&user, &current).await?;
-    for hash in &others {
-        state
-            .connections
-            .close_session(hash, CloseReason::SignedOut);
-    }
-    tracing::info!(user = %user.id, ended = others.len(), "password changed");
+    let closed = revoke::announce(
+        &state,
+        Revocation::User {
+            user: user.id,
+            keep: Some(hex(&current)),
+            disabled: false,
+        },
+    );
+    tracing::info!(user = %user.id, sockets = closed, "password changed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -35,11 +35,29 @@ pub enum Event {
     Removed { user: uuid::Uuid, banned: bool },
 }
 
+/// Sessions that ended, which every node must act on at once whatever rooms it has open:
+/// forget them (a node caches sessions) and close their sockets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Revocation {
+    /// One session ended (signed out or revoked); `hash` is its token's SHA-256, in hex.
+    Session { hash: String },
+    /// Every session of `user` but `keep` (a new password), or all of them; `disabled`
+    /// when an admin disabled the account (its sockets close with 4003).
+    User {
+        user: uuid::Uuid,
+        keep: Option<String>,
+        disabled: bool,
+    },
+}
+
 /// What the bus hands to this node's hub.
 #[derive(Debug)]
 pub enum Incoming {
     /// Another node's event for `room`.
     Event { room: RoomName, event: Event },
+    /// Another node ended sessions.
+    Revoked(Revocation),
     /// The bus was cut off (Redis restarted, the network failed) and is back: events may
     /// have been lost meanwhile, so every room should check the store.
     Resync,
@@ -78,6 +96,13 @@ impl Bus {
     pub fn publish(&self, room: &RoomName, event: Event) {
         if let Self::Redis(bus) = self {
             bus.publish(room, &event);
+        }
+    }
+
+    /// Tells the other nodes that sessions ended. Never waits.
+    pub fn revoke(&self, revocation: &Revocation) {
+        if let Self::Redis(bus) = self {
+            bus.revoke(revocation);
         }
     }
 

@@ -1,5 +1,6 @@
-//! The bus on Redis pub/sub: one channel per room (`<prefix>room:<name>`), a JSON envelope
-//! per event that names the node it came from (a node skips its own).
+//! The bus on Redis pub/sub: one channel per room (`<prefix>room:<name>`), and one that
+//! every node always listens to for ended sessions (`<prefix>revocations`); a JSON
+//! envelope per event names the node it came from (a node skips its own).
 //!
 //! Two tasks per node. The publisher takes every event queued and sends them in one
 //! pipeline. The subscriber holds the pub/sub connection and the set of rooms this node
@@ -12,7 +13,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Event, Incoming};
+use super::{Event, Incoming, Revocation};
 use crate::{
     server::{Error, Result},
     validation::RoomName,
@@ -97,6 +98,17 @@ impl RedisBus {
             incoming,
         ));
         Ok(bus)
+    }
+
+    pub fn revoke(&self, revocation: &Revocation) {
+        let payload = serde_json::to_vec(&Envelope {
+            node: self.node,
+            event: revocation,
+        })
+        .expect("revocations serialise");
+        let _ = self
+            .publish
+            .send((revocations_channel(&self.prefix), payload));
     }
 
     fn channel(&self, room: &RoomName) -> String {
@@ -201,9 +213,10 @@ async fn subscriber(
     incoming: mpsc::UnboundedSender<Incoming>,
 ) {
     let room_prefix = format!("{prefix}room:");
+    let revocations = revocations_channel(&prefix);
     // Channel → how many of this node's room actors want it (a room that retires and one
-    // that starts for the same name may overlap).
-    let mut wanted: HashMap<String, usize> = HashMap::new();
+    // that starts for the same name may overlap). Revocations are always wanted.
+    let mut wanted: HashMap<String, usize> = HashMap::from([(revocations.clone(), 1)]);
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
     loop {
@@ -254,6 +267,16 @@ async fn subscriber(
             tokio::select! {
                 msg = stream.next() => {
                     let Some(msg) = msg else { break };
+                    if msg.get_channel_name() == revocations {
+                        match serde_json::from_slice::<Envelope<Revocation>>(msg.get_payload_bytes()) {
+                            Ok(envelope) if envelope.node == node => {}
+                            Ok(envelope) => {
+                                let _ = incoming.send(Incoming::Revoked(envelope.event));
+                            }
+                            Err(error) => tracing::warn!(%error, "a revocation on the bus could not be read"),
+                        }
+                        continue;
+                    }
                     let Some(room) = msg
                         .get_channel_name()
                         .strip_prefix(&room_prefix)
@@ -289,6 +312,10 @@ async fn subscriber(
         }
         tracing::warn!("Redis subscription lost; reconnecting");
     }
+}
+
+fn revocations_channel(prefix: &str) -> String {
+    format!("{prefix}revocations")
 }
 
 fn apply_offline(wanted: &mut HashMap<String, usize>, control: Control) {

@@ -157,5 +157,5 @@ fn render(
         ));
     }
     body.push_str("</div>");
-    page(status, "Sign in", room, &body)
+    page(status, "Sign in or create an account", room, &body)
 }

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
-        bus::{Bus, Event, Incoming},
+        bus::{Bus, Event, Incoming, Revocation},
         model::{RoomFacts, RoomRef, User},
         store::Store,
         wire::Outbox,
@@ -245,11 +245,13 @@ impl std::ops::Deref for Hub {
 
 impl Hub {
     /// A hub whose rooms store in `store` and tell other nodes through `bus`; `incoming`
-    /// brings the other nodes' events, each to its room here (if this node has it open).
+    /// brings the other nodes' events, each to its room here (if this node has it open),
+    /// and their revocations to `revoked`.
     pub fn new(
         store: Store,
         bus: Bus,
         mut incoming: mpsc::UnboundedReceiver<Incoming>,
+        revoked: mpsc::UnboundedSender<Revocation>,
         tasks: TaskTracker,
         room_idle: Duration,
     ) -> Self {
@@ -263,6 +265,9 @@ impl Hub {
                         if let Some(handle) = rooms.get(&room) {
                             let _ = handle.ctrl.send(Ctrl::Remote(event));
                         }
+                    }
+                    Incoming::Revoked(revocation) => {
+                        let _ = revoked.send(revocation);
                     }
                     Incoming::Resync => {
                         for handle in rooms.values() {

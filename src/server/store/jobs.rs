@@ -78,6 +78,9 @@ pub enum Work {
         user: uuid::Uuid,
         ban_by: Option<uuid::Uuid>,
     },
+    /// Disables (ending every session) or enables the account `user`. Answers whether the
+    /// user exists.
+    SetDisabled { user: uuid::Uuid, disabled: bool },
     /// Lifts `user`'s ban in `room`. Answers whether they were banned.
     Unban { room: RoomRef, user: uuid::Uuid },
     /// Signs a session out (`token_hash` gone: its cookie no longer works).
@@ -115,6 +118,7 @@ impl Work {
             | Work::CreateSession { .. }
             | Work::DeleteOtherSessions { .. }
             | Work::SetPassword { .. }
+            | Work::SetDisabled { .. }
             | Work::DeleteSession { .. }
             | Work::TouchSession { .. } => (3, 0, ""),
         }

@@ -43,6 +43,13 @@ use jobs::{expect_output, Work, Writer};
 use postgres::Postgres;
 use sqlite::Sqlite;
 
+/// What [`Store::user_flags`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserFlags {
+    pub admin: bool,
+    pub disabled: bool,
+}
+
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
 
@@ -231,6 +238,30 @@ impl Store {
             }),
             Flag
         )
+    }
+
+    /// Disables `user` (every session of theirs ends; the caller tells the sockets, see
+    /// `revoke`) or enables them again. False if there is no such person.
+    pub async fn set_disabled(&self, user: uuid::Uuid, disabled: bool) -> Result<bool> {
+        if disabled {
+            self.forget_sessions_of(user, None);
+        }
+        let found = expect_output!(
+            self.writer().call(Work::SetDisabled { user, disabled }),
+            Flag
+        )?;
+        if disabled {
+            // A lookup that raced the delete may have put one back.
+            self.forget_sessions_of(user, None);
+        }
+        Ok(found)
+    }
+
+    /// `user`'s flags: whether they are the admin, and whether they are disabled. `None`
+    /// for no such person.
+    pub async fn user_flags(&self, user: uuid::Uuid) -> Result<Option<UserFlags>> {
+        let row = on_backend!(self, b => b.user_flags(&user.to_string()).await)?;
+        Ok(row.map(|(admin, disabled)| UserFlags { admin, disabled }))
     }
 
     /// `room`'s members, owners first, at most `limit`.

@@ -106,7 +106,7 @@ impl Store {
 
     /// Ends every session of `user` except the one whose token hashes to `keep`.
     pub async fn delete_other_sessions(&self, user: &User, keep: &[u8]) -> Result<()> {
-        self.forget_sessions_of(user, keep);
+        self.forget_sessions_of(user.id, Some(keep));
         expect_output!(
             self.writer().call(Work::DeleteOtherSessions {
                 user: user.clone(),
@@ -115,7 +115,7 @@ impl Store {
             Done
         )?;
         // A lookup that raced the delete may have put one back.
-        self.forget_sessions_of(user, keep);
+        self.forget_sessions_of(user.id, Some(keep));
         Ok(())
     }
 
@@ -130,11 +130,13 @@ impl Store {
         )
     }
 
-    fn forget_sessions_of(&self, user: &User, keep: &[u8]) {
+    /// Drops `user`'s sessions but `keep` from this node's cache (they ended here or on
+    /// another node).
+    pub fn forget_sessions_of(&self, user: Uuid, keep: Option<&[u8]>) {
         self.sessions
             .write()
             .expect("session cache lock")
-            .retain(|hash, (u, _)| u.id != user.id || hash.as_slice() == keep);
+            .retain(|hash, (u, _)| u.id != user || Some(hash.as_slice()) == keep);
     }
 
     /// The account owned under `key`: its user and password hash.
@@ -157,7 +159,8 @@ impl Store {
         sessions.insert(token_hash.to_vec(), (user.clone(), last_seen));
     }
 
-    fn forget_session(&self, token_hash: &[u8]) {
+    /// Drops one session from this node's cache (it ended here or on another node).
+    pub fn forget_session(&self, token_hash: &[u8]) {
         self.sessions
             .write()
             .expect("session cache lock")

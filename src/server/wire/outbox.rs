@@ -48,6 +48,8 @@ pub enum CloseReason {
     SignedOut,
     /// A frame took longer than the frame timeout to arrive.
     TooSlow,
+    /// An admin disabled the account.
+    Disabled,
 }
 
 impl CloseReason {
@@ -62,6 +64,7 @@ impl CloseReason {
             Self::Shutdown => 1001,
             Self::SignedOut => 4001,
             Self::TooSlow => 1008,
+            Self::Disabled => 4003,
         }
     }
 
@@ -76,6 +79,7 @@ impl CloseReason {
             Self::Shutdown => "server shutting down",
             Self::SignedOut => "signed out",
             Self::TooSlow => "frame not completed in time",
+            Self::Disabled => "account disabled",
         }
     }
 }

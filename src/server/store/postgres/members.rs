@@ -1,5 +1,5 @@
 //! The Postgres writer's statements for rooms and who is in them: making a room (its
-//! creator owns it), admitting, removing and banning members.
+//! creator owns it), admitting, removing and banning members, and disabling a person.
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -101,5 +101,25 @@ pub async fn unban(conn: &mut PgConnection, room: &RoomRef, user: Uuid) -> sqlx:
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Disables (ending every session) or enables `user`; true if they exist.
+pub async fn set_disabled(
+    conn: &mut PgConnection,
+    user: Uuid,
+    disabled: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(disabled)
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(done.rows_affected() > 0)
 }

@@ -91,6 +91,16 @@ impl Postgres {
         .await?)
     }
 
+    /// A person's (admin, disabled) flags.
+    pub async fn user_flags(&self, user_id: &str) -> Result<Option<(bool, bool)>> {
+        Ok(
+            sqlx::query_as("SELECT admin, disabled FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
     /// A room's members (user id, name, role), owners first, at most `limit`.
     pub async fn members(
         &self,

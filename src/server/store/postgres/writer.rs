@@ -114,6 +114,9 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             Output::Flag(members::remove(conn, room, *user, *ban_by).await?)
         }
         Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user).await?),
+        Work::SetDisabled { user, disabled } => {
+            Output::Flag(members::set_disabled(conn, *user, *disabled).await?)
+        }
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session).await?)
         }

@@ -1,5 +1,5 @@
 //! The SQLite writer's statements for rooms and who is in them: making a room (its
-//! creator owns it), admitting, removing and banning members.
+//! creator owns it), admitting, removing and banning members, and disabling a person.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
@@ -92,5 +92,17 @@ pub fn unban(conn: &Connection, room: &RoomRef, user: Uuid) -> rusqlite::Result<
     let n = conn
         .prepare_cached("DELETE FROM bans WHERE room_id = ? AND user_id = ?")?
         .execute(params![room.id, user.to_string()])?;
+    Ok(n > 0)
+}
+
+/// Disables (ending every session) or enables `user`; true if they exist.
+pub fn set_disabled(conn: &Connection, user: Uuid, disabled: bool) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE users SET disabled = ? WHERE id = ?")?
+        .execute(params![disabled, user.to_string()])?;
+    if disabled {
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?")?
+            .execute([user.to_string()])?;
+    }
     Ok(n > 0)
 }

@@ -114,6 +114,9 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             Output::Flag(members::remove(conn, room, *user, *ban_by)?)
         }
         Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user)?),
+        Work::SetDisabled { user, disabled } => {
+            Output::Flag(members::set_disabled(conn, *user, *disabled)?)
+        }
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session)?)
         }

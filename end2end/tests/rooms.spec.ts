@@ -1,0 +1,113 @@
+import { test, expect, type Browser } from '@playwright/test';
+import { expectConnected, freshRoom, log, say } from './fixtures';
+
+const PASSWORD = 'correct horse battery';
+
+/** A fresh name for an account (unique per run, names are owned for good). */
+const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+/** Signs up as `name` on the sign-in page reached from `room`'s join form. */
+async function signUp(browser: Browser, room: string, name: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`/r/${room}`);
+  await page.getByRole('link', { name: 'Sign in with a password' }).click();
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}$`));
+  await expectConnected(page);
+  return { context, page };
+}
+
+test('sign up, sign out and sign in again with a password, without and with mistakes', async ({ browser }) => {
+  const room = freshRoom('signin');
+  const name = fresh('amy');
+  const { context, page } = await signUp(browser, room, name);
+  await expect(page.getByText(`Signed in as ${name}`)).toBeVisible();
+  await say(page, 'hello as an account');
+  await expect(log(page)).toContainText('hello as an account');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('status')).toHaveText(/Read-only/);
+  await page.getByRole('link', { name: 'Sign in with a password' }).click();
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Password').fill('not my password');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(form.getByRole('alert')).toHaveText('Wrong name or password.');
+  await page.screenshot({ path: 'test-results/sign-in-error.png', fullPage: true });
+  await expect(form.getByLabel('Name')).toHaveValue(name);
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}$`));
+  await expectConnected(page);
+  await expect(log(page)).toContainText('hello as an account');
+
+  // A weak password is refused with the reason.
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto('/signin');
+  const signUpForm = p2.getByRole('form', { name: 'Create an account' });
+  await signUpForm.getByLabel('Name').fill(fresh('weak'));
+  await signUpForm.getByLabel('Password').fill('password123');
+  await signUpForm.getByRole('button', { name: 'Create account' }).click();
+  await expect(signUpForm.getByRole('alert')).toContainText('common');
+  await p2.screenshot({ path: 'test-results/sign-up-error.png', fullPage: true });
+  await other.close();
+  await context.close();
+});
+
+test('an owner makes a private room, adds someone, and bans them; outsiders never see it', async ({ browser }) => {
+  const lobby = freshRoom('lobby');
+  const ownerName = fresh('olga');
+  const guestName = fresh('gus');
+  const owner = await signUp(browser, lobby, ownerName);
+  const friend = await signUp(browser, lobby, guestName);
+  const outsider = await signUp(browser, lobby, fresh('otto'));
+  const secret = freshRoom('secret');
+
+  // New room, private.
+  await owner.page.getByRole('link', { name: 'New room' }).click();
+  await owner.page.getByLabel('Room name').fill(secret);
+  await owner.page.getByLabel(/Private/).check();
+  await owner.page.screenshot({ path: 'test-results/new-room.png', fullPage: true });
+  await owner.page.getByRole('button', { name: 'Create room' }).click();
+  await expect(owner.page).toHaveURL(new RegExp(`/r/${secret}$`));
+  await expectConnected(owner.page);
+  await say(owner.page, 'the secret plan');
+  await expect(log(owner.page)).toContainText('the secret plan');
+  await expect(owner.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: secret })).toContainText('🔒');
+  await owner.page.screenshot({ path: 'test-results/private-room.png' });
+
+  // Outsiders: the page is as empty as a room that does not exist.
+  await outsider.page.goto(`/r/${secret}`);
+  await expectConnected(outsider.page);
+  await expect(log(outsider.page)).not.toContainText('the secret plan');
+  await expect(outsider.page.getByRole('alert').filter({ hasText: 'There is no room called' })).toBeVisible();
+
+  // Add the friend on the Members page.
+  await owner.page.getByRole('link', { name: 'Members' }).click();
+  await expect(owner.page.getByRole('heading', { name: `Members of #${secret} (private)` })).toBeVisible();
+  await owner.page.getByLabel('Account name').fill(guestName);
+  await owner.page.getByRole('button', { name: 'Add' }).click();
+  const members = owner.page.getByRole('list', { name: 'Members' });
+  await expect(members.getByRole('listitem')).toHaveCount(2);
+  await owner.page.screenshot({ path: 'test-results/members.png', fullPage: true });
+
+  await friend.page.goto(`/r/${secret}`);
+  await expectConnected(friend.page);
+  await expect(log(friend.page)).toContainText('the secret plan');
+  await say(friend.page, 'count me in');
+  await expect(log(friend.page)).toContainText('count me in');
+
+  // Ban: the friend's open page is told at once, and the room is gone for them.
+  await owner.page.getByRole('button', { name: `Ban ${guestName}` }).click();
+  await expect(members.getByRole('listitem')).toHaveCount(1);
+  await expect(friend.page.getByRole('alert').filter({ hasText: `You were banned from #${secret}.` })).toBeVisible();
+  await friend.page.reload();
+  await expectConnected(friend.page);
+  await expect(log(friend.page)).not.toContainText('the secret plan');
+  for (const c of [owner, friend, outsider]) await c.context.close();
+});
