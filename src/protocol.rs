@@ -185,6 +185,10 @@ pub struct PasswordChange {
 pub struct AccountRequest {
     pub name: String,
     pub password: String,
+    /// The token of an invite link (`/invite/<token>`): required when the server admits
+    /// by invitation; a room's link also makes the new account a member of the room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 /// Answer of `POST /api/session`.

@@ -17,3 +17,14 @@ CREATE TABLE bans (
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (room_id, user_id)
 );
+-- Invite links (made by the admin, or a room's owner for their room): a new account may be
+-- made with one while it has uses left and has not expired; a room's invite also makes the
+-- new person a member of the room.
+CREATE TABLE invites (
+    token_hash  BYTEA PRIMARY KEY,                     -- SHA-256 of the token in the link
+    created_by  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    room_id     BIGINT REFERENCES rooms(id),
+    uses_left   BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,                     -- ms since the Unix epoch
+    created_at  BIGINT NOT NULL
+);

@@ -85,9 +85,10 @@ pub fn session_response(
     (status, headers, Json(body)).into_response()
 }
 
-/// A guest may take `name` unless registration is closed or an account owns the name.
+/// A guest may take `name` unless the server admits accounts only (registration closed or
+/// by invitation) or an account owns the name.
 async fn guest_allowed(state: &AppState, name: &DisplayName) -> Result<()> {
-    if state.config.registration == Registration::Closed {
+    if state.config.registration != Registration::Open {
         return Err(Error::Forbidden(
             "This server admits members only: sign in with your name and password.".into(),
         ));

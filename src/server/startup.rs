@@ -200,6 +200,8 @@ fn router(state: AppState) -> Router {
             get(forms::sign_in::show).post(forms::sign_in::sign_in),
         )
         .route("/signup", post(forms::sign_in::sign_up))
+        .route("/invite/{token}", get(forms::sign_in::invite))
+        .route("/api/invites", post(accounts::invites::create))
         .route(
             "/rooms/new",
             get(forms::new_room::show).post(forms::new_room::create),

@@ -12,6 +12,7 @@ mod forms;
 mod helpers;
 mod history;
 mod http;
+mod invites;
 mod limits;
 mod migrate;
 mod pages;

@@ -10,7 +10,7 @@ use axum::{
     Json,
 };
 
-use super::{check_password, hash_password, name_key, verify_password, Registration};
+use super::{check_password, hash_password, invites, name_key, verify_password, Registration};
 use crate::{
     protocol::AccountRequest,
     server::{
@@ -32,7 +32,15 @@ pub async fn create_account(
     body: Result<Json<AccountRequest>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
-    let (user, token) = sign_up(&state, peer.ip(), &headers, &req.name, req.password).await?;
+    let (user, token) = sign_up(
+        &state,
+        peer.ip(),
+        &headers,
+        &req.name,
+        req.password,
+        req.invite.as_deref(),
+    )
+    .await?;
     Ok(session_response(&state, user, token, StatusCode::CREATED))
 }
 
@@ -44,11 +52,20 @@ pub async fn sign_up(
     headers: &HeaderMap,
     name: &str,
     password: String,
+    invite: Option<&str>,
 ) -> Result<(User, String)> {
-    if state.config.registration == Registration::Closed {
-        return Err(Error::Forbidden(
-            "Registration is closed on this server: ask its admin for an account.".into(),
-        ));
+    match (state.config.registration, invite) {
+        (Registration::Closed, _) => {
+            return Err(Error::Forbidden(
+                "Registration is closed on this server: ask its admin for an account.".into(),
+            ))
+        }
+        (Registration::Invite, None) => {
+            return Err(Error::Forbidden(
+                "This server admits people by invitation: sign up with an invite link.".into(),
+            ))
+        }
+        _ => {}
     }
     let name = DisplayName::parse(name)?;
     check_password(&password, &name)?;
@@ -64,13 +81,30 @@ pub async fn sign_up(
         _ => None,
     };
     let password_hash = hash_password(password).await?;
+    // Taken only now, so that a bad name or password does not spend it.
+    let room = match invite {
+        Some(invite) => Some(invites::take(state, invite).await?),
+        None => None,
+    };
     let token = session::new_token();
     let new_session = NewSession::new(session::hash_token(&token), session::device(headers));
-    let user = state
+    let user = match state
         .store
         .create_account(&name, key, password_hash, &new_session, claim)
-        .await?;
-    tracing::info!(user = %user.id, "account created");
+        .await
+    {
+        Ok(user) => user,
+        Err(e) => {
+            if let Some(invite) = invite {
+                invites::give_back(state, invite).await;
+            }
+            return Err(e);
+        }
+    };
+    if let Some(Some(room)) = &room {
+        invites::admit(state, &user, room).await?;
+    }
+    tracing::info!(user = %user.id, invited = room.is_some(), "account created");
     Ok((user, token))
 }
 

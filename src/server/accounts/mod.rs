@@ -26,16 +26,19 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 pub mod admin;
 pub mod http;
+pub mod invites;
 pub mod sessions;
 
 const COMMON: &str = include_str!("common_passwords.txt");
 
-/// Who may join: everyone (guests and sign-ups, the default) or only existing accounts
-/// (`CLOUD_MSG_REGISTRATION=open|closed`).
+/// Who may join: everyone (guests and sign-ups, the default), people with an invite link
+/// (sign-ups with one; no guests), or only existing accounts
+/// (`CLOUD_MSG_REGISTRATION=open|invite|closed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Registration {
     #[default]
     Open,
+    Invite,
     Closed,
 }
 
@@ -43,10 +46,11 @@ impl Registration {
     pub fn parse(v: &str) -> std::result::Result<Self, String> {
         match v.trim() {
             "open" => Ok(Self::Open),
+            "invite" => Ok(Self::Invite),
             "closed" => Ok(Self::Closed),
             other => Err(format!(
-                "CLOUD_MSG_REGISTRATION={other}: use open (guests and sign-ups) or closed \
-                 (existing accounts only)"
+                "CLOUD_MSG_REGISTRATION={other}: use open (guests and sign-ups), invite \
+                 (sign-ups with an invite link) or closed (existing accounts only)"
             )),
         }
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{alert, esc, go, page, room_or_general, sentence};
 use crate::{
-    server::{model::Role, model::User, rooms, session, AppState, Error, Result},
+    server::{accounts, model::Role, model::User, rooms, session, AppState, Error, Result},
     validation::RoomName,
 };
 
@@ -26,6 +26,27 @@ pub struct Action {
     #[serde(default)]
     name: String,
     user_id: Option<Uuid>,
+    /// An invite link's uses and lifetime.
+    uses: Option<u32>,
+    days: Option<u32>,
+}
+
+/// `http(s)://host` as the request names it, so a shared link opens this server.
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.behind_tls() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 pub async fn show(
@@ -39,7 +60,7 @@ pub async fn show(
         Ok(None) => return go(&state, &format!("/signin?room={name}"), None),
         Err(e) => return failed(&name, &e),
     };
-    render(&state, &me, &room, StatusCode::OK, None).await
+    render(&state, &me, &room, StatusCode::OK, Ok(None)).await
 }
 
 pub async fn act(
@@ -60,12 +81,23 @@ pub async fn act(
             None => Err(Error::BadRequest("Whom? The form names nobody.".into())),
         },
         "leave" => rooms::remove(&state, &me, &room, me.id, false).await,
+        "invite" => {
+            let uses = form.uses.unwrap_or(1);
+            let hours = form.days.unwrap_or(7).saturating_mul(24);
+            return match accounts::invites::make(&state, &me, Some(&room), uses, hours).await {
+                Ok(made) => {
+                    let link = format!("{}{}", origin(&state, &headers), made.url);
+                    render(&state, &me, &room, StatusCode::CREATED, Ok(Some(&link))).await
+                }
+                Err(e) => render(&state, &me, &room, e.status(), Err(&e)).await,
+            };
+        }
         _ => Err(Error::NotFound("No such action.".into())),
     };
     match done {
         Ok(()) if action == "leave" => go(&state, "/r/general", None),
         Ok(()) => go(&state, &format!("/r/{name}/members"), None),
-        Err(e) => render(&state, &me, &room, e.status(), Some(&e)).await,
+        Err(e) => render(&state, &me, &room, e.status(), Err(&e)).await,
     }
 }
 
@@ -74,15 +106,18 @@ fn failed(room: &RoomName, e: &Error) -> Response {
     page(e.status(), "Members", room, &body)
 }
 
+/// The page, with either what was just made (an invite link) or the error of the post.
+type Outcome<'a> = std::result::Result<Option<&'a str>, &'a Error>;
+
 async fn render(
     state: &AppState,
     me: &User,
     room: &str,
     status: StatusCode,
-    error: Option<&Error>,
+    outcome: Outcome<'_>,
 ) -> Response {
     let name = room_or_general(Some(room));
-    match body(state, me, room, error).await {
+    match body(state, me, room, outcome).await {
         Ok((title, body)) => page(status, &title, &name, &body),
         Err(e) => failed(&name, &e),
     }
@@ -92,7 +127,7 @@ async fn body(
     state: &AppState,
     me: &User,
     room: &str,
-    error: Option<&Error>,
+    outcome: Outcome<'_>,
 ) -> Result<(String, String)> {
     let (facts, access) = rooms::readable(state, me, room).await?;
     let room = &facts.room.name;
@@ -108,7 +143,16 @@ async fn body(
             "<p class=\"hint\">A private room: only its members see it, its messages and who is in it.</p>",
         );
     }
-    html.push_str(&alert("members-error", error.map(sentence).as_deref()));
+    html.push_str(&alert(
+        "members-error",
+        outcome.err().map(sentence).as_deref(),
+    ));
+    if let Ok(Some(link)) = outcome {
+        html.push_str(&format!(
+            r#"<p class="made" role="status">Invite link (shown once): <code>{}</code></p>"#,
+            esc(link)
+        ));
+    }
     html.push_str("<ul class=\"members\" aria-label=\"Members\">");
     for m in &members {
         let who = esc(&m.name);
@@ -142,6 +186,19 @@ async fn body(
 </form>
 <form method="post" action="/r/{room}/members/leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#
         ));
+        if access.may_moderate() {
+            html.push_str(&format!(
+                r#"<form method="post" action="/r/{room}/members/invite" class="stack" aria-labelledby="invite-title">
+<h2 id="invite-title">Invite link</h2>
+<p class="hint">Whoever opens it can make an account and is a member of #{room} at once.</p>
+<label for="invite-uses">Uses</label>
+<input id="invite-uses" name="uses" type="number" min="1" max="1000" value="1">
+<label for="invite-days">Valid for (days)</label>
+<input id="invite-days" name="days" type="number" min="1" max="30" value="7">
+<button type="submit">Make invite link</button>
+</form>"#
+            ));
+        }
     } else {
         html.push_str(&format!(
             "<p class=\"hint\">Join #{room} to add people to it.</p>"

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{ConnectInfo, Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::Response,
     Form,
@@ -34,6 +34,8 @@ pub struct Credentials {
     #[serde(default)]
     password: String,
     room: Option<String>,
+    /// An invite link's token (the sign-up form of `/invite/<token>`).
+    invite: Option<String>,
 }
 
 /// Which form an error belongs to.
@@ -81,16 +83,82 @@ pub async fn sign_up(
     Form(form): Form<Credentials>,
 ) -> Response {
     let room = room_or_general(form.room.as_deref());
-    match accounts::http::sign_up(&state, peer.ip(), &headers, &form.name, form.password).await {
+    let invite = form.invite.as_deref().filter(|t| !t.is_empty());
+    match accounts::http::sign_up(
+        &state,
+        peer.ip(),
+        &headers,
+        &form.name,
+        form.password,
+        invite,
+    )
+    .await
+    {
         Ok((_, token)) => go(&state, &format!("/r/{room}"), Some(&token)),
-        Err(e) => render(
-            &state,
-            &room,
-            e.status(),
-            Some((Which::SignUp, &e)),
-            &form.name,
-        ),
+        Err(e) => match invite {
+            Some(invite) => invite_page(&state, invite, e.status(), Some(&e), &form.name).await,
+            None => render(
+                &state,
+                &room,
+                e.status(),
+                Some((Which::SignUp, &e)),
+                &form.name,
+            ),
+        },
     }
+}
+
+/// `GET /invite/<token>`: an invite's sign-up form, or why the link no longer works.
+pub async fn invite(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    invite_page(&state, &token, StatusCode::OK, None, "").await
+}
+
+async fn invite_page(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    error: Option<&Error>,
+    typed: &str,
+) -> Response {
+    let general = room_or_general(None);
+    let room = match accounts::invites::usable(state, token).await {
+        Ok(Some(room)) => room,
+        Ok(None) => {
+            let body = alert(
+                "invite-error",
+                Some("This invite link has expired or been used up: ask for a new one."),
+            );
+            return page(StatusCode::NOT_FOUND, "Invite link", &general, &body);
+        }
+        Err(e) => {
+            let body = alert("invite-error", Some(&sentence(&e)));
+            return page(e.status(), "Invite link", &general, &body);
+        }
+    };
+    let to = room.clone().unwrap_or(general);
+    let title = match &room {
+        Some(room) => format!("You are invited to #{room}"),
+        None => "You are invited to cloud_msg".to_owned(),
+    };
+    let body = format!(
+        r#"<form method="post" action="/signup" aria-labelledby="signup-title" class="stack">
+<h2 id="signup-title">Create an account</h2>
+<input type="hidden" name="room" value="{to}">
+<input type="hidden" name="invite" value="{token}">
+<label for="signup-name">Name</label>
+<input id="signup-name" name="name" autocomplete="username" required value="{name}">
+<label for="signup-password">Password</label>
+<input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="10" required aria-describedby="signup-hint">
+<p id="signup-hint" class="hint">At least 10 characters, not a common password.</p>
+<button type="submit">Create account</button>
+{alert}
+</form>
+<p class="hint">Have an account? <a href="/signin?room={to}">Sign in</a>.</p>"#,
+        token = esc(token),
+        name = esc(typed),
+        alert = alert("signup-error", error.map(sentence).as_deref()),
+    );
+    page(status, &title, &to, &body)
 }
 
 fn render(
@@ -129,10 +197,16 @@ fn render(
         },
         alert = alert("signin-error", sign_in_error.as_deref()),
     );
-    if state.config.registration == Registration::Closed {
-        body.push_str(
-            r#"<section class="stack"><h2>Create an account</h2><p>Registration is closed on this server: ask its admin for an account.</p></section>"#,
-        );
+    if state.config.registration != Registration::Open {
+        let why = match state.config.registration {
+            Registration::Invite => {
+                "This server admits people by invitation: open the invite link you were sent."
+            }
+            _ => "Registration is closed on this server: ask its admin for an account.",
+        };
+        body.push_str(&format!(
+            r#"<section class="stack"><h2>Create an account</h2><p>{why}</p></section>"#
+        ));
     } else {
         let sign_up_error = error_for(Which::SignUp);
         body.push_str(&format!(

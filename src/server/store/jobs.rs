@@ -81,6 +81,21 @@ pub enum Work {
     /// Disables (ending every session) or enables the account `user`. Answers whether the
     /// user exists.
     SetDisabled { user: uuid::Uuid, disabled: bool },
+    /// Stores an invite link's token hash.
+    CreateInvite {
+        token_hash: Vec<u8>,
+        by: uuid::Uuid,
+        room: Option<i64>,
+        uses: u32,
+        expires_at: i64,
+    },
+    /// Takes one use of the invite (if it has one left and has not expired by `now`);
+    /// answers `Some(room)` then, `None` otherwise. With `give_back`, returns a use.
+    UseInvite {
+        token_hash: Vec<u8>,
+        now: i64,
+        give_back: bool,
+    },
     /// Lifts `user`'s ban in `room`. Answers whether they were banned.
     Unban { room: RoomRef, user: uuid::Uuid },
     /// Signs a session out (`token_hash` gone: its cookie no longer works).
@@ -100,6 +115,8 @@ pub enum Output {
     Room((i64, bool)),
     Done(()),
     Flag(bool),
+    /// An invite's use: `Some(room id, if any)` when one was taken.
+    Invite(Option<Option<i64>>),
 }
 
 impl Work {
@@ -119,6 +136,8 @@ impl Work {
             | Work::DeleteOtherSessions { .. }
             | Work::SetPassword { .. }
             | Work::SetDisabled { .. }
+            | Work::CreateInvite { .. }
+            | Work::UseInvite { .. }
             | Work::DeleteSession { .. }
             | Work::TouchSession { .. } => (3, 0, ""),
         }

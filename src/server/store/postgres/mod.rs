@@ -2,6 +2,7 @@
 //! choice is explained in docs/design.md). Writes go to one writer task per node
 //! (`writer`) that commits every waiting write in one transaction; reads use a pool.
 
+mod invites;
 mod members;
 mod writer;
 
@@ -87,6 +88,17 @@ impl Postgres {
         )
         .bind(name.as_str())
         .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// An invite: its room's name (if any), uses left, expiry.
+    pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<(Option<String>, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, i.uses_left, i.expires_at FROM invites i
+             LEFT JOIN rooms r ON r.id = i.room_id WHERE i.token_hash = $1",
+        )
+        .bind(token_hash)
         .fetch_optional(&self.read)
         .await?)
     }

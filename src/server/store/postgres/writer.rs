@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::members;
+use super::{invites, members};
 
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
@@ -117,6 +117,21 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
         Work::SetDisabled { user, disabled } => {
             Output::Flag(members::set_disabled(conn, *user, *disabled).await?)
         }
+        Work::CreateInvite {
+            token_hash,
+            by,
+            room,
+            uses,
+            expires_at,
+        } => {
+            invites::create(conn, token_hash, *by, *room, *uses, *expires_at).await?;
+            Output::Done(())
+        }
+        Work::UseInvite {
+            token_hash,
+            now,
+            give_back,
+        } => Output::Invite(invites::take(conn, token_hash, *now, *give_back).await?),
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session).await?)
         }

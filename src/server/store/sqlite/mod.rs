@@ -6,6 +6,7 @@
 //! (`checkpointer`).
 
 mod checkpointer;
+mod invites;
 mod members;
 mod writer;
 
@@ -100,6 +101,17 @@ impl Sqlite {
         )
         .bind(name.as_str())
         .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// An invite: its room's name (if any), uses left, expiry.
+    pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<(Option<String>, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, i.uses_left, i.expires_at FROM invites i
+             LEFT JOIN rooms r ON r.id = i.room_id WHERE i.token_hash = ?",
+        )
+        .bind(token_hash)
         .fetch_optional(&self.read)
         .await?)
     }

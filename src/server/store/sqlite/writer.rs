@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::members;
+use super::{invites, members};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
@@ -117,6 +117,21 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
         Work::SetDisabled { user, disabled } => {
             Output::Flag(members::set_disabled(conn, *user, *disabled)?)
         }
+        Work::CreateInvite {
+            token_hash,
+            by,
+            room,
+            uses,
+            expires_at,
+        } => {
+            invites::create(conn, token_hash, *by, *room, *uses, *expires_at)?;
+            Output::Done(())
+        }
+        Work::UseInvite {
+            token_hash,
+            now,
+            give_back,
+        } => Output::Invite(invites::take(conn, token_hash, *now, *give_back)?),
         Work::CreateUserSession { name, session } => {
             Output::User(create_user_session(conn, name, session)?)
         }

@@ -1,0 +1,169 @@
+//! Invite links. The admin makes links to the server, a room's owners (and the admin) links
+//! to their room: `POST /api/invites {"room","uses","hours"}` → 201 with `/invite/<token>`.
+//! A link admits as many new accounts as it has uses, until it expires; a room's link also
+//! makes each of them a member of the room. With `CLOUD_MSG_REGISTRATION=invite` a link is
+//! the only way to sign up (and there are no guests).
+
+use axum::{
+    extract::{rejection::JsonRejection, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    server::{
+        access,
+        model::{Role, User},
+        session, AppState, Error, Result,
+    },
+    timestamp::Timestamp,
+    validation::RoomName,
+};
+
+/// Most uses one link may have.
+pub const MAX_USES: u32 = 1000;
+/// Longest a link may live, in hours (30 days).
+pub const MAX_HOURS: u32 = 720;
+
+#[derive(Debug, Deserialize)]
+pub struct InviteRequest {
+    /// The room the link admits to; the whole server without one (admin only).
+    room: Option<String>,
+    #[serde(default = "one")]
+    uses: u32,
+    #[serde(default = "week")]
+    hours: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn week() -> u32 {
+    168
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InviteCreated {
+    /// The path to share (`/invite/<token>`); the token is shown this once.
+    pub url: String,
+    pub uses: u32,
+    pub expires_at: Timestamp,
+}
+
+/// `POST /api/invites`.
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<InviteRequest>, JsonRejection>,
+) -> Result<Response> {
+    let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let (me, _) = session::require(&state.store, &headers).await?;
+    let made = make(&state, &me, req.room.as_deref(), req.uses, req.hours).await?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+/// `me` makes a link to `room` (or, as the admin, to the server).
+pub async fn make(
+    state: &AppState,
+    me: &User,
+    room: Option<&str>,
+    uses: u32,
+    hours: u32,
+) -> Result<InviteCreated> {
+    if !(1..=MAX_USES).contains(&uses) || !(1..=MAX_HOURS).contains(&hours) {
+        return Err(Error::BadRequest(format!(
+            "An invite link has 1 to {MAX_USES} uses and lasts 1 to {MAX_HOURS} hours."
+        )));
+    }
+    let room = match room {
+        Some(room) => {
+            let name = RoomName::parse(room)?;
+            let (facts, access) = access::check(&state.store, Some(me), &name).await?;
+            let facts = match facts {
+                Some(facts) if access.may_read() => facts,
+                _ => return Err(access::refusal(&name, access)),
+            };
+            if !access.may_moderate() {
+                return Err(Error::Forbidden(
+                    "Only the room's owners and the admin make invite links to it.".into(),
+                ));
+            }
+            Some(facts.room)
+        }
+        None => {
+            let admin = state
+                .store
+                .user_flags(me.id)
+                .await?
+                .is_some_and(|f| f.admin);
+            if !admin {
+                return Err(Error::Forbidden(
+                    "Only the admin makes invite links to the server; owners make them to their rooms."
+                        .into(),
+                ));
+            }
+            None
+        }
+    };
+    let token = session::new_token();
+    let expires_at = Timestamp::now().millis() + i64::from(hours) * 3_600_000;
+    state
+        .store
+        .create_invite(
+            session::hash_token(&token),
+            me.id,
+            room.as_ref(),
+            uses,
+            expires_at,
+        )
+        .await?;
+    tracing::info!(by = %me.id, uses, hours, "invite link made");
+    Ok(InviteCreated {
+        url: format!("/invite/{token}"),
+        uses,
+        expires_at: Timestamp::from_millis(expires_at),
+    })
+}
+
+fn used_up() -> Error {
+    Error::Forbidden("This invite link has expired or been used up: ask for a new one.".into())
+}
+
+/// The room an invite admits to, if it still admits anyone.
+pub async fn usable(state: &AppState, token: &str) -> Result<Option<Option<RoomName>>> {
+    let info = state.store.invite(&session::hash_token(token)).await?;
+    Ok(info.filter(|i| i.usable()).map(|i| i.room))
+}
+
+/// Takes one use of `token` for a sign-up; answers the room it admits to. Refused (403)
+/// when it is used up, expired or unknown.
+pub async fn take(state: &AppState, token: &str) -> Result<Option<RoomName>> {
+    let hash = session::hash_token(token);
+    let info = state.store.invite(&hash).await?.ok_or_else(used_up)?;
+    if !state.store.use_invite(&hash, false).await? {
+        return Err(used_up());
+    }
+    Ok(info.room)
+}
+
+/// Gives back a use taken for a sign-up that failed.
+pub async fn give_back(state: &AppState, token: &str) {
+    if let Err(error) = state
+        .store
+        .use_invite(&session::hash_token(token), true)
+        .await
+    {
+        tracing::warn!(%error, "could not give an invite's use back");
+    }
+}
+
+/// Makes the new `user` a member of the invite's `room`.
+pub async fn admit(state: &AppState, user: &User, room: &RoomName) -> Result<()> {
+    if let Some((room, _)) = state.store.find_room(room).await? {
+        state.store.admit(&room, user, Role::Member).await?;
+    }
+    Ok(())
+}
