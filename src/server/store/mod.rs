@@ -18,7 +18,9 @@ macro_rules! on_backend {
     };
 }
 
+mod invites;
 pub mod jobs;
+mod members;
 mod postgres;
 mod sessions;
 mod sqlite;
@@ -31,39 +33,16 @@ use std::{
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{
-            Appended, MarkerChange, MemberRow, MessageRow, NewMessage, Role, RoomFacts, RoomRef,
-            User,
-        },
+        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User},
         Error, Result,
     },
     validation::RoomName,
 };
+pub use invites::InviteInfo;
 use jobs::{expect_output, Work, Writer};
+pub use members::UserFlags;
 use postgres::Postgres;
 use sqlite::Sqlite;
-
-/// What [`Store::invite`] answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InviteInfo {
-    pub room: Option<RoomName>,
-    pub uses_left: u64,
-    pub expires_at: i64,
-}
-
-impl InviteInfo {
-    /// It still admits someone.
-    pub fn usable(&self) -> bool {
-        self.uses_left > 0 && self.expires_at > crate::timestamp::Timestamp::now().millis()
-    }
-}
-
-/// What [`Store::user_flags`] answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserFlags {
-    pub admin: bool,
-    pub disabled: bool,
-}
 
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
@@ -200,141 +179,6 @@ impl Store {
                 last_seq,
             )
         }))
-    }
-
-    /// The room called `name` (if it exists) and `user`'s standing in it, in one read:
-    /// what `access::decide` rules on. Without a user, the room's facts alone.
-    pub async fn room_facts(
-        &self,
-        name: &RoomName,
-        user: Option<uuid::Uuid>,
-    ) -> Result<Option<RoomFacts>> {
-        let id = user.map(|u| u.to_string()).unwrap_or_default();
-        let row = on_backend!(self, b => b.room_facts(name, &id).await)?;
-        Ok(row.map(|row| RoomFacts::from_row(name, row)))
-    }
-
-    /// Makes `user` a member of `room` with `role` (nothing if they are one already).
-    pub async fn admit(&self, room: &RoomRef, user: &User, role: Role) -> Result<()> {
-        expect_output!(
-            self.writer().call(Work::Admit {
-                room: room.clone(),
-                user: user.clone(),
-                role,
-            }),
-            Done
-        )
-    }
-
-    /// Ends `user`'s membership of `room`, banning them too with `ban_by`. True if they
-    /// were a member.
-    pub async fn remove_member(
-        &self,
-        room: &RoomRef,
-        user: uuid::Uuid,
-        ban_by: Option<uuid::Uuid>,
-    ) -> Result<bool> {
-        expect_output!(
-            self.writer().call(Work::Remove {
-                room: room.clone(),
-                user,
-                ban_by,
-            }),
-            Flag
-        )
-    }
-
-    /// Lifts `user`'s ban in `room`; true if there was one.
-    pub async fn unban(&self, room: &RoomRef, user: uuid::Uuid) -> Result<bool> {
-        expect_output!(
-            self.writer().call(Work::Unban {
-                room: room.clone(),
-                user,
-            }),
-            Flag
-        )
-    }
-
-    /// Disables `user` (every session of theirs ends; the caller tells the sockets, see
-    /// `revoke`) or enables them again. False if there is no such person.
-    pub async fn set_disabled(&self, user: uuid::Uuid, disabled: bool) -> Result<bool> {
-        if disabled {
-            self.forget_sessions_of(user, None);
-        }
-        let found = expect_output!(
-            self.writer().call(Work::SetDisabled { user, disabled }),
-            Flag
-        )?;
-        if disabled {
-            // A lookup that raced the delete may have put one back.
-            self.forget_sessions_of(user, None);
-        }
-        Ok(found)
-    }
-
-    /// Stores an invite link (its token's hash) made by `by`, for `room` if given.
-    pub async fn create_invite(
-        &self,
-        token_hash: Vec<u8>,
-        by: uuid::Uuid,
-        room: Option<&RoomRef>,
-        uses: u32,
-        expires_at: i64,
-    ) -> Result<()> {
-        expect_output!(
-            self.writer().call(Work::CreateInvite {
-                token_hash,
-                by,
-                room: room.map(|r| r.id),
-                uses,
-                expires_at,
-            }),
-            Done
-        )
-    }
-
-    /// Takes one use of an invite that has one left and has not expired (true), or, with
-    /// `give_back`, returns one (an account that could not be made after all).
-    pub async fn use_invite(&self, token_hash: &[u8], give_back: bool) -> Result<bool> {
-        let taken = expect_output!(
-            self.writer().call(Work::UseInvite {
-                token_hash: token_hash.to_vec(),
-                now: crate::timestamp::Timestamp::now().millis(),
-                give_back,
-            }),
-            Invite
-        )?;
-        Ok(taken.is_some())
-    }
-
-    /// An invite as it stands: its room, uses left and expiry (ms). `None`: no such invite.
-    pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<InviteInfo>> {
-        let row = on_backend!(self, b => b.invite(token_hash).await)?;
-        Ok(row.map(|(room, uses_left, expires_at)| InviteInfo {
-            room: room.and_then(|r| RoomName::parse(&r).ok()),
-            uses_left: uses_left.max(0) as u64,
-            expires_at,
-        }))
-    }
-
-    /// `user`'s flags: whether they are the admin, and whether they are disabled. `None`
-    /// for no such person.
-    pub async fn user_flags(&self, user: uuid::Uuid) -> Result<Option<UserFlags>> {
-        let row = on_backend!(self, b => b.user_flags(&user.to_string()).await)?;
-        Ok(row.map(|(admin, disabled)| UserFlags { admin, disabled }))
-    }
-
-    /// `room`'s members, owners first, at most `limit`.
-    pub async fn members(&self, room: &RoomRef, limit: u32) -> Result<Vec<MemberRow>> {
-        let rows = on_backend!(self, b => b.members(room, limit).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, role)| MemberRow {
-                user_id: crate::server::model::parse_uuid(&id),
-                name,
-                role: Role::parse(&role),
-            })
-            .collect())
     }
 
     /// How many rooms exist (tests: reads must not create any).
