@@ -21,6 +21,9 @@ pub struct RoomSummary {
     pub unread: u64,
     /// Seen by its members only (a lock in the list).
     pub private: bool,
+    /// A direct conversation with this person (listed under "Direct messages").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
 }
 
 /// The signed-in person, as the page knows them.
@@ -40,6 +43,9 @@ pub struct RoomPageData {
     pub receipts: Vec<Receipt>,
     /// The rooms I am in (this one included), with unread counts.
     pub rooms: Vec<RoomSummary>,
+    /// This room is a direct conversation with this person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
 }
 
 /// Loads a room page: who is asking (from the session cookie) and the recent history.
@@ -85,10 +91,11 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|(name, unread, private)| RoomSummary {
-                name: name.to_string(),
-                unread,
-                private,
+            .map(|r| RoomSummary {
+                name: r.name.to_string(),
+                unread: r.unread,
+                private: r.private,
+                with: r.with,
             })
             .collect(),
         None => Vec::new(),
@@ -98,14 +105,20 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
             name: name.to_string(),
             unread: 0,
             private: false,
+            with: None,
         });
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    let with = rooms
+        .iter()
+        .find(|r| r.name == name.as_str())
+        .and_then(|r| r.with.clone());
     Ok(RoomPageData {
         room: name.to_string(),
         me,
         history,
         receipts,
         rooms,
+        with,
     })
 }

@@ -105,7 +105,16 @@ impl RoomName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Names starting `dm-` are kept for direct conversations (made only by opening
+    /// `/dm/<name>`).
+    pub fn is_direct(&self) -> bool {
+        self.0.starts_with(DIRECT_PREFIX)
+    }
 }
+
+/// What the name of every direct conversation starts with.
+pub const DIRECT_PREFIX: &str = "dm-";
 
 /// A display name: 1–32 characters after NFKC normalisation (on the server) and trimming,
 /// with no control or invisible characters and at least one letter or digit.

@@ -78,7 +78,8 @@ test('an owner makes a private room, adds someone, and bans them; outsiders neve
   await expectConnected(owner.page);
   await say(owner.page, 'the secret plan');
   await expect(log(owner.page)).toContainText('the secret plan');
-  await expect(owner.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: secret })).toContainText('🔒');
+  // A lock after its name, which screen readers hear as "private".
+  await expect(owner.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: secret })).toHaveAccessibleName(/private$/);
   await owner.page.screenshot({ path: 'test-results/private-room.png' });
 
   // Outsiders: the page is as empty as a room that does not exist.
@@ -110,4 +111,34 @@ test('an owner makes a private room, adds someone, and bans them; outsiders neve
   await expectConnected(friend.page);
   await expect(log(friend.page)).not.toContainText('the secret plan');
   for (const c of [owner, friend, outsider]) await c.context.close();
+});
+
+test('"Message" on the Members page opens a direct conversation, listed under Direct messages', async ({ browser }) => {
+  const room = freshRoom('team');
+  const annName = fresh('ann');
+  const bobName = fresh('bob');
+  const ann = await signUp(browser, room, annName);
+  const bob = await signUp(browser, room, bobName);
+  await say(bob.page, 'hi all');
+  await expect(log(ann.page)).toContainText('hi all');
+
+  await ann.page.getByRole('link', { name: 'Members' }).click();
+  await ann.page.getByRole('link', { name: `Message ${bobName}` }).click();
+  await expect(ann.page).toHaveURL(/\/r\/dm-[0-9a-f]+$/);
+  await expectConnected(ann.page);
+  await expect(ann.page.getByRole('heading', { level: 1 })).toHaveText(`@${bobName}`);
+  const dms = ann.page.getByRole('list', { name: 'Direct messages' });
+  await expect(dms.getByRole('link', { name: bobName })).toHaveAttribute('aria-current', 'page');
+  await say(ann.page, 'just us');
+  await expect(log(ann.page)).toContainText('just us');
+  await ann.page.screenshot({ path: 'test-results/direct-message.png' });
+
+  // Bob finds it in his list, by Ann's name, with the message unread.
+  await bob.page.reload();
+  await expectConnected(bob.page);
+  const bobsDms = bob.page.getByRole('list', { name: 'Direct messages' });
+  await expect(bobsDms.getByRole('link', { name: `${annName}, 1 unread` })).toBeVisible();
+  await bobsDms.getByRole('link', { name: new RegExp(annName) }).click();
+  await expect(log(bob.page)).toContainText('just us');
+  for (const c of [ann, bob]) await c.context.close();
 });

@@ -15,6 +15,11 @@ use crate::{
 #[component]
 pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     let room = data.room.clone();
+    // A direct conversation is titled by the other person's name.
+    let (mark, title) = match data.with.clone() {
+        Some(with) => ("@", with),
+        None => ("#", room.clone()),
+    };
     let state = RoomState::new(data);
     provide_context(state);
 
@@ -55,8 +60,8 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
             <main class="chat">
                 <header class="topbar">
                     <h1 class="room-title">
-                        <span aria-hidden="true">"#"</span>
-                        {room.clone()}
+                        <span aria-hidden="true">{mark}</span>
+                        {title}
                     </h1>
                     <a class="members-link" href=format!("/r/{room}/members") rel="external">
                         "Members"

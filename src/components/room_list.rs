@@ -4,47 +4,58 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::{state::room::RoomState, validation::RoomName};
+use crate::{page::RoomSummary, state::room::RoomState, validation::RoomName};
 
 #[component]
 pub fn RoomList() -> impl IntoView {
     let state = expect_context::<RoomState>();
-    let current = state.room.get_value();
-    let rooms = move || state.rooms.get();
+    // Rooms, then direct conversations (by the other person's name).
+    let listed = move |direct: bool| {
+        move || {
+            let mut rooms = state.rooms.get();
+            rooms.retain(|r| r.with.is_some() == direct);
+            rooms
+        }
+    };
+    let entry = move |r: RoomSummary| {
+        let here = state.room.with_value(|c| *c == r.name);
+        let unread = (r.unread > 0 && !here).then_some(r.unread);
+        let (mark, label) = match r.with {
+            Some(with) => ("@", with),
+            None => ("#", r.name.clone()),
+        };
+        view! {
+            <li>
+                <a
+                    href=format!("/r/{}", r.name)
+                    aria-label=unread.map(|n| format!("{label}, {n} unread"))
+                    aria-current=here.then_some("page")
+                    class:unread=unread.is_some()
+                    class:private=r.private
+                >
+                    <span aria-hidden="true">{mark}</span>
+                    {label.clone()}
+                    {unread
+                        .map(|n| {
+                            view! {
+                                <span class="count">
+                                    {n}
+                                </span>
+                            }
+                        })}
+                </a>
+            </li>
+        }
+    };
     view! {
         <nav class="rooms" aria-label="Rooms">
             <h2>"Rooms"</h2>
             <ul>
-                <For
-                    each=rooms
-                    key=|r| (r.name.clone(), r.unread)
-                    children=move |r| {
-                        let here = r.name == current;
-                        let unread = (r.unread > 0 && !here).then_some(r.unread);
-                        view! {
-                            <li>
-                                <a
-                                    href=format!("/r/{}", r.name)
-                                    aria-label=unread.map(|n| format!("{}, {n} unread", r.name))
-                                    aria-current=here.then_some("page")
-                                    class:unread=unread.is_some()
-                                >
-                                    <span aria-hidden="true">"#"</span>
-                                    {r.name.clone()}
-                                    {r.private.then(|| view! { <span class="lock" title="Private">"🔒"</span> })}
-                                    {unread
-                                        .map(|n| {
-                                            view! {
-                                                <span class="count">
-                                                    {n}
-                                                </span>
-                                            }
-                                        })}
-                                </a>
-                            </li>
-                        }
-                    }
-                />
+                <For each=listed(false) key=|r| (r.name.clone(), r.unread) children=entry />
+            </ul>
+            <h2>"Direct messages"</h2>
+            <ul aria-label="Direct messages">
+                <For each=listed(true) key=|r| (r.name.clone(), r.unread) children=entry />
             </ul>
             <OpenRoom />
         </nav>

@@ -6,6 +6,7 @@ pub mod api;
 pub mod bus;
 pub mod config;
 pub mod connections;
+pub mod direct;
 pub mod error;
 pub mod forms;
 pub mod headers;

@@ -189,6 +189,8 @@ pub struct MemberRow {
     pub user_id: Uuid,
     pub name: String,
     pub role: Role,
+    /// They have an account (so a name one can send a direct message to).
+    pub account: bool,
 }
 
 /// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).

@@ -69,6 +69,9 @@ pub async fn create_room(
     private: bool,
 ) -> Result<RoomName> {
     let name = RoomName::parse(name)?;
+    if name.is_direct() {
+        return Err(direct_kept());
+    }
     state
         .limiter
         .check(Kind::CreateRoom, Key::User(me.id))
@@ -124,6 +127,11 @@ pub async fn add_member(
 /// `me` adds the account called `name` to `room`.
 pub async fn add(state: &AppState, me: &User, room: &str, name: &str) -> Result<()> {
     let (facts, access) = readable(state, me, room).await?;
+    if facts.room.name.is_direct() && facts.room.private {
+        return Err(Error::Forbidden(
+            "A direct conversation is between two people; make a private room for more.".into(),
+        ));
+    }
     if !access.may_invite() {
         return Err(Error::Forbidden(format!(
             "Join #{} before adding people to it.",
@@ -198,6 +206,13 @@ pub async fn unban(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The answer for making a room whose name is kept for direct conversations.
+pub fn direct_kept() -> Error {
+    Error::BadRequest(
+        "Room names starting with dm- are kept for direct messages; pick another.".into(),
+    )
+}
+
 fn only_moderators() -> Error {
     Error::Forbidden("Only the room's owners and the admin can do that.".into())
 }
@@ -219,10 +234,12 @@ pub async fn remove(
         }
         // Owners and the admin are not removed by someone else (short of the admin
         // removing an owner).
+        // In a direct conversation either person may block the other.
+        let direct = facts.room.private && facts.room.name.is_direct();
         let target = state.store.room_facts(&facts.room.name, Some(user)).await?;
         if let Some(t) = target {
             let owner = t.member.is_some_and(|m| m.0 == Role::Owner);
-            if t.admin || user == me.id || (owner && !facts.admin) {
+            if (t.admin && !direct) || user == me.id || (owner && !facts.admin && !direct) {
                 return Err(Error::Forbidden(
                     "Owners and the admin cannot be removed or banned.".into(),
                 ));

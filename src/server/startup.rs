@@ -17,7 +17,7 @@ use crate::{
         accounts, api,
         bus::Bus,
         connections::Connections,
-        forms, headers, history,
+        direct, forms, headers, history,
         hub::Hub,
         limits::Limiter,
         pages, rooms, serve,
@@ -201,6 +201,7 @@ fn router(state: AppState) -> Router {
         )
         .route("/signup", post(forms::sign_in::sign_up))
         .route("/invite/{token}", get(forms::sign_in::invite))
+        .route("/dm/{name}", get(direct::open))
         .route("/api/invites", post(accounts::invites::create))
         .route(
             "/rooms/new",

@@ -8,6 +8,7 @@ mod conformance;
 #[path = "../common/database.rs"]
 mod database;
 mod delivery;
+mod direct;
 mod forms;
 mod helpers;
 mod history;

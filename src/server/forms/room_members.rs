@@ -31,6 +31,18 @@ pub struct Action {
     days: Option<u32>,
 }
 
+/// `s` as one path segment of a URL.
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// `http(s)://host` as the request names it, so a shared link opens this server.
 fn origin(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
@@ -164,6 +176,12 @@ async fn body(
             html.push_str(" <span class=\"role\">you</span>");
         }
         html.push_str("</span>");
+        if m.account && m.user_id != me.id && !room.is_direct() {
+            html.push_str(&format!(
+                r#"<a class="quiet" href="/dm/{}" aria-label="Message {who}">Message</a>"#,
+                urlencoding(&m.name)
+            ));
+        }
         if access.may_moderate() && m.user_id != me.id {
             for (action, label) in [("remove", "Remove"), ("ban", "Ban")] {
                 html.push_str(&format!(
@@ -175,7 +193,7 @@ async fn body(
         html.push_str("</li>");
     }
     html.push_str("</ul>");
-    if access.may_invite() {
+    if access.may_invite() && !room.is_direct() {
         html.push_str(&format!(
             r#"<form method="post" action="/r/{room}/members/add" class="stack" aria-labelledby="add-title">
 <h2 id="add-title">Add someone</h2>

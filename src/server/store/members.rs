@@ -78,10 +78,11 @@ impl Store {
         let rows = on_backend!(self, b => b.members(room, limit).await)?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, role)| MemberRow {
+            .map(|(id, name, role, account)| MemberRow {
                 user_id: parse_uuid(&id),
                 name,
                 role: Role::parse(&role),
+                account,
             })
             .collect())
     }

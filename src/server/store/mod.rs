@@ -44,6 +44,16 @@ pub use members::UserFlags;
 use postgres::Postgres;
 use sqlite::Sqlite;
 
+/// One of a person's rooms, as their room list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomOf {
+    pub name: RoomName,
+    pub unread: u64,
+    pub private: bool,
+    /// A direct conversation with this person.
+    pub with: Option<String>,
+}
+
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
 pub const MAX_RECEIPTS: u32 = 500;
 
@@ -261,14 +271,19 @@ impl Store {
         on_backend!(self, b => b.receipts(name, limit).await)
     }
 
-    /// The rooms `user` is a member of, by name, with how many messages they have not read
-    /// and whether the room is private.
-    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(RoomName, u64, bool)>> {
+    /// The rooms `user` is a member of, by name: how many messages they have not read,
+    /// whether the room is private, and for a direct conversation the other person's name.
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<RoomOf>> {
         let rows = on_backend!(self, b => b.rooms_of(user, limit).await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(name, unread, private)| {
-                Some((RoomName::parse(&name).ok()?, unread.max(0) as u64, private))
+            .filter_map(|(name, unread, private, with)| {
+                Some(RoomOf {
+                    name: RoomName::parse(&name).ok()?,
+                    unread: unread.max(0) as u64,
+                    private,
+                    with,
+                })
             })
             .collect())
     }

@@ -113,15 +113,17 @@ impl Postgres {
         )
     }
 
-    /// A room's members (user id, name, role), owners first, at most `limit`.
+    /// A room's members (user id, name, role, has an account), owners first, at most
+    /// `limit`.
     pub async fn members(
         &self,
         room: &RoomRef,
         limit: u32,
-    ) -> Result<Vec<(String, String, String)>> {
+    ) -> Result<Vec<(String, String, String, bool)>> {
         Ok(sqlx::query_as(
-            "SELECT user_id, user_name, role FROM read_markers WHERE room_id = $1
-             ORDER BY role DESC, user_name, user_id LIMIT $2",
+            "SELECT m.user_id, m.user_name, m.role, u.name_key IS NOT NULL
+             FROM read_markers m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1
+             ORDER BY m.role DESC, m.user_name, m.user_id LIMIT $2",
         )
         .bind(room.id)
         .bind(i64::from(limit))
@@ -196,9 +198,20 @@ impl Postgres {
         Ok(rows.into_iter().map(|r| receipt(name, r)).collect())
     }
 
-    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<(String, i64, bool)>> {
+    /// The rooms of `user`: name, unread count, private, and for a direct conversation
+    /// the other person's name (their own, talking to themself).
+    pub async fn rooms_of(
+        &self,
+        user: &User,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, bool, Option<String>)>> {
         Ok(sqlx::query_as(
-            "SELECT r.name, GREATEST(r.last_seq - m.read, 0), r.private FROM read_markers m
+            "SELECT r.name, GREATEST(r.last_seq - m.read, 0), r.private,
+                    CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
+                        (SELECT o.user_name FROM read_markers o
+                         WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
+                        m.user_name) END
+             FROM read_markers m
              JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1
              ORDER BY r.name LIMIT $2",
         )

@@ -39,6 +39,14 @@ impl Reader {
         };
         let facts = match facts {
             Some(facts) => facts,
+            None if room.is_direct() => {
+                self.error(
+                    ErrorCode::BadRoom,
+                    "Room names starting with dm- are kept for direct messages; pick another.",
+                    client_id,
+                );
+                return None;
+            }
             None => {
                 if let Err(wait) = self
                     .ctx
