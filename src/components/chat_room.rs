@@ -15,12 +15,11 @@ use crate::{
 #[component]
 pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     let room = data.room.clone();
-    // A direct conversation is titled by the other person's name.
-    let (mark, title) = match data.with.clone() {
-        Some(with) => ("@", with),
-        None => ("#", room.clone()),
-    };
     let state = RoomState::new(data);
+    // `#room`, or `@name` for a direct conversation: the mark is not read out.
+    let label = state.label.get_value();
+    let (mark, title) = label.split_at(1);
+    let (mark, title) = (mark.to_owned(), title.to_owned());
     provide_context(state);
 
     #[cfg(feature = "hydrate")]

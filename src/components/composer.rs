@@ -46,7 +46,7 @@ pub fn Composer() -> impl IntoView {
             let _ = el.focus();
         }
     });
-    let placeholder = format!("Message #{}", state.room.get_value());
+    let placeholder = format!("Message {}", state.label.get_value());
 
     view! {
         <form class="composer" on:submit=on_submit>

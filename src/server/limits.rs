@@ -82,6 +82,9 @@ pub struct Limits {
     pub join: Rate,
     /// Rooms a user may create.
     pub create_room: Rate,
+    /// Changes a user may make to rooms' members (add, remove, ban, lift a ban), invite
+    /// links and accounts (the admin).
+    pub manage: Rate,
     /// Sign-ins (`POST /api/session`, `POST /join`) from one IP address.
     pub sign_in: Rate,
     /// Pages of older messages (`GET /api/rooms/<room>/messages`) from one IP address.
@@ -100,6 +103,7 @@ impl Default for Limits {
             send_per_ip: Rate::new(300, 10),
             join: Rate::new(200, 60),
             create_room: Rate::new(20, 3600),
+            manage: Rate::new(60, 60),
             sign_in: Rate::new(50, 60),
             history: Rate::new(300, 60),
             sockets_per_user: 32,
@@ -131,6 +135,7 @@ impl Limits {
                 "send_per_ip" => limits.send_per_ip = value.parse()?,
                 "join" => limits.join = value.parse()?,
                 "create_room" => limits.create_room = value.parse()?,
+                "manage" => limits.manage = value.parse()?,
                 "sign_in" => limits.sign_in = value.parse()?,
                 "history" => limits.history = value.parse()?,
                 "sockets_per_user" => limits.sockets_per_user = count()?,
@@ -149,6 +154,7 @@ pub enum Kind {
     SendPerIp,
     Join,
     CreateRoom,
+    Manage,
     SignIn,
     History,
 }
@@ -184,6 +190,7 @@ pub struct Limiter {
     send_per_ip: Bucket,
     join: Bucket,
     create_room: Bucket,
+    manage: Bucket,
     sign_in: Bucket,
     history: Bucket,
 }
@@ -204,6 +211,7 @@ impl Limiter {
             send_per_ip: bucket(limits.send_per_ip),
             join: bucket(limits.join),
             create_room: bucket(limits.create_room),
+            manage: bucket(limits.manage),
             sign_in: bucket(limits.sign_in),
             history: bucket(limits.history),
             limits,
@@ -224,6 +232,7 @@ impl Limiter {
             Kind::SendPerIp => &self.send_per_ip,
             Kind::Join => &self.join,
             Kind::CreateRoom => &self.create_room,
+            Kind::Manage => &self.manage,
             Kind::SignIn => &self.sign_in,
             Kind::History => &self.history,
         };
@@ -240,6 +249,7 @@ impl Limiter {
             &self.send_per_ip,
             &self.join,
             &self.create_room,
+            &self.manage,
             &self.sign_in,
             &self.history,
         ] {

@@ -126,6 +126,7 @@ pub async fn add_member(
 
 /// `me` adds the account called `name` to `room`.
 pub async fn add(state: &AppState, me: &User, room: &str, name: &str) -> Result<()> {
+    manage_allowed(state, me)?;
     let (facts, access) = readable(state, me, room).await?;
     if facts.room.name.is_direct() && facts.room.private {
         return Err(Error::Forbidden(
@@ -195,6 +196,7 @@ pub async fn unban(
     headers: HeaderMap,
 ) -> Result<StatusCode> {
     let me = me(&state, &headers).await?;
+    manage_allowed(&state, &me)?;
     let (facts, access) = readable(&state, &me, &room).await?;
     if !access.may_moderate() {
         return Err(only_moderators());
@@ -204,6 +206,20 @@ pub async fn unban(
     }
     tracing::info!(by = %me.id, %user, "ban lifted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One more change by `me` to members, bans, invite links or accounts, or 429.
+pub fn manage_allowed(state: &AppState, me: &User) -> Result<()> {
+    state
+        .limiter
+        .check(Kind::Manage, Key::User(me.id))
+        .map_err(|wait| {
+            tracing::info!(user = %me.id, "changes rate limited");
+            Error::RateLimited {
+                message: format!("Too many changes. Try again in {} s.", wait.secs()),
+                retry_after_secs: wait.secs(),
+            }
+        })
 }
 
 /// The answer for making a room whose name is kept for direct conversations.
@@ -226,6 +242,7 @@ pub async fn remove(
     user: Uuid,
     banned: bool,
 ) -> Result<()> {
+    manage_allowed(state, me)?;
     let (facts, access) = readable(state, me, room).await?;
     let leaving = user == me.id && !banned;
     if !leaving {

@@ -34,6 +34,8 @@ pub struct Batch {
 #[derive(Clone, Copy)]
 pub struct RoomState {
     pub room: StoredValue<String>,
+    /// How the room is named to people: `#room`, or `@name` for a direct conversation.
+    pub label: StoredValue<String>,
     pub me: RwSignal<Option<Me>>,
     /// Everything held of the room.
     pub log: StoredValue<RoomLog>,
@@ -62,7 +64,12 @@ impl RoomState {
         let mut log = RoomLog::new(data.history);
         data.receipts.into_iter().for_each(|r| log.apply_receipt(r));
         let view = LogView::new(&log, data.me.as_ref().map(|me| me.id));
+        let label = match &data.with {
+            Some(with) => format!("@{with}"),
+            None => format!("#{}", data.room),
+        };
         Self {
+            label: StoredValue::new(label),
             room: StoredValue::new(data.room),
             me: RwSignal::new(data.me),
             log: StoredValue::new(log),

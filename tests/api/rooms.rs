@@ -538,3 +538,39 @@ async fn rooms_over_http_refuse_bad_input_and_strangers() {
     assert_eq!(res.status(), 400);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_flood_of_changes_to_members_is_slowed_down() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = cloud_msg::server::limits::Limits::parse("manage=3/1m").unwrap()
+    })
+    .await;
+    let ann = sign_up(&app, "ann").await;
+    let _bob = sign_up(&app, "bob").await;
+    let res = call(
+        &app,
+        Some(&ann),
+        reqwest::Method::POST,
+        "/api/rooms",
+        Some(json!({"name": "club", "private": true})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let res = call(
+            &app,
+            Some(&ann),
+            reqwest::Method::POST,
+            "/api/rooms/club/members",
+            Some(json!({"name": "bob"})),
+        )
+        .await;
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+        }
+    }
+    assert_eq!(statuses, [204, 204, 204, 429, 429]);
+    app.stop().await;
+}

@@ -225,7 +225,7 @@ on_both!(
             .unwrap();
         store.admit(&other, &ann, Role::Member).await.unwrap();
         let rooms = store.rooms_of(&ann, 10).await.unwrap();
-        let rooms: Vec<(&str, u64)> = rooms.iter().map(|(n, u, _)| (n.as_str(), *u)).collect();
+        let rooms: Vec<(&str, u64)> = rooms.iter().map(|r| (r.name.as_str(), r.unread)).collect();
         assert_eq!(
             rooms,
             [("a-first", 2), ("marks", 4)],
@@ -481,7 +481,7 @@ on_both!(memberships_roles_bans_and_the_first_admin, |store, _db| {
     assert_eq!(names, ["ann", "bob"], "owners first");
     let rooms = store.rooms_of(&bob, 10).await.unwrap();
     assert_eq!(rooms.len(), 1);
-    assert!(rooms[0].2, "listed as private");
+    assert!(rooms[0].private && rooms[0].with.is_none(), "listed as private");
 
     assert!(store.remove_member(&r, bob.id, None).await.unwrap());
     assert!(!store.remove_member(&r, bob.id, None).await.unwrap());

@@ -33,6 +33,7 @@ async fn set(
     disabled: bool,
 ) -> Result<StatusCode> {
     let (me, _) = session::require(&state.store, headers).await?;
+    crate::server::rooms::manage_allowed(state, &me)?;
     let admin = state
         .store
         .user_flags(me.id)

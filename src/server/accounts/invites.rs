@@ -73,6 +73,7 @@ pub async fn make(
     uses: u32,
     hours: u32,
 ) -> Result<InviteCreated> {
+    crate::server::rooms::manage_allowed(state, me)?;
     if !(1..=MAX_USES).contains(&uses) || !(1..=MAX_HOURS).contains(&hours) {
         return Err(Error::BadRequest(format!(
             "An invite link has 1 to {MAX_USES} uses and lasts 1 to {MAX_HOURS} hours."

@@ -13,6 +13,11 @@ pub async fn create(
     uses: u32,
     expires_at: i64,
 ) -> sqlx::Result<()> {
+    // Links that can no longer admit anyone go: they cost nothing lasting.
+    sqlx::query("DELETE FROM invites WHERE expires_at <= $1 OR uses_left <= 0")
+        .bind(Timestamp::now().millis())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO invites (token_hash, created_by, room_id, uses_left, expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -13,6 +13,9 @@ pub fn create(
     uses: u32,
     expires_at: i64,
 ) -> rusqlite::Result<()> {
+    // Links that can no longer admit anyone go: they cost nothing lasting.
+    conn.prepare_cached("DELETE FROM invites WHERE expires_at <= ? OR uses_left <= 0")?
+        .execute([Timestamp::now().millis()])?;
     conn.prepare_cached(
         "INSERT INTO invites (token_hash, created_by, room_id, uses_left, expires_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
