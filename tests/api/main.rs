@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod bans;
 mod cluster;
 mod conformance;
 #[path = "../common/database.rs"]

@@ -261,11 +261,6 @@ impl Store {
         )
     }
 
-    /// `user`'s markers in `room`, if they are a member.
-    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
-        on_backend!(self, b => b.markers_of(room, user).await)
-    }
-
     /// Everyone's markers in the room called `name`, most recently read first.
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
         on_backend!(self, b => b.receipts(name, limit).await)

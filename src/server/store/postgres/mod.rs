@@ -174,17 +174,6 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT delivered, read FROM read_markers WHERE user_id = $1 AND room_id = $2",
-        )
-        .bind(user.id.to_string())
-        .bind(room.id)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.map(|(d, r)| (d as u64, r as u64)))
-    }
-
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
         let rows: Vec<ReceiptRow> = sqlx::query_as(
             "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m

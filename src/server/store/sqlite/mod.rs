@@ -5,6 +5,7 @@
 //! WAL checkpoints run off the writer, on a thread of their own at the lowest priority
 //! (`checkpointer`).
 
+mod accounts;
 mod checkpointer;
 mod invites;
 mod members;
@@ -185,17 +186,6 @@ impl Sqlite {
         .bind(limit)
         .fetch_all(&self.read)
         .await?)
-    }
-
-    pub async fn markers_of(&self, room: &RoomRef, user: &User) -> Result<Option<(u64, u64)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT delivered, read FROM read_markers WHERE user_id = ? AND room_id = ?",
-        )
-        .bind(user.id.to_string())
-        .bind(room.id)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.map(|(d, r)| (d as u64, r as u64)))
     }
 
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {

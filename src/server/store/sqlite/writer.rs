@@ -8,7 +8,10 @@
 
 use std::path::Path;
 
-use super::{invites, members};
+use super::{
+    accounts::{create_account, create_user_session, insert_session},
+    invites, members,
+};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
@@ -16,12 +19,11 @@ use tokio::sync::mpsc;
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error, Result,
     },
     timestamp::Timestamp,
-    validation::DisplayName,
 };
 
 /// Opens the database at `path` for writing and starts the writer thread.
@@ -295,90 +297,6 @@ fn raise_markers(
     }))
 }
 
-fn create_user_session(
-    conn: &Connection,
-    name: &DisplayName,
-    session: &NewSession,
-) -> rusqlite::Result<User> {
-    let user = User::new(name);
-    let now = Timestamp::now().millis();
-    conn.prepare_cached("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")?
-        .execute(params![user.id.to_string(), user.name.as_str(), now])?;
-    insert_session(conn, &user.id.to_string(), session)?;
-    Ok(user)
-}
-
-fn create_account(
-    conn: &Connection,
-    name: &DisplayName,
-    key: &str,
-    password_hash: &str,
-    session: &NewSession,
-    claim: Option<&User>,
-) -> rusqlite::Result<User> {
-    let user = match claim {
-        Some(guest) => {
-            conn.prepare_cached(
-                "UPDATE users SET password_hash = ?, name_key = ?, name = ?
-                 WHERE id = ? AND password_hash IS NULL",
-            )?
-            .execute(params![
-                password_hash,
-                key,
-                name.as_str(),
-                guest.id.to_string()
-            ])
-            .and_then(|n| match n {
-                // Claimed already: the name is an account's now.
-                0 => Err(rusqlite::Error::StatementChangedRows(0)),
-                _ => Ok(()),
-            })?;
-            User {
-                id: guest.id,
-                name: name.clone(),
-            }
-        }
-        None => {
-            let user = User::new(name);
-            conn.prepare_cached(
-                "INSERT INTO users (id, name, created_at, password_hash, name_key)
-                 VALUES (?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
-                user.id.to_string(),
-                user.name.as_str(),
-                Timestamp::now().millis(),
-                password_hash,
-                key
-            ])?;
-            user
-        }
-    };
-    // The first account is the server's admin.
-    conn.prepare_cached(
-        "UPDATE users SET admin = 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE admin = 1)",
-    )?
-    .execute([user.id.to_string()])?;
-    insert_session(conn, &user.id.to_string(), session)?;
-    Ok(user)
-}
-
-fn insert_session(conn: &Connection, user_id: &str, session: &NewSession) -> rusqlite::Result<()> {
-    let now = Timestamp::now().millis();
-    conn.prepare_cached(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
-         VALUES (?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        session.token_hash,
-        user_id,
-        now,
-        now,
-        session.device
-    ])?;
-    Ok(())
-}
-
 fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
         .execute([token_hash])?;
@@ -394,6 +312,7 @@ fn touch_session(conn: &Connection, token_hash: &[u8], at: i64) -> rusqlite::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{server::model::NewSession, validation::DisplayName};
 
     /// A migrated database with one user and one room.
     fn fixture(room: &str) -> (tempfile::TempDir, Connection, User, RoomRef) {

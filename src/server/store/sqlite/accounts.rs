@@ -1,0 +1,98 @@
+//! The SQLite writer's statements for people: a guest and their session, an account (or
+//! a guest claiming their name), a new session.
+
+use rusqlite::{params, Connection};
+
+use crate::{
+    server::model::{NewSession, User},
+    timestamp::Timestamp,
+    validation::DisplayName,
+};
+
+pub fn create_user_session(
+    conn: &Connection,
+    name: &DisplayName,
+    session: &NewSession,
+) -> rusqlite::Result<User> {
+    let user = User::new(name);
+    let now = Timestamp::now().millis();
+    conn.prepare_cached("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)")?
+        .execute(params![user.id.to_string(), user.name.as_str(), now])?;
+    insert_session(conn, &user.id.to_string(), session)?;
+    Ok(user)
+}
+
+pub fn create_account(
+    conn: &Connection,
+    name: &DisplayName,
+    key: &str,
+    password_hash: &str,
+    session: &NewSession,
+    claim: Option<&User>,
+) -> rusqlite::Result<User> {
+    let user = match claim {
+        Some(guest) => {
+            conn.prepare_cached(
+                "UPDATE users SET password_hash = ?, name_key = ?, name = ?
+                 WHERE id = ? AND password_hash IS NULL",
+            )?
+            .execute(params![
+                password_hash,
+                key,
+                name.as_str(),
+                guest.id.to_string()
+            ])
+            .and_then(|n| match n {
+                // Claimed already: the name is an account's now.
+                0 => Err(rusqlite::Error::StatementChangedRows(0)),
+                _ => Ok(()),
+            })?;
+            User {
+                id: guest.id,
+                name: name.clone(),
+            }
+        }
+        None => {
+            let user = User::new(name);
+            conn.prepare_cached(
+                "INSERT INTO users (id, name, created_at, password_hash, name_key)
+                 VALUES (?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                user.name.as_str(),
+                Timestamp::now().millis(),
+                password_hash,
+                key
+            ])?;
+            user
+        }
+    };
+    // The first account is the server's admin.
+    conn.prepare_cached(
+        "UPDATE users SET admin = 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE admin = 1)",
+    )?
+    .execute([user.id.to_string()])?;
+    insert_session(conn, &user.id.to_string(), session)?;
+    Ok(user)
+}
+
+pub fn insert_session(
+    conn: &Connection,
+    user_id: &str,
+    session: &NewSession,
+) -> rusqlite::Result<()> {
+    let now = Timestamp::now().millis();
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
+         VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        session.token_hash,
+        user_id,
+        now,
+        now,
+        session.device
+    ])?;
+    Ok(())
+}
