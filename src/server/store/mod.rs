@@ -33,7 +33,7 @@ use std::{
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User},
+        model::{Appended, MarkerChange, MessageRow, NewMessage, Role, RoomRef, User},
         Error, Result,
     },
     validation::RoomName,
@@ -52,6 +52,7 @@ pub struct RoomOf {
     pub private: bool,
     /// A direct conversation with this person.
     pub with: Option<String>,
+    pub role: Role,
 }
 
 /// Members' markers loaded for one room at most (page render, catch-up snapshot).
@@ -272,12 +273,13 @@ impl Store {
         let rows = on_backend!(self, b => b.rooms_of(user, limit).await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(name, unread, private, with)| {
+            .filter_map(|(name, unread, private, with, role)| {
                 Some(RoomOf {
                     name: RoomName::parse(&name).ok()?,
                     unread: unread.max(0) as u64,
                     private,
                     with,
+                    role: Role::parse(&role),
                 })
             })
             .collect())

@@ -187,19 +187,20 @@ impl Postgres {
         Ok(rows.into_iter().map(|r| receipt(name, r)).collect())
     }
 
-    /// The rooms of `user`: name, unread count, private, and for a direct conversation
-    /// the other person's name (their own, talking to themself).
+    /// The rooms of `user`: name, unread count, private, for a direct conversation the
+    /// other person's name (their own, talking to themself), and their role.
     pub async fn rooms_of(
         &self,
         user: &User,
         limit: u32,
-    ) -> Result<Vec<(String, i64, bool, Option<String>)>> {
+    ) -> Result<Vec<(String, i64, bool, Option<String>, String)>> {
         Ok(sqlx::query_as(
             "SELECT r.name, GREATEST(r.last_seq - m.read, 0), r.private,
                     CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
                         (SELECT o.user_name FROM read_markers o
                          WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
-                        m.user_name) END
+                        m.user_name) END,
+                    m.role
              FROM read_markers m
              JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1
              ORDER BY r.name LIMIT $2",
