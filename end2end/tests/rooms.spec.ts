@@ -123,7 +123,7 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await expect(log(ann.page)).toContainText('hi all');
 
   await ann.page.getByRole('link', { name: 'Members' }).click();
-  await ann.page.getByRole('link', { name: `Message ${bobName}` }).click();
+  await ann.page.getByRole('button', { name: `Message ${bobName}` }).click();
   await expect(ann.page).toHaveURL(/\/r\/dm-[0-9a-f]+$/);
   await expectConnected(ann.page);
   await expect(ann.page.getByRole('heading', { level: 1 })).toHaveText(`@${bobName}`);

@@ -1,5 +1,7 @@
-//! Direct messages: `GET /dm/<name>` opens the private two-person conversation with the
-//! account called `name` (made on first use, both people its owners) and goes there. A
+//! Direct messages: `POST /dm/<name>` opens the private two-person conversation with the
+//! account called `name` (made on first use, both people its owners) and goes there;
+//! `GET /dm/<name>` goes to it if it exists and otherwise asks first (a link from another
+//! site must not make a conversation in someone's name). A
 //! conversation is a private room named `dm-` and a hash of the two ids, so the same two
 //! people always meet in the same room, from either side; names starting `dm-` cannot be
 //! taken by anything else. The room list shows it under "Direct messages", by the other
@@ -17,7 +19,7 @@ use crate::{
     server::{
         access::{self, Access},
         accounts,
-        forms::{alert, go, page, room_or_general, sentence},
+        forms::{alert, esc, go, page, path_segment, room_or_general, sentence},
         model::Role,
         session, AppState, Error, Result,
     },
@@ -38,18 +40,45 @@ pub fn room_of(a: Uuid, b: Uuid) -> RoomName {
     RoomName::parse(&format!("{DIRECT_PREFIX}{hex}")).expect("a valid room name")
 }
 
+/// `GET /dm/<name>`: to the conversation if it is there, else a button that makes it.
 pub async fn open(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let me = match session::authenticate(&state.store, &headers).await {
+    respond(&state, &headers, &name, false).await
+}
+
+/// `POST /dm/<name>`: to the conversation, made if need be.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    respond(&state, &headers, &name, true).await
+}
+
+async fn respond(state: &AppState, headers: &HeaderMap, name: &str, make: bool) -> Response {
+    let me = match session::authenticate(&state.store, headers).await {
         Ok(Some(me)) => me,
-        Ok(None) => return go(&state, "/signin", None),
+        Ok(None) => return go(state, "/signin", None),
         Err(e) => return refused(&e),
     };
-    match conversation(&state, &me, &name).await {
-        Ok(room) => go(&state, &format!("/r/{room}"), None),
+    match conversation(state, &me, name, make).await {
+        Ok(Some(room)) => go(state, &format!("/r/{room}"), None),
+        Ok(None) => {
+            let body = format!(
+                r#"<form method="post" action="/dm/{}" class="stack"><p>A private conversation that only the two of you see.</p><button type="submit">Start a conversation with {}</button></form>"#,
+                path_segment(name),
+                esc(name)
+            );
+            page(
+                StatusCode::OK,
+                &format!("Message {name}"),
+                &room_or_general(None),
+                &body,
+            )
+        }
         Err(e) => refused(&e),
     }
 }
@@ -64,12 +93,14 @@ fn refused(e: &Error) -> Response {
     page(status, "Direct message", &room_or_general(None), &body)
 }
 
-/// The conversation of `me` and the account called `name`, made if need be.
+/// The conversation of `me` and the account called `name`; made (or rejoined) only with
+/// `make`, else `None` when that would be needed.
 pub async fn conversation(
     state: &AppState,
     me: &crate::server::model::User,
     name: &str,
-) -> Result<RoomName> {
+    make: bool,
+) -> Result<Option<RoomName>> {
     let name = DisplayName::parse(name)?;
     let Some((other, _)) = state.store.account(&accounts::name_key(&name)).await? else {
         return Err(Error::NotFound(format!(
@@ -80,6 +111,8 @@ pub async fn conversation(
     let (facts, access) = access::check(&state.store, Some(me), &room).await?;
     match (facts, access) {
         (Some(_), Access::Member | Access::Moderator) => {}
+        (Some(facts), Access::Hidden) if !facts.banned && !make => return Ok(None),
+        (None, _) if !make => return Ok(None),
         (Some(facts), Access::Hidden) if !facts.banned => {
             // One of the two left: back in.
             state.store.admit(&facts.room, me, Role::Owner).await?;
@@ -96,7 +129,7 @@ pub async fn conversation(
             tracing::info!(user = %me.id, "direct conversation made");
         }
     }
-    Ok(room)
+    Ok(Some(room))
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ fn router(state: AppState) -> Router {
         )
         .route("/signup", post(forms::sign_in::sign_up))
         .route("/invite/{token}", get(forms::sign_in::invite))
-        .route("/dm/{name}", get(direct::open))
+        .route("/dm/{name}", get(direct::open).post(direct::start))
         .route("/api/invites", post(accounts::invites::create))
         .route(
             "/rooms/new",

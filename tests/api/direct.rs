@@ -28,9 +28,9 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// Where `/dm/<name>` sends `who`, and the status.
+/// Where `POST /dm/<name>` (the **Message** button) sends `who`, and the status.
 async fn open_dm(app: &TestApp, who: Option<&SessionResponse>, name: &str) -> (u16, String) {
-    let mut req = no_redirects().get(app.url(&format!("/dm/{name}")));
+    let mut req = no_redirects().post(app.url(&format!("/dm/{name}")));
     if let Some(who) = who {
         req = req.header("cookie", format!("cloud_msg_session={}", who.token));
     }
@@ -49,6 +49,37 @@ async fn two_people_share_one_private_conversation_that_nobody_else_reaches() {
     let ann = sign_up(&app, "ann").await;
     let bob = sign_up(&app, "Bob").await;
     let carl = sign_up(&app, "carl").await;
+
+    // A link (GET) only asks: a page on another site must not make a conversation.
+    let asked = no_redirects()
+        .get(app.url("/dm/bob"))
+        .header("cookie", format!("cloud_msg_session={}", ann.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 200);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("Start a conversation with bob"));
+    assert_eq!(
+        app.state.store.room_count().await.unwrap(),
+        0,
+        "nothing made"
+    );
+    let cross_site = no_redirects()
+        .post(app.url("/dm/bob"))
+        .header("cookie", format!("cloud_msg_session={}", ann.token))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross_site.status(),
+        403,
+        "and a post from another site is refused"
+    );
 
     let (status, to) = open_dm(&app, Some(&ann), "bob").await;
     assert_eq!(status, 303);

@@ -12,7 +12,7 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{alert, esc, go, page, room_or_general, sentence};
+use super::{alert, esc, go, page, path_segment, room_or_general, sentence};
 use crate::{
     server::{accounts, model::Role, model::User, rooms, session, AppState, Error, Result},
     validation::RoomName,
@@ -29,18 +29,6 @@ pub struct Action {
     /// An invite link's uses and lifetime.
     uses: Option<u32>,
     days: Option<u32>,
-}
-
-/// `s` as one path segment of a URL.
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `http(s)://host` as the request names it, so a shared link opens this server.
@@ -178,8 +166,8 @@ async fn body(
         html.push_str("</span>");
         if m.account && m.user_id != me.id && !room.is_direct() {
             html.push_str(&format!(
-                r#"<a class="quiet" href="/dm/{}" aria-label="Message {who}">Message</a>"#,
-                urlencoding(&m.name)
+                r#"<form method="post" action="/dm/{}"><button type="submit" class="quiet" aria-label="Message {who}">Message</button></form>"#,
+                path_segment(&m.name)
             ));
         }
         if access.may_moderate() && m.user_id != me.id {
