@@ -13,7 +13,12 @@ impl Reader {
             Ok(room) => room,
             Err(e) => return self.invalid(e, None),
         };
-        let joined = self.rooms.get(&room).filter(|j| !j.sub.is_gone());
+        let joined = self.rooms.get(&room);
+        if joined.is_some_and(|j| j.sub.is_gone()) {
+            // Removed from the room: it said so once (`removed`); markers still on their
+            // way from the client are dropped without a second error.
+            return;
+        }
         let Some(handle) = joined.map(|j| j.sub.handle().clone()) else {
             return self.error(
                 ErrorCode::BadFrame,
