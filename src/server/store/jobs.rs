@@ -59,7 +59,7 @@ pub enum Work {
     /// A new password for `user`.
     SetPassword { user: User, password_hash: String },
     /// The room called `name`, made now if it does not exist (private or not), with
-    /// `creator` as its owner. Answers its id and whether it was made by this job.
+    /// `creator` as its owner. Answers the room as stored and whether this job made it.
     EnsureRoom {
         name: RoomName,
         private: bool,
@@ -111,8 +111,8 @@ pub enum Output {
     /// `None`: not a member (markers are raised, never made, here).
     Markers(Option<MarkerChange>),
     User(User),
-    /// The room's id and whether it was made now.
-    Room((i64, bool)),
+    /// The room as stored (its id and privacy) and whether it was made now.
+    Room((RoomRef, bool)),
     Done(()),
     Flag(bool),
     /// An invite's use: `Some(room id, if any)` when one was taken.

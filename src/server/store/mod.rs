@@ -151,30 +151,14 @@ impl Store {
         private: bool,
         creator: &User,
     ) -> Result<(RoomRef, bool)> {
-        let (id, made) = expect_output!(
+        expect_output!(
             self.writer().call(Work::EnsureRoom {
                 name: name.clone(),
                 private,
                 creator: creator.clone(),
             }),
             Room
-        )?;
-        let private = if made {
-            private
-        } else {
-            match self.find_room(name).await? {
-                Some((room, _)) => room.private,
-                None => private,
-            }
-        };
-        Ok((
-            RoomRef {
-                id,
-                name: name.clone(),
-                private,
-            },
-            made,
-        ))
+        )
     }
 
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.

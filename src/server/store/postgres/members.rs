@@ -10,13 +10,14 @@ use crate::{
     validation::RoomName,
 };
 
-/// The room called `name` and whether this call made it (then `creator` owns it).
+/// The room called `name` as stored and whether this call made it (then `creator` owns
+/// it).
 pub async fn ensure_room(
     conn: &mut PgConnection,
     name: &RoomName,
     private: bool,
     creator: &User,
-) -> sqlx::Result<(i64, bool)> {
+) -> sqlx::Result<(RoomRef, bool)> {
     let made: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO rooms (name, created_at, private) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO NOTHING RETURNING id",
@@ -34,14 +35,20 @@ pub async fn ensure_room(
                 private,
             };
             admit(conn, &room, creator, Role::Owner).await?;
-            Ok((id, true))
+            Ok((room, true))
         }
         None => {
-            let (id,): (i64,) = sqlx::query_as("SELECT id FROM rooms WHERE name = $1")
-                .bind(name.as_str())
-                .fetch_one(&mut *conn)
-                .await?;
-            Ok((id, false))
+            let (id, private): (i64, bool) =
+                sqlx::query_as("SELECT id, private FROM rooms WHERE name = $1")
+                    .bind(name.as_str())
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let room = RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            };
+            Ok((room, false))
         }
     }
 }

@@ -10,13 +10,14 @@ use crate::{
     validation::RoomName,
 };
 
-/// The room called `name` and whether this call made it (then `creator` owns it).
+/// The room called `name` as stored and whether this call made it (then `creator` owns
+/// it).
 pub fn ensure_room(
     conn: &Connection,
     name: &RoomName,
     private: bool,
     creator: &User,
-) -> rusqlite::Result<(i64, bool)> {
+) -> rusqlite::Result<(RoomRef, bool)> {
     let made: Option<i64> = conn
         .prepare_cached(
             "INSERT INTO rooms (name, created_at, private) VALUES (?, ?, ?)
@@ -35,13 +36,18 @@ pub fn ensure_room(
                 private,
             };
             admit(conn, &room, creator, Role::Owner)?;
-            Ok((id, true))
+            Ok((room, true))
         }
         None => {
-            let id = conn
-                .prepare_cached("SELECT id FROM rooms WHERE name = ?")?
-                .query_row([name.as_str()], |r| r.get(0))?;
-            Ok((id, false))
+            let (id, private) = conn
+                .prepare_cached("SELECT id, private FROM rooms WHERE name = ?")?
+                .query_row([name.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let room = RoomRef {
+                id,
+                name: name.clone(),
+                private,
+            };
+            Ok((room, false))
         }
     }
 }

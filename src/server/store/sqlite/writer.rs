@@ -324,11 +324,7 @@ mod tests {
         )
         .unwrap();
         let name = crate::validation::RoomName::parse(room).unwrap();
-        let room = RoomRef {
-            id: members::ensure_room(&conn, &name, false, &user).unwrap().0,
-            name,
-            private: false,
-        };
+        let room = members::ensure_room(&conn, &name, false, &user).unwrap().0;
         (dir, conn, user, room)
     }
 
