@@ -140,24 +140,16 @@ async fn invite_page(
         Some(room) => format!("You are invited to #{room}"),
         None => "You are invited to cloud_msg".to_owned(),
     };
-    let body = format!(
-        r#"<form method="post" action="/signup" aria-labelledby="signup-title" class="stack">
-<h2 id="signup-title">Create an account</h2>
-<input type="hidden" name="room" value="{to}">
-<input type="hidden" name="invite" value="{token}">
-<label for="signup-name">Name</label>
-<input id="signup-name" name="name" autocomplete="username" required value="{name}">
-<label for="signup-password">Password</label>
-<input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="10" required aria-describedby="signup-hint">
-<p id="signup-hint" class="hint">At least 10 characters, not a common password.</p>
-<button type="submit">Create account</button>
-{alert}
-</form>
-<p class="hint">Have an account? <a href="/signin?room={to}">Sign in</a>.</p>"#,
-        token = esc(token),
-        name = esc(typed),
-        alert = alert("signup-error", error.map(sentence).as_deref()),
+    let mut body = sign_up_form(
+        &to,
+        Some(token),
+        typed,
+        error.map(sentence),
+        "At least 10 characters, not a common password.",
     );
+    body.push_str(&format!(
+        r#"<p class="hint">Have an account? <a href="/signin?room={to}">Sign in</a>.</p>"#
+    ));
     page(status, &title, &to, &body)
 }
 
@@ -208,28 +200,54 @@ fn render(
             r#"<section class="stack"><h2>Create an account</h2><p>{why}</p></section>"#
         ));
     } else {
-        let sign_up_error = error_for(Which::SignUp);
-        body.push_str(&format!(
-            r#"<form method="post" action="/signup" aria-labelledby="signup-title" class="stack">
-<h2 id="signup-title">Create an account</h2>
-<input type="hidden" name="room" value="{room}">
-<label for="signup-name">Name</label>
-<input id="signup-name" name="name" autocomplete="username" required value="{name}"{invalid}>
-<label for="signup-password">Password</label>
-<input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="10" required aria-describedby="signup-hint">
-<p id="signup-hint" class="hint">At least 10 characters, not a common password. Your name is yours alone from then on; as a guest of that name, you keep your messages.</p>
-<button type="submit">Create account</button>
-{alert}
-</form>"#,
-            name = typed_in(Which::SignUp),
-            invalid = if sign_up_error.is_some() {
-                r#" aria-invalid="true" aria-describedby="signup-error""#
-            } else {
-                ""
-            },
-            alert = alert("signup-error", sign_up_error.as_deref()),
+        let typed = if error_for(Which::SignUp).is_some() {
+            typed
+        } else {
+            ""
+        };
+        body.push_str(&sign_up_form(
+            room,
+            None,
+            typed,
+            error_for(Which::SignUp),
+            "At least 10 characters, not a common password. Your name is yours alone from \
+             then on; as a guest of that name, you keep your messages.",
         ));
     }
     body.push_str("</div>");
     page(status, "Sign in or create an account", room, &body)
+}
+
+/// The **Create an account** form: back to `room` afterwards, with the invite link's
+/// `invite` token if there is one, the name as typed, and the reason it was refused.
+fn sign_up_form(
+    room: &RoomName,
+    invite: Option<&str>,
+    typed: &str,
+    error: Option<String>,
+    hint: &str,
+) -> String {
+    let invite = invite
+        .map(|t| format!(r#"<input type="hidden" name="invite" value="{}">"#, esc(t)))
+        .unwrap_or_default();
+    let invalid = if error.is_some() {
+        r#" aria-invalid="true" aria-describedby="signup-error""#
+    } else {
+        ""
+    };
+    format!(
+        r#"<form method="post" action="/signup" aria-labelledby="signup-title" class="stack">
+<h2 id="signup-title">Create an account</h2>
+<input type="hidden" name="room" value="{room}">{invite}
+<label for="signup-name">Name</label>
+<input id="signup-name" name="name" autocomplete="username" required value="{name}"{invalid}>
+<label for="signup-password">Password</label>
+<input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="10" required aria-describedby="signup-hint">
+<p id="signup-hint" class="hint">{hint}</p>
+<button type="submit">Create account</button>
+{alert}
+</form>"#,
+        name = esc(typed),
+        alert = alert("signup-error", error.as_deref()),
+    )
 }
