@@ -85,12 +85,7 @@ async fn respond(state: &AppState, headers: &HeaderMap, name: &str, make: bool) 
 
 fn refused(e: &Error) -> Response {
     let body = alert("dm-error", Some(&sentence(e)));
-    let status = if e.status().is_success() {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        e.status()
-    };
-    page(status, "Direct message", &room_or_general(None), &body)
+    page(e.status(), "Direct message", &room_or_general(None), &body)
 }
 
 /// The conversation of `me` and the account called `name`; made (or rejoined) only with

@@ -34,12 +34,7 @@ async fn set(
 ) -> Result<StatusCode> {
     let (me, _) = session::require(&state.store, headers).await?;
     crate::server::rooms::manage_allowed(state, &me)?;
-    let admin = state
-        .store
-        .user_flags(me.id)
-        .await?
-        .is_some_and(|f| f.admin);
-    if !admin {
+    if !state.store.is_admin(me.id).await? {
         tracing::info!(user = %me.id, "refused: not the admin");
         return Err(Error::Forbidden(
             "Only the server's admin can disable or enable accounts.".into(),

@@ -95,12 +95,7 @@ pub async fn make(
             Some(facts.room)
         }
         None => {
-            let admin = state
-                .store
-                .user_flags(me.id)
-                .await?
-                .is_some_and(|f| f.admin);
-            if !admin {
+            if !state.store.is_admin(me.id).await? {
                 return Err(Error::Forbidden(
                     "Only the admin makes invite links to the server; owners make them to their rooms."
                         .into(),
