@@ -2,24 +2,10 @@
 //! sockets close with 4003 at once, their sessions stop working, and their password no
 //! longer signs them in. (`make test` runs these on SQLite and again on Postgres.)
 
-use cloud_msg::protocol::{ApiError, SessionResponse};
+use cloud_msg::protocol::ApiError;
 use serde_json::json;
 
 use crate::helpers::*;
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn sign_up(app: &TestApp, name: &str) -> SessionResponse {
-    let res = app
-        .http
-        .post(app.url("/api/accounts"))
-        .json(&json!({"name": name, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
-}
 
 async fn post_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
     app.http
@@ -33,8 +19,8 @@ async fn post_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
 #[tokio::test]
 async fn the_admin_disables_an_account_at_once_and_enables_it_again() {
     let app = TestApp::spawn_unlimited().await;
-    let admin = sign_up(&app, "root").await;
-    let bob = sign_up(&app, "bob").await;
+    let admin = app.sign_up("root").await;
+    let bob = app.sign_up("bob").await;
     let mut socket = app
         .connect_with(&[("authorization", format!("Bearer {}", bob.token))])
         .await

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::*,
-    rooms::{call, error_frame, page, shut_out, sign_up, Person, PASSWORD, SECRET},
+    rooms::{call, error_frame, page, shut_out, sign_up, Person, SECRET},
 };
 
 #[tokio::test]

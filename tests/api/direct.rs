@@ -7,20 +7,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "correct horse battery";
-
-async fn sign_up(app: &TestApp, name: &str) -> SessionResponse {
-    let res = app
-        .http
-        .post(app.url("/api/accounts"))
-        .json(&json!({"name": name, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
-}
-
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -46,9 +32,9 @@ async fn open_dm(app: &TestApp, who: Option<&SessionResponse>, name: &str) -> (u
 #[tokio::test]
 async fn two_people_share_one_private_conversation_that_nobody_else_reaches() {
     let app = TestApp::spawn_unlimited().await;
-    let ann = sign_up(&app, "ann").await;
-    let bob = sign_up(&app, "Bob").await;
-    let carl = sign_up(&app, "carl").await;
+    let ann = app.sign_up("ann").await;
+    let bob = app.sign_up("Bob").await;
+    let carl = app.sign_up("carl").await;
 
     // A link (GET) only asks: a page on another site must not make a conversation.
     let asked = no_redirects()

@@ -7,8 +7,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "correct horse battery";
-
 /// A client that keeps cookies and does not follow redirects (to see them).
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()

@@ -21,6 +21,9 @@ pub use crate::database::{Backend, TestDatabase};
 /// How long a test waits for a frame that should come.
 pub const WAIT: Duration = Duration::from_secs(5);
 
+/// The password of every account tests make (long and uncommon enough).
+pub const PASSWORD: &str = "correct horse battery";
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// The server's database (on the backend `CLOUD_MSG_TEST_DATABASE` names).
@@ -131,6 +134,19 @@ impl TestApp {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// Makes the account `name` (with [`PASSWORD`]); returns its session.
+    pub async fn sign_up(&self, name: &str) -> SessionResponse {
+        let res = self
+            .http
+            .post(self.url("/api/accounts"))
+            .json(&serde_json::json!({ "name": name, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), 201, "{name} signs up");
+        res.json().await.expect("session body")
     }
 
     /// Signs in as `name`; returns the session.

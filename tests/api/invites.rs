@@ -10,8 +10,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "correct horse battery";
-
 async fn sign_up(app: &TestApp, name: &str, invite: Option<&str>) -> reqwest::Response {
     app.http
         .post(app.url("/api/accounts"))
@@ -43,8 +41,8 @@ async fn token_of(res: reqwest::Response) -> String {
 async fn an_invitation_only_server_admits_each_link_as_often_as_it_says() {
     // The admin's account is made while the server is open; then it goes invitation-only.
     let open = TestApp::spawn_unlimited().await;
-    let admin: SessionResponse = sign_up(&open, "root", None).await.json().await.unwrap();
-    let member: SessionResponse = sign_up(&open, "mia", None).await.json().await.unwrap();
+    let admin: SessionResponse = open.sign_up("root").await;
+    let member: SessionResponse = open.sign_up("mia").await;
     let db = open.db.clone();
     open.stop().await;
     let app = TestApp::spawn_with(db, |c| {
@@ -124,9 +122,9 @@ async fn an_invitation_only_server_admits_each_link_as_often_as_it_says() {
 #[tokio::test]
 async fn a_room_owners_link_makes_new_people_members_of_the_private_room() {
     let app = TestApp::spawn_unlimited().await;
-    let _admin: SessionResponse = sign_up(&app, "root", None).await.json().await.unwrap();
-    let owner: SessionResponse = sign_up(&app, "olga", None).await.json().await.unwrap();
-    let other: SessionResponse = sign_up(&app, "otto", None).await.json().await.unwrap();
+    let _admin: SessionResponse = app.sign_up("root").await;
+    let owner: SessionResponse = app.sign_up("olga").await;
+    let other: SessionResponse = app.sign_up("otto").await;
     let res = app
         .http
         .post(app.url("/api/rooms"))
@@ -168,7 +166,7 @@ async fn a_room_owners_link_makes_new_people_members_of_the_private_room() {
 #[tokio::test]
 async fn an_expired_link_admits_nobody() {
     let app = TestApp::spawn_unlimited().await;
-    let admin: SessionResponse = sign_up(&app, "root", None).await.json().await.unwrap();
+    let admin: SessionResponse = app.sign_up("root").await;
     let token = token_of(invite(&app, &admin.token, json!({"uses": 5, "hours": 1})).await).await;
     // An hour passes (the store's clock is the wall clock: the link is moved back instead).
     app.state

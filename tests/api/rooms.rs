@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-pub const PASSWORD: &str = "correct horse battery";
 pub const SECRET: &str = "the launch date is friday";
 
 /// A person with an account (a session token) and a socket.
@@ -31,15 +30,7 @@ impl Person {
 }
 
 pub async fn sign_up(app: &TestApp, name: &str) -> Person {
-    let res = app
-        .http
-        .post(app.url("/api/accounts"))
-        .json(&json!({"name": name, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{name} signs up");
-    let session: SessionResponse = res.json().await.unwrap();
+    let session = app.sign_up(name).await;
     let ws = app
         .connect_with(&[("authorization", format!("Bearer {}", session.token))])
         .await
