@@ -37,6 +37,7 @@ pub enum ClientFrame {
 
 /// A stored chat message as it travels to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub room: String,
     /// Per-room, gapless, increasing from 1.
@@ -47,7 +48,16 @@ pub struct ChatMessage {
     pub author: String,
     pub author_id: Uuid,
     pub text: String,
+    /// When the server stored it (RFC 3339, UTC, milliseconds).
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
     pub ts: Timestamp,
+    /// Sent by a bot (shown as "bot" next to its name); absent for people.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// A frame sent by the server.
@@ -193,6 +203,7 @@ pub struct AccountRequest {
 
 /// Answer of `POST /api/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     pub user_id: Uuid,
     pub name: String,
@@ -203,6 +214,7 @@ pub struct SessionResponse {
 /// `HISTORY_PAGE_MAX`) messages just before `before` (or the latest without it), oldest
 /// first. An empty list: there is nothing older.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
 }
@@ -210,8 +222,39 @@ pub struct HistoryPage {
 /// The most messages one history page holds.
 pub const HISTORY_PAGE_MAX: u32 = 200;
 
+/// `POST /api/bots` (the admin only): makes a bot account called `name`. The answer is a
+/// [`SessionResponse`] whose `token` the bot signs in with (`Authorization: Bearer`); it
+/// is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BotRequest {
+    /// 1–32 characters; owned like an account's name (no look-alikes).
+    pub name: String,
+}
+
+/// `POST /api/rooms/<room>/messages`: posts `text` to the room, as the `send` frame does,
+/// with the same idempotency (the same `client_id` again answers the same `seq`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    /// Chosen by the sender, new for each message (a UUID).
+    pub client_id: Uuid,
+    /// 1–4,000 characters; `:shortcodes:` become emoji.
+    pub text: String,
+}
+
+/// The answer to `POST /api/rooms/<room>/messages`: where the message is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Posted {
+    /// The message's place in the room (per room, gapless, from 1).
+    pub seq: u64,
+}
+
 /// Body of every 4xx/5xx answer of the HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: String,
 }
@@ -282,12 +325,27 @@ mod tests {
             author_id: Uuid::nil(),
             text: "<b>hi</b>".into(),
             ts: Timestamp::from_millis(1_700_000_000_123),
+            bot: false,
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();
         assert_eq!(json["type"], "message");
         assert_eq!(json["seq"], 3);
         assert_eq!(json["ts"], "2023-11-14T22:13:20.123Z");
         assert_eq!(json["text"], "<b>hi</b>");
+        assert!(
+            json.get("bot").is_none(),
+            "a person's message says nothing of bots"
+        );
+        let bot = ChatMessage {
+            bot: true,
+            ..msg.clone()
+        };
+        let bot_json = serde_json::to_value(ServerFrame::Message(bot.clone())).unwrap();
+        assert_eq!(bot_json["bot"], true);
+        assert_eq!(
+            serde_json::from_value::<ServerFrame>(bot_json).unwrap(),
+            ServerFrame::Message(bot)
+        );
         let back: ServerFrame = serde_json::from_value(json).unwrap();
         assert_eq!(back, ServerFrame::Message(msg));
 

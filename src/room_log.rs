@@ -192,6 +192,7 @@ mod tests {
             author_id: Uuid::from_u128(7),
             text: format!("m{seq}"),
             ts: Timestamp::from_millis(0),
+            bot: false,
         }
     }
 

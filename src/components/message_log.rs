@@ -208,6 +208,7 @@ fn Group(
             <div class="group-body">
                 <header>
                     <bdi class="author">{head.author.clone()}</bdi>
+                    {head.bot.then(|| view! { <span class="tag">"bot"</span> })}
                     <TimeOf ts=head.ts local />
                 </header>
                 <For

@@ -15,7 +15,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    protocol::{HistoryPage, HISTORY_PAGE_MAX},
+    protocol::{ApiError, HistoryPage, HISTORY_PAGE_MAX},
     server::{
         access::{self, Access},
         limits::{Key, Kind},
@@ -24,7 +24,8 @@ use crate::{
     validation::RoomName,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Messages before this `seq`; the latest without it.
     before: Option<u64>,
@@ -32,6 +33,19 @@ pub struct HistoryQuery {
     limit: Option<u32>,
 }
 
+/// A room's messages before `before`, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/rooms/{room}/messages",
+    tag = "messages",
+    params(("room" = String, Path, description = "The room's name, without the #."), HistoryQuery),
+    responses(
+        (status = 200, description = "Up to `limit` messages; an empty list when there is nothing older (or no room one may read).", body = HistoryPage),
+        (status = 400, description = "A bad room name or limit.", body = ApiError),
+        (status = 403, description = "Banned from the room.", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After.", body = ApiError),
+    )
+)]
 pub async fn older_messages(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -104,17 +104,27 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
     }
     let mut copied = Copied::default();
 
-    type UserRow = (String, String, i64, Option<String>, Option<String>, bool);
-    let users: Vec<UserRow> =
-        sqlx::query_as("SELECT id, name, created_at, password_hash, name_key, admin FROM users")
-            .fetch_all(&mut src)
-            .await?;
+    type UserRow = (
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        bool,
+        bool,
+        bool,
+    );
+    let users: Vec<UserRow> = sqlx::query_as(
+        "SELECT id, name, created_at, password_hash, name_key, admin, disabled, bot FROM users",
+    )
+    .fetch_all(&mut src)
+    .await?;
     copied.users = users.len() as u64;
     for chunk in users.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO users (id, name, created_at, password_hash, name_key, admin)
+            "INSERT INTO users (id, name, created_at, password_hash, name_key, admin, disabled, bot)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                                  $6::boolean[])",
+                                  $6::boolean[], $7::boolean[], $8::boolean[])",
         )
         .bind(chunk.iter().map(|u| u.0.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
@@ -122,6 +132,8 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         .bind(chunk.iter().map(|u| u.3.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.4.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|u| u.5).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.6).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|u| u.7).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
@@ -188,18 +200,24 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             after = last.seq;
             copied.messages += rows.len() as u64;
             sqlx::query(
-                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+                "INSERT INTO messages
+                     (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
                  SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
-                                          $6::text[], $7::text[], $8::bigint[])",
+                                          $6::text[], $7::text[], $8::bigint[], $9::bool[])",
             )
             .bind(room_id)
             .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.client_id.clone()).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.author_id.clone()).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.author_name.clone()).collect::<Vec<_>>())
+            .bind(
+                rows.iter()
+                    .map(|r| r.author_name.clone())
+                    .collect::<Vec<_>>(),
+            )
             .bind(rows.iter().map(|r| r.text.clone()).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.ts).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.bot).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             if rows.len() < CHUNK {
@@ -299,6 +317,7 @@ pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
             h.update(field.as_bytes());
         }
         h.update(r.ts.to_le_bytes());
+        h.update([r.bot as u8]);
     }
     h.finalize().into()
 }
@@ -329,6 +348,7 @@ mod tests {
             author_name: "ann".into(),
             text: text.into(),
             ts: 5,
+            bot: false,
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

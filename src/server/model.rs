@@ -16,6 +16,8 @@ use crate::{
 pub struct User {
     pub id: Uuid,
     pub name: DisplayName,
+    /// A bot (made by the admin, signed in by a token): its messages are marked "bot".
+    pub bot: bool,
 }
 
 impl User {
@@ -24,6 +26,7 @@ impl User {
         Self {
             id: Uuid::new_v4(),
             name: name.clone(),
+            bot: false,
         }
     }
 }
@@ -70,6 +73,7 @@ impl NewMessage {
             author_id: self.author.id,
             text: self.text.clone(),
             ts: self.ts,
+            bot: self.author.bot,
         }
     }
 
@@ -203,10 +207,11 @@ pub struct MessageRow {
     pub author_name: String,
     pub text: String,
     pub ts: i64,
+    pub bot: bool,
 }
 
 /// The columns a `MessageRow` is read from.
-pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts";
+pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot";
 
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
@@ -219,6 +224,7 @@ impl MessageRow {
             author_id: parse_uuid(&self.author_id),
             text: self.text,
             ts: Timestamp::from_millis(self.ts),
+            bot: self.bot,
         }
     }
 }

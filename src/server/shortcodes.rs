@@ -3,6 +3,19 @@
 
 use std::borrow::Cow;
 
+use crate::validation::{MessageText, ValidationError};
+
+/// A message's text as it is stored: validated, with its shortcodes expanded (and checked
+/// again, since an emoji is longer than its code). The socket's `send` and the REST post
+/// both take text this way.
+pub fn message_text(raw: &str) -> Result<MessageText, ValidationError> {
+    let text = MessageText::parse(raw)?;
+    match expand(text.as_str()) {
+        Cow::Borrowed(_) => Ok(text),
+        Cow::Owned(expanded) => MessageText::parse(&expanded),
+    }
+}
+
 /// Replaces each known `:shortcode:` in `text` with its emoji; unknown ones stay as typed.
 pub fn expand(text: &str) -> Cow<'_, str> {
     if !text.contains(':') {

@@ -20,7 +20,7 @@ use crate::{
         direct, forms, headers, history,
         hub::Hub,
         limits::Limiter,
-        pages, rooms, serve,
+        openapi, pages, post, rooms, serve,
         store::{Kind, Store},
         ws, AppState, Config, Error, Result,
     },
@@ -183,7 +183,12 @@ fn router(state: AppState) -> Router {
         .route("/api/users/{user}/disable", post(accounts::admin::disable))
         .route("/api/users/{user}/enable", post(accounts::admin::enable))
         .route("/api/rooms", post(rooms::create))
-        .route("/api/rooms/{room}/messages", get(history::older_messages))
+        .route("/api/bots", post(accounts::bots::create))
+        .route("/api/openapi.json", get(openapi::document))
+        .route(
+            "/api/rooms/{room}/messages",
+            get(history::older_messages).post(post::post_message),
+        )
         .route(
             "/api/rooms/{room}/members",
             get(rooms::members).post(rooms::add_member),

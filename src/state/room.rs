@@ -115,6 +115,7 @@ impl RoomState {
             author_id: me.id,
             text: text.into_string(),
             ts: Timestamp::now(),
+            bot: false,
         }]);
         self.show_latest();
         Ok(())

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod bans;
+mod bots;
 mod cluster;
 mod conformance;
 #[path = "../common/database.rs"]

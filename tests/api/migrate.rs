@@ -70,6 +70,35 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
+    // zed makes a bot, which posts once and is then disabled.
+    let bot: cloud_msg::protocol::SessionResponse = app
+        .http
+        .post(app.url("/api/bots"))
+        .bearer_auth(&zed.token)
+        .json(&serde_json::json!({"name": "ci-bot"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .http
+        .post(app.url("/api/rooms/general/messages"))
+        .bearer_auth(&bot.token)
+        .json(&serde_json::json!({"client_id": uuid::Uuid::new_v4(), "text": "deployed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = app
+        .http
+        .post(app.url(&format!("/api/users/{}/disable", bot.user_id)))
+        .bearer_auth(&zed.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
     app.stop().await;
 
     let cluster = Cluster::new(redis_url()).await;
@@ -81,7 +110,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains("migrated 2 people, 2 sessions, 3 rooms, 3 messages, 2 memberships, 1 bans"),
+        said.contains("migrated 3 people, 2 sessions, 3 rooms, 4 messages, 2 memberships, 1 bans"),
         "{said}"
     );
 
@@ -99,18 +128,19 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .await
         .expect("the session moved too");
     alice.join("general", Some(0)).await;
-    let texts: Vec<String> = alice
-        .recv_n(2)
+    let texts: Vec<(String, bool)> = alice
+        .recv_n(3)
         .await
         .iter()
-        .map(|f| message(f).text.clone())
+        .map(|f| (message(f).text.clone(), message(f).bot))
         .collect();
-    assert_eq!(texts, ["one", "two"]);
+    let want = [("one", false), ("two", false), ("deployed", true)];
+    assert_eq!(texts, want.map(|(t, b)| (t.to_owned(), b)), "the bot's mark moved");
     alice.say("general", "after the move").await;
     let ack = alice
         .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await;
-    assert!(matches!(ack, ServerFrame::Ack { seq: 3, .. }), "{ack:?}");
+    assert!(matches!(ack, ServerFrame::Ack { seq: 4, .. }), "{ack:?}");
     let general = node
         .state
         .store
@@ -118,7 +148,9 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(general.1, 3, "the room's last seq");
+    assert_eq!(general.1, 4, "the room's last seq");
+    let flags = node.state.store.user_flags(bot.user_id).await.unwrap();
+    assert!(flags.is_some_and(|f| f.disabled), "a disabled account stays disabled");
     let room = |n: &str| cloud_msg::validation::RoomName::parse(n).unwrap();
     let store = &node.state.store;
     let vault = store

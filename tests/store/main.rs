@@ -215,10 +215,7 @@ on_both!(
         );
         store.raise_markers(&r, &ann, 1, 1).await.unwrap();
         assert_eq!(markers(bob.id).await, Some((5, 5)));
-        let carl = User {
-            id: Uuid::new_v4(),
-            name: DisplayName::parse("carl").unwrap(),
-        };
+        let carl = User::new(&DisplayName::parse("carl").unwrap());
         assert_eq!(markers(carl.id).await, None);
 
         let receipts = store.receipts(&room("marks"), 10).await.unwrap();
@@ -517,4 +514,46 @@ on_both!(memberships_roles_bans_and_the_first_admin, |store, _db| {
         !open.room.private && open.member.is_none(),
         "a visitor's facts"
     );
+});
+
+on_both!(a_bot_owns_its_name_and_marks_its_messages, |store, _db| {
+    let name = DisplayName::parse("Deploy-Bot").unwrap();
+    let token = b"bot token hash".to_vec();
+    let bot = store
+        .create_bot(
+            &name,
+            "deploy-bot".into(),
+            &NewSession::new(token.clone(), "bot"),
+        )
+        .await
+        .unwrap();
+    assert!(bot.bot);
+    // A second bot (or account) of the same key is refused.
+    let again = store
+        .create_bot(
+            &name,
+            "deploy-bot".into(),
+            &NewSession::new(b"other".to_vec(), "bot"),
+        )
+        .await;
+    let again = again.unwrap_err().to_string();
+    assert!(again.contains("taken"), "{again}");
+    // It owns the name, with no password to sign in with.
+    let (owner, password) = store.account("deploy-bot").await.unwrap().unwrap();
+    assert_eq!((owner.id, owner.bot, password), (bot.id, true, None));
+    // Its token finds it as a bot, also after the cache is gone.
+    store.forget_session(&token);
+    let found = store.user_by_token_hash(&token).await.unwrap().unwrap();
+    assert_eq!((found.id, found.bot), (bot.id, true));
+
+    let r = open_room(&store, "builds").await;
+    let ann = person(&store, "ann").await;
+    let stored = store
+        .append(&r, vec![new(&found, "build 7 passed"), new(&ann, "thanks")])
+        .await
+        .unwrap();
+    assert!(stored[0].msg.bot && !stored[1].msg.bot);
+    let read = store.recent(&room("builds"), 10).await.unwrap();
+    let bots: Vec<bool> = read.iter().map(|m| m.bot).collect();
+    assert_eq!(bots, [true, false], "kept with each message");
 });

@@ -118,7 +118,8 @@ pub async fn password_sign_in(
 ) -> Result<(User, String)> {
     let account = state.store.account(&name_key(name)).await?;
     let (user, hash) = match account {
-        Some((user, hash)) => (Some(user), Some(hash)),
+        // A bot has no password: it is refused like an unknown name.
+        Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
     if !verify_password(password, hash).await {

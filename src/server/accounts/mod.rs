@@ -25,6 +25,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 pub mod admin;
+pub mod bots;
 pub mod http;
 pub mod invites;
 pub mod sessions;

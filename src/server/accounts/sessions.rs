@@ -79,10 +79,11 @@ pub async fn change_password(
     let (user, current) = session::require(&state.store, &headers).await?;
     // An account owns the name under its key; a guest of a look-alike name is not it.
     let hash = match state.store.account(&name_key(&user.name)).await? {
-        Some((account, hash)) if account.id == user.id => hash,
+        Some((account, Some(hash))) if account.id == user.id => hash,
         _ => {
             return Err(Error::Forbidden(
-                "A guest has no password to change: sign up to set one.".into(),
+                "Only an account with a password can change it (a guest signs up to set one)."
+                    .into(),
             ))
         }
     };

@@ -5,7 +5,10 @@
 //! is serialised and framed once, and the same bytes are queued for every member. Members
 //! live in the actor, so a broadcast touches no lock and allocates nothing per receiver.
 
+mod reply;
 mod room;
+
+pub use reply::{Reply, Sent};
 
 use std::{
     collections::HashMap,
@@ -21,7 +24,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
+    protocol::{ChatMessage, Receipt},
     server::{
         bus::{Bus, Event, Incoming, Revocation},
         model::{RoomFacts, RoomRef, User},
@@ -38,9 +41,9 @@ pub struct SendCmd {
     pub client_id: Uuid,
     pub text: MessageText,
     /// Where the ack (or error) goes.
-    pub reply: Outbox,
-    /// One of the sender's in-flight slots, freed once the ack is queued.
-    pub _slot: tokio::sync::OwnedSemaphorePermit,
+    pub reply: Reply,
+    /// One of the sender's in-flight slots (a socket's), freed once the ack is queued.
+    pub _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A room as a page shows it, from the room's memory.
@@ -217,7 +220,8 @@ impl RoomHandle {
         if let Err(mpsc::error::SendError(cmd)) = self.sends.send(cmd).await {
             // Only at shutdown (an idle room only ends when no handle is left): the actor
             // is gone. The sender retries with its client_id.
-            cmd.reply.push_frame(&internal_error(cmd.client_id));
+            let room = self.room.name.as_str();
+            cmd.reply.answer(room, cmd.client_id, Sent::Failed);
         }
     }
 }
@@ -373,12 +377,4 @@ impl Hub {
     pub fn close(&self) {
         self.rooms.lock().expect("hub lock").clear();
     }
-}
-
-fn internal_error(client_id: Uuid) -> ServerFrame {
-    ServerFrame::error(
-        ErrorCode::Internal,
-        "The message could not be stored; send it again.",
-        Some(client_id),
-    )
 }

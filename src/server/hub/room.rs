@@ -21,7 +21,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
-use super::{internal_error, CatchUp, Ctrl, PageData, Rooms, SendCmd, Shared};
+use super::{CatchUp, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
@@ -419,27 +419,27 @@ impl Room {
             Err(error) => {
                 tracing::error!(%error, room = %self.room.name, "could not store messages");
                 for cmd in cmds.drain(..) {
-                    cmd.reply.push_frame(&internal_error(cmd.client_id));
+                    cmd.reply
+                        .answer(self.room.name.as_str(), cmd.client_id, Sent::Failed);
                 }
                 return;
             }
         };
         let mut fresh = Vec::new();
         for (cmd, appended) in cmds.drain(..).zip(stored) {
+            let sent = if appended.reused {
+                Sent::Reused
+            } else {
+                Sent::Stored {
+                    seq: appended.msg.seq,
+                    fresh: appended.fresh,
+                }
+            };
+            cmd.reply
+                .answer(self.room.name.as_str(), cmd.client_id, sent);
             if appended.reused {
-                cmd.reply.push_frame(&ServerFrame::error(
-                    ErrorCode::ClientIdReused,
-                    "This client_id was already used for another message; \
-                     send a new message with a new client_id.",
-                    Some(cmd.client_id),
-                ));
                 continue;
             }
-            cmd.reply.push(encode(&ServerFrame::Ack {
-                room: self.room.name.to_string(),
-                client_id: cmd.client_id,
-                seq: appended.msg.seq,
-            }));
             if appended.fresh {
                 fresh.push(appended.msg);
             }

@@ -51,6 +51,13 @@ pub enum Work {
         session: NewSession,
         claim: Option<User>,
     },
+    /// Makes a bot called `name` (owned under `key`, like an account's name) with the
+    /// session of its token. Fails with `Conflict` when the key is taken.
+    CreateBot {
+        name: DisplayName,
+        key: String,
+        session: NewSession,
+    },
     /// A new session for an existing user (a password sign-in).
     CreateSession { user: User, session: NewSession },
     /// Ends every session of `user` but `keep` (with a new password, or "sign out
@@ -132,6 +139,7 @@ impl Work {
             | Work::Unban { room, .. } => (2, room.id, ""),
             Work::CreateUserSession { .. }
             | Work::CreateAccount { .. }
+            | Work::CreateBot { .. }
             | Work::CreateSession { .. }
             | Work::DeleteOtherSessions { .. }
             | Work::SetPassword { .. }

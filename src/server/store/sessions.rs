@@ -52,16 +52,20 @@ impl Store {
         session: &NewSession,
         claim: Option<User>,
     ) -> Result<User> {
-        let made = expect_output!(
-            self.writer().call(Work::CreateAccount {
-                name: name.clone(),
-                key,
-                password_hash,
-                session: session.clone(),
-                claim,
-            }),
-            User
-        );
+        // In a block of its own: the writer's error must reach the mapping below.
+        let made = async {
+            expect_output!(
+                self.writer().call(Work::CreateAccount {
+                    name: name.clone(),
+                    key,
+                    password_hash,
+                    session: session.clone(),
+                    claim,
+                }),
+                User
+            )
+        }
+        .await;
         let user = made.map_err(|e| match e {
             e if is_conflict(&e) => Error::Conflict(format!(
                 "The name {name} is taken by an account (or one that looks like it)."
@@ -73,6 +77,35 @@ impl Store {
             .write()
             .expect("session cache lock")
             .retain(|_, (u, _)| u.id != user.id);
+        self.remember_session(&session.token_hash, &user, Timestamp::now().millis());
+        Ok(user)
+    }
+
+    /// Makes the bot `name`, owned under `key`, with a session whose token hashes to
+    /// `token_hash`. `Conflict` when an account or bot owns the key.
+    pub async fn create_bot(
+        &self,
+        name: &DisplayName,
+        key: String,
+        session: &NewSession,
+    ) -> Result<User> {
+        let made = async {
+            expect_output!(
+                self.writer().call(Work::CreateBot {
+                    name: name.clone(),
+                    key,
+                    session: session.clone(),
+                }),
+                User
+            )
+        }
+        .await;
+        let user = made.map_err(|e| match e {
+            e if is_conflict(&e) => Error::Conflict(format!(
+                "The name {name} is taken by an account (or one that looks like it)."
+            )),
+            e => e,
+        })?;
         self.remember_session(&session.token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
@@ -139,13 +172,15 @@ impl Store {
             .retain(|hash, (u, _)| u.id != user || Some(hash.as_slice()) == keep);
     }
 
-    /// The account owned under `key`: its user and password hash.
-    pub async fn account(&self, key: &str) -> Result<Option<(User, String)>> {
+    /// The account (or bot) owned under `key`: its user and password hash (a bot has
+    /// none: it signs in with its token only).
+    pub async fn account(&self, key: &str) -> Result<Option<(User, Option<String>)>> {
         let row = on_backend!(self, b => b.account(key).await)?;
-        Ok(row.and_then(|(id, name, hash)| {
+        Ok(row.and_then(|(id, name, hash, bot)| {
             let user = User {
                 id: Uuid::parse_str(&id).ok()?,
                 name: DisplayName::parse(&name).ok()?,
+                bot,
             };
             Some((user, hash))
         }))
@@ -180,19 +215,20 @@ impl Store {
             Some(known) => known,
             None => {
                 let row = on_backend!(self, b => b.session(token_hash).await)?;
-                let Some((id, name, last_seen)) = row else {
+                let Some((id, name, last_seen, bot)) = row else {
                     return Ok(None);
                 };
                 let (Ok(id), Ok(name)) = (Uuid::parse_str(&id), DisplayName::parse(&name)) else {
                     return Ok(None);
                 };
-                let user = User { id, name };
+                let user = User { id, name, bot };
                 self.remember_session(token_hash, &user, last_seen);
                 (user, last_seen)
             }
         };
         let now = Timestamp::now().millis();
-        if now - last_seen > SESSION_IDLE_MS {
+        // A bot's token lasts until the admin disables the bot (it may post once a month).
+        if now - last_seen > SESSION_IDLE_MS && !user.bot {
             self.delete_session(token_hash).await?;
             return Ok(None);
         }

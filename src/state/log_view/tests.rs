@@ -18,6 +18,7 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         author_id: Uuid::from_u128(author),
         text: format!("m{seq}"),
         ts: Timestamp::from_millis(ms),
+        bot: false,
     }
 }
 

@@ -2,6 +2,7 @@
 //! choice is explained in docs/design.md). Writes go to one writer task per node
 //! (`writer`) that commits every waiting write in one transaction; reads use a pool.
 
+mod accounts;
 mod invites;
 mod members;
 mod writer;
@@ -211,9 +212,9 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64)>> {
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64, bool)>> {
         Ok(sqlx::query_as(
-            "SELECT u.id, u.name, s.last_seen FROM sessions s
+            "SELECT u.id, u.name, s.last_seen, u.bot FROM sessions s
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
@@ -221,14 +222,16 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn account(&self, key: &str) -> Result<Option<(String, String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, name, password_hash FROM users
-             WHERE name_key = $1 AND password_hash IS NOT NULL",
+    pub async fn account(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, String, Option<String>, bool)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name, password_hash, bot FROM users WHERE name_key = $1")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?,
         )
-        .bind(key)
-        .fetch_optional(&self.read)
-        .await?)
     }
 
     pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<(Vec<u8>, String, i64, i64)>> {

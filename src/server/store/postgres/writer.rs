@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::{invites, members};
+use super::{accounts, invites, members};
 
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
@@ -24,12 +24,11 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, Receipt},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, NewSession, RoomRef, User},
+        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error,
     },
     timestamp::Timestamp,
-    validation::DisplayName,
 };
 
 /// Starts the writer task on `pool` (one connection, reconnected by the pool).
@@ -133,7 +132,7 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             give_back,
         } => Output::Invite(invites::take(conn, token_hash, *now, *give_back).await?),
         Work::CreateUserSession { name, session } => {
-            Output::User(create_user_session(conn, name, session).await?)
+            Output::User(accounts::create_user_session(conn, name, session).await?)
         }
         Work::CreateAccount {
             name,
@@ -142,10 +141,14 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             session,
             claim,
         } => Output::User(
-            create_account(conn, name, key, password_hash, session, claim.as_ref()).await?,
+            accounts::create_account(conn, name, key, password_hash, session, claim.as_ref())
+                .await?,
         ),
+        Work::CreateBot { name, key, session } => {
+            Output::User(accounts::create_bot(conn, name, key, session).await?)
+        }
         Work::CreateSession { user, session } => {
-            insert_session(conn, &user.id.to_string(), session).await?;
+            accounts::insert_session(conn, &user.id.to_string(), session).await?;
             Output::User(user.clone())
         }
         Work::DeleteOtherSessions { user, keep } => {
@@ -220,6 +223,7 @@ async fn append(
     .bind(&clients)
     .fetch_all(&mut *conn)
     .await?;
+    let bot = |author: Uuid| batch.iter().any(|m| m.author.id == author && m.author.bot);
     let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
         .into_iter()
         .map(|(author_id, client_id, seq, id, author, text, ts)| {
@@ -233,6 +237,7 @@ async fn append(
                 author_id,
                 text,
                 ts: Timestamp::from_millis(ts),
+                bot: bot(author_id),
             };
             ((author_id, client_id), msg)
         })
@@ -256,9 +261,10 @@ async fn append(
     }
     if !new.seq.is_empty() {
         sqlx::query(
-            "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+            "INSERT INTO messages
+                 (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::bigint[])",
+                                      $6::text[], $7::text[], $8::bigint[], $9::bool[])",
         )
         .bind(room.id)
         .bind(&new.seq)
@@ -268,6 +274,7 @@ async fn append(
         .bind(&new.author_name)
         .bind(&new.text)
         .bind(&new.ts)
+        .bind(&new.bot)
         .execute(&mut *conn)
         .await?;
         sqlx::query("UPDATE rooms SET last_seq = $2 WHERE id = $1")
@@ -289,6 +296,7 @@ struct NewRows {
     author_name: Vec<String>,
     text: Vec<String>,
     ts: Vec<i64>,
+    bot: Vec<bool>,
 }
 
 impl NewRows {
@@ -300,6 +308,7 @@ impl NewRows {
         self.author_name.push(msg.author.clone());
         self.text.push(msg.text.clone());
         self.ts.push(msg.ts.millis());
+        self.bot.push(msg.bot);
     }
 }
 
@@ -345,95 +354,4 @@ async fn raise_markers(
             rose: (before_delivered, before_read) != (delivered, read),
         },
     ))
-}
-
-async fn create_user_session(
-    conn: &mut PgConnection,
-    name: &DisplayName,
-    session: &NewSession,
-) -> sqlx::Result<User> {
-    let user = User::new(name);
-    sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(user.id.to_string())
-        .bind(user.name.as_str())
-        .bind(Timestamp::now().millis())
-        .execute(&mut *conn)
-        .await?;
-    insert_session(conn, &user.id.to_string(), session).await?;
-    Ok(user)
-}
-
-async fn create_account(
-    conn: &mut PgConnection,
-    name: &DisplayName,
-    key: &str,
-    password_hash: &str,
-    session: &NewSession,
-    claim: Option<&User>,
-) -> sqlx::Result<User> {
-    let user = match claim {
-        Some(guest) => {
-            let done = sqlx::query(
-                "UPDATE users SET password_hash = $1, name_key = $2, name = $3
-                 WHERE id = $4 AND password_hash IS NULL",
-            )
-            .bind(password_hash)
-            .bind(key)
-            .bind(name.as_str())
-            .bind(guest.id.to_string())
-            .execute(&mut *conn)
-            .await?;
-            if done.rows_affected() == 0 {
-                // Claimed already: the name is an account's now.
-                return Err(sqlx::Error::RowNotFound);
-            }
-            User {
-                id: guest.id,
-                name: name.clone(),
-            }
-        }
-        None => {
-            let user = User::new(name);
-            sqlx::query(
-                "INSERT INTO users (id, name, created_at, password_hash, name_key)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(user.id.to_string())
-            .bind(user.name.as_str())
-            .bind(Timestamp::now().millis())
-            .bind(password_hash)
-            .bind(key)
-            .execute(&mut *conn)
-            .await?;
-            user
-        }
-    };
-    // The first account is the server's admin (a unique index keeps it to one when two
-    // nodes race; the loser's pass is run again and finds the admin).
-    sqlx::query(
-        "UPDATE users SET admin = true WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE admin)",
-    )
-    .bind(user.id.to_string())
-    .execute(&mut *conn)
-    .await?;
-    insert_session(conn, &user.id.to_string(), session).await?;
-    Ok(user)
-}
-
-async fn insert_session(
-    conn: &mut PgConnection,
-    user_id: &str,
-    session: &NewSession,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, device)
-         VALUES ($1, $2, $3, $3, $4)",
-    )
-    .bind(&session.token_hash)
-    .bind(user_id)
-    .bind(Timestamp::now().millis())
-    .bind(&session.device)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }

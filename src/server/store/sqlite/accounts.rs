@@ -1,5 +1,5 @@
 //! The SQLite writer's statements for people: a guest and their session, an account (or
-//! a guest claiming their name), a new session.
+//! a guest claiming their name), a bot, a new session.
 
 use rusqlite::{params, Connection};
 
@@ -34,7 +34,7 @@ pub fn create_account(
         Some(guest) => {
             conn.prepare_cached(
                 "UPDATE users SET password_hash = ?, name_key = ?, name = ?
-                 WHERE id = ? AND password_hash IS NULL",
+                 WHERE id = ? AND password_hash IS NULL AND bot = 0",
             )?
             .execute(params![
                 password_hash,
@@ -50,6 +50,7 @@ pub fn create_account(
             User {
                 id: guest.id,
                 name: name.clone(),
+                bot: false,
             }
         }
         None => {
@@ -73,6 +74,30 @@ pub fn create_account(
         "UPDATE users SET admin = 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE admin = 1)",
     )?
     .execute([user.id.to_string()])?;
+    insert_session(conn, &user.id.to_string(), session)?;
+    Ok(user)
+}
+
+/// A bot called `name`, owned under `key`, with the session its token hashes to.
+pub fn create_bot(
+    conn: &Connection,
+    name: &DisplayName,
+    key: &str,
+    session: &NewSession,
+) -> rusqlite::Result<User> {
+    let user = User {
+        bot: true,
+        ..User::new(name)
+    };
+    conn.prepare_cached(
+        "INSERT INTO users (id, name, created_at, name_key, bot) VALUES (?, ?, ?, ?, 1)",
+    )?
+    .execute(params![
+        user.id.to_string(),
+        user.name.as_str(),
+        Timestamp::now().millis(),
+        key
+    ])?;
     insert_session(conn, &user.id.to_string(), session)?;
     Ok(user)
 }

@@ -225,9 +225,9 @@ impl Sqlite {
         .await?)
     }
 
-    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64)>> {
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64, bool)>> {
         Ok(sqlx::query_as(
-            "SELECT u.id, u.name, s.last_seen FROM sessions s
+            "SELECT u.id, u.name, s.last_seen, u.bot FROM sessions s
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(token_hash)
@@ -235,14 +235,16 @@ impl Sqlite {
         .await?)
     }
 
-    pub async fn account(&self, key: &str) -> Result<Option<(String, String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, name, password_hash FROM users
-             WHERE name_key = ? AND password_hash IS NOT NULL",
+    pub async fn account(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, String, Option<String>, bool)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name, password_hash, bot FROM users WHERE name_key = ?")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?,
         )
-        .bind(key)
-        .fetch_optional(&self.read)
-        .await?)
     }
 
     pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<(Vec<u8>, String, i64, i64)>> {

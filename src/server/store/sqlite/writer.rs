@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::{
-    accounts::{create_account, create_user_session, insert_session},
+    accounts::{self, create_account, create_user_session, insert_session},
     invites, members,
 };
 
@@ -151,6 +151,9 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             session,
             claim.as_ref(),
         )?),
+        Work::CreateBot { name, key, session } => {
+            Output::User(accounts::create_bot(conn, name, key, session)?)
+        }
         Work::CreateSession { user, session } => {
             insert_session(conn, &user.id.to_string(), session)?;
             Output::User(user.clone())
@@ -195,8 +198,8 @@ fn append(
          WHERE room_id = ? AND author_id = ? AND client_id = ?",
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
@@ -213,6 +216,7 @@ fn append(
                     author_id: m.author.id,
                     text: r.get(3)?,
                     ts: Timestamp::from_millis(r.get(4)?),
+                    bot: m.author.bot,
                 })
             })
             .optional()?;
@@ -230,7 +234,8 @@ fn append(
             author_id,
             msg.author,
             msg.text,
-            msg.ts.millis()
+            msg.ts.millis(),
+            msg.bot
         ])?;
         out.push(Appended {
             msg,

@@ -6,11 +6,11 @@ use uuid::Uuid;
 use super::Reader;
 use crate::{
     server::{
-        hub::SendCmd,
+        hub::{Reply, SendCmd},
         limits::{Key, Kind},
         shortcodes,
     },
-    validation::{MessageText, RoomName},
+    validation::RoomName,
 };
 
 impl Reader {
@@ -19,16 +19,9 @@ impl Reader {
             Ok(room) => room,
             Err(e) => return self.invalid(e, Some(client_id)),
         };
-        let text = match MessageText::parse(text) {
+        let text = match shortcodes::message_text(text) {
             Ok(text) => text,
             Err(e) => return self.invalid(e, Some(client_id)),
-        };
-        let text = match shortcodes::expand(text.as_str()) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(expanded) => match MessageText::parse(&expanded) {
-                Ok(t) => t,
-                Err(e) => return self.invalid(e, Some(client_id)),
-            },
         };
         let limiter = &self.ctx.limiter;
         if let Err(wait) = limiter
@@ -55,8 +48,8 @@ impl Reader {
             author: self.user.clone(),
             client_id,
             text,
-            reply: self.outbox.clone(),
-            _slot: slot,
+            reply: Reply::Socket(self.outbox.clone()),
+            _slot: Some(slot),
         };
         handle.send(cmd).await;
     }

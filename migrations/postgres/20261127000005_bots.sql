@@ -1,0 +1,5 @@
+-- Bots: accounts an admin makes, that sign in with a token (no password) and whose
+-- messages are marked "bot". A bot owns its name (name_key) like any account.
+ALTER TABLE users ADD COLUMN bot BOOLEAN NOT NULL DEFAULT false;
+-- Kept on each message, as its author's name is, so reading history needs no join.
+ALTER TABLE messages ADD COLUMN bot BOOLEAN NOT NULL DEFAULT false;
