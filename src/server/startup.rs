@@ -205,7 +205,8 @@ fn router(state: AppState) -> Router {
             get(forms::sign_in::show).post(forms::sign_in::sign_in),
         )
         .route("/signup", post(forms::sign_in::sign_up))
-        .route("/invite/{token}", get(forms::sign_in::invite))
+        .route("/invite/{token}", get(forms::invite::invite))
+        .route("/invite/{token}/join", post(forms::invite::join))
         .route("/dm/{name}", get(direct::open).post(direct::start))
         .route("/api/invites", post(accounts::invites::create))
         .route(

@@ -185,3 +185,119 @@ async fn an_expired_link_admits_nobody() {
     assert_eq!(sign_up(&app, "early", Some(&token)).await.status(), 201);
     app.stop().await;
 }
+
+/// Opens `path` with `token`'s session: the status and the page.
+async fn open_as(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+    let res = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn join_as(app: &TestApp, token: &str, invite: &str) -> reqwest::Response {
+    app.http
+        .post(app.url(&format!("/invite/{invite}/join")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn someone_signed_in_joins_a_room_with_its_invite_link() {
+    let app = TestApp::spawn_unlimited().await;
+    let admin = app.sign_up("root").await;
+    let owner = app.sign_up("olga").await;
+    let pat = app.sign_up("pat").await;
+    let bad = app.sign_up("mallory").await;
+    let res = app
+        .http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"name": "vault", "private": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let link =
+        token_of(invite(&app, &owner.token, json!({"room": "vault", "uses": 2})).await).await;
+
+    // Pat, signed in, is offered the room, not a sign-up form.
+    let (status, html) = open_as(&app, &pat.token, &format!("/invite/{link}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Join #vault") && html.contains("signed in as <bdi>pat</bdi>"));
+    assert!(!html.contains("Create an account"));
+    let res = join_as(&app, &pat.token, &link).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/r/vault");
+    let members = app
+        .http
+        .get(app.url("/api/rooms/vault/members"))
+        .bearer_auth(&pat.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.status(), 200, "pat is a member now");
+    // Joining again costs no use: one is left, for Mallory...
+    assert_eq!(join_as(&app, &pat.token, &link).await.status(), 303);
+
+    // ...who is banned: the link does not lift a ban, and keeps its use.
+    let res = app
+        .http
+        .post(app.url("/api/rooms/vault/bans"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"user_id": bad.user_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = join_as(&app, &bad.token, &link).await;
+    assert_eq!(res.status(), 403);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("You are banned from #vault.") && html.contains(r#"role="alert""#));
+    let (status, _) = open_as(&app, &admin.token, &format!("/invite/{link}")).await;
+    assert_eq!(status, 200, "the last use is still there");
+    assert_eq!(join_as(&app, &admin.token, &link).await.status(), 303);
+    let (status, html) = open_as(&app, &admin.token, &format!("/invite/{link}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("expired or been used up"));
+
+    let res = app
+        .http
+        .post(app.url(&format!("/invite/{link}/join")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "used up, whoever asks");
+
+    // A server's link, opened by someone who has an account, just says so.
+    let server = token_of(invite(&app, &admin.token, json!({})).await).await;
+    let (status, html) = open_as(&app, &pat.token, &format!("/invite/{server}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("this link is for people new to the server"));
+    let res = join_as(&app, &pat.token, &server).await;
+    assert_eq!(res.status(), 403);
+    // Without a session, joining is answered with the link's sign-up form.
+    let res = app
+        .http
+        .post(app.url(&format!("/invite/{server}/join")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("Create an account"));
+    // A guest still gets the sign-up form (which claims their name).
+    let guest: SessionResponse = app
+        .post_session(json!({"name": "gus"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, html) = open_as(&app, &guest.token, &format!("/invite/{server}")).await;
+    assert!(html.contains("Create an account"));
+    app.stop().await;
+}

@@ -135,7 +135,11 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .map(|f| (message(f).text.clone(), message(f).bot))
         .collect();
     let want = [("one", false), ("two", false), ("deployed", true)];
-    assert_eq!(texts, want.map(|(t, b)| (t.to_owned(), b)), "the bot's mark moved");
+    assert_eq!(
+        texts,
+        want.map(|(t, b)| (t.to_owned(), b)),
+        "the bot's mark moved"
+    );
     alice.say("general", "after the move").await;
     let ack = alice
         .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -150,7 +154,10 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .unwrap();
     assert_eq!(general.1, 4, "the room's last seq");
     let flags = node.state.store.user_flags(bot.user_id).await.unwrap();
-    assert!(flags.is_some_and(|f| f.disabled), "a disabled account stays disabled");
+    assert!(
+        flags.is_some_and(|f| f.disabled),
+        "a disabled account stays disabled"
+    );
     let room = |n: &str| cloud_msg::validation::RoomName::parse(n).unwrap();
     let store = &node.state.store;
     let vault = store

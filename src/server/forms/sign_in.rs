@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Query, State},
     http::{HeaderMap, StatusCode},
     response::Response,
     Form,
@@ -96,7 +96,9 @@ pub async fn sign_up(
     {
         Ok((_, token)) => go(&state, &format!("/r/{room}"), Some(&token)),
         Err(e) => match invite {
-            Some(invite) => invite_page(&state, invite, e.status(), Some(&e), &form.name).await,
+            Some(invite) => {
+                super::invite::invite_page(&state, invite, e.status(), Some(&e), &form.name).await
+            }
             None => render(
                 &state,
                 &room,
@@ -106,51 +108,6 @@ pub async fn sign_up(
             ),
         },
     }
-}
-
-/// `GET /invite/<token>`: an invite's sign-up form, or why the link no longer works.
-pub async fn invite(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    invite_page(&state, &token, StatusCode::OK, None, "").await
-}
-
-async fn invite_page(
-    state: &AppState,
-    token: &str,
-    status: StatusCode,
-    error: Option<&Error>,
-    typed: &str,
-) -> Response {
-    let general = room_or_general(None);
-    let room = match accounts::invites::usable(state, token).await {
-        Ok(Some(room)) => room,
-        Ok(None) => {
-            let body = alert(
-                "invite-error",
-                Some("This invite link has expired or been used up: ask for a new one."),
-            );
-            return page(StatusCode::NOT_FOUND, "Invite link", &general, &body);
-        }
-        Err(e) => {
-            let body = alert("invite-error", Some(&sentence(&e)));
-            return page(e.status(), "Invite link", &general, &body);
-        }
-    };
-    let to = room.clone().unwrap_or(general);
-    let title = match &room {
-        Some(room) => format!("You are invited to #{room}"),
-        None => "You are invited to cloud_msg".to_owned(),
-    };
-    let mut body = sign_up_form(
-        &to,
-        Some(token),
-        typed,
-        error.map(sentence),
-        "At least 10 characters, not a common password.",
-    );
-    body.push_str(&format!(
-        r#"<p class="hint">Have an account? <a href="/signin?room={to}">Sign in</a>.</p>"#
-    ));
-    page(status, &title, &to, &body)
 }
 
 fn render(
@@ -220,7 +177,7 @@ fn render(
 
 /// The **Create an account** form: back to `room` afterwards, with the invite link's
 /// `invite` token if there is one, the name as typed, and the reason it was refused.
-fn sign_up_form(
+pub fn sign_up_form(
     room: &RoomName,
     invite: Option<&str>,
     typed: &str,
