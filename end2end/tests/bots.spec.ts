@@ -38,15 +38,15 @@ test("a bot's messages are marked bot, in the page and live", async ({ browser }
   const group = log(page).getByRole('article', { name: `Messages from ${bot.name}` });
   await expect(group).toContainText('build 41 passed');
   await expect(group.getByText('bot', { exact: true })).toBeVisible();
+  // A visitor's page is read-only; joining opens the socket for live messages.
+  await page.getByLabel('Display name').fill(`pat${stamp}`);
+  await page.getByRole('button', { name: 'Join chat' }).click();
+  await expect(page.getByRole('status')).toHaveText(/Connected/, { timeout: 15_000 });
 
-  // Live: a human's message has no mark, the bot's next one has.
-  const human = await api.post('/api/session', { data: { name: `pat${stamp}` } });
-  const humanToken = (await human.json()).token;
-  const said = await api.post(`/api/rooms/${room}/messages`, {
-    headers: { authorization: `Bearer ${humanToken}` },
-    data: { client_id: crypto.randomUUID(), text: 'thanks!' },
-  });
-  expect(said.status()).toBe(201);
+  // Live: a person's message has no mark, the bot's next one has.
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill('thanks!');
+  await box.press('Enter');
   expect((await post('deploying <b>v42</b>')).status()).toBe(201);
   const groups = log(page).getByRole('article');
   await expect(groups).toHaveCount(3);
