@@ -40,6 +40,16 @@ impl DeliveryStatus {
         }
     }
 
+    /// The icon's classes (`status read` is coloured).
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Sending => "status sending",
+            Self::Sent => "status sent",
+            Self::Delivered => "status delivered",
+            Self::Read { .. } => "status read",
+        }
+    }
+
     pub fn icon(&self) -> &'static str {
         match self {
             Self::Sending => "🕓",

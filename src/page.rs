@@ -48,8 +48,42 @@ pub struct RoomPageData {
     pub with: Option<String>,
 }
 
+/// JSON read from text, as the page's hydration data is: the browser then carries one
+/// `serde_json` reader per type instead of two (the server function's default reads bytes),
+/// which keeps the WASM budget.
+pub struct JsonText;
+
+mod json_text {
+    use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType};
+    use serde::{de::DeserializeOwned, Serialize};
+
+    impl ContentType for super::JsonText {
+        const CONTENT_TYPE: &'static str = "application/json";
+    }
+
+    impl FormatType for super::JsonText {
+        const FORMAT_TYPE: Format = Format::Text;
+    }
+
+    impl<T: Serialize> Encodes<T> for super::JsonText {
+        type Error = serde_json::Error;
+
+        fn encode(output: &T) -> Result<leptos::server_fn::Bytes, Self::Error> {
+            serde_json::to_vec(output).map(leptos::server_fn::Bytes::from)
+        }
+    }
+
+    impl<T: DeserializeOwned> Decodes<T> for super::JsonText {
+        type Error = serde_json::Error;
+
+        fn decode(bytes: leptos::server_fn::Bytes) -> Result<T, Self::Error> {
+            serde_json::from_str(&String::from_utf8_lossy(&bytes))
+        }
+    }
+}
+
 /// Loads a room page: who is asking (from the session cookie) and the recent history.
-#[server]
+#[server(output = leptos::server_fn::codec::Post<JsonText>)]
 pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
     use crate::{server::AppState, validation::RoomName};
     let state =

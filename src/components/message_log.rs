@@ -232,12 +232,8 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
     let status_view = status.map(|status| {
         move || {
             status.get().map(|st| {
-                let class = format!(
-                    "status {}",
-                    st.label().split(' ').next().unwrap_or("").to_lowercase()
-                );
                 view! {
-                    <span class=class role="img" aria-label=st.label() title=st.detail() tabindex="0">
+                    <span class=st.class() role="img" aria-label=st.label() title=st.detail() tabindex="0">
                         {st.icon()}
                     </span>
                 }
