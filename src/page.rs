@@ -46,6 +46,9 @@ pub struct RoomPageData {
     /// This room is a direct conversation with this person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with: Option<String>,
+    /// I may delete anyone's message here (an owner, or the admin in a public room).
+    #[serde(default)]
+    pub moderator: bool,
 }
 
 /// JSON read from text, as the page's hydration data is: the browser then carries one
@@ -118,13 +121,21 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
     let (facts, access) = match (mine.iter().find(|r| r.name == name), user.is_some()) {
         (Some(r), true) => match state.hub.open(&name).await.map_err(internal)? {
             Some(handle) => {
+                use crate::server::model::Role;
+                // The admin moderates a public room they are a plain member of.
+                let admin = match (&user, r.role, handle.room.private) {
+                    (Some(user), Role::Member, false) => {
+                        store.is_admin(user.id).await.map_err(internal)?
+                    }
+                    _ => false,
+                };
                 let facts = RoomFacts {
                     room: handle.room.clone(),
                     last_seq: handle.last_seq(),
                     member: Some((r.role, 0, 0)),
-                    // A ban ends the membership; rights the admin adds do not matter here.
+                    // A ban ends the membership.
                     banned: false,
-                    admin: false,
+                    admin,
                 };
                 let access = access::decide(Some(&facts), true);
                 (Some(facts), access)
@@ -135,6 +146,7 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
             .await
             .map_err(internal)?,
     };
+    let moderator = access.may_moderate();
     let readable = facts.filter(|_| access.may_read());
     let (history, receipts) = match readable.map(|f| state.hub.open_known(&f)) {
         Some(room) => {
@@ -175,5 +187,6 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         receipts,
         rooms,
         with,
+        moderator,
     })
 }

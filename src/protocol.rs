@@ -29,6 +29,14 @@ pub enum ClientFrame {
         client_id: Uuid,
         text: String,
     },
+    /// Delete the message stored as `seq` (one's own; any, for the room's owners and the
+    /// admin). Everyone sees a tombstone: the message keeps its place, its text is gone.
+    /// `client_id` makes it idempotent, as for `send`.
+    Delete {
+        room: String,
+        seq: u64,
+        client_id: Uuid,
+    },
     /// Every message up to `seq` has reached this user's client.
     Received { room: String, seq: u64 },
     /// This user has seen every message up to `seq`.
@@ -54,6 +62,13 @@ pub struct ChatMessage {
     /// Sent by a bot (shown as "bot" next to its name); absent for people.
     #[serde(default, skip_serializing_if = "is_false")]
     pub bot: bool,
+    /// This entry of the room's sequence is not a message but the deletion of the message
+    /// stored as this `seq` (its `text` is empty). Clients apply it and show nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<u64>,
+    /// The message was deleted: its `text` is empty and it shows as a tombstone.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -159,6 +174,8 @@ pub enum ErrorCode {
     Banned,
     /// You were removed from the room (kicked or banned): its frames stop.
     Removed,
+    /// Not yours to do (deleting someone else's message without being an owner).
+    NotAllowed,
 }
 
 /// Body of `POST /api/session`: a guest's display name, or an account's name and password.
@@ -326,6 +343,8 @@ mod tests {
             text: "<b>hi</b>".into(),
             ts: Timestamp::from_millis(1_700_000_000_123),
             bot: false,
+            deletes: None,
+            deleted: false,
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();
         assert_eq!(json["type"], "message");

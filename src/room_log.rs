@@ -69,7 +69,8 @@ impl RoomLog {
         if self.pending.len() != before {
             self.pending_changes += 1;
         }
-        match self.stored.last() {
+        let deletes = msg.deletes;
+        let new = match self.stored.last() {
             Some(last) if last.seq >= msg.seq => {
                 match self.stored.binary_search_by_key(&msg.seq, |m| m.seq) {
                     Ok(_) => false,
@@ -83,7 +84,16 @@ impl RoomLog {
                 self.stored.push(msg);
                 true
             }
+        };
+        // A deletion makes its message a tombstone wherever it is held.
+        if let Some(target) = deletes.filter(|_| new) {
+            if let Ok(at) = self.stored.binary_search_by_key(&target, |m| m.seq) {
+                let gone = &mut self.stored[at];
+                gone.text.clear();
+                gone.deleted = true;
+            }
         }
+        new
     }
 
     /// Up to `n` stored messages just before `seq`, oldest first.
@@ -193,6 +203,8 @@ mod tests {
             text: format!("m{seq}"),
             ts: Timestamp::from_millis(0),
             bot: false,
+            deletes: None,
+            deleted: false,
         }
     }
 
@@ -211,6 +223,28 @@ mod tests {
         log.insert(msg(2, 2)); // replayed twice
         assert_eq!(seqs(&log), [(1, false), (2, false), (3, false), (4, false)]);
         assert_eq!(log.last_seq(), 4);
+    }
+
+    #[test]
+    fn a_deletion_makes_a_tombstone_once_it_arrives() {
+        let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
+        // My deletion waits like a send, then its echo settles it and applies it.
+        let mut deletion = ChatMessage {
+            seq: 0,
+            text: String::new(),
+            deletes: Some(1),
+            ..msg(0, 9)
+        };
+        log.add_pending(deletion.clone());
+        assert_eq!(log.after(0, 1)[0].text, "m1", "nothing changes before it is stored");
+        deletion.seq = 3;
+        assert!(log.insert(deletion.clone()));
+        assert!(log.pending().is_empty());
+        let first = &log.after(0, 1)[0];
+        assert!(first.deleted && first.text.is_empty());
+        // Replayed again (a catch-up), it changes nothing more.
+        assert!(!log.insert(deletion));
+        assert_eq!(log.last_seq(), 3);
     }
 
     #[test]

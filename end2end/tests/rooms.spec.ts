@@ -1,5 +1,5 @@
-import { test, expect, type Browser } from '@playwright/test';
-import { expectConnected, freshRoom, log, say } from './fixtures';
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { expectConnected, freshRoom, joinAs, log, say } from './fixtures';
 
 const PASSWORD = 'correct horse battery';
 
@@ -141,4 +141,59 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await bobsDms.getByRole('link', { name: new RegExp(annName) }).click();
   await expect(log(bob.page)).toContainText('just us');
   for (const c of [ann, bob]) await c.context.close();
+});
+
+test('an owner deletes a spammer\'s message and a person deletes their own; everyone sees "Message deleted"', async ({ browser }) => {
+  const lobby = freshRoom('lobby');
+  const ownerName = fresh('opal');
+  const owner = await signUp(browser, lobby, ownerName);
+  const room = freshRoom('tidy');
+  await owner.page.getByRole('link', { name: 'New room' }).click();
+  await owner.page.getByLabel('Room name').fill(room);
+  await owner.page.getByRole('button', { name: 'Create room' }).click();
+  await expect(owner.page).toHaveURL(new RegExp(`/r/${room}$`));
+  await expectConnected(owner.page);
+  await say(owner.page, 'welcome, everyone');
+
+  const spammerName = fresh('spam');
+  const spammer = await joinAs(browser, room, spammerName);
+  await say(spammer.page, 'buy cheap pills at example.com');
+  await say(spammer.page, 'I meant to say hello');
+  const fromSpammer = (page: Page) => log(page).getByRole('article', { name: `Messages from ${spammerName}` });
+  await expect(fromSpammer(owner.page)).toContainText('I meant to say hello');
+
+  // A person deletes their own message: asked once, then it is a tombstone for everyone.
+  let asked = '';
+  spammer.page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  const own = fromSpammer(spammer.page).locator('.msg').filter({ hasText: 'I meant to say hello' });
+  await own.hover();
+  await own.getByRole('button', { name: 'Delete message' }).click();
+  expect(asked).toBe('Delete this message for everyone?');
+  await expect(fromSpammer(owner.page)).not.toContainText('I meant to say hello');
+  await expect(fromSpammer(owner.page)).toContainText('Message deleted');
+
+  // Nobody but owners may delete someone else's: the spammer has no button on the owner's.
+  const fromOwner = log(spammer.page).getByRole('article', { name: `Messages from ${ownerName}` });
+  await fromOwner.hover();
+  await expect(fromOwner.getByRole('button', { name: 'Delete message' })).toHaveCount(0);
+
+  // The owner deletes the spam; cancelling first changes nothing.
+  const spam = fromSpammer(owner.page).locator('.msg').filter({ hasText: 'buy cheap pills' });
+  owner.page.once('dialog', (d) => d.dismiss());
+  await spam.hover();
+  await owner.page.screenshot({ path: 'test-results/delete-button.png' });
+  await spam.getByRole('button', { name: 'Delete message' }).click();
+  await expect(fromSpammer(spammer.page)).toContainText('buy cheap pills');
+  owner.page.once('dialog', (d) => d.accept());
+  await spam.getByRole('button', { name: 'Delete message' }).click();
+  await expect(fromSpammer(spammer.page)).not.toContainText('buy cheap pills');
+  await expect(fromSpammer(spammer.page).getByText('Message deleted')).toHaveCount(2);
+  await owner.page.screenshot({ path: 'test-results/deleted-messages.png' });
+
+  // After a reload (the server's page) and for a newcomer, the same.
+  await spammer.page.reload();
+  await expect(fromSpammer(spammer.page).getByText('Message deleted')).toHaveCount(2);
+  await expect(log(spammer.page)).not.toContainText('cheap pills');
+  await expect(log(spammer.page)).toContainText('welcome, everyone');
+  for (const c of [owner, spammer]) await c.context.close();
 });

@@ -183,15 +183,24 @@ async fn session(
             l.pending()
                 .iter()
                 .filter(|m| !sent_here.contains(&m.client_id))
-                .map(|m| ClientFrame::Send {
-                    room: room.clone(),
-                    client_id: m.client_id,
-                    text: m.text.clone(),
+                .map(|m| match m.deletes {
+                    Some(seq) => ClientFrame::Delete {
+                        room: room.clone(),
+                        seq,
+                        client_id: m.client_id,
+                    },
+                    None => ClientFrame::Send {
+                        room: room.clone(),
+                        client_id: m.client_id,
+                        text: m.text.clone(),
+                    },
                 })
                 .collect()
         });
         for frame in unsent {
-            if let ClientFrame::Send { client_id, .. } = &frame {
+            if let ClientFrame::Send { client_id, .. } | ClientFrame::Delete { client_id, .. } =
+                &frame
+            {
                 sent_here.insert(*client_id);
             }
             if sink.send(text(&frame)).await.is_err() {

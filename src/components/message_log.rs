@@ -213,7 +213,7 @@ fn Group(
                 </header>
                 <For
                     each=move || entries.get()
-                    key=|e| (e.msg.client_id, e.msg.seq)
+                    key=|e| (e.msg.client_id, e.msg.seq, e.msg.deleted)
                     children=move |entry| {
                         let first = entry.msg.client_id == first;
                         view! { <Message entry local first pending /> }
@@ -240,11 +240,39 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             })
         }
     });
+    let text = if msg.deleted {
+        view! { <p class="text deleted">"Message deleted"</p> }.into_any()
+    } else {
+        view! { <p class="text" dir="auto">{msg.text.clone()}</p> }.into_any()
+    };
+    // Mine, or anyone's for the room's owners: stored, and not deleted already.
+    let state = expect_context::<RoomState>();
+    let (seq, author, deleted) = (msg.seq, msg.author_id, msg.deleted);
+    let may_delete = move || {
+        !pending
+            && !deleted
+            && seq > 0
+            && state.me.with(|me| {
+                me.as_ref()
+                    .is_some_and(|me| me.id == author || state.moderator.get_value())
+            })
+    };
+    let delete = move |_| {
+        let sure = window()
+            .confirm_with_message("Delete this message for everyone?")
+            .unwrap_or(false);
+        if sure {
+            state.delete(seq);
+        }
+    };
     view! {
-        <div class="msg" class:pending=pending class:big=big data-seq=msg.seq>
+        <div class="msg" class:pending=pending class:big=big data-seq=seq>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
-            <p class="text" dir="auto">{msg.text.clone()}</p>
+            {text}
             {status_view}
+            {move || may_delete().then(|| view! {
+                <button class="delete" aria-label="Delete message" on:click=delete>"Delete"</button>
+            })}
         </div>
     }
     .into_any()

@@ -200,10 +200,11 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             after = last.seq;
             copied.messages += rows.len() as u64;
             sqlx::query(
-                "INSERT INTO messages
-                     (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
+                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name,
+                                       text, ts, bot, deletes, deleted)
                  SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
-                                          $6::text[], $7::text[], $8::bigint[], $9::bool[])",
+                                          $6::text[], $7::text[], $8::bigint[], $9::bool[],
+                                          $10::bigint[], $11::bool[])",
             )
             .bind(room_id)
             .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
@@ -218,6 +219,8 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .bind(rows.iter().map(|r| r.text.clone()).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.ts).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.bot).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.deletes).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.deleted).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             if rows.len() < CHUNK {
@@ -317,7 +320,8 @@ pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
             h.update(field.as_bytes());
         }
         h.update(r.ts.to_le_bytes());
-        h.update([r.bot as u8]);
+        h.update([r.bot as u8, r.deleted as u8]);
+        h.update(r.deletes.unwrap_or(-1).to_le_bytes());
     }
     h.finalize().into()
 }
@@ -349,6 +353,8 @@ mod tests {
             text: text.into(),
             ts: 5,
             bot: false,
+            deletes: None,
+            deleted: false,
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

@@ -59,6 +59,8 @@ pub struct NewMessage {
     pub author: User,
     pub text: String,
     pub ts: Timestamp,
+    /// The deletion of the message stored as this seq (then `text` is empty).
+    pub deletes: Option<u64>,
 }
 
 impl NewMessage {
@@ -74,13 +76,16 @@ impl NewMessage {
             text: self.text.clone(),
             ts: self.ts,
             bot: self.author.bot,
+            deletes: self.deletes,
+            deleted: false,
         }
     }
 
     /// The answer for this message when `msg` was stored under its `client_id` before.
     pub fn already(&self, msg: ChatMessage) -> Appended {
         Appended {
-            reused: msg.text != self.text,
+            // A deleted message lost its text: a late retry of it is still the same message.
+            reused: msg.deletes != self.deletes || (!msg.deleted && msg.text != self.text),
             msg,
             fresh: false,
         }
@@ -208,10 +213,13 @@ pub struct MessageRow {
     pub text: String,
     pub ts: i64,
     pub bot: bool,
+    pub deletes: Option<i64>,
+    pub deleted: bool,
 }
 
 /// The columns a `MessageRow` is read from.
-pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot";
+pub const MESSAGE_COLUMNS: &str =
+    "seq, id, client_id, author_id, author_name, text, ts, bot, deletes, deleted";
 
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
@@ -225,6 +233,8 @@ impl MessageRow {
             text: self.text,
             ts: Timestamp::from_millis(self.ts),
             bot: self.bot,
+            deletes: self.deletes.map(|d| d as u64),
+            deleted: self.deleted,
         }
     }
 }

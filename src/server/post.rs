@@ -19,7 +19,7 @@ use crate::{
     protocol::{ApiError, PostMessage, Posted},
     server::{
         access,
-        hub::{Reply, SendCmd, Sent},
+        hub::{Content, Reply, SendCmd, Sent},
         limits::{Key, Kind},
         session, shortcodes, AppState, Error, Result,
     },
@@ -86,7 +86,7 @@ pub async fn post_message(
         .send(SendCmd {
             author: me,
             client_id,
-            text,
+            content: Content::Text(text),
             reply: Reply::Request(tx),
             _slot: None,
         })

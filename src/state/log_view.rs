@@ -367,6 +367,7 @@ impl LogView {
         let entries = log
             .pending()
             .iter()
+            .filter(|m| m.deletes.is_none())
             .map(|m| {
                 old.iter()
                     .find(|e| e.msg.client_id == m.client_id && e.msg.seq == m.seq)
@@ -401,6 +402,11 @@ impl LogView {
         log: &RoomLog,
     ) {
         for msg in msgs {
+            // A deletion shows as its message's tombstone, not as a row of its own.
+            if let Some(target) = msg.deletes {
+                tombstone(rows, target);
+                continue;
+            }
             let offset = self.offset(msg.ts);
             let day = msg.ts.day_key(offset);
             let at = place(tail.as_ref(), msg.author_id, msg.ts, day);
@@ -437,6 +443,25 @@ impl LogView {
             self.last = last.seq;
             self.count += msgs.len();
         }
+    }
+}
+
+/// Shows the message stored as `seq` as deleted, if a row in `rows` holds it.
+fn tombstone(rows: &[Row], seq: u64) {
+    for row in rows.iter().rev() {
+        let Row::Group { entries, .. } = row else {
+            continue;
+        };
+        let Some(at) = entries.with_untracked(|e| e.iter().position(|e| e.msg.seq == seq)) else {
+            continue;
+        };
+        entries.update(|e| {
+            let mut gone = ChatMessage::clone(&e[at].msg);
+            gone.text.clear();
+            gone.deleted = true;
+            e[at].msg = Arc::new(gone);
+        });
+        return;
     }
 }
 

@@ -37,6 +37,8 @@ pub struct RoomState {
     /// How the room is named to people: `#room`, or `@name` for a direct conversation.
     pub label: StoredValue<String>,
     pub me: RwSignal<Option<Me>>,
+    /// I may delete anyone's message here.
+    pub moderator: StoredValue<bool>,
     /// Everything held of the room.
     pub log: StoredValue<RoomLog>,
     /// The part of it in the page.
@@ -72,6 +74,7 @@ impl RoomState {
             label: StoredValue::new(label),
             room: StoredValue::new(data.room),
             me: RwSignal::new(data.me),
+            moderator: StoredValue::new(data.moderator),
             log: StoredValue::new(log),
             view: StoredValue::new(view),
             status: RwSignal::new(status),
@@ -116,9 +119,32 @@ impl RoomState {
             text: text.into_string(),
             ts: Timestamp::now(),
             bot: false,
+            deletes: None,
+            deleted: false,
         }]);
         self.show_latest();
         Ok(())
+    }
+
+    /// Queues the deletion of the message stored as `seq`; the socket delivers it as it
+    /// delivers a message (kept and sent again until stored).
+    pub fn delete(&self, seq: u64) {
+        let Some(me) = self.me.get_untracked() else {
+            return;
+        };
+        self.add_pending(vec![ChatMessage {
+            room: self.room.get_value(),
+            seq: 0,
+            id: Uuid::nil(),
+            client_id: Uuid::now_v7(),
+            author: me.name,
+            author_id: me.id,
+            text: String::new(),
+            ts: Timestamp::now(),
+            bot: false,
+            deletes: Some(seq),
+            deleted: false,
+        }]);
     }
 
     /// Adds my messages that are not stored yet (a send, or an outbox restored).
@@ -254,7 +280,7 @@ impl RoomState {
                 let mine = self
                     .me
                     .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
-                if !mine {
+                if !mine && msg.deletes.is_none() {
                     unread.push(msg.room);
                 }
             }
@@ -292,6 +318,7 @@ impl RoomState {
                 let failed =
                     client_id.and_then(|id| self.log.try_update_value(|l| l.fail(id)).flatten());
                 self.alert.set(Some(match failed {
+                    Some(m) if m.deletes.is_some() => format!("Not deleted. {message}"),
                     Some(_) => format!("Your message was not sent. {message}"),
                     None => message,
                 }));

@@ -9,6 +9,7 @@ mod cluster;
 mod conformance;
 #[path = "../common/database.rs"]
 mod database;
+mod deletes;
 mod delivery;
 mod direct;
 mod forms;

@@ -50,6 +50,7 @@ fn new(author: &User, text: &str) -> NewMessage {
         author: author.clone(),
         text: text.into(),
         ts: Timestamp::from_millis(1_700_000_000_000),
+        deletes: None,
     }
 }
 
@@ -557,3 +558,46 @@ on_both!(a_bot_owns_its_name_and_marks_its_messages, |store, _db| {
     let bots: Vec<bool> = read.iter().map(|m| m.bot).collect();
     assert_eq!(bots, [true, false], "kept with each message");
 });
+
+on_both!(
+    a_deletion_is_an_entry_that_leaves_a_tombstone,
+    |store, _db| {
+        let r = open_room(&store, "tidy").await;
+        let ann = person(&store, "ann").await;
+        let oops = new(&ann, "my password is hunter2");
+        let stored = store
+            .append(&r, vec![oops.clone(), new(&ann, "ok")])
+            .await
+            .unwrap();
+        assert_eq!(stored[0].msg.seq, 1);
+        // The deletion and a message after it, in one batch.
+        let deletion = NewMessage {
+            text: String::new(),
+            deletes: Some(1),
+            ..new(&ann, "")
+        };
+        let stored = store
+            .append(&r, vec![deletion.clone(), new(&ann, "after")])
+            .await
+            .unwrap();
+        assert_eq!((stored[0].msg.seq, stored[0].msg.deletes), (3, Some(1)));
+        let read = store.recent(&room("tidy"), 10).await.unwrap();
+        let shape: Vec<(u64, &str, bool, Option<u64>)> = read
+            .iter()
+            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.deletes))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (1, "", true, None),
+                (2, "ok", false, None),
+                (3, "", false, Some(1)),
+                (4, "after", false, None)
+            ]
+        );
+        // Retries stay idempotent: the deletion's, and a late one of the deleted message.
+        let again = store.append(&r, vec![deletion, oops]).await.unwrap();
+        assert!(again.iter().all(|a| !a.fresh && !a.reused));
+        assert_eq!((again[0].msg.seq, again[1].msg.seq), (3, 1));
+    }
+);

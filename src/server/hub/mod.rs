@@ -35,11 +35,18 @@ use crate::{
     validation::{MessageText, RoomName},
 };
 
+/// What a send stores in the room's sequence.
+pub enum Content {
+    Text(MessageText),
+    /// The deletion of the message stored as this seq (the sender may delete it).
+    Delete(u64),
+}
+
 /// A request to store and broadcast one message.
 pub struct SendCmd {
     pub author: User,
     pub client_id: Uuid,
-    pub text: MessageText,
+    pub content: Content,
     /// Where the ack (or error) goes.
     pub reply: Reply,
     /// One of the sender's in-flight slots (a socket's), freed once the ack is queued.

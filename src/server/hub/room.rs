@@ -21,7 +21,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
-use super::{CatchUp, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
+use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
 use crate::{
     protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
     server::{
@@ -410,8 +410,15 @@ impl Room {
             .map(|c| NewMessage {
                 client_id: c.client_id,
                 author: c.author.clone(),
-                text: c.text.as_str().to_owned(),
+                text: match &c.content {
+                    Content::Text(text) => text.as_str().to_owned(),
+                    Content::Delete(_) => String::new(),
+                },
                 ts,
+                deletes: match c.content {
+                    Content::Text(_) => None,
+                    Content::Delete(seq) => Some(seq),
+                },
             })
             .collect();
         let stored = match self.store.append(&self.room, batch).await {
@@ -498,6 +505,12 @@ impl Room {
             unreachable!()
         };
         self.last_seq = seq;
+        if let Some(target) = msg.deletes {
+            if let Some(gone) = self.recent.iter_mut().find(|m| m.seq == target) {
+                gone.text.clear();
+                gone.deleted = true;
+            }
+        }
         if self.recent.len() == RECENT_KEPT {
             self.recent.pop_front();
         }

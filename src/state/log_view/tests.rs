@@ -19,6 +19,8 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         text: format!("m{seq}"),
         ts: Timestamp::from_millis(ms),
         bot: false,
+        deletes: None,
+        deleted: false,
     }
 }
 

@@ -197,7 +197,17 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
     })
 }
 
-type StoredRow = (String, String, i64, String, String, String, i64);
+type StoredRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    bool,
+);
 
 async fn append(
     conn: &mut PgConnection,
@@ -212,7 +222,8 @@ async fn append(
     let authors: Vec<String> = batch.iter().map(|m| m.author.id.to_string()).collect();
     let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
     let stored: Vec<StoredRow> = sqlx::query_as(
-        "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts
+        "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
+                m.deleted
          FROM messages m
          JOIN UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
            ON m.author_id = k.author_id AND m.client_id = k.client_id
@@ -226,21 +237,25 @@ async fn append(
     let bot = |author: Uuid| batch.iter().any(|m| m.author.id == author && m.author.bot);
     let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
         .into_iter()
-        .map(|(author_id, client_id, seq, id, author, text, ts)| {
-            let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
-            let msg = ChatMessage {
-                room: room.name.to_string(),
-                seq: seq as u64,
-                id: parse_uuid(&id),
-                client_id,
-                author,
-                author_id,
-                text,
-                ts: Timestamp::from_millis(ts),
-                bot: bot(author_id),
-            };
-            ((author_id, client_id), msg)
-        })
+        .map(
+            |(author_id, client_id, seq, id, author, text, ts, deletes, deleted)| {
+                let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
+                let msg = ChatMessage {
+                    room: room.name.to_string(),
+                    seq: seq as u64,
+                    id: parse_uuid(&id),
+                    client_id,
+                    author,
+                    author_id,
+                    text,
+                    ts: Timestamp::from_millis(ts),
+                    bot: bot(author_id),
+                    deletes: deletes.map(|d| d as u64),
+                    deleted,
+                };
+                ((author_id, client_id), msg)
+            },
+        )
         .collect();
     let mut new = NewRows::default();
     let mut out = Vec::with_capacity(batch.len());
@@ -262,9 +277,10 @@ async fn append(
     if !new.seq.is_empty() {
         sqlx::query(
             "INSERT INTO messages
-                 (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
+                 (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::bigint[], $9::bool[])",
+                                      $6::text[], $7::text[], $8::bigint[], $9::bool[],
+                                      $10::bigint[])",
         )
         .bind(room.id)
         .bind(&new.seq)
@@ -275,8 +291,21 @@ async fn append(
         .bind(&new.text)
         .bind(&new.ts)
         .bind(&new.bot)
+        .bind(&new.deletes)
         .execute(&mut *conn)
         .await?;
+        // A deletion leaves a tombstone: the message keeps its place, not its text.
+        let targets: Vec<i64> = new.deletes.iter().flatten().copied().collect();
+        if !targets.is_empty() {
+            sqlx::query(
+                "UPDATE messages SET text = '', deleted = true
+                 WHERE room_id = $1 AND seq = ANY($2) AND deletes IS NULL",
+            )
+            .bind(room.id)
+            .bind(&targets)
+            .execute(&mut *conn)
+            .await?;
+        }
         sqlx::query("UPDATE rooms SET last_seq = $2 WHERE id = $1")
             .bind(room.id)
             .bind(last_seq)
@@ -297,6 +326,7 @@ struct NewRows {
     text: Vec<String>,
     ts: Vec<i64>,
     bot: Vec<bool>,
+    deletes: Vec<Option<i64>>,
 }
 
 impl NewRows {
@@ -309,6 +339,7 @@ impl NewRows {
         self.text.push(msg.text.clone());
         self.ts.push(msg.ts.millis());
         self.bot.push(msg.bot);
+        self.deletes.push(msg.deletes.map(|d| d as i64));
     }
 }
 

@@ -194,12 +194,13 @@ fn append(
         .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?")?
         .query_row([room.id], |r| r.get(0))?;
     let mut find = conn.prepare_cached(
-        "SELECT seq, id, author_name, text, ts FROM messages
+        "SELECT seq, id, author_name, text, ts, deletes, deleted FROM messages
          WHERE room_id = ? AND author_id = ? AND client_id = ?",
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts, bot)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages
+             (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
@@ -217,6 +218,8 @@ fn append(
                     text: r.get(3)?,
                     ts: Timestamp::from_millis(r.get(4)?),
                     bot: m.author.bot,
+                    deletes: r.get::<_, Option<i64>>(5)?.map(|d| d as u64),
+                    deleted: r.get(6)?,
                 })
             })
             .optional()?;
@@ -235,8 +238,17 @@ fn append(
             msg.author,
             msg.text,
             msg.ts.millis(),
-            msg.bot
+            msg.bot,
+            msg.deletes.map(|d| d as i64)
         ])?;
+        if let Some(target) = msg.deletes {
+            // A deletion leaves a tombstone: the message keeps its place, not its text.
+            conn.prepare_cached(
+                "UPDATE messages SET text = '', deleted = 1
+                 WHERE room_id = ? AND seq = ? AND deletes IS NULL",
+            )?
+            .execute(params![room.id, target as i64])?;
+        }
         out.push(Appended {
             msg,
             fresh: true,
@@ -355,6 +367,7 @@ mod tests {
             author: author.clone(),
             text: text.into(),
             ts: Timestamp::from_millis(1),
+            deletes: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The reader task: the byte loop, the frame timeout, dispatch, and the socket's own
-//! answers. Each command is a file of its own (`join`, `send`, `mark`). Every error goes
+//! answers. Each command is a file of its own (`join`, `send`, `delete`, `mark`). Every error goes
 //! back to this socket only; the connection carries on.
 
+mod delete;
 mod join;
 mod mark;
 mod send;
@@ -250,6 +251,11 @@ impl Reader {
                 client_id,
                 text,
             } => self.send(&room, client_id, &text).await,
+            ClientFrame::Delete {
+                room,
+                seq,
+                client_id,
+            } => self.delete(&room, seq, client_id).await,
             ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
             ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
         }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::Reader;
 use crate::{
     server::{
-        hub::{Reply, SendCmd},
+        hub::{Content, Reply, SendCmd},
         limits::{Key, Kind},
         shortcodes,
     },
@@ -47,7 +47,7 @@ impl Reader {
         let cmd = SendCmd {
             author: self.user.clone(),
             client_id,
-            text,
+            content: Content::Text(text),
             reply: Reply::Socket(self.outbox.clone()),
             _slot: Some(slot),
         };
