@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod room_log;
 pub mod state;
 pub mod timestamp;
+pub mod url_path;
 pub mod validation;
 
 #[cfg(feature = "hydrate")]

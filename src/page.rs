@@ -122,13 +122,11 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
         (Some(r), true) => match state.hub.open(&name).await.map_err(internal)? {
             Some(handle) => {
                 use crate::server::model::Role;
-                // The admin moderates a public room they are a plain member of.
-                let admin = match (&user, r.role, handle.room.private) {
-                    (Some(user), Role::Member, false) => {
-                        store.is_admin(user.id).await.map_err(internal)?
-                    }
-                    _ => false,
-                };
+                // The admin moderates a public room they are a plain member of (the flag
+                // comes with the session: no query).
+                let admin = user.as_ref().is_some_and(|u| u.admin)
+                    && r.role == Role::Member
+                    && !handle.room.private;
                 let facts = RoomFacts {
                     room: handle.room.clone(),
                     last_seq: handle.last_seq(),

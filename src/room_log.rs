@@ -236,7 +236,11 @@ mod tests {
             ..msg(0, 9)
         };
         log.add_pending(deletion.clone());
-        assert_eq!(log.after(0, 1)[0].text, "m1", "nothing changes before it is stored");
+        assert_eq!(
+            log.after(0, 1)[0].text,
+            "m1",
+            "nothing changes before it is stored"
+        );
         deletion.seq = 3;
         assert!(log.insert(deletion.clone()));
         assert!(log.pending().is_empty());

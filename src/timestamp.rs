@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -34,7 +34,9 @@ impl Timestamp {
     }
 
     fn utc(self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000_000)
+        // Whole seconds and milliseconds, without 128-bit arithmetic (costly in WASM).
+        OffsetDateTime::from_unix_timestamp(self.0.div_euclid(1000))
+            .and_then(|t| t.replace_millisecond(self.0.rem_euclid(1000) as u16))
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
@@ -53,9 +55,63 @@ impl Timestamp {
         )
     }
 
+    /// An RFC 3339 time (`2026-11-24T19:01:15.123Z`, any fraction, `Z` or `±HH:MM`). Read
+    /// by hand: `time`'s general parser would cost the browser's WASM several KB.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
-        Some(Self((t.unix_timestamp_nanos() / 1_000_000) as i64))
+        let b = s.as_bytes();
+        let num = |from: usize, to: usize| -> Option<u32> {
+            let digits = b.get(from..to)?;
+            digits.iter().try_fold(0u32, |n, c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let shape = b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && matches!(b[10], b'T' | b't')
+            && b[13] == b':'
+            && b[16] == b':';
+        if !shape {
+            return None;
+        }
+        let mut at = 19;
+        let mut nanos = 0;
+        if b[at] == b'.' {
+            let digits = b[at + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if digits == 0 {
+                return None;
+            }
+            let kept = digits.min(9);
+            nanos = num(at + 1, at + 1 + kept)? * 10u32.pow(9 - kept as u32);
+            at += 1 + digits;
+        }
+        let offset = match &b[at..] {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let secs = (num(at + 1, at + 3)? * 3600 + num(at + 4, at + 6)? * 60) as i32;
+                if *sign == b'-' {
+                    -secs
+                } else {
+                    secs
+                }
+            }
+            _ => return None,
+        };
+        let month = Month::try_from(num(5, 7)? as u8).ok()?;
+        let date = Date::from_calendar_date(num(0, 4)? as i32, month, num(8, 10)? as u8).ok()?;
+        let clock = Time::from_hms_nano(
+            num(11, 13)? as u8,
+            num(14, 16)? as u8,
+            num(17, 19)? as u8,
+            nanos,
+        )
+        .ok()?;
+        let t = PrimitiveDateTime::new(date, clock)
+            .assume_offset(UtcOffset::from_whole_seconds(offset).ok()?);
+        Some(Self(t.unix_timestamp() * 1000 + i64::from(t.millisecond())))
     }
 
     /// This instant in a zone `offset_minutes` east of UTC.
@@ -122,6 +178,9 @@ mod tests {
     fn rfc3339_round_trip() {
         let t = Timestamp::from_millis(1_795_546_875_123);
         assert_eq!(t.to_rfc3339(), "2026-11-24T19:01:15.123Z");
+        let before = Timestamp::from_millis(-1);
+        assert_eq!(before.to_rfc3339(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(Timestamp::parse_rfc3339(&before.to_rfc3339()), Some(before));
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
         assert_eq!(
             Timestamp::parse_rfc3339("2026-11-24T20:01:15.123+01:00"),
@@ -129,6 +188,28 @@ mod tests {
             "offsets are honoured"
         );
         assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
+        let at = |s: &str| Timestamp::parse_rfc3339(s).map(Timestamp::millis);
+        assert_eq!(at("2026-11-24T19:01:15Z"), Some(1_795_546_875_000));
+        assert_eq!(
+            at("2026-11-24t19:01:15.1234567891z"),
+            Some(1_795_546_875_123)
+        );
+        assert_eq!(at("2026-11-24T14:01:15.123-05:00"), Some(1_795_546_875_123));
+        for bad in [
+            "2026-11-24T19:01:15",
+            "2026-11-24T19:01:15.Z",
+            "2026-13-24T19:01:15Z",
+            "2026-02-30T19:01:15Z",
+            "2026-11-24T25:01:15Z",
+            "2026-11-24 19:01:15Z",
+            "2026-11-24T19:01:15+0100",
+            "2026-11-24T19:01:15Z trailing",
+            "+026-11-24T19:01:15Z",
+            "2026-11-24T19:01:15.123ZZ",
+            "２０２6-11-24T19:01:15Z",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -140,6 +140,17 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await expect(bobsDms.getByRole('link', { name: `${annName}, 1 unread` })).toBeVisible();
   await bobsDms.getByRole('link', { name: new RegExp(annName) }).click();
   await expect(log(bob.page)).toContainText('just us');
+  const dmURL = ann.page.url();
+
+  // A name in the log opens the same conversation; one's own name is no link.
+  await ann.page.goto(`/r/${room}`);
+  await expectConnected(ann.page);
+  await say(ann.page, 'back in the team room');
+  await expect(log(ann.page)).toContainText('back in the team room');
+  await expect(log(ann.page).getByRole('link', { name: `Message ${annName}` })).toHaveCount(0);
+  await log(ann.page).getByRole('link', { name: `Message ${bobName}` }).click();
+  await expect(ann.page).toHaveURL(dmURL);
+  await expect(log(ann.page)).toContainText('just us');
   for (const c of [ann, bob]) await c.context.close();
 });
 

@@ -20,6 +20,7 @@ use crate::{
         Hydrated,
     },
     timestamp::{reader_offset, Timestamp},
+    url_path::segment,
 };
 
 /// The reader counts as at the end of the log within this many pixels of it.
@@ -202,12 +203,28 @@ fn Group(
 ) -> impl IntoView {
     let label = format!("Messages from {}", head.author);
     let first = head.client_id;
+    // Someone else's name opens a direct conversation with them (signed in).
+    let author = head.author.clone();
+    let others = expect_context::<RoomState>()
+        .me
+        .with_untracked(|me| me.as_ref().is_some_and(|me| me.id != head.author_id));
+    let name = if others {
+        view! {
+            <a class="dm" href=format!("/dm/{}", segment(&author)) rel="external"
+                aria-label=format!("Message {author}")>
+                <bdi class="author">{author.clone()}</bdi>
+            </a>
+        }
+        .into_any()
+    } else {
+        view! { <bdi class="author">{author}</bdi> }.into_any()
+    };
     view! {
         <article class="group" aria-label=label>
             <Avatar name=head.author.clone() author_id=head.author_id />
             <div class="group-body">
                 <header>
-                    <bdi class="author">{head.author.clone()}</bdi>
+                    {name}
                     {head.bot.then(|| view! { <span class="tag">"bot"</span> })}
                     <TimeOf ts=head.ts local />
                 </header>

@@ -18,6 +18,8 @@ pub struct User {
     pub name: DisplayName,
     /// A bot (made by the admin, signed in by a token): its messages are marked "bot".
     pub bot: bool,
+    /// The server's admin (the first account; it never changes).
+    pub admin: bool,
 }
 
 impl User {
@@ -27,6 +29,7 @@ impl User {
             id: Uuid::new_v4(),
             name: name.clone(),
             bot: false,
+            admin: false,
         }
     }
 }

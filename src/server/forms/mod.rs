@@ -36,16 +36,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// `s` as one path segment of a URL.
-pub fn path_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use crate::url_path::segment as path_segment;
 
 /// A whole page: the app's style, a card titled `title`, `body` (HTML built with [`esc`]),
 /// and a way back to `room`.

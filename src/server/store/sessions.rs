@@ -176,11 +176,12 @@ impl Store {
     /// none: it signs in with its token only).
     pub async fn account(&self, key: &str) -> Result<Option<(User, Option<String>)>> {
         let row = on_backend!(self, b => b.account(key).await)?;
-        Ok(row.and_then(|(id, name, hash, bot)| {
+        Ok(row.and_then(|(id, name, hash, bot, admin)| {
             let user = User {
                 id: Uuid::parse_str(&id).ok()?,
                 name: DisplayName::parse(&name).ok()?,
                 bot,
+                admin,
             };
             Some((user, hash))
         }))
@@ -215,13 +216,18 @@ impl Store {
             Some(known) => known,
             None => {
                 let row = on_backend!(self, b => b.session(token_hash).await)?;
-                let Some((id, name, last_seen, bot)) = row else {
+                let Some((id, name, last_seen, bot, admin)) = row else {
                     return Ok(None);
                 };
                 let (Ok(id), Ok(name)) = (Uuid::parse_str(&id), DisplayName::parse(&name)) else {
                     return Ok(None);
                 };
-                let user = User { id, name, bot };
+                let user = User {
+                    id,
+                    name,
+                    bot,
+                    admin,
+                };
                 self.remember_session(token_hash, &user, last_seen);
                 (user, last_seen)
             }

@@ -33,7 +33,7 @@ pub async fn create_account(
     session: &NewSession,
     claim: Option<&User>,
 ) -> sqlx::Result<User> {
-    let user = match claim {
+    let mut user = match claim {
         Some(guest) => {
             let done = sqlx::query(
                 "UPDATE users SET password_hash = $1, name_key = $2, name = $3
@@ -53,6 +53,7 @@ pub async fn create_account(
                 id: guest.id,
                 name: name.clone(),
                 bot: false,
+                admin: false,
             }
         }
         None => {
@@ -73,12 +74,13 @@ pub async fn create_account(
     };
     // The first account is the server's admin (a unique index keeps it to one when two
     // nodes race; the loser's pass is run again and finds the admin).
-    sqlx::query(
+    let made = sqlx::query(
         "UPDATE users SET admin = true WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE admin)",
     )
     .bind(user.id.to_string())
     .execute(&mut *conn)
     .await?;
+    user.admin = made.rows_affected() == 1;
     insert_session(conn, &user.id.to_string(), session).await?;
     Ok(user)
 }

@@ -212,9 +212,12 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(String, String, i64, bool)>> {
+    pub async fn session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(String, String, i64, bool, bool)>> {
         Ok(sqlx::query_as(
-            "SELECT u.id, u.name, s.last_seen, u.bot FROM sessions s
+            "SELECT u.id, u.name, s.last_seen, u.bot, u.admin FROM sessions s
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
@@ -225,13 +228,13 @@ impl Postgres {
     pub async fn account(
         &self,
         key: &str,
-    ) -> Result<Option<(String, String, Option<String>, bool)>> {
-        Ok(
-            sqlx::query_as("SELECT id, name, password_hash, bot FROM users WHERE name_key = $1")
-                .bind(key)
-                .fetch_optional(&self.read)
-                .await?,
+    ) -> Result<Option<(String, String, Option<String>, bool, bool)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, password_hash, bot, admin FROM users WHERE name_key = $1",
         )
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?)
     }
 
     pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<(Vec<u8>, String, i64, i64)>> {

@@ -30,7 +30,7 @@ pub fn create_account(
     session: &NewSession,
     claim: Option<&User>,
 ) -> rusqlite::Result<User> {
-    let user = match claim {
+    let mut user = match claim {
         Some(guest) => {
             conn.prepare_cached(
                 "UPDATE users SET password_hash = ?, name_key = ?, name = ?
@@ -51,6 +51,7 @@ pub fn create_account(
                 id: guest.id,
                 name: name.clone(),
                 bot: false,
+                admin: false,
             }
         }
         None => {
@@ -73,7 +74,8 @@ pub fn create_account(
     conn.prepare_cached(
         "UPDATE users SET admin = 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE admin = 1)",
     )?
-    .execute([user.id.to_string()])?;
+    .execute([user.id.to_string()])
+    .map(|made| user.admin = made == 1)?;
     insert_session(conn, &user.id.to_string(), session)?;
     Ok(user)
 }
