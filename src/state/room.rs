@@ -106,31 +106,23 @@ impl RoomState {
     /// with the same `client_id`, until it is stored). The log shows its end.
     pub fn send(&self, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
-        let Some(me) = self.me.get_untracked() else {
-            return Ok(());
-        };
-        self.add_pending(vec![ChatMessage {
-            room: self.room.get_value(),
-            seq: 0,
-            id: Uuid::nil(),
-            client_id: Uuid::now_v7(),
-            author: me.name,
-            author_id: me.id,
-            text: text.into_string(),
-            ts: Timestamp::now(),
-            bot: false,
-            deletes: None,
-            deleted: false,
-        }]);
-        self.show_latest();
+        if self.queue(text.into_string(), None) {
+            self.show_latest();
+        }
         Ok(())
     }
 
     /// Queues the deletion of the message stored as `seq`; the socket delivers it as it
     /// delivers a message (kept and sent again until stored).
     pub fn delete(&self, seq: u64) {
+        self.queue(String::new(), Some(seq));
+    }
+
+    /// Queues a message (or a deletion) of mine with a new `client_id`; false when nobody
+    /// is signed in.
+    fn queue(&self, text: String, deletes: Option<u64>) -> bool {
         let Some(me) = self.me.get_untracked() else {
-            return;
+            return false;
         };
         self.add_pending(vec![ChatMessage {
             room: self.room.get_value(),
@@ -139,12 +131,13 @@ impl RoomState {
             client_id: Uuid::now_v7(),
             author: me.name,
             author_id: me.id,
-            text: String::new(),
+            text,
             ts: Timestamp::now(),
             bot: false,
-            deletes: Some(seq),
+            deletes,
             deleted: false,
         }]);
+        true
     }
 
     /// Adds my messages that are not stored yet (a send, or an outbox restored).

@@ -66,12 +66,7 @@ impl Store {
             )
         }
         .await;
-        let user = made.map_err(|e| match e {
-            e if is_conflict(&e) => Error::Conflict(format!(
-                "The name {name} is taken by an account (or one that looks like it)."
-            )),
-            e => e,
-        })?;
+        let user = made.map_err(|e| taken(e, name))?;
         // The claimed guest's other sessions carry the account's name from now on.
         self.sessions
             .write()
@@ -100,12 +95,7 @@ impl Store {
             )
         }
         .await;
-        let user = made.map_err(|e| match e {
-            e if is_conflict(&e) => Error::Conflict(format!(
-                "The name {name} is taken by an account (or one that looks like it)."
-            )),
-            e => e,
-        })?;
+        let user = made.map_err(|e| taken(e, name))?;
         self.remember_session(&session.token_hash, &user, Timestamp::now().millis());
         Ok(user)
     }
@@ -283,6 +273,17 @@ pub struct SessionInfo {
 }
 
 /// A write refused by a unique key, or a claim of a guest that is an account already.
+/// A write refused because the name's key is owned already, as the `Conflict` to answer.
+fn taken(e: Error, name: &DisplayName) -> Error {
+    if is_conflict(&e) {
+        Error::Conflict(format!(
+            "The name {name} is taken by an account (or one that looks like it)."
+        ))
+    } else {
+        e
+    }
+}
+
 fn is_conflict(e: &Error) -> bool {
     match e {
         Error::Sqlite(rusqlite::Error::StatementChangedRows(0)) => true,
