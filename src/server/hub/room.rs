@@ -10,16 +10,18 @@
 
 use std::{
     collections::{BTreeMap, VecDeque},
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
+    sync::{atomic::Ordering, Arc},
     time::Duration,
 };
 
 use bytes::{Bytes, BytesMut};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
+
+mod member;
+mod receipts;
+
+pub use member::Member;
 
 use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
 use crate::{
@@ -28,7 +30,7 @@ use crate::{
         bus::{Bus, Event},
         model::{NewMessage, RoomRef},
         store::{Store, MAX_RECEIPTS},
-        wire::{encode, encode_into, CloseReason, Outbox},
+        wire::{encode, encode_into},
     },
     timestamp::Timestamp,
 };
@@ -58,49 +60,6 @@ pub struct Retire {
     pub rooms: Rooms,
     /// Time without members or use before the room ends.
     pub after: Duration,
-}
-
-/// A socket in the room.
-pub struct Member {
-    id: u64,
-    /// Whose socket this is (a removed person's sockets leave at once).
-    user: Uuid,
-    outbox: Outbox,
-    /// Set when the socket leaves the room.
-    gone: Arc<AtomicBool>,
-    /// While catching up: the broadcasts that must wait for the replay.
-    held: Option<Vec<Bytes>>,
-}
-
-impl Member {
-    pub fn new(id: u64, user: Uuid, outbox: Outbox, gone: Arc<AtomicBool>, held: bool) -> Self {
-        Self {
-            id,
-            user,
-            outbox,
-            gone,
-            held: held.then(Vec::new),
-        }
-    }
-
-    fn is_gone(&self) -> bool {
-        self.gone.load(Ordering::Acquire) || self.outbox.is_closed()
-    }
-
-    /// Queues `frames` (or holds them); false once the member should be dropped.
-    fn deliver(&mut self, frames: &Bytes) -> bool {
-        match &mut self.held {
-            Some(held) if held.len() >= MAX_HELD => {
-                self.outbox.close(CloseReason::SlowConsumer);
-                false
-            }
-            Some(held) => {
-                held.push(frames.clone());
-                true
-            }
-            None => self.outbox.push(frames.clone()),
-        }
-    }
 }
 
 pub struct Room {
@@ -354,46 +313,6 @@ impl Room {
         self.receipts.retain(|r| r.user != user);
         self.unsent_receipts.retain(|r| r.user != user);
         self.shared.version.fetch_add(1, Ordering::Release);
-    }
-
-    /// Keeps a member's new markers and sends them with the window's other changes.
-    /// Markers only rise: one that comes late (from another node) lowers nothing.
-    fn take_receipt(&mut self, mut receipt: Receipt) {
-        if let Some(known) = self.receipts.iter().find(|r| r.user == receipt.user) {
-            receipt.delivered = receipt.delivered.max(known.delivered);
-            receipt.read = receipt.read.max(known.read);
-        }
-        self.keep_receipt(receipt.clone());
-        match self
-            .unsent_receipts
-            .iter_mut()
-            .find(|r| r.user == receipt.user)
-        {
-            Some(unsent) => *unsent = receipt,
-            None => self.unsent_receipts.push(receipt),
-        }
-        if self.flush_at.is_none() {
-            self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
-        }
-    }
-
-    /// Keeps `receipt` in place of the member's older one, most recently read first.
-    fn keep_receipt(&mut self, receipt: Receipt) {
-        self.receipts.retain(|r| r.user != receipt.user);
-        let at = self.receipts.partition_point(|r| r.read >= receipt.read);
-        self.receipts.insert(at, receipt);
-        self.receipts.truncate(MAX_RECEIPTS as usize);
-    }
-
-    /// Sends every member's marker changes of the window in one frame.
-    fn flush_receipts(&mut self) {
-        self.flush_at = None;
-        if self.unsent_receipts.is_empty() {
-            return;
-        }
-        let receipts = std::mem::take(&mut self.unsent_receipts);
-        let frame = encode(&ServerFrame::receipts(self.room.name.as_str(), receipts));
-        self.fan_out(&frame);
     }
 
     /// Queues `frames` for every member, dropping those that left or fell behind.
