@@ -208,3 +208,47 @@ test('an owner deletes a spammer\'s message and a person deletes their own; ever
   await expect(log(spammer.page)).toContainText('welcome, everyone');
   for (const c of [owner, spammer]) await c.context.close();
 });
+
+test('an invite link brings a newcomer into a private room, and someone with an account joins with it', async ({ browser }) => {
+  const lobby = freshRoom('lobby');
+  const owner = await signUp(browser, lobby, fresh('iris'));
+  const club = freshRoom('club');
+  await owner.page.getByRole('link', { name: 'New room' }).click();
+  await owner.page.getByLabel('Room name').fill(club);
+  await owner.page.getByLabel(/Private/).check();
+  await owner.page.getByRole('button', { name: 'Create room' }).click();
+  await expectConnected(owner.page);
+  await say(owner.page, 'members only');
+  await expect(log(owner.page)).toContainText('members only');
+
+  await owner.page.getByRole('link', { name: 'Members' }).click();
+  await owner.page.getByLabel('Uses').fill('2');
+  await owner.page.getByRole('button', { name: 'Make invite link' }).click();
+  const made = owner.page.getByRole('status');
+  await expect(made).toContainText('Invite link (shown once)');
+  const link = (await made.locator('code').textContent())!.trim();
+  expect(link).toMatch(/\/invite\/[0-9a-f]+$/);
+
+  // Someone new signs up with it and lands in the room.
+  const newcomer = await browser.newContext();
+  const page = await newcomer.newPage();
+  await page.goto(link);
+  await expect(page.getByRole('heading', { name: `You are invited to #${club}` })).toBeVisible();
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Name').fill(fresh('nia'));
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${club}$`));
+  await expectConnected(page);
+  await expect(log(page)).toContainText('members only');
+
+  // Someone signed in already is offered the room instead of a form.
+  const member = await signUp(browser, lobby, fresh('max'));
+  await member.page.goto(link);
+  await member.page.screenshot({ path: 'test-results/invite-join.png' });
+  await member.page.getByRole('button', { name: `Join #${club}` }).click();
+  await expect(member.page).toHaveURL(new RegExp(`/r/${club}$`));
+  await expectConnected(member.page);
+  await expect(log(member.page)).toContainText('members only');
+  for (const c of [owner.context, newcomer, member.context]) await c.close();
+});

@@ -126,7 +126,7 @@ async fn joining_page(
         return page(status, "You are invited to cloud_msg", &general, &body);
     };
     let body = format!(
-        r#"<form method="post" action="/invite/{token}/join" aria-label="Join #{room}">
+        r#"<form method="post" action="/invite/{token}/join" class="stack" aria-label="Join #{room}">
 <p>You are signed in as <bdi>{me}</bdi>.</p>
 {alert}
 <button type="submit">Join #{room}</button>
