@@ -28,6 +28,7 @@ use crate::protocol::{
     ),
     paths(
         super::accounts::bots::create,
+        super::accounts::bots::new_token,
         super::post::post_message,
         super::history::older_messages,
     ),

@@ -184,6 +184,7 @@ fn router(state: AppState) -> Router {
         .route("/api/users/{user}/enable", post(accounts::admin::enable))
         .route("/api/rooms", post(rooms::create))
         .route("/api/bots", post(accounts::bots::create))
+        .route("/api/bots/{name}/token", post(accounts::bots::new_token))
         .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/rooms/{room}/messages",

@@ -357,6 +357,85 @@ async fn posting_over_http_follows_the_rooms_rules_and_refuses_bad_input() {
 }
 
 #[tokio::test]
+async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
+    let app = TestApp::spawn_unlimited().await;
+    let admin = sign_up(&app, "root").await;
+    let bob = sign_up(&app, "bob").await;
+    let bot = make_bot(&app, &admin, "build-bot").await;
+    let mut socket = app
+        .connect_with(&[("authorization", format!("Bearer {}", bot.token))])
+        .await
+        .unwrap();
+    socket.join("general", None).await;
+    let renew = |who| {
+        call(
+            &app,
+            Some(who),
+            Method::POST,
+            "/api/bots/Build-Bot/token",
+            None,
+        )
+    };
+    assert_eq!(renew(&bob).await.status(), 403, "the admin only");
+    let res = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        "/api/bots/bob/token",
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 404, "bob is no bot");
+    let res = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        "/api/bots/nobody/token",
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+
+    let res = renew(&admin).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("set-cookie").is_none());
+    let fresh: SessionResponse = res.json().await.unwrap();
+    assert_eq!(
+        (fresh.user_id, fresh.name.as_str()),
+        (bot.user_id, "build-bot")
+    );
+    assert_ne!(fresh.token, bot.token);
+    assert_eq!(
+        socket.expect_close().await,
+        4001,
+        "the old token's socket ends"
+    );
+    let hi = || json!({"client_id": Uuid::new_v4(), "text": "hi"});
+    assert_eq!(post(&app, &bot.token, "general", hi()).await.status(), 401);
+    assert_eq!(
+        post(&app, &fresh.token, "general", hi()).await.status(),
+        201
+    );
+
+    // A disabled bot gets no new token (that would undo the disabling).
+    let res = call(
+        &app,
+        Some(&admin),
+        Method::POST,
+        &format!("/api/users/{}/disable", bot.user_id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(renew(&admin).await.status(), 403);
+    assert_eq!(
+        post(&app, &fresh.token, "general", hi()).await.status(),
+        401
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn posts_over_http_share_the_senders_rate_limit() {
     let app = TestApp::spawn_configured(|c| {
         c.limits = cloud_msg::server::limits::Limits::parse("send=3/1m").unwrap()
@@ -425,6 +504,7 @@ async fn the_bot_api_is_described_in_an_openapi_document() {
     }
     assert!(doc["paths"]["/api/rooms/{room}/messages"]["get"].is_object());
     assert!(doc["paths"]["/api/bots"]["post"].is_object());
+    assert!(doc["paths"]["/api/bots/{name}/token"]["post"].is_object());
     let schemas = &doc["components"]["schemas"];
     let required: Vec<&str> = schemas["PostMessage"]["required"]
         .as_array()
