@@ -47,6 +47,27 @@ async fn post(
         .unwrap()
 }
 
+/// The status of `POST path` with `body` as `who`.
+async fn post_as(app: &TestApp, who: &Person, path: &str, body: Option<serde_json::Value>) -> u16 {
+    call(app, Some(who), Method::POST, path, body)
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The status of `who` banning `user` from `room`.
+async fn ban(app: &TestApp, who: &Person, room: &str, user: Uuid) -> u16 {
+    let path = format!("/api/rooms/{room}/bans");
+    post_as(app, who, &path, Some(json!({ "user_id": user }))).await
+}
+
+/// A socket signed in with the bot's token.
+async fn bot_socket(app: &TestApp, bot: &SessionResponse) -> Client {
+    app.connect_with(&[("authorization", format!("Bearer {}", bot.token))])
+        .await
+        .unwrap()
+}
+
 async fn error_text(res: reqwest::Response) -> String {
     res.json::<ApiError>().await.unwrap().error
 }
@@ -57,14 +78,8 @@ async fn only_the_admin_makes_bots_and_a_bot_owns_its_name() {
     let admin = sign_up(&app, "root").await;
     let bob = sign_up(&app, "bob").await;
 
-    let res = call(
-        &app,
-        Some(&bob),
-        Method::POST,
-        "/api/bots",
-        Some(json!({"name": "x-bot"})),
-    )
-    .await;
+    let x_bot = Some(json!({"name": "x-bot"}));
+    let res = call(&app, Some(&bob), Method::POST, "/api/bots", x_bot).await;
     assert_eq!(res.status(), 403);
     assert!(error_text(res).await.contains("Only the server's admin"));
     let res = call(
@@ -149,10 +164,7 @@ async fn a_bot_talks_over_the_socket_and_over_http_marked_as_a_bot() {
     let bot = make_bot(&app, &admin, "build-bot").await;
 
     // Over the socket, with its token.
-    let mut socket = app
-        .connect_with(&[("authorization", format!("Bearer {}", bot.token))])
-        .await
-        .unwrap();
+    let mut socket = bot_socket(&app, &bot).await;
     socket.join("general", None).await;
     socket.say("general", "deploy started").await;
     let heard = bob
@@ -274,27 +286,29 @@ async fn posting_over_http_follows_the_rooms_rules_and_refuses_bad_input() {
     assert_eq!(res.status(), 201, "the name is still free");
 
     // A private room: as if missing until the bot is a member; a ban is said.
-    let res = call(
-        &app,
-        Some(&bob),
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": "ops", "private": true})),
-    )
-    .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(
+        post_as(
+            &app,
+            &bob,
+            "/api/rooms",
+            Some(json!({"name": "ops", "private": true}))
+        )
+        .await,
+        201
+    );
     let res = post(&app, &bot.token, "ops", text("hi")).await;
     assert_eq!(res.status(), 404);
     assert_eq!(error_text(res).await, "There is no room called #ops.");
-    let res = call(
-        &app,
-        Some(&bob),
-        Method::POST,
-        "/api/rooms/ops/members",
-        Some(json!({"name": "build-bot"})),
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(
+        post_as(
+            &app,
+            &bob,
+            "/api/rooms/ops/members",
+            Some(json!({"name": "build-bot"}))
+        )
+        .await,
+        204
+    );
     bob.ws.join("ops", Some(0)).await;
     let res = post(&app, &bot.token, "ops", text("build 9 passed")).await;
     assert_eq!(res.status(), 201);
@@ -303,15 +317,7 @@ async fn posting_over_http_follows_the_rooms_rules_and_refuses_bad_input() {
         .recv_until(|f| matches!(f, ServerFrame::Message(_)))
         .await;
     assert_eq!(message(&heard).text, "build 9 passed");
-    let res = call(
-        &app,
-        Some(&bob),
-        Method::POST,
-        "/api/rooms/ops/bans",
-        Some(json!({"user_id": bot.user_id})),
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(ban(&app, &bob, "ops", bot.user_id).await, 204);
     let res = post(&app, &bot.token, "ops", text("let me in")).await;
     assert_eq!(
         res.status(),
@@ -320,36 +326,25 @@ async fn posting_over_http_follows_the_rooms_rules_and_refuses_bad_input() {
     );
     // In a public room a ban is said as such.
     let lobby = json!({"name": "lobby"});
-    let res = call(&app, Some(&bob), Method::POST, "/api/rooms", Some(lobby)).await;
-    assert_eq!(res.status(), 201);
-    let res = call(
-        &app,
-        Some(&bob),
-        Method::POST,
-        "/api/rooms/lobby/bans",
-        Some(json!({"user_id": bot.user_id})),
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(post_as(&app, &bob, "/api/rooms", Some(lobby)).await, 201);
+    assert_eq!(ban(&app, &bob, "lobby", bot.user_id).await, 204);
     let res = post(&app, &bot.token, "lobby", text("hi")).await;
     assert_eq!(res.status(), 403);
     assert_eq!(error_text(res).await, "You are banned from #lobby.");
 
     // The admin disables the bot: its socket closes with 4003, its token stops working.
-    let mut socket = app
-        .connect_with(&[("authorization", format!("Bearer {}", bot.token))])
-        .await
-        .unwrap();
+    let mut socket = bot_socket(&app, &bot).await;
     socket.join("general", None).await;
-    let res = call(
-        &app,
-        Some(&admin),
-        Method::POST,
-        &format!("/api/users/{}/disable", bot.user_id),
-        None,
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(
+        post_as(
+            &app,
+            &admin,
+            &format!("/api/users/{}/disable", bot.user_id),
+            None
+        )
+        .await,
+        204
+    );
     assert_eq!(socket.expect_close().await, 4003);
     let res = post(&app, &bot.token, "general", text("still here?")).await;
     assert_eq!(res.status(), 401);
@@ -362,10 +357,7 @@ async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
     let admin = sign_up(&app, "root").await;
     let bob = sign_up(&app, "bob").await;
     let bot = make_bot(&app, &admin, "build-bot").await;
-    let mut socket = app
-        .connect_with(&[("authorization", format!("Bearer {}", bot.token))])
-        .await
-        .unwrap();
+    let mut socket = bot_socket(&app, &bot).await;
     socket.join("general", None).await;
     let renew = |who| {
         call(
@@ -386,15 +378,10 @@ async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
     )
     .await;
     assert_eq!(res.status(), 404, "bob is no bot");
-    let res = call(
-        &app,
-        Some(&admin),
-        Method::POST,
-        "/api/bots/nobody/token",
-        None,
-    )
-    .await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(
+        post_as(&app, &admin, "/api/bots/nobody/token", None).await,
+        404
+    );
 
     let res = renew(&admin).await;
     assert_eq!(res.status(), 201);
@@ -418,15 +405,16 @@ async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
     );
 
     // A disabled bot gets no new token (that would undo the disabling).
-    let res = call(
-        &app,
-        Some(&admin),
-        Method::POST,
-        &format!("/api/users/{}/disable", bot.user_id),
-        None,
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(
+        post_as(
+            &app,
+            &admin,
+            &format!("/api/users/{}/disable", bot.user_id),
+            None
+        )
+        .await,
+        204
+    );
     assert_eq!(renew(&admin).await.status(), 403);
     assert_eq!(
         post(&app, &fresh.token, "general", hi()).await.status(),
@@ -443,10 +431,7 @@ async fn posts_over_http_share_the_senders_rate_limit() {
     .await;
     let admin = sign_up(&app, "root").await;
     let bot = make_bot(&app, &admin, "chatty-bot").await;
-    let mut socket = app
-        .connect_with(&[("authorization", format!("Bearer {}", bot.token))])
-        .await
-        .unwrap();
+    let mut socket = bot_socket(&app, &bot).await;
     socket.join("general", None).await;
     socket.say("general", "one").await;
     socket
