@@ -71,6 +71,14 @@ pub struct ChatMessage {
     pub deleted: bool,
 }
 
+impl ChatMessage {
+    /// Makes this message the tombstone of a deleted one: its place stays, its text goes.
+    pub fn tombstone(&mut self) {
+        self.text.clear();
+        self.deleted = true;
+    }
+}
+
 fn is_false(b: &bool) -> bool {
     !b
 }

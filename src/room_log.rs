@@ -88,9 +88,7 @@ impl RoomLog {
         // A deletion makes its message a tombstone wherever it is held.
         if let Some(target) = deletes.filter(|_| new) {
             if let Ok(at) = self.stored.binary_search_by_key(&target, |m| m.seq) {
-                let gone = &mut self.stored[at];
-                gone.text.clear();
-                gone.deleted = true;
+                self.stored[at].tombstone();
             }
         }
         new

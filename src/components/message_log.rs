@@ -262,18 +262,17 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
     } else {
         view! { <p class="text" dir="auto">{msg.text.clone()}</p> }.into_any()
     };
-    // Mine, or anyone's for the room's owners: stored, and not deleted already.
+    // Mine, or anyone's for the room's owners: stored, and not deleted already. Read once:
+    // the person only changes from nobody to a new guest, who has no earlier messages.
     let state = expect_context::<RoomState>();
-    let (seq, author, deleted) = (msg.seq, msg.author_id, msg.deleted);
-    let may_delete = move || {
-        !pending
-            && !deleted
-            && seq > 0
-            && state.me.with(|me| {
-                me.as_ref()
-                    .is_some_and(|me| me.id == author || state.moderator.get_value())
-            })
-    };
+    let seq = msg.seq;
+    let may_delete = !pending
+        && !msg.deleted
+        && seq > 0
+        && state.me.with_untracked(|me| {
+            me.as_ref()
+                .is_some_and(|me| me.id == msg.author_id || state.moderator.get_value())
+        });
     let delete = move |_| {
         let sure = window()
             .confirm_with_message("Delete this message for everyone?")
@@ -287,7 +286,7 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             {text}
             {status_view}
-            {move || may_delete().then(|| view! {
+            {may_delete.then(|| view! {
                 <button class="delete" aria-label="Delete message" on:click=delete>"Delete"</button>
             })}
         </div>

@@ -30,13 +30,7 @@ pub fn sign_in_allowed(state: &AppState, ip: IpAddr) -> Result<()> {
         .check(Kind::SignIn, Key::Ip(ip))
         .map_err(|wait| {
             tracing::info!(%ip, "sign-ins rate limited");
-            Error::RateLimited {
-                message: format!(
-                    "Too many sign-ins from your address. Try again in {} s.",
-                    wait.secs()
-                ),
-                retry_after_secs: wait.secs(),
-            }
+            Error::too_many("Too many sign-ins from your address.", wait)
         })
 }
 

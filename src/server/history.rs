@@ -66,13 +66,7 @@ pub async fn older_messages(
         .check(Kind::History, Key::Ip(peer.ip()))
         .map_err(|wait| {
             tracing::info!(ip = %peer.ip(), "history pages rate limited");
-            Error::RateLimited {
-                message: format!(
-                    "Too many requests for older messages. Try again in {} s.",
-                    wait.secs()
-                ),
-                retry_after_secs: wait.secs(),
-            }
+            Error::too_many("Too many requests for older messages.", wait)
         })?;
     let user = session::authenticate(&state.store, &headers).await?;
     let messages = match access::check(&state.store, user.as_ref(), &name).await? {

@@ -62,13 +62,7 @@ pub async fn post_message(
         .and_then(|()| limiter.check(Kind::SendPerIp, Key::Ip(peer.ip())))
     {
         tracing::info!(user = %me.id, ip = %peer.ip(), "messages rate limited");
-        return Err(Error::RateLimited {
-            message: format!(
-                "Slow down: too many messages. Try again in {} s.",
-                wait.secs()
-            ),
-            retry_after_secs: wait.secs(),
-        });
+        return Err(Error::too_many("Slow down: too many messages.", wait));
     }
     let (facts, access) = access::check(&state.store, Some(&me), &room).await?;
     let facts = match facts {

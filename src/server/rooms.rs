@@ -75,10 +75,7 @@ pub async fn create_room(
     state
         .limiter
         .check(Kind::CreateRoom, Key::User(me.id))
-        .map_err(|wait| Error::RateLimited {
-            message: format!("Too many new rooms. Try again in {} s.", wait.secs()),
-            retry_after_secs: wait.secs(),
-        })?;
+        .map_err(|wait| Error::too_many("Too many new rooms.", wait))?;
     let (_, made) = state.hub.create(&name, private, me).await?;
     if !made {
         return Err(Error::Conflict(format!(
@@ -215,10 +212,7 @@ pub fn manage_allowed(state: &AppState, me: &User) -> Result<()> {
         .check(Kind::Manage, Key::User(me.id))
         .map_err(|wait| {
             tracing::info!(user = %me.id, "changes rate limited");
-            Error::RateLimited {
-                message: format!("Too many changes. Try again in {} s.", wait.secs()),
-                retry_after_secs: wait.secs(),
-            }
+            Error::too_many("Too many changes.", wait)
         })
 }
 

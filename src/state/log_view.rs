@@ -456,10 +456,7 @@ fn tombstone(rows: &[Row], seq: u64) {
             continue;
         };
         entries.update(|e| {
-            let mut gone = ChatMessage::clone(&e[at].msg);
-            gone.text.clear();
-            gone.deleted = true;
-            e[at].msg = Arc::new(gone);
+            Arc::make_mut(&mut e[at].msg).tombstone();
         });
         return;
     }

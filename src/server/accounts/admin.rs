@@ -34,7 +34,7 @@ async fn set(
 ) -> Result<StatusCode> {
     let (me, _) = session::require(&state.store, headers).await?;
     crate::server::rooms::manage_allowed(state, &me)?;
-    if !state.store.is_admin(me.id).await? {
+    if !me.admin {
         tracing::info!(user = %me.id, "refused: not the admin");
         return Err(Error::Forbidden(
             "Only the server's admin can disable or enable accounts.".into(),

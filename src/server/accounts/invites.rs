@@ -95,7 +95,7 @@ pub async fn make(
             Some(facts.room)
         }
         None => {
-            if !state.store.is_admin(me.id).await? {
+            if !me.admin {
                 return Err(Error::Forbidden(
                     "Only the admin makes invite links to the server; owners make them to their rooms."
                         .into(),

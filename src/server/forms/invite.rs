@@ -90,6 +90,16 @@ fn broken(e: &Error) -> Response {
     page(e.status(), "Invite link", &room_or_general(None), &body)
 }
 
+/// The room the invite `token` admits to (`None`: the server), or the page that says why
+/// it admits nobody.
+async fn usable(state: &AppState, token: &str) -> std::result::Result<Option<RoomName>, Response> {
+    match accounts::invites::usable(state, token).await {
+        Ok(Some(room)) => Ok(room),
+        Ok(None) => Err(used_up()),
+        Err(e) => Err(broken(&e)),
+    }
+}
+
 fn used_up() -> Response {
     let body = alert(
         "invite-error",
@@ -111,10 +121,9 @@ async fn joining_page(
     status: StatusCode,
     error: Option<&Error>,
 ) -> Response {
-    let room = match accounts::invites::usable(state, token).await {
-        Ok(Some(room)) => room,
-        Ok(None) => return used_up(),
-        Err(e) => return broken(&e),
+    let room = match usable(state, token).await {
+        Ok(room) => room,
+        Err(page) => return page,
     };
     let general = room_or_general(None);
     let Some(room) = room else {
@@ -148,10 +157,9 @@ pub async fn invite_page(
     typed: &str,
 ) -> Response {
     let general = room_or_general(None);
-    let room = match accounts::invites::usable(state, token).await {
-        Ok(Some(room)) => room,
-        Ok(None) => return used_up(),
-        Err(e) => return broken(&e),
+    let room = match usable(state, token).await {
+        Ok(room) => room,
+        Err(page) => return page,
     };
     let to = room.clone().unwrap_or(general);
     let title = match &room {

@@ -326,18 +326,18 @@ impl Room {
         let ts = Timestamp::now();
         let batch: Vec<NewMessage> = cmds
             .iter()
-            .map(|c| NewMessage {
-                client_id: c.client_id,
-                author: c.author.clone(),
-                text: match &c.content {
-                    Content::Text(text) => text.as_str().to_owned(),
-                    Content::Delete(_) => String::new(),
-                },
-                ts,
-                deletes: match c.content {
-                    Content::Text(_) => None,
-                    Content::Delete(seq) => Some(seq),
-                },
+            .map(|c| {
+                let (text, deletes) = match &c.content {
+                    Content::Text(text) => (text.as_str().to_owned(), None),
+                    Content::Delete(seq) => (String::new(), Some(*seq)),
+                };
+                NewMessage {
+                    client_id: c.client_id,
+                    author: c.author.clone(),
+                    text,
+                    ts,
+                    deletes,
+                }
             })
             .collect();
         let stored = match self.store.append(&self.room, batch).await {
@@ -363,9 +363,7 @@ impl Room {
             };
             cmd.reply
                 .answer(self.room.name.as_str(), cmd.client_id, sent);
-            if appended.reused {
-                continue;
-            }
+            // A reused client_id is never fresh: nothing new to send.
             if appended.fresh {
                 fresh.push(appended.msg);
             }
@@ -426,8 +424,7 @@ impl Room {
         self.last_seq = seq;
         if let Some(target) = msg.deletes {
             if let Some(gone) = self.recent.iter_mut().find(|m| m.seq == target) {
-                gone.text.clear();
-                gone.deleted = true;
+                gone.tombstone();
             }
         }
         if self.recent.len() == RECENT_KEPT {

@@ -110,9 +110,4 @@ impl Store {
         let row = on_backend!(self, b => b.user_flags(&user.to_string()).await)?;
         Ok(row.map(|(admin, disabled)| UserFlags { admin, disabled }))
     }
-
-    /// `user` is the server's admin.
-    pub async fn is_admin(&self, user: Uuid) -> Result<bool> {
-        Ok(self.user_flags(user).await?.is_some_and(|f| f.admin))
-    }
 }
