@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::*,
-    rooms::{call, error_frame, page, shut_out, sign_up, Person, SECRET},
+    rooms::{call, error_frame, page, remove, shut_out, sign_up, Person, SECRET},
 };
 
 #[tokio::test]
@@ -105,15 +105,7 @@ async fn a_member_leaves_and_a_kicked_person_may_rejoin_a_public_room() {
     assert!(page(&app, Some(&bob), "/r/general").await.contains("open"));
 
     // Leaving is removing oneself.
-    let leave = call(
-        &app,
-        Some(&bob),
-        reqwest::Method::DELETE,
-        &format!("/api/rooms/open/members/{}", bob.id()),
-        None,
-    )
-    .await;
-    assert_eq!(leave.status(), 204);
+    assert_eq!(remove(&app, &bob, "open", bob.id()).await, 204);
     let (code, _) = error_frame(&mut bob.ws).await;
     assert_eq!(code, ErrorCode::Removed);
     assert!(
@@ -122,27 +114,11 @@ async fn a_member_leaves_and_a_kicked_person_may_rejoin_a_public_room() {
             .contains("/r/open"),
         "no longer in bob's list"
     );
-    let twice = call(
-        &app,
-        Some(&bob),
-        reqwest::Method::DELETE,
-        &format!("/api/rooms/open/members/{}", bob.id()),
-        None,
-    )
-    .await;
-    assert_eq!(twice.status(), 404);
+    assert_eq!(remove(&app, &bob, "open", bob.id()).await, 404);
 
     // A kick is not a ban: bob joins again and talks.
     bob.ws.join("open", None).await;
-    let kick = call(
-        &app,
-        Some(&ann),
-        reqwest::Method::DELETE,
-        &format!("/api/rooms/open/members/{}", bob.id()),
-        None,
-    )
-    .await;
-    assert_eq!(kick.status(), 204);
+    assert_eq!(remove(&app, &ann, "open", bob.id()).await, 204);
     let (code, _) = error_frame(&mut bob.ws).await;
     assert_eq!(code, ErrorCode::Removed);
     bob.ws.join("open", None).await;

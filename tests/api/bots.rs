@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::*,
-    rooms::{call, sign_up, Person},
+    rooms::{ban, call, disable, post_as, sign_up, Person},
 };
 
 /// The admin makes the bot `name`.
@@ -45,20 +45,6 @@ async fn post(
         .send()
         .await
         .unwrap()
-}
-
-/// The status of `POST path` with `body` as `who`.
-async fn post_as(app: &TestApp, who: &Person, path: &str, body: Option<serde_json::Value>) -> u16 {
-    call(app, Some(who), Method::POST, path, body)
-        .await
-        .status()
-        .as_u16()
-}
-
-/// The status of `who` banning `user` from `room`.
-async fn ban(app: &TestApp, who: &Person, room: &str, user: Uuid) -> u16 {
-    let path = format!("/api/rooms/{room}/bans");
-    post_as(app, who, &path, Some(json!({ "user_id": user }))).await
 }
 
 /// A socket signed in with the bot's token.
@@ -335,16 +321,7 @@ async fn posting_over_http_follows_the_rooms_rules_and_refuses_bad_input() {
     // The admin disables the bot: its socket closes with 4003, its token stops working.
     let mut socket = bot_socket(&app, &bot).await;
     socket.join("general", None).await;
-    assert_eq!(
-        post_as(
-            &app,
-            &admin,
-            &format!("/api/users/{}/disable", bot.user_id),
-            None
-        )
-        .await,
-        204
-    );
+    assert_eq!(disable(&app, &admin, bot.user_id).await, 204);
     assert_eq!(socket.expect_close().await, 4003);
     let res = post(&app, &bot.token, "general", text("still here?")).await;
     assert_eq!(res.status(), 401);
@@ -405,16 +382,7 @@ async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
     );
 
     // A disabled bot gets no new token (that would undo the disabling).
-    assert_eq!(
-        post_as(
-            &app,
-            &admin,
-            &format!("/api/users/{}/disable", bot.user_id),
-            None
-        )
-        .await,
-        204
-    );
+    assert_eq!(disable(&app, &admin, bot.user_id).await, 204);
     assert_eq!(renew(&admin).await.status(), 403);
     assert_eq!(
         post(&app, &fresh.token, "general", hi()).await.status(),

@@ -4,13 +4,12 @@
 //! on SQLite and again on Postgres.)
 
 use cloud_msg::protocol::{ChatMessage, ClientFrame, ErrorCode, HistoryPage, ServerFrame};
-use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     helpers::*,
-    rooms::{call, error_frame, sign_up},
+    rooms::{ban, error_frame, post_as, sign_up},
 };
 
 async fn delete(ws: &mut Client, room: &str, seq: u64) -> Uuid {
@@ -139,24 +138,13 @@ async fn owners_and_the_admin_delete_anyones_message_members_do_not() {
     let mut admin = sign_up(&app, "root").await;
     let mut owner = sign_up(&app, "olga").await;
     let mut bob = sign_up(&app, "bob").await;
-    let res = call(
-        &app,
-        Some(&owner),
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": "ops", "private": true})),
-    )
-    .await;
-    assert_eq!(res.status(), 201);
-    let res = call(
-        &app,
-        Some(&owner),
-        Method::POST,
-        "/api/rooms/ops/members",
-        Some(json!({"name": "bob"})),
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    let ops = json!({"name": "ops", "private": true});
+    assert_eq!(post_as(&app, &owner, "/api/rooms", Some(ops)).await, 201);
+    let bob_in = Some(json!({"name": "bob"}));
+    assert_eq!(
+        post_as(&app, &owner, "/api/rooms/ops/members", bob_in).await,
+        204
+    );
     owner.ws.join("ops", None).await;
     bob.ws.join("ops", None).await;
     owner.ws.say("ops", "the plan").await;
@@ -198,15 +186,7 @@ async fn owners_and_the_admin_delete_anyones_message_members_do_not() {
         .await;
     assert_eq!(buttons(html), 0);
     // A banned person cannot delete even their own.
-    let res = call(
-        &app,
-        Some(&admin),
-        Method::POST,
-        "/api/rooms/lobby/bans",
-        Some(json!({"user_id": bob.id()})),
-    )
-    .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(ban(&app, &admin, "lobby", bob.id()).await, 204);
     delete(&mut bob.ws, "lobby", seq).await;
     let (code, _) = error_frame(&mut bob.ws).await;
     assert!(

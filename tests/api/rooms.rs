@@ -56,6 +56,39 @@ pub async fn call(
     req.send().await.unwrap()
 }
 
+/// The status of `POST path` with `body` as `who`.
+pub async fn post_as(
+    app: &TestApp,
+    who: &Person,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    call(app, Some(who), reqwest::Method::POST, path, body)
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The status of `who` banning `user` from `room`.
+pub async fn ban(app: &TestApp, who: &Person, room: &str, user: Uuid) -> u16 {
+    let path = format!("/api/rooms/{room}/bans");
+    post_as(app, who, &path, Some(json!({ "user_id": user }))).await
+}
+
+/// The status of `who` taking `user` out of `room` (a kick, or leaving when it is `who`).
+pub async fn remove(app: &TestApp, who: &Person, room: &str, user: Uuid) -> u16 {
+    let path = format!("/api/rooms/{room}/members/{user}");
+    call(app, Some(who), reqwest::Method::DELETE, &path, None)
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The status of the admin disabling `user`.
+pub async fn disable(app: &TestApp, admin: &Person, user: Uuid) -> u16 {
+    post_as(app, admin, &format!("/api/users/{user}/disable"), None).await
+}
+
 pub async fn page(app: &TestApp, who: Option<&Person>, path: &str) -> String {
     match who {
         Some(p) => app.page_with_cookie(path, &p.cookie()).await,
@@ -271,24 +304,12 @@ async fn a_private_room_is_seen_only_by_its_members_on_every_path() {
     dan.ws
         .recv_frame_until(|f| matches!(f, ServerFrame::Message(_)))
         .await;
-    let not_owner = call(
-        &app,
-        Some(&bob),
-        reqwest::Method::DELETE,
-        &format!("/api/rooms/secret/members/{}", dan.id()),
-        None,
-    )
-    .await;
-    assert_eq!(not_owner.status(), 403, "a member cannot kick");
-    let kick = call(
-        &app,
-        Some(&ann),
-        reqwest::Method::DELETE,
-        &format!("/api/rooms/secret/members/{}", dan.id()),
-        None,
-    )
-    .await;
-    assert_eq!(kick.status(), 204);
+    assert_eq!(
+        remove(&app, &bob, "secret", dan.id()).await,
+        403,
+        "a member cannot kick"
+    );
+    assert_eq!(remove(&app, &ann, "secret", dan.id()).await, 204);
     let (code, why) = error_frame(&mut dan.ws).await;
     assert_eq!(
         (code, why.as_str()),
@@ -306,15 +327,7 @@ async fn a_private_room_is_seen_only_by_its_members_on_every_path() {
     shut_out(&app, Some(&mut dan), "secret", false).await;
 
     // Banned from a private room: as hidden as for an outsider, also with a new session.
-    let ban = call(
-        &app,
-        Some(&ann),
-        reqwest::Method::POST,
-        "/api/rooms/secret/bans",
-        Some(json!({"user_id": bob.id()})),
-    )
-    .await;
-    assert_eq!(ban.status(), 204);
+    assert_eq!(ban(&app, &ann, "secret", bob.id()).await, 204);
     let (code, why) = error_frame(&mut bob.ws).await;
     assert_eq!(
         (code, why.as_str()),
