@@ -121,7 +121,7 @@ async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
     let closed = revoke::announce(
         state,
         Revocation::Session {
-            hash: revoke::hex(&hash),
+            hash: session::hex(&hash),
         },
     );
     tracing::info!(sockets = closed, "signed out");

@@ -33,10 +33,7 @@ pub fn room_of(a: Uuid, b: Uuid) -> RoomName {
     h.update(b"dm:");
     h.update(low.as_bytes());
     h.update(high.as_bytes());
-    let hex: String = h.finalize()[..10]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = session::hex(&h.finalize()[..10]);
     RoomName::parse(&format!("{DIRECT_PREFIX}{hex}")).expect("a valid room name")
 }
 

@@ -5,12 +5,9 @@
 
 use tokio::sync::mpsc;
 
+#[cfg(test)]
+use crate::server::session::hex;
 use crate::server::{bus::Revocation, wire::CloseReason, AppState};
-
-/// The hex form of a token hash, as revocations and `GET /api/sessions` carry it.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {

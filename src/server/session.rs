@@ -20,6 +20,12 @@ const COOKIE_MAX_AGE_SECS: u32 = 30 * 24 * 3600;
 /// A new random session token (256 bits, hex).
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
+    hex(&bytes)
+}
+
+/// `bytes` in lower-case hex: tokens, and token hashes as revocations and
+/// `GET /api/sessions` carry them.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -112,7 +112,7 @@ pub async fn new_token(
         &state,
         Revocation::User {
             user: bot.id,
-            keep: Some(revoke::hex(&hash)),
+            keep: Some(session::hex(&hash)),
             disabled: false,
         },
     );

@@ -14,8 +14,9 @@ use crate::{
     protocol::{PasswordChange, SessionEntry},
     server::{
         bus::Revocation,
-        revoke::{self, hex},
-        session, AppState, Error, Result,
+        revoke,
+        session::{self, hex},
+        AppState, Error, Result,
     },
     timestamp::Timestamp,
 };

@@ -91,7 +91,8 @@ fn broken(e: &Error) -> Response {
 }
 
 /// The room the invite `token` admits to (`None`: the server), or the page that says why
-/// it admits nobody.
+/// it admits nobody (a whole response, made once per request: its size does not matter).
+#[allow(clippy::result_large_err)]
 async fn usable(state: &AppState, token: &str) -> std::result::Result<Option<RoomName>, Response> {
     match accounts::invites::usable(state, token).await {
         Ok(Some(room)) => Ok(room),
