@@ -265,7 +265,7 @@ impl Room {
                     self.take_receipt(receipt);
                 }
             }
-            Ctrl::Remote(Event::Messages { messages }) => self.accept(messages),
+            Ctrl::Remote(Event::Messages { messages }) => self.accept(messages, false),
             Ctrl::Remove { user, banned } => {
                 self.bus
                     .publish(&self.room.name, Event::Removed { user, banned });
@@ -318,6 +318,11 @@ impl Room {
     /// Queues `frames` for every member, dropping those that left or fell behind.
     fn fan_out(&mut self, frames: &Bytes) {
         self.shared.version.fetch_add(1, Ordering::Release);
+        self.send_all(frames);
+    }
+
+    /// Queues `frames` for every member (the version was raised already).
+    fn send_all(&mut self, frames: &Bytes) {
         self.members
             .retain_mut(|m| !m.is_gone() && m.deliver(frames));
     }
@@ -351,6 +356,13 @@ impl Room {
                 return;
             }
         };
+        // The page changes with these messages, and cached pages are keyed by the version:
+        // it rises once, before any ack goes out, so whoever holds an ack never gets the page
+        // from before its message. (A page asked for now reads its data from this actor,
+        // after the messages are in.)
+        if stored.iter().any(|a| a.fresh) {
+            self.shared.version.fetch_add(1, Ordering::Release);
+        }
         let mut fresh = Vec::new();
         for (cmd, appended) in cmds.drain(..).zip(stored) {
             let sent = if appended.reused {
@@ -376,12 +388,13 @@ impl Room {
             self.bus
                 .publish(&self.room.name, Event::Messages { messages });
         }
-        self.accept(fresh);
+        self.accept(fresh, true);
     }
 
     /// Delivers `messages` (stored, in seq order) here, each once and every seq in order:
     /// those already delivered are skipped, those after a gap wait for it.
-    fn accept(&mut self, messages: Vec<ChatMessage>) {
+    /// `bumped`: the version was raised for them already.
+    fn accept(&mut self, messages: Vec<ChatMessage>, bumped: bool) {
         // Every message delivered now, framed back to back: one write per member.
         let mut frames = BytesMut::new();
         for msg in messages {
@@ -408,7 +421,12 @@ impl Room {
             false => self.gap_at.or(Some(Instant::now() + GAP_WAIT)),
         };
         self.shared.last_seq.store(self.last_seq, Ordering::Release);
-        if !frames.is_empty() {
+        if frames.is_empty() {
+            return;
+        }
+        if bumped {
+            self.send_all(&frames.freeze());
+        } else {
             self.fan_out(&frames.freeze());
         }
     }
@@ -448,7 +466,7 @@ impl Room {
                         tracing::debug!(room = %self.room.name, from = self.last_seq + 1,
                             n = messages.len(), "filled from the store");
                     }
-                    self.accept(messages);
+                    self.accept(messages, false);
                     if !full {
                         break;
                     }
