@@ -41,7 +41,7 @@ test('status goes Sending → Sent → Delivered → Read, then Read by N', asyn
   await expect(log(carol.page).getByText('is anyone there?')).toBeVisible();
   await expect(status).toHaveAccessibleName('Read by 2');
   await expect(status).toHaveAttribute('title', 'Read by bob, carol');
-  // The status survives a reload (it is rendered by the server too).
+  // The status survives a reload (the page carries the receipts; it shows once hydrated).
   await alice.page.reload();
   await expect(statusOf(alice.page, 'is anyone there?')).toHaveAccessibleName('Read by 2');
   for (const c of [alice.context, bobContext, carol.context]) await c.close();

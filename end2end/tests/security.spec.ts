@@ -59,6 +59,42 @@ test('a visitor page served from the cache still hydrates under its nonce', asyn
   await alice.context.close();
 });
 
+test("a reader's page, served from the room's kept copy, is theirs alone and hydrates", async ({ browser }) => {
+  const room = freshRoom('readers');
+  const alice = await joinAs(browser, room, 'alice');
+  const bob = await joinAs(browser, room, 'bob');
+  await say(alice.page, 'from alice');
+  await say(bob.page, 'from bob');
+  await expect(log(alice.page).getByText('from bob')).toBeVisible();
+  for (const [me, other] of [[alice, 'bob'], [bob, 'alice']] as const) {
+    const name = other === 'bob' ? 'alice' : 'bob';
+    const errors: string[] = [];
+    me.page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    me.page.on('pageerror', (e) => errors.push(e.message));
+    const violations = await watchCsp(me.page);
+    // Twice: the second is the room's kept page with this reader's part put in.
+    for (let i = 0; i < 2; i++) {
+      await me.page.reload();
+      await me.page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
+      await expectConnected(me.page);
+      await expect(me.page.getByText(`Signed in as ${name}`)).toBeVisible();
+      await expect(me.page.getByText(`Signed in as ${other}`)).toHaveCount(0);
+      // What is the reader's own in the log comes with hydration.
+      await expect(log(me.page).getByRole('link', { name: `Message ${other}` }).first()).toBeVisible();
+      await expect(log(me.page).getByRole('link', { name: `Message ${name}` })).toHaveCount(0);
+      const own = log(me.page).getByRole('article', { name: `Messages from ${name}` }).first();
+      await expect(own.getByRole('img').first()).toHaveAccessibleName(/Read|Delivered|Sent/);
+      await own.hover();
+      await expect(own.getByRole('button', { name: 'Delete message' }).first()).toBeVisible();
+    }
+    await say(me.page, `${name} again`);
+    await expect(log(me.page).getByText(`${name} again`)).toBeVisible();
+    expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
+  }
+  for (const c of [alice, bob]) await c.context.close();
+});
+
 test('a script in the URL never runs', async ({ page }) => {
   await page.goto('/r/%3C%2Ftitle%3E%3Cscript%3Ewindow.__pwned%3D1%3C%2Fscript%3E');
   await expect(page).toHaveTitle('No such room · cloud_msg');

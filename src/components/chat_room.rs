@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     components::{
         composer::Composer, connection_badge::ConnectionBadge, join_form::JoinForm,
-        message_log::MessageLog, room_list::RoomList, sign_out::SignOut,
+        message_log::MessageLog, open_room::OpenRoom, personal::Personal,
     },
     page::RoomPageData,
     state::room::RoomState,
@@ -40,21 +40,8 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                 <a class="brand" href="/r/general">
                     "cloud_msg"
                 </a>
-                <RoomList />
-                {move || {
-                    state
-                        .me
-                        .get()
-                        .map(|me| {
-                            view! {
-                                <div class="me">
-                                    <a href="/rooms/new" rel="external">"New room"</a>
-                                    <p>"Signed in as " <strong>{me.name}</strong></p>
-                                    <SignOut room=state.room.get_value() />
-                                </div>
-                            }
-                        })
-                }}
+                <OpenRoom />
+                <Personal rooms=state.rooms me=state.me room=room.clone() />
             </aside>
             <main class="chat">
                 <header class="topbar">

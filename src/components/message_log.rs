@@ -203,21 +203,27 @@ fn Group(
 ) -> impl IntoView {
     let label = format!("Messages from {}", head.author);
     let first = head.client_id;
-    // Someone else's name opens a direct conversation with them (signed in).
+    // Someone else's name opens a direct conversation with them (signed in). Only after
+    // hydration, as everything that is the reader's own in the log: the server renders
+    // the log once for all its readers.
     let author = head.author.clone();
     let others = expect_context::<RoomState>()
         .me
         .with_untracked(|me| me.as_ref().is_some_and(|me| me.id != head.author_id));
-    let name = if others {
-        view! {
-            <a class="dm" href=format!("/dm/{}", segment(&author)) rel="external"
-                aria-label=format!("Message {author}")>
-                <bdi class="author">{author.clone()}</bdi>
-            </a>
+    let hydrated = expect_context::<Hydrated>().0;
+    let name = move || {
+        let author = author.clone();
+        if others && hydrated.get() {
+            view! {
+                <a class="dm" href=format!("/dm/{}", segment(&author)) rel="external"
+                    aria-label=format!("Message {author}")>
+                    <bdi class="author">{author.clone()}</bdi>
+                </a>
+            }
+            .into_any()
+        } else {
+            view! { <bdi class="author">{author}</bdi> }.into_any()
         }
-        .into_any()
-    } else {
-        view! { <bdi class="author">{author}</bdi> }.into_any()
     };
     view! {
         <article class="group" aria-label=label>
@@ -246,24 +252,26 @@ fn Group(
 fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoView {
     let Entry { msg, status } = entry;
     let big = is_only_emoji(&msg.text);
-    let status_view = status.map(|status| {
-        move || {
-            status.get().map(|st| {
-                view! {
-                    <span class=st.class() role="img" aria-label=st.label() title=st.detail() tabindex="0">
-                        {st.icon()}
-                    </span>
-                }
-            })
-        }
-    });
+    let hydrated = expect_context::<Hydrated>().0;
+    // My messages' status, once hydrated (the server renders the log for all its readers).
+    let status_view = move || {
+        let status = status.as_ref().filter(|_| hydrated.get())?;
+        status.get().map(|st| {
+            view! {
+                <span class=st.class() role="img" aria-label=st.label() title=st.detail() tabindex="0">
+                    {st.icon()}
+                </span>
+            }
+        })
+    };
     let text = if msg.deleted {
         view! { <p class="text deleted">"Message deleted"</p> }.into_any()
     } else {
         view! { <p class="text" dir="auto">{msg.text.clone()}</p> }.into_any()
     };
-    // Mine, or anyone's for the room's owners: stored, and not deleted already. Read once:
-    // the person only changes from nobody to a new guest, who has no earlier messages.
+    // Mine, or anyone's for the room's owners: stored, and not deleted already; once
+    // hydrated. Read once: the person only changes from nobody to a new guest, who has no
+    // earlier messages.
     let state = expect_context::<RoomState>();
     let seq = msg.seq;
     let may_delete = !pending
@@ -286,7 +294,7 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             {text}
             {status_view}
-            {may_delete.then(|| view! {
+            {move || (may_delete && hydrated.get()).then(|| view! {
                 <button class="delete" aria-label="Delete message" on:click=delete>"Delete"</button>
             })}
         </div>

@@ -7,6 +7,8 @@ pub mod connection_badge;
 pub mod emoji_picker;
 pub mod join_form;
 pub mod message_log;
+pub mod open_room;
+pub mod personal;
 pub mod room_list;
 pub mod room_page;
 pub mod sign_out;

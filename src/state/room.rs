@@ -58,27 +58,28 @@ pub struct RoomState {
 
 impl RoomState {
     pub fn new(data: RoomPageData) -> Self {
-        let status = if data.me.is_some() {
+        let viewer = data.viewer;
+        let status = if viewer.me.is_some() {
             ConnStatus::Connecting
         } else {
             ConnStatus::ReadOnly
         };
         let mut log = RoomLog::new(data.history);
         data.receipts.into_iter().for_each(|r| log.apply_receipt(r));
-        let view = LogView::new(&log, data.me.as_ref().map(|me| me.id));
-        let label = match &data.with {
+        let view = LogView::new(&log, viewer.me.as_ref().map(|me| me.id));
+        let label = match &viewer.with {
             Some(with) => format!("@{with}"),
             None => format!("#{}", data.room),
         };
         Self {
             label: StoredValue::new(label),
             room: StoredValue::new(data.room),
-            me: RwSignal::new(data.me),
-            moderator: StoredValue::new(data.moderator),
+            me: RwSignal::new(viewer.me),
+            moderator: StoredValue::new(viewer.moderator),
             log: StoredValue::new(log),
             view: StoredValue::new(view),
             status: RwSignal::new(status),
-            rooms: RwSignal::new(data.rooms),
+            rooms: RwSignal::new(viewer.rooms),
             at_bottom: RwSignal::new(true),
             alert: RwSignal::new(None),
             applied: RwSignal::new(Batch::default()),

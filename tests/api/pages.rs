@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use cloud_msg::protocol::ServerFrame;
+use cloud_msg::{page::RoomPageData, protocol::ServerFrame};
 
 use crate::helpers::TestApp;
 
@@ -135,4 +135,114 @@ async fn a_signed_in_page_is_never_served_from_the_visitor_cache() {
     let html = res.text().await.unwrap();
     assert!(html.contains("Signed in as") && html.contains("dora"));
     assert!(!html.contains("Join chat"));
+}
+
+/// The room page's data, from the hydration script (a JS string literal; the names in
+/// these tests keep its escapes those of JSON).
+fn page_data(html: &str) -> RoomPageData {
+    let start = html
+        .find(r#""{\"Ok\":{\"room\":"#)
+        .expect("the page's data");
+    let literal = html[start..].as_bytes();
+    let mut end = 1;
+    while literal[end] != b'"' {
+        end += if literal[end] == b'\\' { 2 } else { 1 };
+    }
+    let json: String = serde_json::from_slice(&literal[..=end]).expect("a string literal");
+    let result: serde_json::Value = serde_json::from_str(&json).expect("the page's data");
+    serde_json::from_value(result["Ok"].clone()).expect("the page's data")
+}
+
+/// The sidebar's part that is the reader's own.
+fn personal(html: &str) -> &str {
+    let start = html
+        .find(r#"<div class="personal">"#)
+        .expect("the reader's part");
+    let end = start
+        + html[start..]
+            .find("Sign out</button>")
+            .expect("the room list and me");
+    &html[start..end]
+}
+
+/// A GET of `path` as `token`'s holder, gzip accepted: the headers and the page.
+async fn page_as(app: &TestApp, path: &str, token: &str) -> (reqwest::header::HeaderMap, String) {
+    let res = app
+        .http
+        .get(app.url(path))
+        .header("cookie", format!("cloud_msg_session={token}"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let headers = res.headers().clone();
+    assert_eq!(headers["content-encoding"], "gzip");
+    let bytes = res.bytes().await.unwrap();
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    (headers, html)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rooms_readers_share_its_page_each_with_their_own_part() {
+    let app = TestApp::spawn().await;
+    let alice_token = app.sign_in("alice").await.token;
+    let mut alice = app
+        .connect_with(&[("authorization", format!("Bearer {alice_token}"))])
+        .await
+        .expect("socket opens");
+    let bob_token = app.sign_in("bob").await.token;
+    let mut bob = app
+        .connect_with(&[("authorization", format!("Bearer {bob_token}"))])
+        .await
+        .expect("socket opens");
+    let ack = |f: &ServerFrame| matches!(f, ServerFrame::Ack { .. });
+    alice.join("news", None).await;
+    alice.join("lobby", None).await;
+    alice.say("lobby", "hello lobby <b>").await;
+    alice.recv_until(ack).await;
+    bob.join("lobby", None).await;
+
+    let mut pages = Vec::new();
+    for (name, token) in [("alice", &alice_token), ("bob", &bob_token)] {
+        let (headers, html) = page_as(&app, "/r/lobby", token).await;
+        assert_eq!(headers["cache-control"], "private, no-store");
+        assert!(
+            headers.get("etag").is_none(),
+            "a reader's page is not revalidated"
+        );
+        let data = page_data(&html);
+        assert_eq!(data.viewer.me.as_ref().map(|m| m.name.as_str()), Some(name));
+        assert_eq!(data.history.len(), 1);
+        assert_eq!(data.history[0].text, "hello lobby <b>");
+        let mine = personal(&html);
+        assert!(mine.contains(name), "{mine}");
+        assert!(!html.contains("reader:"), "the placeholder never shows");
+        assert!(html.contains("hello lobby &lt;b&gt;"), "the log, as text");
+        pages.push((data, mine.to_owned()));
+    }
+    let (alice_page, bob_page) = (&pages[0], &pages[1]);
+    let rooms = |d: &RoomPageData| {
+        d.viewer
+            .rooms
+            .iter()
+            .map(|r| r.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rooms(&alice_page.0), ["lobby", "news"]);
+    assert_eq!(rooms(&bob_page.0), ["lobby"]);
+    assert!(alice_page.1.contains(r#"href="/r/news""#));
+    assert!(!bob_page.1.contains(r#"href="/r/news""#) && !bob_page.1.contains("alice"));
+
+    // A new message: a new page for every reader.
+    bob.say("lobby", "hi alice").await;
+    bob.recv_until(ack).await;
+    let (_, html) = page_as(&app, "/r/lobby", &alice_token).await;
+    let data = page_data(&html);
+    assert_eq!(data.history.len(), 2);
+    assert_eq!(data.viewer.me.map(|m| m.name), Some("alice".to_owned()));
+    assert!(html.contains("hi alice"));
 }

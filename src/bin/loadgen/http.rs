@@ -47,6 +47,61 @@ pub async fn sign_in(addr: &str, name: &str) -> String {
     v["token"].as_str().expect("token").to_owned()
 }
 
+/// Signs in as `name`, a member of the room `page` shows (`/r/<room>`) and of four rooms
+/// of their own, as a person who reads their room is; returns the bearer token.
+pub async fn member(addr: &str, name: &str, page: &str) -> String {
+    let token = sign_in(addr, name).await;
+    let room = page.trim_start_matches("/r/");
+    let mut ws = crate::wire::Socket::open(addr, &token)
+        .await
+        .expect("the reader's socket");
+    let mine: Vec<String> = (1..=4).map(|i| format!("{name}-{i}")).collect();
+    for r in std::iter::once(room).chain(mine.iter().map(String::as_str)) {
+        let join = format!(r#"{{"type":"join","room":"{r}"}}"#);
+        ws.send_text(&join).await.expect("join");
+    }
+    // The socket's frames are handled in order: the ack of a message after the joins
+    // means they are done.
+    let last = &mine[3];
+    let send = format!(
+        r#"{{"type":"send","room":"{last}","client_id":"{}","text":"my room"}}"#,
+        uuid::Uuid::new_v4()
+    );
+    ws.send_text(&send).await.expect("send");
+    'acked: loop {
+        assert!(
+            ws.fill().await.expect("the reader's socket"),
+            "socket closed"
+        );
+        while let Some(frame) = ws.next_frame() {
+            if matches!(frame, crate::wire::Frame::Text(t) if t.starts_with(br#"{"type":"ack""#)) {
+                break 'acked;
+            }
+        }
+    }
+    let cookie = format!("cloud_msg_session={token}");
+    let (status, body) = request_with(addr, page, &cookie).await;
+    assert!(
+        status == 200 && body.contains(&format!("/r/{last}")),
+        "the reader's page lists their rooms"
+    );
+    token
+}
+
+/// A one-shot GET of `path` with `cookie`; returns (status, body).
+async fn request_with(addr: &str, path: &str, cookie: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).await.expect("server reachable");
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text.into_owned())
+}
+
 fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }

@@ -215,7 +215,7 @@ async fn run(args: Args) {
     }
     if let Some(path) = &args.ttfb {
         let cookie = if args.signed_in {
-            let token = http::sign_in(&args.addr, "reader").await;
+            let token = http::member(&args.addr, "reader", path).await;
             Some(format!("cloud_msg_session={token}"))
         } else {
             None

@@ -1,15 +1,22 @@
 //! `GET /r/<room>`: the room page, rendered by Leptos.
 //!
-//! A visitor without a session sees the same page as every other visitor until the room
-//! changes, so that page is rendered once per version of the room (every stored message
-//! and every receipt makes a new version), gzipped once, and served from memory with an
-//! ETag; a browser that has it gets `304 Not Modified`. Each response still gets a script
-//! nonce of its own ([`template`]). Signed-in pages carry the person's own room list, are
-//! rendered for each request and are never stored by caches (`private, no-store`).
+//! Everyone who may read a room sees the same page until the room changes, but for their
+//! own part ([`Personal`](crate::components::personal::Personal): their room list and
+//! name; and the page data's `viewer`); the rest of what is theirs (statuses, Delete
+//! buttons, "Message" links) comes with hydration. So a room's page is rendered once per
+//! version of the room (every stored message and every receipt makes a new version) for
+//! visitors, and once for signed-in readers with a placeholder reader; it is gzipped once
+//! and served from memory ([`template`]). Each response gets a script nonce of its own and,
+//! for a signed-in reader, their own part, rendered alone ([`personal`]). A visitor's page
+//! has an ETag, and a browser that has it gets `304 Not Modified`; a reader's page is
+//! `private, no-store`.
 //!
-//! A page view never creates anything: a room that does not exist is shown empty and
-//! neither stored nor started.
+//! Direct conversations (titled by the other person) and rooms one may not read are
+//! rendered for each request. A page view never creates anything: a room that does not
+//! exist is shown empty and neither stored nor started.
 
+mod personal;
+mod reader;
 mod template;
 
 use std::{
@@ -24,17 +31,34 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+pub use reader::{page_data, prepared, reader, Prepared, Reader};
+
 use crate::{
     app::shell,
+    page::RoomPageData,
     server::{headers::CspNonce, session, AppState},
     validation::RoomName,
 };
 use template::Template;
 
-/// Rooms whose visitor page is kept; past this the cache starts over.
-const MAX_CACHED_ROOMS: usize = 256;
+/// Pages kept; past this the cache starts over.
+const MAX_CACHED_PAGES: usize = 512;
 /// Largest page kept (anything bigger is served, not cached).
 const MAX_CACHED_BYTES: usize = 1024 * 1024;
+
+/// Who a kept page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Audience {
+    /// No session: the page is whole.
+    Visitors,
+    /// Signed in and allowed to read the room: the page has holes for the reader's part.
+    Readers,
+}
+
+/// The marks a kept page is split at, by index: the holes a response fills.
+const NONCE: usize = 0;
+const SIDEBAR: usize = 1;
+const VIEWER: usize = 2;
 
 struct Cached {
     version: u64,
@@ -43,23 +67,27 @@ struct Cached {
     page: Template,
 }
 
-/// Visitor pages by room.
+/// Kept pages by room and audience.
 #[derive(Clone, Default)]
-pub struct PageCache(Arc<RwLock<HashMap<RoomName, Arc<Cached>>>>);
+pub struct PageCache(Arc<RwLock<HashMap<(RoomName, Audience), Arc<Cached>>>>);
 
 impl PageCache {
-    fn get(&self, room: &RoomName, version: u64) -> Option<Arc<Cached>> {
+    fn get(&self, room: &RoomName, audience: Audience, version: u64) -> Option<Arc<Cached>> {
         let pages = self.0.read().expect("page cache lock");
-        pages.get(room).filter(|c| c.version == version).cloned()
+        pages
+            .get(&(room.clone(), audience))
+            .filter(|c| c.version == version)
+            .cloned()
     }
 
-    fn put(&self, room: RoomName, page: Cached) -> Arc<Cached> {
+    fn put(&self, room: RoomName, audience: Audience, page: Cached) -> Arc<Cached> {
         let page = Arc::new(page);
+        let key = (room, audience);
         let mut pages = self.0.write().expect("page cache lock");
-        if pages.len() >= MAX_CACHED_ROOMS && !pages.contains_key(&room) {
+        if pages.len() >= MAX_CACHED_PAGES && !pages.contains_key(&key) {
             pages.clear();
         }
-        pages.insert(room, page.clone());
+        pages.insert(key, page.clone());
         page
     }
 }
@@ -69,39 +97,93 @@ pub async fn room_page(
     Path(room): Path<String>,
     req: Request,
 ) -> Response {
-    let room = RoomName::parse(&room).ok();
-    let visitor = session::token_from_headers(req.headers()).is_none();
-    if !visitor {
-        let mut res = render(&state, req).await;
+    let Ok(room) = RoomName::parse(&room) else {
+        // The page that says so.
+        return render(&state, req, None).await;
+    };
+    let user = match session::authenticate(&state.store, req.headers()).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    let reader = match reader(&state, user.as_ref(), &room).await {
+        Ok(reader) => reader,
+        Err(e) => return e.into_response(),
+    };
+    let signed_in = user.is_some();
+    let mut res = match &reader.readable {
+        Some(facts) if reader.viewer.with.is_none() => {
+            // Read before rendering: if the room changes meanwhile, the page is simply
+            // rendered again for the next reader.
+            let version = state.hub.open_known(facts).version();
+            kept(&state, req, &room, reader, version).await
+        }
+        _ => match page_data(&state, &room, reader).await {
+            Ok(data) => render(&state, req, Some(data)).await,
+            Err(e) => e.into_response(),
+        },
+    };
+    if signed_in {
         res.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         );
-        return res;
     }
-    let Some(room) = room else {
-        return render(&state, req).await;
-    };
-    // Only public rooms that exist are cached (and started); others render empty (a
-    // private room, to a visitor, as if it did not exist), each time.
-    let handle = match state.hub.open(&room).await {
-        Ok(Some(handle)) if !handle.room.private => handle,
-        _ => return render(&state, req).await,
-    };
+    res
+}
+
+/// The kept page of `room` at `version` for `reader`'s audience (rendered and kept if need
+/// be), with their nonce and part.
+async fn kept(
+    state: &AppState,
+    req: Request,
+    room: &RoomName,
+    reader: Reader,
+    version: u64,
+) -> Response {
     let nonce = req
         .extensions()
         .get::<CspNonce>()
         .cloned()
         .unwrap_or_default();
-    // Read before rendering: if the room changes meanwhile, the page is simply re-rendered
-    // for the next visitor.
-    let version = handle.version();
-    drop(handle);
-    if let Some(page) = state.pages.get(&room, version) {
-        return serve(&page, req.headers(), &nonce);
-    }
     let headers = req.headers().clone();
-    let res = render(&state, req).await;
+    let audience = match reader.viewer.me {
+        Some(_) => Audience::Readers,
+        None => Audience::Visitors,
+    };
+    let (sidebar, viewer) = match audience {
+        Audience::Readers => (
+            personal::sidebar(&reader.viewer, room),
+            personal::viewer_js(&reader.viewer),
+        ),
+        Audience::Visitors => Default::default(),
+    };
+    let mut fills: [&[u8]; 3] = [&[]; 3];
+    fills[NONCE] = nonce.0.as_bytes();
+    fills[SIDEBAR] = sidebar.as_bytes();
+    fills[VIEWER] = viewer.as_bytes();
+    if let Some(page) = state.pages.get(room, audience, version) {
+        return serve(&page, audience, &headers, &fills);
+    }
+    // Rendered for a placeholder reader, whose part is then cut out.
+    let placeholder = personal::placeholder();
+    let (marks, reader) = match audience {
+        Audience::Readers => {
+            let mut marks = vec![String::new(); 3];
+            marks[NONCE] = nonce.0.to_string();
+            marks[SIDEBAR] = personal::sidebar(&placeholder, room);
+            marks[VIEWER] = personal::viewer_js(&placeholder);
+            let reader = Reader {
+                viewer: placeholder,
+                readable: reader.readable,
+            };
+            (marks, reader)
+        }
+        Audience::Visitors => (vec![nonce.0.to_string()], reader),
+    };
+    let res = match page_data(state, room, reader).await {
+        Ok(data) => render(state, req, Some(data)).await,
+        Err(e) => return e.into_response(),
+    };
     if res.status() != StatusCode::OK {
         return res;
     }
@@ -109,10 +191,18 @@ pub async fn room_page(
     let html = match axum::body::to_bytes(body, MAX_CACHED_BYTES).await {
         Ok(html) => html,
         Err(error) => {
-            tracing::warn!(%error, "room page too big to cache");
+            tracing::warn!(%error, "room page too big to keep");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    let marks: Vec<&[u8]> = marks.iter().map(String::as_bytes).collect();
+    let template = Template::new(&html, &marks);
+    if audience == Audience::Readers && (template.holes(SIDEBAR), template.holes(VIEWER)) != (1, 1)
+    {
+        // Cannot happen while `Personal` is an element and `viewer` the data's last field.
+        tracing::error!("the reader's part is not where it was expected; page not kept");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     let page = Cached {
         version,
         // Weak: the bytes differ in their nonce, the page is the same.
@@ -122,27 +212,37 @@ pub async fn room_page(
             .get(header::CONTENT_TYPE)
             .cloned()
             .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8")),
-        page: Template::new(&html, &nonce.0),
+        page: template,
     };
-    let page = state.pages.put(room, page);
-    serve(&page, &headers, &nonce)
+    let page = state.pages.put(room.clone(), audience, page);
+    serve(&page, audience, &headers, &fills)
 }
 
-async fn render(state: &AppState, req: Request) -> Response {
+/// Renders the app for `req`; the room page's data is `data` when given (prepared by the
+/// handler), else the server function reads it.
+async fn render(state: &AppState, req: Request, data: Option<RoomPageData>) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
+    let data = data.map(|d| Prepared(Arc::new(d)));
     // The shell puts the response's nonce (from the request) on the scripts it writes.
     let handler = leptos_axum::render_app_async_with_context(
-        move || leptos::prelude::provide_context(context_state.clone()),
+        move || {
+            leptos::prelude::provide_context(context_state.clone());
+            if let Some(data) = &data {
+                leptos::prelude::provide_context(data.clone());
+            }
+        },
         move || shell(options.clone()),
     );
     handler(req).await
 }
 
-fn serve(page: &Cached, request: &HeaderMap, nonce: &CspNonce) -> Response {
-    let fresh = request
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|tags| tags.as_bytes() == page.etag.as_bytes());
+fn serve(page: &Cached, audience: Audience, request: &HeaderMap, fills: &[&[u8]]) -> Response {
+    let visitors = audience == Audience::Visitors;
+    let fresh = visitors
+        && request
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|tags| tags.as_bytes() == page.etag.as_bytes());
     let gzip = request
         .get_all(header::ACCEPT_ENCODING)
         .iter()
@@ -151,18 +251,20 @@ fn serve(page: &Cached, request: &HeaderMap, nonce: &CspNonce) -> Response {
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else if gzip {
-        let mut res = Response::new(Body::from(page.page.gzip(&nonce.0)));
+        let mut res = Response::new(Body::from(page.page.gzip(fills)));
         res.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         res
     } else {
-        Response::new(Body::from(page.page.html(&nonce.0)))
+        Response::new(Body::from(page.page.html(fills)))
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, page.content_type.clone());
-    h.insert(header::ETAG, page.etag.clone());
-    // Always revalidate: the room changes all the time, and a 304 costs almost nothing.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if visitors {
+        h.insert(header::ETAG, page.etag.clone());
+        // Always revalidate: the room changes all the time, and a 304 costs almost nothing.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     h.insert(
         header::VARY,
         HeaderValue::from_static("accept-encoding, cookie"),

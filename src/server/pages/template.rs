@@ -1,10 +1,11 @@
-//! A rendered page kept with a hole wherever its script nonce goes, so each response gets a
-//! nonce of its own without rendering or compressing the page again.
+//! A rendered page kept with a hole wherever its script nonce goes (and, for a room's
+//! readers, wherever the reader's own part goes), so each response gets a nonce and a reader
+//! of its own without rendering or compressing the page again.
 //!
-//! The gzip body is prepared once: each piece between two nonces is deflated on its own
+//! The gzip body is prepared once: each piece between two holes is deflated on its own
 //! (a full flush after each resets the compressor's history, so no back-reference crosses
-//! a hole), and a response puts its nonce between the pieces as an uncompressed (stored)
-//! deflate block. Only the CRC-32 of the whole body is computed per response.
+//! a hole), and a response puts what fills each hole between the pieces as uncompressed
+//! (stored) deflate blocks. Only the CRC-32 of the whole body is computed per response.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use flate2::{Compress, Compression, FlushCompress, Status};
@@ -13,24 +14,31 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
 
 pub struct Template {
-    /// The page split at each nonce.
+    /// The page split at each hole.
     pieces: Vec<Bytes>,
     /// Each piece as deflate blocks: byte-aligned, the last one final.
     deflated: Vec<Bytes>,
+    /// What goes in each hole: an index into the marks the page was split at.
+    holes: Vec<usize>,
 }
 
 impl Template {
-    /// Splits `html` at every occurrence of `nonce` (the one it was rendered with).
-    pub fn new(html: &[u8], nonce: &str) -> Self {
+    /// Splits `html` at every occurrence of each of `marks` (the values it was rendered
+    /// with: its nonce, a placeholder for the reader's part, …).
+    pub fn new(html: &[u8], marks: &[&[u8]]) -> Self {
         let mut pieces = Vec::new();
+        let mut holes = Vec::new();
         let mut rest = html;
-        let needle = nonce.as_bytes();
-        while let Some(at) = (!needle.is_empty())
-            .then(|| rest.windows(needle.len()).position(|w| w == needle))
-            .flatten()
+        while let Some((at, mark)) = marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .filter_map(|(i, m)| Some((rest.windows(m.len()).position(|w| w == *m)?, i)))
+            .min()
         {
             pieces.push(Bytes::copy_from_slice(&rest[..at]));
-            rest = &rest[at + needle.len()..];
+            holes.push(mark);
+            rest = &rest[at + marks[mark].len()..];
         }
         pieces.push(Bytes::copy_from_slice(rest));
         let mut compress = Compress::new(Compression::default(), false);
@@ -47,29 +55,40 @@ impl Template {
                 deflate(&mut compress, piece, flush)
             })
             .collect();
-        Self { pieces, deflated }
+        Self {
+            pieces,
+            deflated,
+            holes,
+        }
     }
 
-    /// The page with `nonce` in every hole.
-    pub fn html(&self, nonce: &str) -> Bytes {
+    /// How many holes `mark` left.
+    pub fn holes(&self, mark: usize) -> usize {
+        self.holes.iter().filter(|&&m| m == mark).count()
+    }
+
+    /// The page with `fills[m]` in every hole of mark `m`.
+    pub fn html(&self, fills: &[&[u8]]) -> Bytes {
         let len = self.pieces.iter().map(Bytes::len).sum::<usize>()
-            + nonce.len() * (self.pieces.len() - 1);
+            + self.holes.iter().map(|&m| fills[m].len()).sum::<usize>();
         let mut out = BytesMut::with_capacity(len);
         for (i, piece) in self.pieces.iter().enumerate() {
             if i > 0 {
-                out.put_slice(nonce.as_bytes());
+                out.put_slice(fills[self.holes[i - 1]]);
             }
             out.put_slice(piece);
         }
         out.freeze()
     }
 
-    /// The same, gzipped.
-    pub fn gzip(&self, nonce: &str) -> Bytes {
-        let holes = self.pieces.len() - 1;
+    /// The same, gzipped: the fills go in as they are (stored blocks).
+    pub fn gzip(&self, fills: &[&[u8]]) -> Bytes {
+        let filled: usize = self.holes.iter().map(|&m| fills[m].len()).sum();
         let len = GZIP_HEADER.len()
             + self.deflated.iter().map(Bytes::len).sum::<usize>()
-            + holes * (5 + nonce.len())
+            + self.holes.len() * 5
+            + filled
+            + filled / STORED_MAX * 5
             + 8;
         let mut out = BytesMut::with_capacity(len);
         out.put_slice(&GZIP_HEADER);
@@ -77,9 +96,10 @@ impl Template {
         let mut size: usize = 0;
         for (i, (piece, deflated)) in self.pieces.iter().zip(&self.deflated).enumerate() {
             if i > 0 {
-                stored_block(&mut out, nonce.as_bytes());
-                crc.update(nonce.as_bytes());
-                size += nonce.len();
+                let fill = fills[self.holes[i - 1]];
+                stored_blocks(&mut out, fill);
+                crc.update(fill);
+                size += fill.len();
             }
             out.put_slice(deflated);
             crc.update(piece);
@@ -88,6 +108,16 @@ impl Template {
         out.put_u32_le(crc.finalize());
         out.put_u32_le(size as u32);
         out.freeze()
+    }
+}
+
+/// The most a stored block holds.
+const STORED_MAX: usize = 65_535;
+
+/// `data` as non-final stored blocks, at a byte boundary (none for nothing).
+fn stored_blocks(out: &mut BytesMut, data: &[u8]) {
+    for chunk in data.chunks(STORED_MAX) {
+        stored_block(out, chunk);
     }
 }
 
@@ -143,11 +173,11 @@ mod tests {
             "<head><script nonce=\"N0NCE\">{body}</script></head>{body}<script nonce=\"N0NCE\">\
              hydrate('x', 'y')</script>{body}"
         );
-        let t = Template::new(html.as_bytes(), "N0NCE");
+        let t = Template::new(html.as_bytes(), &[b"N0NCE"]);
         for nonce in ["abcdefghijklmnopqrstuv", "ZYXWVUTSRQPONMLKJIHGFE", ""] {
             let want = html.replace("N0NCE", nonce);
-            assert_eq!(&t.html(nonce)[..], want.as_bytes());
-            let gz = t.gzip(nonce);
+            assert_eq!(&t.html(&[nonce.as_bytes()])[..], want.as_bytes());
+            let gz = t.gzip(&[nonce.as_bytes()]);
             assert_eq!(gunzip(&gz), want.as_bytes());
             assert!(gz.len() < want.len() / 4, "still compressed: {}", gz.len());
         }
@@ -155,14 +185,30 @@ mod tests {
 
     #[test]
     fn pages_without_a_nonce_and_large_pages_survive() {
-        let t = Template::new(b"<p>no scripts</p>", "N0NCE");
-        assert_eq!(gunzip(&t.gzip("x")), b"<p>no scripts</p>");
+        let t = Template::new(b"<p>no scripts</p>", &[b"N0NCE"]);
+        assert_eq!(gunzip(&t.gzip(&[b"x"])), b"<p>no scripts</p>");
         let big: String = (0..20_000).map(|i| format!("<li>{i}</li>")).collect();
         let html = format!("<head nonce=\"Q\">{big}</head><script nonce=\"Q\"></script>");
-        let t = Template::new(html.as_bytes(), "Q");
+        let t = Template::new(html.as_bytes(), &[b"Q"]);
         assert_eq!(
-            gunzip(&t.gzip("nonce1")),
+            gunzip(&t.gzip(&[b"nonce1"])),
             html.replace('Q', "nonce1").as_bytes()
         );
+    }
+
+    #[test]
+    fn each_kind_of_hole_gets_its_own_fill_even_a_big_one() {
+        let html = "<script nonce=\"N\">a</script><nav>SIDE</nav><p>x</p>\
+                    <script nonce=\"N\">data = \"{VIEWER}\"</script>";
+        let t = Template::new(html.as_bytes(), &[b"N", b"SIDE", b"{VIEWER}"]);
+        assert_eq!((t.holes(0), t.holes(1), t.holes(2)), (2, 1, 1));
+        let side = "<li>room</li>".repeat(10_000); // more than one stored block
+        let fills: [&[u8]; 3] = [b"n0", side.as_bytes(), b"{\\\"me\\\":1}"];
+        let want = html
+            .replace("\"N\"", "\"n0\"")
+            .replace("SIDE", &side)
+            .replace("{VIEWER}", "{\\\"me\\\":1}");
+        assert_eq!(&t.html(&fills)[..], want.as_bytes());
+        assert_eq!(gunzip(&t.gzip(&fills)), want.as_bytes());
     }
 }

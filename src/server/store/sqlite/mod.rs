@@ -9,9 +9,10 @@ mod accounts;
 mod checkpointer;
 mod invites;
 mod members;
+mod quick;
 mod writer;
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -29,9 +30,22 @@ use crate::{
 };
 use checkpointer::Checkpointer;
 
+/// A person's rooms: name, unread, private, the other person of a direct conversation,
+/// role.
+const ROOMS_OF: &str = "SELECT r.name, max(r.last_seq - m.read, 0), r.private,
+        CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
+            (SELECT o.user_name FROM read_markers o
+             WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
+            m.user_name) END,
+        m.role
+ FROM read_markers m
+ JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1
+ ORDER BY r.name LIMIT ?2";
+
 #[derive(Clone)]
 pub struct Sqlite {
     read: SqlitePool,
+    quick: Arc<quick::QuickReads>,
     pub(super) writer: Writer,
     checkpointer: Checkpointer,
 }
@@ -66,6 +80,7 @@ impl Sqlite {
         let checkpointer = Checkpointer::start(&path)?;
         Ok(Self {
             read,
+            quick: Arc::new(quick::QuickReads::new(&path)),
             writer,
             checkpointer,
         })
@@ -208,21 +223,26 @@ impl Sqlite {
         user: &User,
         limit: u32,
     ) -> Result<Vec<(String, i64, bool, Option<String>, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT r.name, max(r.last_seq - m.read, 0), r.private,
-                    CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
-                        (SELECT o.user_name FROM read_markers o
-                         WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
-                        m.user_name) END,
-                    m.role
-             FROM read_markers m
-             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1
-             ORDER BY r.name LIMIT ?2",
-        )
-        .bind(user.id.to_string())
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?)
+        let id = user.id.to_string();
+        // Every signed-in page asks: on this thread (`quick`), or else through the pool.
+        let quick = self.quick.with(|conn| {
+            let mut stmt = conn.prepare_cached(ROOMS_OF)?;
+            let rows = stmt.query_map(rusqlite::params![id, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        });
+        match quick {
+            Ok(rows) => Ok(rows),
+            Err(error) => {
+                tracing::debug!(%error, "quick read failed; reading through the pool");
+                Ok(sqlx::query_as(ROOMS_OF)
+                    .bind(id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.read)
+                    .await?)
+            }
+        }
     }
 
     pub async fn session(

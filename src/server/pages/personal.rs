@@ -1,0 +1,211 @@
+//! The reader's own part of a room page, made for each request: the sidebar's
+//! [`Personal`](crate::components::personal::Personal) element, and the `viewer` field of
+//! the page's data as the hydration script writes it.
+//!
+//! The element is written here by hand, byte for byte as the component renders it (its
+//! hydration markers included): rendering the component through the view system costs more
+//! than the rest of the page's request together. A test renders both ways for every case
+//! and compares them.
+
+use std::{fmt::Write, sync::LazyLock};
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use uuid::Uuid;
+
+use crate::{
+    page::{Me, RoomSummary, Viewer},
+    validation::RoomName,
+};
+
+/// Who a kept page is rendered for: a name nobody can have (it is not a valid name) that
+/// is new with each start of the server, so that it appears nowhere else in the page.
+pub fn placeholder() -> Viewer {
+    static NAME: LazyLock<String> = LazyLock::new(|| format!("reader:{}", Uuid::new_v4().simple()));
+    Viewer {
+        me: Some(Me {
+            id: Uuid::nil(),
+            name: NAME.clone(),
+        }),
+        ..Viewer::default()
+    }
+}
+
+/// `viewer`'s part of the sidebar in `room`, as the page renders it.
+pub fn sidebar(viewer: &Viewer, room: &RoomName) -> String {
+    let mut out = String::with_capacity(512 + 160 * viewer.rooms.len());
+    out.push_str(
+        r#"<div class="personal"><nav aria-label="Rooms" class="rooms"><h2>Rooms</h2><ul>"#,
+    );
+    entries(&mut out, viewer, room, false);
+    out.push_str(r#"<!><!></ul><h2>Direct messages</h2><ul aria-label="Direct messages">"#);
+    entries(&mut out, viewer, room, true);
+    out.push_str("<!><!></ul><!><!></nav>");
+    match &viewer.me {
+        Some(me) => {
+            out.push_str(
+                r#"<div class="me"><a href="/rooms/new" rel="external">New room</a><p>Signed in as <strong>"#,
+            );
+            out.push_str(&text(&me.name));
+            out.push_str(
+                r#"<!></strong><!><!></p><form method="post" action="/signout" class="sign-out"><input type="hidden" name="room" value=""#,
+            );
+            out.push_str(&attr(room.as_str()));
+            out.push_str(r#""><button type="submit">Sign out</button><!><!></form><!><!></div>"#);
+        }
+        None => out.push_str("<!>"),
+    }
+    out.push_str("<!><!></div>");
+    out
+}
+
+/// The list's entries: rooms, or direct conversations (`direct`).
+fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
+    for r in viewer.rooms.iter().filter(|r| r.with.is_some() == direct) {
+        let RoomSummary {
+            name,
+            unread,
+            private,
+            with,
+        } = r;
+        let here = name == room.as_str();
+        let unread = (*unread > 0 && !here).then_some(*unread);
+        let (mark, label) = match with {
+            Some(with) => ("@", with.as_str()),
+            None => ("#", name.as_str()),
+        };
+        let _ = write!(out, r#"<li><a href="{}""#, attr(&format!("/r/{name}")));
+        if let Some(n) = unread {
+            let label = format!("{label}, {n} unread");
+            let _ = write!(out, r#" aria-label="{}""#, attr(&label));
+        }
+        if here {
+            out.push_str(r#" aria-current="page""#);
+        }
+        let class = match (unread.is_some(), *private) {
+            (true, true) => "unread private",
+            (true, false) => "unread",
+            (false, true) => "private",
+            (false, false) => "",
+        };
+        let _ = write!(
+            out,
+            r#" class="{class}"><span aria-hidden="true">{mark}<!></span>{}"#,
+            text(label)
+        );
+        match unread {
+            Some(n) => {
+                let _ = write!(out, r#"<span class="count">{n}<!></span>"#);
+            }
+            None => out.push_str("<!>"),
+        }
+        out.push_str("<!><!></a><!></li>");
+    }
+}
+
+/// `viewer` as it stands in the hydration script: its JSON (the last field of the page's
+/// data), escaped as `hydration_context` escapes a resource's data into a JS string: `<`
+/// as `\u003c`, then Rust's debug escaping (which is per character, so the escaped part is
+/// a part of the escaped whole).
+pub fn viewer_js(viewer: &Viewer) -> String {
+    let json = serde_json::to_string(viewer).expect("a viewer serializes");
+    let quoted = format!("{:?}", json.replace('<', "\\u003c"));
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::{RoomPageData, RoomSummary};
+
+    #[test]
+    fn the_viewer_is_the_escaped_tail_of_the_page_data() {
+        let viewer = Viewer {
+            me: Some(Me {
+                id: Uuid::new_v4(),
+                name: "</script><b>\"zoë\"\u{301}".into(),
+            }),
+            rooms: vec![RoomSummary {
+                name: "general".into(),
+                unread: 3,
+                private: false,
+                with: Some("bob\\".into()),
+            }],
+            with: None,
+            moderator: true,
+        };
+        let data = RoomPageData {
+            room: "general".into(),
+            history: Vec::new(),
+            receipts: Vec::new(),
+            viewer: viewer.clone(),
+        };
+        let whole = serde_json::to_string(&data)
+            .unwrap()
+            .replace('<', "\\u003c");
+        let whole = format!("{whole:?}");
+        let part = viewer_js(&viewer);
+        assert!(!part.contains('<'), "{part}");
+        assert!(whole.ends_with(&format!("{part}}}\"")), "{whole} / {part}");
+    }
+
+    /// The component, rendered by the view system.
+    fn rendered(viewer: &Viewer, room: &RoomName) -> String {
+        use crate::components::personal::Personal;
+        use leptos::{prelude::*, tachys::view::RenderHtml};
+        Owner::new().with(|| {
+            view! {
+                <Personal
+                    rooms=RwSignal::new(viewer.rooms.clone())
+                    me=RwSignal::new(viewer.me.clone())
+                    room=room.to_string()
+                />
+            }
+            .to_html()
+        })
+    }
+
+    #[test]
+    fn the_sidebar_is_written_as_the_component_renders_it() {
+        let summary = |name: &str, unread, private, with: Option<&str>| RoomSummary {
+            name: name.into(),
+            unread,
+            private,
+            with: with.map(Into::into),
+        };
+        let me = |name: &str| {
+            Some(Me {
+                id: Uuid::new_v4(),
+                name: name.into(),
+            })
+        };
+        let viewers = [
+            Viewer::default(),
+            Viewer {
+                rooms: vec![summary("general", 0, false, None)],
+                ..Viewer::default()
+            },
+            placeholder(),
+            Viewer {
+                me: me("al<i>ce & \"bob\" 'x' \u{202e}"),
+                rooms: vec![
+                    summary("general", 2, false, None),
+                    summary("news", 3, true, None),
+                    summary("quiet", 0, true, None),
+                    summary("busy", 1_000_000, false, None),
+                    summary("dm-abc", 0, true, Some("bob")),
+                    summary("dm-def", 7, true, Some("<carol> & \"dan\"")),
+                ],
+                with: None,
+                moderator: true,
+            },
+        ];
+        for room in ["general", "news", "dm-def", "elsewhere"] {
+            let room = RoomName::parse(room).unwrap();
+            for viewer in &viewers {
+                assert_eq!(sidebar(viewer, &room), rendered(viewer, &room));
+            }
+        }
+        let html = sidebar(&placeholder(), &RoomName::parse("general").unwrap());
+        assert!(html.contains(&placeholder().me.unwrap().name), "{html}");
+    }
+}

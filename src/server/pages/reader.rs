@@ -1,0 +1,133 @@
+//! Who reads a room page, what they may do there, and the page's data: shared by the page's
+//! handler and the `load_room` server function (client-side navigation).
+
+use leptos::prelude::*;
+
+use crate::{
+    page::{Me, RoomPageData, RoomSummary, Viewer, HISTORY_ON_PAGE, MAX_ROOMS_LISTED},
+    server::{
+        access::{self, Access},
+        hub::PageData,
+        model::{Role, RoomFacts, User},
+        AppState, Error, Result,
+    },
+    validation::RoomName,
+};
+
+/// A room's reader: their own part of the page, and the room when they may read it.
+pub struct Reader {
+    pub viewer: Viewer,
+    /// `None`: no such room, or not for them (shown empty, as if it did not exist).
+    pub readable: Option<RoomFacts>,
+}
+
+/// Decides what `user` (or a visitor) sees of `name`: `access::decide` rules. For a room
+/// in the person's list (the common case) the facts are their membership, known already,
+/// so the page costs no query more than the list.
+pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> Result<Reader> {
+    let mine = match user {
+        Some(user) => state.store.rooms_of(user, MAX_ROOMS_LISTED).await?,
+        None => Vec::new(),
+    };
+    let (facts, access) = match (mine.iter().find(|r| r.name == *name), user) {
+        (Some(r), Some(user)) => match state.hub.open(name).await? {
+            Some(handle) => {
+                // The admin moderates a public room they are a plain member of (the flag
+                // comes with the session: no query).
+                let admin = user.admin && r.role == Role::Member && !handle.room.private;
+                let facts = RoomFacts {
+                    room: handle.room.clone(),
+                    last_seq: handle.last_seq(),
+                    member: Some((r.role, 0, 0)),
+                    // A ban ends the membership.
+                    banned: false,
+                    admin,
+                };
+                let access = access::decide(Some(&facts), true);
+                (Some(facts), access)
+            }
+            None => (None, Access::Hidden),
+        },
+        // A visitor: the room's memory answers (no query while it runs).
+        (_, None) => {
+            let facts = state.hub.open(name).await?.map(|handle| RoomFacts {
+                room: handle.room.clone(),
+                last_seq: handle.last_seq(),
+                member: None,
+                banned: false,
+                admin: false,
+            });
+            let access = access::decide(facts.as_ref(), false);
+            (facts, access)
+        }
+        (None, Some(_)) => access::check(&state.store, user, name).await?,
+    };
+    let mut rooms: Vec<RoomSummary> = mine
+        .into_iter()
+        .map(|r| RoomSummary {
+            name: r.name.to_string(),
+            unread: r.unread,
+            private: r.private,
+            with: r.with,
+        })
+        .collect();
+    if !rooms.iter().any(|r| r.name == name.as_str()) {
+        rooms.push(RoomSummary {
+            name: name.to_string(),
+            unread: 0,
+            private: false,
+            with: None,
+        });
+        rooms.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    let with = rooms
+        .iter()
+        .find(|r| r.name == name.as_str())
+        .and_then(|r| r.with.clone());
+    Ok(Reader {
+        viewer: Viewer {
+            me: user.map(|u| Me {
+                id: u.id,
+                name: u.name.to_string(),
+            }),
+            rooms,
+            with,
+            moderator: access.may_moderate(),
+        },
+        readable: facts.filter(|_| access.may_read()),
+    })
+}
+
+/// The page's data for `reader`: the room's recent history and markers from its memory
+/// (starting the room if need be), or nothing for a room they may not read.
+pub async fn page_data(state: &AppState, name: &RoomName, reader: Reader) -> Result<RoomPageData> {
+    let (history, receipts) = match &reader.readable {
+        Some(facts) => {
+            let PageData { history, receipts } = state
+                .hub
+                .open_known(facts)
+                .page_data(HISTORY_ON_PAGE as usize)
+                .await
+                .ok_or_else(|| Error::Conflict("The room is closing; try again.".into()))?;
+            (history, receipts)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(RoomPageData {
+        room: name.to_string(),
+        history,
+        receipts,
+        viewer: reader.viewer,
+    })
+}
+
+/// A room page's data, made by its handler before rendering (`provide_context`).
+#[derive(Clone)]
+pub struct Prepared(pub std::sync::Arc<RoomPageData>);
+
+/// The data the handler prepared for `name`, when this is the room page's own rendering.
+pub fn prepared(name: &RoomName) -> Option<RoomPageData> {
+    use_context::<Prepared>()
+        .filter(|p| p.0.room == name.as_str())
+        .map(|p| (*p.0).clone())
+}
