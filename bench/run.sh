@@ -35,7 +35,7 @@ for run in 1 2 3; do
   start_server; gen --users 1000 --rooms 1 --senders 5 --rate 20 --secs 10 --room-prefix fan | tee "$OUT/b$run.txt"
   [ "$run" = 3 ] || stop_server
 done
-echo "== (f) the room page with its last 50 messages: visitor, then signed in"
+echo "== (f) the room page with its last 50 messages: visitor, then signed in (a member of it and of 4 more rooms)"
 gen --ttfb /r/fan-0 --requests 1000 --conns 32 --secs 5 | tee "$OUT/f.txt"
 gen --ttfb /r/fan-0 --requests 1000 --conns 32 --secs 5 --signed-in | tee "$OUT/fs.txt"; stop_server
 echo "== (h) (b) with every member sending read markers as the browser does (three runs, as (b))"
@@ -88,7 +88,7 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   echo "| (d) stepped maximum of (b) | $(line d '^max:') |"
   echo "| (e) durable writes, 100 senders | $(line e 'sent:'); $(line e 'server:') |"
   echo "| (f) room page with 50 messages, visitor | $(line f ttfb); $(line f 'pages ') |"
-  echo "| (f) room page with 50 messages, signed in | $(line fs ttfb); $(line fs 'pages ') |"
+  echo "| (f) room page with 50 messages, signed in (a member, 5 rooms) | $(line fs ttfb); $(line fs 'pages ') |"
   echo "| (g) client size (release) | $(cat $OUT/g.txt) |"
   echo "| (i) busy room in Chromium: 5,000 messages at 50/s | $(line i '^steady: 5'); $(line i '^steady: the last') |"
   echo "| (i) busy room in Chromium: a burst of 1,000 | $(line i '^burst: 1'); $(line i '^burst: all') |"

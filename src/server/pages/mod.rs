@@ -36,7 +36,7 @@ pub use reader::{page_data, prepared, reader, Prepared, Reader};
 use crate::{
     app::shell,
     page::RoomPageData,
-    server::{headers::CspNonce, session, AppState},
+    server::{headers::CspNonce, model::RoomFacts, session, AppState},
     validation::RoomName,
 };
 use template::Template;
@@ -164,6 +164,14 @@ async fn kept(
     if let Some(page) = state.pages.get(room, audience, version) {
         return serve(&page, audience, &headers, &fills);
     }
+    // Should the page not be kept, it is rendered again for this reader alone.
+    let (parts, _) = req.into_parts();
+    let again = (
+        parts.clone(),
+        reader.viewer.clone(),
+        reader.readable.clone(),
+    );
+    let req = Request::from_parts(parts, Body::empty());
     // Rendered for a placeholder reader, whose part is then cut out.
     let placeholder = personal::placeholder();
     let (marks, reader) = match audience {
@@ -192,7 +200,7 @@ async fn kept(
         Ok(html) => html,
         Err(error) => {
             tracing::warn!(%error, "room page too big to keep");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return alone(state, room, again).await;
         }
     };
     let marks: Vec<&[u8]> = marks.iter().map(String::as_bytes).collect();
@@ -201,7 +209,7 @@ async fn kept(
     {
         // Cannot happen while `Personal` is an element and `viewer` the data's last field.
         tracing::error!("the reader's part is not where it was expected; page not kept");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return alone(state, room, again).await;
     }
     let page = Cached {
         version,
@@ -216,6 +224,23 @@ async fn kept(
     };
     let page = state.pages.put(room.clone(), audience, page);
     serve(&page, audience, &headers, &fills)
+}
+
+/// The page rendered for one request only: the request, and who reads what.
+async fn alone(
+    state: &AppState,
+    room: &RoomName,
+    (parts, viewer, readable): (
+        axum::http::request::Parts,
+        crate::page::Viewer,
+        Option<RoomFacts>,
+    ),
+) -> Response {
+    let reader = Reader { viewer, readable };
+    match page_data(state, room, reader).await {
+        Ok(data) => render(state, Request::from_parts(parts, Body::empty()), Some(data)).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Renders the app for `req`; the room page's data is `data` when given (prepared by the
