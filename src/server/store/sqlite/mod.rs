@@ -42,6 +42,13 @@ const ROOMS_OF: &str = "SELECT r.name, max(r.last_seq - m.read, 0), r.private,
  JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1
  ORDER BY r.name LIMIT ?2";
 
+/// A room and one person's standing in it: `FactsRow`.
+const ROOM_FACTS: &str = "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
+        EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2),
+        EXISTS (SELECT 1 FROM users u WHERE u.id = ?2 AND u.admin = 1)
+ FROM rooms r LEFT JOIN read_markers m ON m.room_id = r.id AND m.user_id = ?2
+ WHERE r.name = ?1";
+
 #[derive(Clone)]
 pub struct Sqlite {
     read: SqlitePool,
@@ -86,6 +93,21 @@ impl Sqlite {
         })
     }
 
+    /// A quick read's answer, or else the same read through the pool (`quick`: the
+    /// database was busy, say).
+    async fn or_pool<T, F>(&self, quick: rusqlite::Result<T>, pool: impl FnOnce() -> F) -> Result<T>
+    where
+        F: std::future::Future<Output = sqlx::Result<T>>,
+    {
+        match quick {
+            Ok(answer) => Ok(answer),
+            Err(error) => {
+                tracing::debug!(%error, "quick read failed; reading through the pool");
+                Ok(pool().await?)
+            }
+        }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
@@ -106,19 +128,33 @@ impl Sqlite {
         Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
     }
 
-    /// The room and one person's standing in it, in one query.
+    /// The room and one person's standing in it, in one query (on this thread, as every
+    /// path into a room asks: `quick`).
     pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {
-        Ok(sqlx::query_as(
-            "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
-                    EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2),
-                    EXISTS (SELECT 1 FROM users u WHERE u.id = ?2 AND u.admin = 1)
-             FROM rooms r LEFT JOIN read_markers m ON m.room_id = r.id AND m.user_id = ?2
-             WHERE r.name = ?1",
-        )
-        .bind(name.as_str())
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?)
+        let quick = self.quick.with(|conn| {
+            use rusqlite::OptionalExtension;
+            let mut stmt = conn.prepare_cached(ROOM_FACTS)?;
+            stmt.query_row(rusqlite::params![name.as_str(), user_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .optional()
+        });
+        self.or_pool(quick, || {
+            sqlx::query_as(ROOM_FACTS)
+                .bind(name.as_str())
+                .bind(user_id)
+                .fetch_optional(&self.read)
+        })
+        .await
     }
 
     /// An invite: its room's name (if any), uses left, expiry.
@@ -232,17 +268,13 @@ impl Sqlite {
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         });
-        match quick {
-            Ok(rows) => Ok(rows),
-            Err(error) => {
-                tracing::debug!(%error, "quick read failed; reading through the pool");
-                Ok(sqlx::query_as(ROOMS_OF)
-                    .bind(id)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.read)
-                    .await?)
-            }
-        }
+        self.or_pool(quick, || {
+            sqlx::query_as(ROOMS_OF)
+                .bind(&id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+        })
+        .await
     }
 
     pub async fn session(

@@ -57,3 +57,33 @@ impl QuickReads {
         Ok(conn)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_on_kept_connections_and_fails_rather_than_waits_or_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (7);",
+            )
+            .unwrap();
+        let quick = QuickReads::new(&path);
+        let read =
+            |q: &QuickReads| q.with(|c| c.query_row("SELECT x FROM t", [], |r| r.get::<_, i64>(0)));
+        assert_eq!(read(&quick).unwrap(), 7);
+        assert_eq!(read(&quick).unwrap(), 7);
+        assert_eq!(quick.idle.lock().unwrap().len(), 1, "one connection, kept");
+        // Never a writer.
+        assert!(quick
+            .with(|c| c.execute("INSERT INTO t VALUES (8)", []))
+            .is_err());
+        // A database it cannot open is an error for the caller to go around.
+        let nowhere = QuickReads::new(&dir.path().join("missing/dir/q.db"));
+        assert!(read(&nowhere).is_err());
+    }
+}
