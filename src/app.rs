@@ -24,9 +24,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }) {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
+    // The picked colour theme (see `server::theme`), or the mark a kept page is rendered
+    // with in its place.
+    #[cfg(feature = "ssr")]
+    let theme = use_context::<axum::http::request::Parts>().map(|parts| {
+        match parts.extensions.get::<crate::server::pages::ThemeMark>() {
+            Some(mark) => mark.0.clone(),
+            None => crate::server::theme::Theme::of(&parts.headers)
+                .as_str()
+                .to_owned(),
+        }
+    });
+    #[cfg(not(feature = "ssr"))]
+    let theme: Option<String> = None;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -58,6 +58,9 @@ pub struct Viewer {
     /// I may delete anyone's message here (an owner, or the admin in a public room).
     #[serde(default)]
     pub moderator: bool,
+    /// I picked the dark theme (the **Dark theme** toggle is pressed).
+    #[serde(default)]
+    pub dark: bool,
 }
 
 /// JSON read from text, as the page's hydration data is: the browser then carries one
@@ -113,9 +116,11 @@ pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
     let user = crate::server::session::authenticate(&state.store, &headers)
         .await
         .map_err(internal)?;
-    let reader = crate::server::pages::reader(&state, user.as_ref(), &name)
+    let mut reader = crate::server::pages::reader(&state, user.as_ref(), &name)
         .await
         .map_err(internal)?;
+    use crate::server::theme::Theme;
+    reader.viewer.dark = Theme::of(&headers) == Theme::Dark;
     crate::server::pages::page_data(&state, &name, reader)
         .await
         .map_err(internal)

@@ -15,6 +15,7 @@ use crate::{
 #[component]
 pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     let room = data.room.clone();
+    let dark = data.viewer.dark;
     let state = RoomState::new(data);
     // `#room`, or `@name` for a direct conversation: the mark is not read out.
     let label = state.label.get_value();
@@ -41,7 +42,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     "cloud_msg"
                 </a>
                 <OpenRoom />
-                <Personal rooms=state.rooms me=state.me room=room.clone() />
+                <Personal rooms=state.rooms me=state.me room=room.clone() dark />
             </aside>
             <main class="chat">
                 <header class="topbar">

@@ -12,3 +12,4 @@ pub mod personal;
 pub mod room_list;
 pub mod room_page;
 pub mod sign_out;
+pub mod theme_toggle;

@@ -7,16 +7,17 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::{room_list::RoomList, sign_out::SignOut},
+    components::{room_list::RoomList, sign_out::SignOut, theme_toggle::ThemeToggle},
     page::{Me, RoomSummary},
 };
 
-/// For `me` (nobody: a visitor), in `room`.
+/// For `me` (nobody: a visitor), in `room`; `dark`: they picked the dark theme.
 #[component]
 pub fn Personal(
     rooms: RwSignal<Vec<RoomSummary>>,
     me: RwSignal<Option<Me>>,
     room: String,
+    dark: bool,
 ) -> impl IntoView {
     let sign_out_room = room.clone();
     view! {
@@ -29,6 +30,7 @@ pub fn Personal(
                             <div class="me">
                                 <a href="/rooms/new" rel="external">"New room"</a>
                                 <p>"Signed in as " <strong>{me.name}</strong></p>
+                                <ThemeToggle room=sign_out_room.clone() dark />
                                 <SignOut room=sign_out_room.clone() />
                             </div>
                         }

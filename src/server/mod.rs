@@ -25,6 +25,7 @@ pub mod session;
 pub mod shortcodes;
 pub mod startup;
 pub mod store;
+pub mod theme;
 pub mod wire;
 pub mod ws;
 

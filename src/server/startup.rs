@@ -22,7 +22,7 @@ use crate::{
         limits::Limiter,
         openapi, pages, post, rooms, serve,
         store::{Kind, Store},
-        ws, AppState, Config, Error, Result,
+        theme, ws, AppState, Config, Error, Result,
     },
 };
 
@@ -217,6 +217,7 @@ fn router(state: AppState) -> Router {
         .route("/r/{room}/members", get(forms::room_members::show))
         .route("/r/{room}/members/{action}", post(forms::room_members::act))
         .route("/signout", post(api::sign_out_form))
+        .route("/theme", post(theme::set))
         .route("/healthz", get(api::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

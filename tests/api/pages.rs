@@ -59,8 +59,18 @@ async fn a_visitor_page_is_revalidated_gzipped_and_changes_with_the_room() {
     let html = first.text().await.unwrap();
     assert!(html.contains("Join chat"), "a visitor sees the join form");
 
-    // The browser's copy is still good: 304, no body.
+    // The browser's copy is still good: 304, no body. Not once another theme is picked.
     assert_eq!(revalidate(&app, "/r/news", &etag).await.status(), 304);
+    let themed = app
+        .http
+        .get(app.url("/r/news"))
+        .header("if-none-match", etag.clone())
+        .header("cookie", "cloud_msg_theme=dark")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(themed.status(), 200);
+    assert_ne!(themed.headers()["etag"], etag);
 
     // Compressed, the same page.
     let zipped = app
@@ -245,4 +255,70 @@ async fn a_rooms_readers_share_its_page_each_with_their_own_part() {
     assert_eq!(data.history.len(), 2);
     assert_eq!(data.viewer.me.map(|m| m.name), Some("alice".to_owned()));
     assert!(html.contains("hi alice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picked_theme_is_on_every_page_kept_or_not_and_only_a_theme_is_kept() {
+    let app = TestApp::spawn().await;
+    let pick = |theme: &'static str, room: &'static str| {
+        app.http
+            .post(app.url("/theme"))
+            .form(&[("theme", theme), ("room", room)])
+            .send()
+    };
+    let res = pick("dark", "lobby").await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/r/lobby");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("cloud_msg_theme=dark;"), "{cookie}");
+    let res = pick("system", "lobby").await.unwrap();
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    // Anything but a theme, or a bad room to go back to, is refused and sets nothing.
+    for (theme, room) in [("\"><script>", "lobby"), ("dark", "../../evil")] {
+        let res = pick(theme, room).await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.headers().get("set-cookie").is_none());
+    }
+
+    // Someone made the room, so visitors' pages of it are kept.
+    let mut alice = app.client("alice").await;
+    alice.join("lobby", None).await;
+    let reader = app.sign_in("bob").await.token;
+    let cases = [
+        (None, None, "system"),
+        (Some("cloud_msg_theme=dark"), None, "dark"),
+        (Some("cloud_msg_theme=light"), None, "light"),
+        (Some("cloud_msg_theme=bogus"), None, "system"),
+        (Some("cloud_msg_theme=dark"), Some(&reader), "dark"),
+        (None, Some(&reader), "system"),
+    ];
+    // Twice each: rendered, then kept.
+    for _ in 0..2 {
+        for (theme, token, want) in cases {
+            let cookies: Vec<String> = theme
+                .map(str::to_owned)
+                .into_iter()
+                .chain(token.map(|t| format!("cloud_msg_session={t}")))
+                .collect();
+            let mut req = app.http.get(app.url("/r/lobby"));
+            if !cookies.is_empty() {
+                req = req.header("cookie", cookies.join("; "));
+            }
+            let html = req.send().await.unwrap().text().await.unwrap();
+            assert!(
+                html.contains(&format!(r#"<html lang="en" data-theme="{want}">"#)),
+                "{want}: {}",
+                &html[..200.min(html.len())]
+            );
+            assert!(!html.contains("theme:"), "the placeholder never shows");
+            if token.is_some() {
+                let pressed = want == "dark";
+                assert!(html.contains(&format!(r#"aria-pressed="{pressed}">Dark theme"#)));
+                assert_eq!(page_data(&html).viewer.dark, pressed);
+            }
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub use reader::{page_data, prepared, reader, Prepared, Reader};
 use crate::{
     app::shell,
     page::RoomPageData,
-    server::{headers::CspNonce, model::RoomFacts, session, AppState},
+    server::{headers::CspNonce, model::RoomFacts, session, theme::Theme, AppState},
     validation::RoomName,
 };
 use template::Template;
@@ -59,10 +59,17 @@ enum Audience {
 const NONCE: usize = 0;
 const SIDEBAR: usize = 1;
 const VIEWER: usize = 2;
+const THEME: usize = 3;
+
+/// What the shell writes for the theme when a page is rendered to be kept: a mark to cut
+/// out, where each response puts its reader's `data-theme`.
+#[derive(Clone)]
+pub struct ThemeMark(pub String);
 
 struct Cached {
     version: u64,
-    etag: HeaderValue,
+    /// The page's ETag but for its closing quote, where the theme goes (visitors' pages).
+    etag: String,
     content_type: HeaderValue,
     page: Template,
 }
@@ -105,10 +112,11 @@ pub async fn room_page(
         Ok(user) => user,
         Err(e) => return e.into_response(),
     };
-    let reader = match reader(&state, user.as_ref(), &room).await {
+    let mut reader = match reader(&state, user.as_ref(), &room).await {
         Ok(reader) => reader,
         Err(e) => return e.into_response(),
     };
+    reader.viewer.dark = Theme::of(req.headers()) == Theme::Dark;
     let signed_in = user.is_some();
     let mut res = match &reader.readable {
         Some(facts) if reader.viewer.with.is_none() => {
@@ -157,36 +165,46 @@ async fn kept(
         ),
         Audience::Visitors => Default::default(),
     };
-    let mut fills: [&[u8]; 3] = [&[]; 3];
+    let theme = Theme::of(&headers).attribute();
+    let mut fills: [&[u8]; 4] = [&[]; 4];
     fills[NONCE] = nonce.0.as_bytes();
     fills[SIDEBAR] = sidebar.as_bytes();
     fills[VIEWER] = viewer.as_bytes();
+    fills[THEME] = theme.as_bytes();
     if let Some(page) = state.pages.get(room, audience, version) {
         return serve(&page, audience, &headers, &fills);
     }
     // Should the page not be kept, it is rendered again for this reader alone.
-    let (parts, _) = req.into_parts();
+    let (mut parts, _) = req.into_parts();
     let again = (
         parts.clone(),
         reader.viewer.clone(),
         reader.readable.clone(),
     );
+    let theme_mark = personal::theme_placeholder();
+    parts.extensions.insert(ThemeMark(theme_mark.to_owned()));
     let req = Request::from_parts(parts, Body::empty());
     // Rendered for a placeholder reader, whose part is then cut out.
     let placeholder = personal::placeholder();
     let (marks, reader) = match audience {
         Audience::Readers => {
-            let mut marks = vec![String::new(); 3];
+            let mut marks = vec![String::new(); 4];
             marks[NONCE] = nonce.0.to_string();
             marks[SIDEBAR] = personal::sidebar(&placeholder, room);
             marks[VIEWER] = personal::viewer_js(&placeholder);
+            marks[THEME] = format!(r#"data-theme="{theme_mark}""#);
             let reader = Reader {
                 viewer: placeholder,
                 readable: reader.readable,
             };
             (marks, reader)
         }
-        Audience::Visitors => (vec![nonce.0.to_string()], reader),
+        Audience::Visitors => {
+            let mut marks = vec![String::new(); 4];
+            marks[NONCE] = nonce.0.to_string();
+            marks[THEME] = format!(r#"data-theme="{theme_mark}""#);
+            (marks, reader)
+        }
     };
     let res = match page_data(state, room, reader).await {
         Ok(data) => render(state, req, Some(data)).await,
@@ -205,16 +223,18 @@ async fn kept(
     };
     let marks: Vec<&[u8]> = marks.iter().map(String::as_bytes).collect();
     let template = Template::new(&html, &marks);
-    if audience == Audience::Readers && (template.holes(SIDEBAR), template.holes(VIEWER)) != (1, 1)
+    let readers = audience == Audience::Readers;
+    if template.holes(THEME) != 1
+        || (readers && (template.holes(SIDEBAR), template.holes(VIEWER)) != (1, 1))
     {
-        // Cannot happen while `Personal` is an element and `viewer` the data's last field.
+        // Cannot happen while `Personal` is an element, `viewer` the data's last field and
+        // the shell writes the theme.
         tracing::error!("the reader's part is not where it was expected; page not kept");
         return alone(state, room, again).await;
     }
     let page = Cached {
         version,
-        // Weak: the bytes differ in their nonce, the page is the same.
-        etag: HeaderValue::from_str(&format!("W/\"{room}-{version}\"")).expect("valid etag"),
+        etag: format!("W/\"{room}-{version}"),
         content_type: parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -264,10 +284,12 @@ async fn render(state: &AppState, req: Request, data: Option<RoomPageData>) -> R
 
 fn serve(page: &Cached, audience: Audience, request: &HeaderMap, fills: &[&[u8]]) -> Response {
     let visitors = audience == Audience::Visitors;
+    // Weak: the bytes differ in their nonce, the page is the same (for one theme).
+    let etag = format!("{}-{}\"", page.etag, Theme::of(request).as_str());
     let fresh = visitors
         && request
             .get(header::IF_NONE_MATCH)
-            .is_some_and(|tags| tags.as_bytes() == page.etag.as_bytes());
+            .is_some_and(|tags| tags.as_bytes() == etag.as_bytes());
     let gzip = request
         .get_all(header::ACCEPT_ENCODING)
         .iter()
@@ -286,7 +308,10 @@ fn serve(page: &Cached, audience: Audience, request: &HeaderMap, fills: &[&[u8]]
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, page.content_type.clone());
     if visitors {
-        h.insert(header::ETAG, page.etag.clone());
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("a room name and a theme make a valid etag"),
+        );
         // Always revalidate: the room changes all the time, and a 304 costs almost nothing.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }

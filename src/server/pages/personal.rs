@@ -30,6 +30,12 @@ pub fn placeholder() -> Viewer {
     }
 }
 
+/// What a kept page's `data-theme` holds until a response puts its reader's there.
+pub fn theme_placeholder() -> &'static str {
+    static MARK: LazyLock<String> = LazyLock::new(|| format!("theme:{}", Uuid::new_v4().simple()));
+    &MARK
+}
+
 /// `viewer`'s part of the sidebar in `room`, as the page renders it.
 pub fn sidebar(viewer: &Viewer, room: &RoomName) -> String {
     let mut out = String::with_capacity(512 + 160 * viewer.rooms.len());
@@ -46,8 +52,19 @@ pub fn sidebar(viewer: &Viewer, room: &RoomName) -> String {
                 r#"<div class="me"><a href="/rooms/new" rel="external">New room</a><p>Signed in as <strong>"#,
             );
             out.push_str(&text(&me.name));
+            // The theme toggle (`ThemeToggle`), then Sign out.
+            let (next, pressed) = if viewer.dark {
+                ("light", "true")
+            } else {
+                ("dark", "false")
+            };
+            let _ = write!(
+                out,
+                r#"<!></strong><!><!></p><form method="post" action="/theme" class="theme"><input type="hidden" name="theme" value="{next}"><input type="hidden" name="room" value="{}"><button type="submit" aria-pressed="{pressed}">Dark theme<!></button><!><!></form>"#,
+                attr(room.as_str())
+            );
             out.push_str(
-                r#"<!></strong><!><!></p><form method="post" action="/signout" class="sign-out"><input type="hidden" name="room" value=""#,
+                r#"<form method="post" action="/signout" class="sign-out"><input type="hidden" name="room" value=""#,
             );
             out.push_str(&attr(room.as_str()));
             out.push_str(r#""><button type="submit">Sign out</button><!><!></form><!><!></div>"#);
@@ -132,6 +149,7 @@ mod tests {
             }],
             with: None,
             moderator: true,
+            dark: true,
         };
         let data = RoomPageData {
             room: "general".into(),
@@ -158,6 +176,7 @@ mod tests {
                     rooms=RwSignal::new(viewer.rooms.clone())
                     me=RwSignal::new(viewer.me.clone())
                     room=room.to_string()
+                    dark=viewer.dark
                 />
             }
             .to_html()
@@ -197,6 +216,12 @@ mod tests {
                 ],
                 with: None,
                 moderator: true,
+                dark: false,
+            },
+            Viewer {
+                me: me("dora"),
+                dark: true,
+                ..Viewer::default()
             },
         ];
         for room in ["general", "news", "dm-def", "elsewhere"] {

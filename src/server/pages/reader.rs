@@ -93,6 +93,8 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
             rooms,
             with,
             moderator: access.may_moderate(),
+            // The request's cookie says (the page's handler, `load_room`).
+            dark: false,
         },
         readable: facts.filter(|_| access.may_read()),
     })

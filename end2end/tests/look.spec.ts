@@ -1,0 +1,44 @@
+import { test, expect, type Page } from '@playwright/test';
+import { expectConnected, freshRoom, joinAs, log, say } from './fixtures';
+
+const background = (page: Page) =>
+  page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+const LIGHT = 'rgb(246, 247, 249)';
+const DARK = 'rgb(20, 23, 28)';
+
+test('the theme follows the system, and the Dark theme toggle overrides it, remembered across reloads', async ({ browser }) => {
+  const room = freshRoom('look');
+  // A system in dark mode: dark, without anyone picking it.
+  const night = await joinAs(browser, room, 'owl', { colorScheme: 'dark' });
+  expect(await background(night.page)).toBe(DARK);
+  await night.context.close();
+
+  const alice = await joinAs(browser, room, 'alice', { colorScheme: 'light' });
+  const page = alice.page;
+  await say(page, 'how does this look?');
+  await expect(log(page).getByText('how does this look?')).toBeVisible();
+  expect(await background(page)).toBe(LIGHT);
+  const toggle = page.getByRole('button', { name: 'Dark theme' });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+
+  await toggle.click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expectConnected(page);
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  expect(await background(page)).toBe(DARK);
+  await page.screenshot({ path: 'test-results/room-dark.png' });
+
+  // Remembered: a reload (the room's kept page, with this reader's theme put in) is dark.
+  await page.reload();
+  await expectConnected(page);
+  expect(await background(page)).toBe(DARK);
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+
+  // And back.
+  await toggle.click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  expect(await background(page)).toBe(LIGHT);
+  await page.screenshot({ path: 'test-results/room-light.png' });
+  await alice.context.close();
+});
