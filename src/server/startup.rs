@@ -221,6 +221,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(theme::scope))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

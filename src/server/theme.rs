@@ -3,8 +3,9 @@
 //! flashes; `POST /theme` is the sidebar's **Dark theme** toggle, a plain form.
 
 use axum::{
-    extract::State,
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue},
+    middleware::Next,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -65,6 +66,22 @@ impl Theme {
     }
 }
 
+tokio::task_local! {
+    static CURRENT: Theme;
+}
+
+/// Middleware: the request's theme, for the pages written without its headers at hand
+/// (the form pages: [`current`]).
+pub async fn scope(req: Request, next: Next) -> Response {
+    let theme = Theme::of(req.headers());
+    CURRENT.scope(theme, next.run(req)).await
+}
+
+/// The theme of the request being answered (the system's outside one).
+pub fn current() -> Theme {
+    CURRENT.try_with(|t| *t).unwrap_or_default()
+}
+
 #[derive(Deserialize)]
 pub struct ThemeForm {
     theme: String,
@@ -119,5 +136,6 @@ mod tests {
             Theme::System
         );
         assert_eq!(Theme::Dark.attribute(), r#"data-theme="dark""#);
+        assert_eq!(current(), Theme::System, "outside a request");
     }
 }

@@ -322,3 +322,16 @@ async fn the_picked_theme_is_on_every_page_kept_or_not_and_only_a_theme_is_kept(
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_pages_wear_the_picked_theme_too() {
+    let app = TestApp::spawn().await;
+    for (cookie, want) in [("cloud_msg_theme=dark", "dark"), ("a=b", "system")] {
+        let html = app.page_with_cookie("/signin?room=lobby", cookie).await;
+        assert!(
+            html.contains(&format!(r#"<html lang="en" data-theme="{want}">"#)),
+            "{want}: {}",
+            &html[..200.min(html.len())]
+        );
+    }
+}

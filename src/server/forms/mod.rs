@@ -43,7 +43,7 @@ pub use crate::url_path::segment as path_segment;
 pub fn page(status: StatusCode, title: &str, room: &RoomName, body: &str) -> Response {
     let html = format!(
         r#"<!DOCTYPE html>
-<html lang="en">
+<html lang="en" {theme}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -62,6 +62,7 @@ pub fn page(status: StatusCode, title: &str, room: &RoomName, body: &str) -> Res
 </html>"#,
         title = esc(title),
         room = room,
+        theme = crate::server::theme::current().attribute(),
     );
     let mut res = (status, html).into_response();
     let h = res.headers_mut();
