@@ -252,3 +252,35 @@ test('an invite link brings a newcomer into a private room, and someone with an 
   await expect(log(member.page)).toContainText('members only');
   for (const c of [owner.context, newcomer, member.context]) await c.close();
 });
+
+test('Browse rooms lists the public rooms, filters them by name, and opens one', async ({ browser }) => {
+  const room = freshRoom('dir');
+  const other = freshRoom('dirfind');
+  const alice = await joinAs(browser, room, 'alice');
+  await say(alice.page, 'hello');
+  const bob = await joinAs(browser, other, 'bob');
+  await say(bob.page, 'over here');
+  await expect(log(bob.page).getByText('over here')).toBeVisible();
+
+  const page = alice.page;
+  await page.getByRole('link', { name: 'Browse rooms' }).click();
+  await expect(page.getByRole('heading', { name: 'Rooms' })).toBeVisible();
+  const list = page.getByRole('list', { name: 'Public rooms' });
+  await expect(list.getByRole('link', { name: `#${room}` })).toBeVisible();
+  await expect(list.getByRole('link', { name: `#${other}` })).toBeVisible();
+  await page.screenshot({ path: 'test-results/directory.png' });
+
+  await page.getByRole('searchbox', { name: 'Filter by name' }).fill(other.slice(0, -2).toUpperCase());
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(list.getByRole('link', { name: `#${other}` })).toBeVisible();
+  await expect(list.getByRole('link', { name: `#${room}` })).toHaveCount(0);
+  await page.getByRole('searchbox', { name: 'Filter by name' }).fill('no-such-room-anywhere');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page.getByText('No rooms match “no-such-room-anywhere”.')).toBeVisible();
+
+  await page.goBack();
+  await list.getByRole('link', { name: `#${other}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${other}$`));
+  await expect(log(page).getByText('over here')).toBeVisible();
+  for (const c of [alice, bob]) await c.context.close();
+});

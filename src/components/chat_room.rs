@@ -42,6 +42,9 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     "cloud_msg"
                 </a>
                 <OpenRoom />
+                <a class="browse" href=format!("/rooms?room={room}") rel="external">
+                    "Browse rooms"
+                </a>
                 <Personal rooms=state.rooms me=state.me room=room.clone() dark />
             </aside>
             <main class="chat">

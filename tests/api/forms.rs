@@ -2,7 +2,7 @@
 //! and up, a new (private) room, a room's members. Each refusal comes back as the page
 //! with the reason in `role="alert"`, and markup typed anywhere comes back as text.
 
-use cloud_msg::protocol::SessionResponse;
+use cloud_msg::protocol::{ServerFrame, SessionResponse};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -260,4 +260,77 @@ async fn a_private_room_made_with_the_form_is_managed_on_its_members_page() {
     assert_eq!(leave.status(), 303);
     assert_eq!(location(&leave), "/r/general");
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_lists_public_rooms_by_activity_with_a_filter_and_never_a_private_one() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/rooms").await.text().await.unwrap();
+    assert!(html.contains("No rooms yet."), "{html}");
+
+    let mut ann = app.client("ann").await;
+    let mut bob = app.client("bob").await;
+    let ack = |f: &ServerFrame| matches!(f, ServerFrame::Ack { .. });
+    for room in ["quiet-corner", "design_review", "lobby"] {
+        ann.join(room, None).await;
+    }
+    bob.join("lobby", None).await;
+    ann.say("design_review", "first").await;
+    ann.recv_until(ack).await;
+    ann.say("lobby", "latest").await;
+    ann.recv_until(ack).await;
+    // A private room and a direct conversation exist too.
+    let ann_token = app.sign_up("annie").await.token;
+    let made = app
+        .http
+        .post(app.url("/api/rooms"))
+        .header("cookie", format!("cloud_msg_session={ann_token}"))
+        .json(&serde_json::json!({"name": "secret-plans", "private": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+
+    let html = app.get("/rooms").await.text().await.unwrap();
+    let order: Vec<&str> = ["/r/lobby\"", "/r/design_review\"", "/r/quiet-corner\""]
+        .into_iter()
+        .filter(|r| html.contains(r))
+        .collect();
+    assert_eq!(order.len(), 3, "{html}");
+    let at = |r: &str| html.find(r).unwrap();
+    assert!(
+        at("/r/lobby\"") < at("/r/design_review\""),
+        "most recently active first"
+    );
+    assert!(
+        at("/r/design_review\"") < at("/r/quiet-corner\""),
+        "no messages last"
+    );
+    assert!(html.contains("2 members"), "lobby has ann and bob");
+    assert!(html.contains("no messages yet"));
+    assert!(
+        !html.contains("secret-plans") && !html.contains("/r/dm-"),
+        "nothing private"
+    );
+
+    // The filter: part of a name; `_` is a character, not a wildcard; markup is dropped.
+    let html = app.get("/rooms?q=REVIEW").await.text().await.unwrap();
+    assert!(html.contains("/r/design_review\"") && !html.contains("/r/lobby\""));
+    let html = app.get("/rooms?q=n_r").await.text().await.unwrap();
+    assert!(html.contains("/r/design_review\""), "{html}");
+    let html = app.get("/rooms?q=gn_re").await.text().await.unwrap();
+    assert!(html.contains("/r/design_review\""));
+    let html = app.get("/rooms?q=o_b").await.text().await.unwrap();
+    assert!(html.contains("No rooms match “o_b”."), "{html}");
+    let html = app
+        .get("/rooms?q=%3Cscript%3Ealert(1)%3C/script%3E")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(
+        html.contains("No rooms match “scriptalert1script”."),
+        "{html}"
+    );
 }

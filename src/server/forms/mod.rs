@@ -4,6 +4,7 @@
 //! redirect (`303`) on success, or the page again with the error in `role="alert"` and
 //! the status that fits.
 
+pub mod directory;
 pub mod invite;
 pub mod new_room;
 pub mod room_members;

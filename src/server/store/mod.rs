@@ -176,6 +176,17 @@ impl Store {
         }))
     }
 
+    /// Public rooms whose name contains `filter` (all with an empty one), the most recently
+    /// active first: name, members, the time of the last message (ms; none yet). At most
+    /// `limit`.
+    pub async fn directory(
+        &self,
+        filter: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, Option<i64>)>> {
+        on_backend!(self, b => b.directory(filter, limit).await)
+    }
+
     /// How many rooms exist (tests: reads must not create any).
     pub async fn room_count(&self) -> Result<u64> {
         on_backend!(self, b => b.room_count().await)

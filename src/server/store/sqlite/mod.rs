@@ -128,6 +128,25 @@ impl Sqlite {
         Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
     }
 
+    pub async fn directory(
+        &self,
+        filter: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, Option<i64>)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name,
+                    (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
+                    (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
+                        AS last
+             FROM rooms r WHERE NOT r.private AND instr(r.name, ?1) > 0
+             ORDER BY last IS NULL, last DESC, r.name LIMIT ?2",
+        )
+        .bind(filter)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The room and one person's standing in it, in one query (on this thread, as every
     /// path into a room asks: `quick`).
     pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {

@@ -1,0 +1,92 @@
+//! `GET /rooms`: **Rooms**, the directory of public rooms (name, members, last activity),
+//! the most recently active first, with a filter by name (`?q=`). Anyone may look, a
+//! visitor too: it lists what a visitor may open anyway. Private rooms and direct
+//! conversations are never in it.
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::{alert, esc, page, room_or_general, sentence};
+use crate::{server::AppState, timestamp::Timestamp};
+
+/// Rooms listed at most.
+const LISTED: u32 = 100;
+/// Longest filter kept (a room name's length).
+const FILTER_MAX: usize = 64;
+
+#[derive(Debug, Deserialize)]
+pub struct Filter {
+    #[serde(default)]
+    q: String,
+    /// The room the person came from, for the way back.
+    room: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    // Only what a room's name can hold: lowercase letters, digits, - and _.
+    let q: String = filter
+        .q
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(FILTER_MAX)
+        .collect();
+    let back = room_or_general(filter.room.as_deref());
+    let (status, list) = match state.store.directory(&q, LISTED).await {
+        Ok(rooms) if rooms.is_empty() && q.is_empty() => (
+            StatusCode::OK,
+            r#"<p class="empty">No rooms yet.</p>"#.to_owned(),
+        ),
+        Ok(rooms) if rooms.is_empty() => (
+            StatusCode::OK,
+            format!(r#"<p class="empty">No rooms match “{}”.</p>"#, esc(&q)),
+        ),
+        Ok(rooms) => (StatusCode::OK, listing(&rooms)),
+        Err(e) => (e.status(), alert("rooms-error", Some(&sentence(&e)))),
+    };
+    let body = format!(
+        r#"<form method="get" action="/rooms" class="stack" role="search" aria-label="Filter rooms">
+<label for="rooms-filter">Filter by name</label>
+<input id="rooms-filter" name="q" type="search" maxlength="{FILTER_MAX}" value="{q}">
+<input type="hidden" name="room" value="{back}">
+<button type="submit">Filter</button>
+</form>
+{list}"#,
+        q = esc(&q),
+    );
+    page(status, "Rooms", &back, &body)
+}
+
+/// The list: each room's link, its members and when it was last active.
+fn listing(rooms: &[(String, i64, Option<i64>)]) -> String {
+    let mut out = String::from(r#"<ul class="directory" aria-label="Public rooms">"#);
+    for (name, members, last) in rooms {
+        let members = match members {
+            1 => "1 member".to_owned(),
+            n => format!("{n} members"),
+        };
+        let last = match last {
+            Some(ms) => {
+                let ts = Timestamp::from_millis(*ms);
+                format!(
+                    r#"last message <time datetime="{}">{} {} UTC</time>"#,
+                    ts.to_rfc3339(),
+                    esc(&ts.day_label(0)),
+                    ts.clock_label(0)
+                )
+            }
+            None => "no messages yet".to_owned(),
+        };
+        out.push_str(&format!(
+            r#"<li><a href="/r/{name}">#{name}</a> <span class="hint">{members} · {last}</span></li>"#,
+            name = esc(name),
+        ));
+    }
+    out.push_str("</ul>");
+    out
+}
