@@ -67,14 +67,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
     {
         return Some(bearer.trim());
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value)
+    crate::server::headers::cookie(headers, COOKIE_NAME)
 }
 
 /// The user behind the request's session, if it has a valid one.

@@ -49,14 +49,8 @@ impl Theme {
     /// The theme the request's cookie names (the system's without one, or with a value
     /// that is not a theme).
     pub fn of(headers: &HeaderMap) -> Self {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE_NAME)
-            .and_then(|(_, value)| Self::parse(value))
+        crate::server::headers::cookie(headers, COOKIE_NAME)
+            .and_then(Self::parse)
             .unwrap_or_default()
     }
 
