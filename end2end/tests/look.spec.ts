@@ -42,3 +42,33 @@ test('the theme follows the system, and the Dark theme toggle overrides it, reme
   await page.screenshot({ path: 'test-results/room-light.png' });
   await alice.context.close();
 });
+
+test('everything Tab reaches shows where the focus is, in both themes', async ({ browser }) => {
+  const room = freshRoom('focus');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const { context, page } = await joinAs(browser, room, `tabber-${colorScheme}`, { colorScheme });
+    await say(page, `a ${colorScheme} message with a status to tab to`);
+    await expect(log(page).getByText(`a ${colorScheme} message with a status to tab to`)).toBeVisible();
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    const seen = new Set<string>();
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      const focus = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const style = getComputedStyle(el);
+        const name = el.getAttribute('aria-label') || el.textContent?.trim() || el.tagName;
+        return { name: `${el.tagName} ${name}`.slice(0, 60), style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+      if (!focus) continue;
+      seen.add(focus.name);
+      expect(focus.style, `${focus.name} shows its focus`).not.toBe('none');
+      expect(focus.width, `${focus.name} shows its focus`).toBeGreaterThanOrEqual(2);
+    }
+    // The sidebar, the header, the log and the composer were all reached.
+    expect([...seen].join(' | ')).toMatch(/Dark theme/);
+    expect([...seen].join(' | ')).toMatch(/Members/);
+    expect([...seen].join(' | ')).toMatch(/TEXTAREA/);
+    await context.close();
+  }
+});
