@@ -36,7 +36,12 @@ pub use reader::{page_data, prepared, reader, Prepared, Reader};
 use crate::{
     app::shell,
     page::RoomPageData,
-    server::{headers::CspNonce, model::RoomFacts, session, theme::Theme, AppState},
+    server::{
+        headers::CspNonce,
+        session,
+        theme::{self, Theme},
+        AppState,
+    },
     validation::RoomName,
 };
 use template::Template;
@@ -116,7 +121,7 @@ pub async fn room_page(
         Ok(reader) => reader,
         Err(e) => return e.into_response(),
     };
-    reader.viewer.dark = Theme::of(req.headers()) == Theme::Dark;
+    reader.viewer.dark = theme::current() == Theme::Dark;
     let signed_in = user.is_some();
     let mut res = match &reader.readable {
         Some(facts) if reader.viewer.with.is_none() => {
@@ -125,10 +130,7 @@ pub async fn room_page(
             let version = state.hub.open_known(facts).version();
             kept(&state, req, &room, reader, version).await
         }
-        _ => match page_data(&state, &room, reader).await {
-            Ok(data) => render(&state, req, Some(data)).await,
-            Err(e) => e.into_response(),
-        },
+        _ => alone(&state, req, &room, reader).await,
     };
     if signed_in {
         res.headers_mut().insert(
@@ -153,7 +155,6 @@ async fn kept(
         .get::<CspNonce>()
         .cloned()
         .unwrap_or_default();
-    let headers = req.headers().clone();
     let audience = match reader.viewer.me {
         Some(_) => Audience::Readers,
         None => Audience::Visitors,
@@ -165,51 +166,50 @@ async fn kept(
         ),
         Audience::Visitors => Default::default(),
     };
-    let theme = Theme::of(&headers).attribute();
+    let theme = theme::current().attribute();
     let mut fills: [&[u8]; 4] = [&[]; 4];
     fills[NONCE] = nonce.0.as_bytes();
     fills[SIDEBAR] = sidebar.as_bytes();
     fills[VIEWER] = viewer.as_bytes();
     fills[THEME] = theme.as_bytes();
     if let Some(page) = state.pages.get(room, audience, version) {
-        return serve(&page, audience, &headers, &fills);
+        return serve(&page, audience, req.headers(), &fills);
     }
+    let headers = req.headers().clone();
     // Should the page not be kept, it is rendered again for this reader alone.
     let (mut parts, _) = req.into_parts();
     let again = (
-        parts.clone(),
-        reader.viewer.clone(),
-        reader.readable.clone(),
+        Request::from_parts(parts.clone(), Body::empty()),
+        Reader {
+            viewer: reader.viewer.clone(),
+            readable: reader.readable.clone(),
+        },
     );
     let theme_mark = personal::theme_placeholder();
     parts.extensions.insert(ThemeMark(theme_mark.to_owned()));
-    let req = Request::from_parts(parts, Body::empty());
     // Rendered for a placeholder reader, whose part is then cut out.
-    let placeholder = personal::placeholder();
-    let (marks, reader) = match audience {
+    let mut marks = vec![String::new(); 4];
+    marks[NONCE] = nonce.0.to_string();
+    marks[THEME] = format!(r#"data-theme="{theme_mark}""#);
+    let reader = match audience {
         Audience::Readers => {
-            let mut marks = vec![String::new(); 4];
-            marks[NONCE] = nonce.0.to_string();
+            let placeholder = personal::placeholder();
             marks[SIDEBAR] = personal::sidebar(&placeholder, room);
             marks[VIEWER] = personal::viewer_js(&placeholder);
-            marks[THEME] = format!(r#"data-theme="{theme_mark}""#);
-            let reader = Reader {
+            Reader {
                 viewer: placeholder,
                 readable: reader.readable,
-            };
-            (marks, reader)
+            }
         }
-        Audience::Visitors => {
-            let mut marks = vec![String::new(); 4];
-            marks[NONCE] = nonce.0.to_string();
-            marks[THEME] = format!(r#"data-theme="{theme_mark}""#);
-            (marks, reader)
-        }
+        Audience::Visitors => reader,
     };
-    let res = match page_data(state, room, reader).await {
-        Ok(data) => render(state, req, Some(data)).await,
-        Err(e) => return e.into_response(),
-    };
+    let res = alone(
+        state,
+        Request::from_parts(parts, Body::empty()),
+        room,
+        reader,
+    )
+    .await;
     if res.status() != StatusCode::OK {
         return res;
     }
@@ -218,7 +218,7 @@ async fn kept(
         Ok(html) => html,
         Err(error) => {
             tracing::warn!(%error, "room page too big to keep");
-            return alone(state, room, again).await;
+            return alone(state, again.0, room, again.1).await;
         }
     };
     let marks: Vec<&[u8]> = marks.iter().map(String::as_bytes).collect();
@@ -230,7 +230,7 @@ async fn kept(
         // Cannot happen while `Personal` is an element, `viewer` the data's last field and
         // the shell writes the theme.
         tracing::error!("the reader's part is not where it was expected; page not kept");
-        return alone(state, room, again).await;
+        return alone(state, again.0, room, again.1).await;
     }
     let page = Cached {
         version,
@@ -246,19 +246,10 @@ async fn kept(
     serve(&page, audience, &headers, &fills)
 }
 
-/// The page rendered for one request only: the request, and who reads what.
-async fn alone(
-    state: &AppState,
-    room: &RoomName,
-    (parts, viewer, readable): (
-        axum::http::request::Parts,
-        crate::page::Viewer,
-        Option<RoomFacts>,
-    ),
-) -> Response {
-    let reader = Reader { viewer, readable };
+/// `room`'s page for `reader`, rendered for `req`.
+async fn alone(state: &AppState, req: Request, room: &RoomName, reader: Reader) -> Response {
     match page_data(state, room, reader).await {
-        Ok(data) => render(state, Request::from_parts(parts, Body::empty()), Some(data)).await,
+        Ok(data) => render(state, req, Some(data)).await,
         Err(e) => e.into_response(),
     }
 }
@@ -283,13 +274,14 @@ async fn render(state: &AppState, req: Request, data: Option<RoomPageData>) -> R
 }
 
 fn serve(page: &Cached, audience: Audience, request: &HeaderMap, fills: &[&[u8]]) -> Response {
-    let visitors = audience == Audience::Visitors;
     // Weak: the bytes differ in their nonce, the page is the same (for one theme).
-    let etag = format!("{}-{}\"", page.etag, Theme::of(request).as_str());
-    let fresh = visitors
-        && request
+    let etag = (audience == Audience::Visitors)
+        .then(|| format!("{}-{}\"", page.etag, theme::current().as_str()));
+    let fresh = etag.as_ref().is_some_and(|etag| {
+        request
             .get(header::IF_NONE_MATCH)
-            .is_some_and(|tags| tags.as_bytes() == etag.as_bytes());
+            .is_some_and(|tags| tags.as_bytes() == etag.as_bytes())
+    });
     let gzip = request
         .get_all(header::ACCEPT_ENCODING)
         .iter()
@@ -307,7 +299,7 @@ fn serve(page: &Cached, audience: Audience, request: &HeaderMap, fills: &[&[u8]]
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, page.content_type.clone());
-    if visitors {
+    if let Some(etag) = etag {
         h.insert(
             header::ETAG,
             HeaderValue::from_str(&etag).expect("a room name and a theme make a valid etag"),
