@@ -69,12 +69,18 @@ pub struct ChatMessage {
     /// The message was deleted: its `text` is empty and it shows as a tombstone.
     #[serde(default, skip_serializing_if = "is_false")]
     pub deleted: bool,
+    /// The text formatted (a safe Markdown subset, bare URLs as links) as HTML made by the
+    /// server from a short list of elements; absent when the text is plain, which is then
+    /// shown as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 impl ChatMessage {
     /// Makes this message the tombstone of a deleted one: its place stays, its text goes.
     pub fn tombstone(&mut self) {
         self.text.clear();
+        self.html = None;
         self.deleted = true;
     }
 }
@@ -353,6 +359,7 @@ mod tests {
             bot: false,
             deletes: None,
             deleted: false,
+            html: None,
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();
         assert_eq!(json["type"], "message");

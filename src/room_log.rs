@@ -203,6 +203,7 @@ mod tests {
             bot: false,
             deletes: None,
             deleted: false,
+            html: None,
         }
     }
 

@@ -41,11 +41,17 @@ export const busyURL = () => process.env.E2E_BUSY_URL ?? 'http://127.0.0.1:3101'
  * a bot, over the real socket from a page of its own, and waits until all are stored.
  */
 export async function seedRoom(browser: Browser, room: string, count: number, prefix = 'm') {
+  await seedTexts(browser, room, Array.from({ length: count }, (_, i) => `${prefix} ${i}`));
+}
+
+/** Posts `texts` into `room` on the busy server as a bot, in order, and waits until all are stored. */
+export async function seedTexts(browser: Browser, room: string, texts: string[]) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${busyURL()}/healthz`);
   await page.evaluate(
-    async ({ room, count, prefix }) => {
+    async ({ room, texts }) => {
+      const count = texts.length;
       const res = await fetch('/api/session', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -66,13 +72,13 @@ export async function seedRoom(browser: Browser, room: string, count: number, pr
         };
       });
       ws.send(JSON.stringify({ type: 'join', room }));
-      for (let i = 0; i < count; i++) {
-        ws.send(JSON.stringify({ type: 'send', room, client_id: crypto.randomUUID(), text: `${prefix} ${i}` }));
+      for (const text of texts) {
+        ws.send(JSON.stringify({ type: 'send', room, client_id: crypto.randomUUID(), text }));
       }
       await done;
       ws.close();
     },
-    { room, count, prefix },
+    { room, texts },
   );
   await context.close();
 }

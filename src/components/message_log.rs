@@ -1,5 +1,6 @@
 //! The message log (`role="log"`, named "Messages"): day separators and author groups.
-//! Text is always rendered as text; times are `<time datetime>` in the reader's zone.
+//! Text is rendered as text, or as the server's formatting of it (a short list of
+//! elements, never the text's own markup); times are `<time datetime>` in the reader's zone.
 //!
 //! The rows come from `state::log_view`, a bounded window of the log. This component
 //! follows the end once per applied batch (while the reader is there), and when the reader
@@ -266,6 +267,9 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
     };
     let text = if msg.deleted {
         view! { <p class="text deleted">"Message deleted"</p> }.into_any()
+    } else if let Some(html) = msg.html.clone() {
+        // Made by the server from a short list of elements (`server::markdown`).
+        view! { <div class="text md" dir="auto" inner_html=html></div> }.into_any()
     } else {
         view! { <p class="text" dir="auto">{msg.text.clone()}</p> }.into_any()
     };

@@ -81,11 +81,13 @@ impl NewMessage {
             bot: self.author.bot,
             deletes: self.deletes,
             deleted: false,
+            html: crate::server::markdown::render(&self.text),
         }
     }
 
     /// The answer for this message when `msg` was stored under its `client_id` before.
-    pub fn already(&self, msg: ChatMessage) -> Appended {
+    pub fn already(&self, mut msg: ChatMessage) -> Appended {
+        msg.html = crate::server::markdown::render(&msg.text);
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
             reused: msg.deletes != self.deletes || (!msg.deleted && msg.text != self.text),
@@ -227,6 +229,7 @@ pub const MESSAGE_COLUMNS: &str =
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
         ChatMessage {
+            html: crate::server::markdown::render(&self.text),
             room: room.to_string(),
             seq: self.seq as u64,
             id: parse_uuid(&self.id),

@@ -137,6 +137,7 @@ impl RoomState {
             bot: false,
             deletes,
             deleted: false,
+            html: None,
         }]);
         true
     }

@@ -21,6 +21,7 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         bot: false,
         deletes: None,
         deleted: false,
+        html: None,
     }
 }
 

@@ -252,6 +252,7 @@ async fn append(
                     bot: bot(author_id),
                     deletes: deletes.map(|d| d as u64),
                     deleted,
+                    html: None,
                 };
                 ((author_id, client_id), msg)
             },

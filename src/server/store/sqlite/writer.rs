@@ -220,6 +220,7 @@ fn append(
                     bot: m.author.bot,
                     deletes: r.get::<_, Option<i64>>(5)?.map(|d| d as u64),
                     deleted: r.get(6)?,
+                    html: None,
                 })
             })
             .optional()?;
