@@ -215,6 +215,7 @@ fn router(state: AppState) -> Router {
             get(forms::new_room::show).post(forms::new_room::create),
         )
         .route("/rooms", get(forms::directory::show))
+        .route("/search", get(forms::search::show))
         .route("/r/{room}/members", get(forms::room_members::show))
         .route("/r/{room}/members/{action}", post(forms::room_members::act))
         .route("/signout", post(api::sign_out_form))

@@ -5,6 +5,7 @@
 //! the status that fits.
 
 pub mod directory;
+pub mod search;
 pub mod invite;
 pub mod new_room;
 pub mod room_members;

@@ -187,6 +187,19 @@ impl Store {
         on_backend!(self, b => b.directory(filter, limit).await)
     }
 
+    /// Messages matching `terms` in the rooms `user_id` may read (public rooms they are not
+    /// banned from, private ones they are in; a visitor passes ""), newest first, at most
+    /// `limit`.
+    pub async fn search(
+        &self,
+        terms: &crate::server::search::Terms,
+        user_id: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::server::search::Hit>> {
+        let rows = on_backend!(self, b => b.search(terms, user_id, limit).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// How many rooms exist (tests: reads must not create any).
     pub async fn room_count(&self) -> Result<u64> {
         on_backend!(self, b => b.room_count().await)

@@ -97,6 +97,29 @@ impl Postgres {
         .await?)
     }
 
+    pub async fn search(
+        &self,
+        terms: &crate::server::search::Terms,
+        user_id: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::server::search::HitRow>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, m.seq, m.author_name, m.text, m.ts
+             FROM messages m
+             JOIN rooms r ON r.id = m.room_id
+             WHERE m.search @@ to_tsquery('simple', $1)
+               AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = $2)
+               AND (NOT r.private OR EXISTS (
+                    SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = $2))
+             ORDER BY m.ts DESC, m.seq DESC LIMIT $3",
+        )
+        .bind(terms.tsquery())
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The room and one person's standing in it, in one query.
     pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {
         Ok(sqlx::query_as(

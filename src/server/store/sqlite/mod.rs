@@ -147,6 +147,30 @@ impl Sqlite {
         .await?)
     }
 
+    pub async fn search(
+        &self,
+        terms: &crate::server::search::Terms,
+        user_id: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::server::search::HitRow>> {
+        Ok(sqlx::query_as(
+            "SELECT r.name, m.seq, m.author_name, m.text, m.ts
+             FROM message_search s
+             JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
+             JOIN rooms r ON r.id = m.room_id
+             WHERE message_search MATCH ?1
+               AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2)
+               AND (NOT r.private OR EXISTS (
+                    SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = ?2))
+             ORDER BY m.ts DESC, m.seq DESC LIMIT ?3",
+        )
+        .bind(terms.fts5())
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The room and one person's standing in it, in one query (on this thread, as every
     /// path into a room asks: `quick`).
     pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {
