@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 use crate::timestamp::Timestamp;
 
+mod read_frame;
+
 /// A frame sent by a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -89,8 +91,8 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
-/// A frame sent by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A frame sent by the server. It is read by `read_frame` (`"type"` first, never buffered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Message(ChatMessage),
@@ -376,12 +378,13 @@ mod tests {
         };
         let bot_json = serde_json::to_value(ServerFrame::Message(bot.clone())).unwrap();
         assert_eq!(bot_json["bot"], true);
-        assert_eq!(
-            serde_json::from_value::<ServerFrame>(bot_json).unwrap(),
-            ServerFrame::Message(bot)
-        );
-        let back: ServerFrame = serde_json::from_value(json).unwrap();
-        assert_eq!(back, ServerFrame::Message(msg));
+        // Read back from the text on the wire ("type" first; a `Value` sorts its keys).
+        let wire = |f: &ServerFrame| serde_json::to_string(f).unwrap();
+        let bot = ServerFrame::Message(bot);
+        assert_eq!(serde_json::from_str::<ServerFrame>(&wire(&bot)).unwrap(), bot);
+        let msg = ServerFrame::Message(msg);
+        assert_eq!(serde_json::from_str::<ServerFrame>(&wire(&msg)).unwrap(), msg);
+        let _ = json;
 
         let err = ServerFrame::error(ErrorCode::TextTooLong, "too long", None);
         assert_eq!(
