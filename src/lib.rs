@@ -9,6 +9,7 @@ pub mod app;
 pub mod components;
 pub mod delivery;
 pub mod emoji;
+pub mod escape;
 pub mod grouping;
 pub mod page;
 pub mod protocol;

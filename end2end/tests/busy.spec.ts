@@ -57,7 +57,7 @@ test('a 2,000-message room scrolls back to its first message and down again with
   const context = await browser.newContext();
   const page = await context.newPage();
   await openAs(page, room, 'reader');
-  const messages = log(page).locator('.msg p');
+  const messages = log(page).locator('.msg .text');
   await expect(messages.last()).toHaveText('m 1999');
   // The page starts at the end (and brings back a page more when that is less than a screen).
   expect(await log(page).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
@@ -95,7 +95,7 @@ test('a burst of 1,000 messages arrives in order and the log follows its end', a
   const page = await context.newPage();
   await openAs(page, room, 'reader');
   await seedRoom(browser, room, 1000, 'b');
-  const texts = log(page).locator('.msg p');
+  const texts = log(page).locator('.msg .text');
   await expect(texts.last()).toHaveText('b 999', { timeout: 10_000 });
   // The newest are in the page, in order, without gaps; the oldest have left it.
   const shown = await texts.allTextContents();

@@ -63,7 +63,7 @@ test('offline: messages queue as Sending and arrive once, in order, when back', 
 
   await alice.context.setOffline(false);
   await expectConnected(alice.page);
-  await expect(log(bob.page).locator('.msg p')).toHaveText(['queued one', 'queued two', 'queued three']);
+  await expect(log(bob.page).locator('.msg .text')).toHaveText(['queued one', 'queued two', 'queued three']);
   await expect(statusOf(alice.page, 'queued three')).toHaveAccessibleName(/Delivered|Read/);
   await bob.page.waitForTimeout(500);
   await expect(log(bob.page).locator('.msg')).toHaveCount(3);
@@ -83,9 +83,9 @@ test('a reader offline for 20 messages gets all 20, exactly once, in order', asy
 
   await bob.context.setOffline(false);
   await expectConnected(bob.page);
-  await expect(log(bob.page).locator('.msg p')).toHaveText(texts);
+  await expect(log(bob.page).locator('.msg .text')).toHaveText(texts);
   await say(alice.page, 'and now live');
-  await expect(log(bob.page).locator('.msg p')).toHaveText([...texts, 'and now live']);
+  await expect(log(bob.page).locator('.msg .text')).toHaveText([...texts, 'and now live']);
   await alice.context.close();
   await bob.context.close();
 });
@@ -105,8 +105,8 @@ test('queued messages survive a reload while offline', async ({ browser }) => {
   await alice.context.setOffline(false);
   await alice.page.goto(`/r/${room}`);
   await expectConnected(alice.page);
-  await expect(log(bob.page).locator('.msg p')).toHaveText(['written offline 1', 'written offline 2']);
-  await expect(log(alice.page).locator('.msg p')).toHaveText(['written offline 1', 'written offline 2']);
+  await expect(log(bob.page).locator('.msg .text')).toHaveText(['written offline 1', 'written offline 2']);
+  await expect(log(alice.page).locator('.msg .text')).toHaveText(['written offline 1', 'written offline 2']);
   await expect(statusOf(alice.page, 'written offline 2')).toHaveAccessibleName(/Sent|Delivered|Read/);
   await alice.page.reload();
   await expect(log(alice.page).locator('.msg')).toHaveCount(2);

@@ -41,6 +41,11 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                 <a class="brand" href="/r/general">
                     "cloud_msg"
                 </a>
+                // Finds messages in every room the reader may read (a page of the server's).
+                <form class="search" method="get" action="/search" role="search">
+                    <input type="search" name="q" aria-label="Search" placeholder="Search messages" maxlength="200" />
+                    <input type="hidden" name="room" value=room.clone() />
+                </form>
                 <OpenRoom />
                 <a class="browse" href=format!("/rooms?room={room}") rel="external">
                     "Browse rooms"

@@ -14,6 +14,7 @@ use leptos::{html, prelude::*};
 use crate::{
     components::avatar::Avatar,
     emoji::is_only_emoji,
+    escape::text_html,
     protocol::ChatMessage,
     state::{
         log_view::{Entry, LogView, Row},
@@ -46,12 +47,15 @@ pub fn MessageLog() -> impl IntoView {
         }
     });
     // After each batch (and once at the start): follow the end, once, while the reader is
-    // there; and note how long the batch took, for a benchmark that asks.
-    Effect::new(move |_| {
+    // there; and note how long the batch took, for a benchmark that asks. At the start, a
+    // link to one message (`#m-<seq>`, from search) shows that message instead.
+    Effect::new(move |started: Option<()>| {
         let batch = state.applied.get();
         leptos::task::spawn_local(async move {
             leptos::task::tick().await;
-            if let (Some(el), true) = (log_ref.get_untracked(), at_bottom.get_untracked()) {
+            if started.is_none() && show_linked() {
+                at_bottom.set(false);
+            } else if let (Some(el), true) = (log_ref.get_untracked(), at_bottom.get_untracked()) {
                 el.set_scroll_top(el.scroll_height());
             }
             record(batch);
@@ -115,6 +119,16 @@ pub fn MessageLog() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Scrolls the message the address names (`#m-<seq>`) into view, if it is in the log.
+fn show_linked() -> bool {
+    let hash = window().location().hash().unwrap_or_default();
+    let linked = hash
+        .strip_prefix('#')
+        .filter(|id| id.starts_with("m-"))
+        .and_then(|id| document().get_element_by_id(id));
+    linked.map(|el| el.scroll_into_view()).is_some()
 }
 
 /// Brings back older rows above the window: from memory, or else a page from the server.
@@ -265,13 +279,14 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             }
         })
     };
-    let text = if msg.deleted {
-        view! { <p class="text deleted">"Message deleted"</p> }.into_any()
+    // One element for every kind of text: the server's formatting (made from a short list
+    // of elements, `server::markdown`), the text escaped, or the tombstone.
+    let (class, html) = if msg.deleted {
+        ("text deleted", "Message deleted".to_owned())
     } else if let Some(html) = msg.html.clone() {
-        // Made by the server from a short list of elements (`server::markdown`).
-        view! { <div class="text md" dir="auto" inner_html=html></div> }.into_any()
+        ("text md", html)
     } else {
-        view! { <p class="text" dir="auto">{msg.text.clone()}</p> }.into_any()
+        ("text", text_html(&msg.text))
     };
     // Mine, or anyone's for the room's owners: stored, and not deleted already; once
     // hydrated. Read once: the person only changes from nobody to a new guest, who has no
@@ -294,9 +309,9 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
         }
     };
     view! {
-        <div class="msg" class:pending=pending class:big=big data-seq=seq>
+        <div class="msg" class:pending=pending class:big=big data-seq=seq id=(seq > 0).then(|| format!("m-{seq}"))>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
-            {text}
+            <div class=class dir="auto" inner_html=html></div>
             {status_view}
             {move || (may_delete && hydrated.get()).then(|| view! {
                 <button class="delete" aria-label="Delete message" on:click=delete>"Delete"</button>
