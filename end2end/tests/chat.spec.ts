@@ -34,7 +34,7 @@ test('consecutive messages by one author are grouped under one name', async ({ b
   await expect(groups).toHaveCount(3);
   await expect(groups.nth(0)).toHaveAccessibleName('Messages from alice');
   await expect(groups.nth(0).locator('.author')).toHaveText('alice');
-  await expect(groups.nth(0).locator('p')).toHaveText(['first', 'second', 'third']);
+  await expect(groups.nth(0).locator('.text')).toHaveText(['first', 'second', 'third']);
   await expect(groups.nth(1)).toHaveAccessibleName('Messages from bob');
   await expect(groups.nth(2)).toHaveAccessibleName('Messages from alice');
   // Today's messages sit under one day separator.
@@ -89,7 +89,7 @@ test('emoji: the picker inserts at the cursor, shortcodes expand, emoji-only is 
   // Measure once every message is stored (rows re-render when a send is settled).
   await expect(log(page).locator('.msg:not(.pending)')).toHaveCount(3);
   const size = (text: string) =>
-    log(page).locator('.msg:not(.pending) p', { hasText: text })
+    log(page).locator('.msg:not(.pending) .text', { hasText: text })
       .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   await expect.poll(async () => (await size('🚀🚀')) / (await size('a🎉b'))).toBeGreaterThan(1.5);
   await alice.context.close();
@@ -166,7 +166,7 @@ test('Enter sends, Shift+Enter starts a new line', async ({ browser }) => {
   await box.pressSequentially('line two');
   await expect(box).toHaveValue('line one\nline two');
   await box.press('Enter');
-  const msg = log(alice.page).locator('.msg:not(.pending) p').first();
+  const msg = log(alice.page).locator('.msg:not(.pending) .text').first();
   await expect(msg).toHaveText('line one\nline two');
   await expect.poll(async () => (await msg.boundingBox())?.height ?? 0).toBeGreaterThan(30);
   await alice.context.close();

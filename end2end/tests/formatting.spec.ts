@@ -1,13 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import hostileJson from '../fixtures/hostile-markdown.json';
 import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
 
 // Formatting: the safe Markdown subset and bare links render for everyone, live and after
 // a reload; hostile markup never runs, never loads and never links anywhere unsafe.
 
-const hostile: string[] = JSON.parse(
-  readFileSync(new URL('../fixtures/hostile-markdown.json', import.meta.url), 'utf8'),
-);
+const hostile: string[] = hostileJson;
 
 test('bold, italic, strike, code, quotes, lists and links render for everyone, live and after a reload', async ({ browser }) => {
   const room = freshRoom('md');

@@ -162,7 +162,7 @@ test('sending faster than allowed says "Slow down" and still delivers everything
   await slowDown;
   // Every message arrives, in order, once the bucket refills.
   await expect(log(bob.page).getByText('burst 60', { exact: true })).toBeVisible({ timeout: 20_000 });
-  const texts = await log(bob.page).locator('p.text').allTextContents();
+  const texts = await log(bob.page).locator('.msg .text').allTextContents();
   expect(texts.filter((t) => t.startsWith('burst '))).toHaveLength(60);
   await expect(log(alice.page).getByText(/not sent/)).toHaveCount(0);
   // Once everything has gone out, the alert goes too.
