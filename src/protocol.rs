@@ -381,9 +381,15 @@ mod tests {
         // Read back from the text on the wire ("type" first; a `Value` sorts its keys).
         let wire = |f: &ServerFrame| serde_json::to_string(f).unwrap();
         let bot = ServerFrame::Message(bot);
-        assert_eq!(serde_json::from_str::<ServerFrame>(&wire(&bot)).unwrap(), bot);
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(&wire(&bot)).unwrap(),
+            bot
+        );
         let msg = ServerFrame::Message(msg);
-        assert_eq!(serde_json::from_str::<ServerFrame>(&wire(&msg)).unwrap(), msg);
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(&wire(&msg)).unwrap(),
+            msg
+        );
         let _ = json;
 
         let err = ServerFrame::error(ErrorCode::TextTooLong, "too long", None);

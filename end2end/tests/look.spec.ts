@@ -72,3 +72,48 @@ test('everything Tab reaches shows where the focus is, in both themes', async ({
     await context.close();
   }
 });
+
+test('on a phone the sidebar is a drawer behind Menu, closed by Esc, Close menu or going to a room', async ({ browser }) => {
+  const room = freshRoom('phone');
+  const other = freshRoom('phone-b');
+  const phone = { viewport: { width: 390, height: 760 }, hasTouch: true, isMobile: true };
+  const alice = await joinAs(browser, other, 'alice', phone);
+  await alice.page.goto(`/r/${room}`);
+  await expectConnected(alice.page);
+  const { page } = alice;
+  const menu = page.getByRole('button', { name: 'Menu', exact: true });
+  const rooms = page.getByRole('navigation', { name: 'Rooms' });
+  await expect(menu).toBeVisible();
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(rooms).toBeHidden();
+  // The room and its composer have the whole width.
+  const box = await log(page).boundingBox();
+  expect(box!.width).toBeGreaterThan(350);
+
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect(rooms).toBeVisible();
+  await expect(page.getByRole('searchbox', { name: 'Search' })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Search' }).focus();
+  await page.keyboard.press('Escape');
+  await expect(rooms).toBeHidden();
+
+  await menu.click();
+  await page.getByRole('button', { name: 'Close menu' }).click();
+  await expect(rooms).toBeHidden();
+
+  await menu.click();
+  await rooms.getByRole('link', { name: other }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${other}$`));
+  await expect(page.getByRole('heading', { name: other })).toBeVisible();
+  await expect(rooms).toBeHidden();
+  await alice.context.close();
+});
+
+test('on a wide screen the sidebar is always there and there is no Menu', async ({ browser }) => {
+  const alice = await joinAs(browser, freshRoom('wide'), 'alice');
+  await expect(alice.page.getByRole('navigation', { name: 'Rooms' })).toBeVisible();
+  await expect(alice.page.getByRole('button', { name: 'Menu', exact: true })).toBeHidden();
+  await expect(alice.page.getByRole('button', { name: 'Close menu' })).toBeHidden();
+  await alice.context.close();
+});

@@ -35,9 +35,20 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
         signed_in
     });
 
+    // On a phone the sidebar is a drawer, opened by **Menu** and closed by **Close menu**,
+    // Esc, or going to another room.
+    let menu = RwSignal::new(false);
+    let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            menu.set(false);
+        }
+    };
     view! {
-        <div class="app">
-            <aside class="sidebar">
+        <div class="app" class:menu-open=move || menu.get()>
+            <aside class="sidebar" id="sidebar" on:keydown=close_on_esc>
+                <button class="menu-close" aria-label="Close menu" on:click=move |_| menu.set(false)>
+                    "×"
+                </button>
                 <a class="brand" href="/r/general">
                     "cloud_msg"
                 </a>
@@ -54,6 +65,10 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
             </aside>
             <main class="chat">
                 <header class="topbar">
+                    <button class="menu-button" aria-controls="sidebar"
+                        aria-expanded=move || menu.get().to_string() on:click=move |_| menu.update(|m| *m = !*m)>
+                        "Menu"
+                    </button>
                     <h1 class="room-title">
                         <span aria-hidden="true">{mark}</span>
                         {title}

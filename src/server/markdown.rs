@@ -96,8 +96,23 @@ fn may_format(text: &str) -> bool {
     text.bytes().any(|b| {
         matches!(
             b,
-            b'*' | b'_' | b'~' | b'`' | b'>' | b'#' | b'-' | b'+' | b'[' | b'<' | b'&' | b'\n'
-                | b'\\' | b'=' | b'|' | b':' | b'.' | b')'
+            b'*' | b'_'
+                | b'~'
+                | b'`'
+                | b'>'
+                | b'#'
+                | b'-'
+                | b'+'
+                | b'['
+                | b'<'
+                | b'&'
+                | b'\n'
+                | b'\\'
+                | b'='
+                | b'|'
+                | b':'
+                | b'.'
+                | b')'
         )
     })
 }
@@ -155,7 +170,9 @@ fn safe_url(url: &str) -> Option<&str> {
     }
     let scheme = url.split_once(':')?.0.to_ascii_lowercase();
     let ok = match scheme.as_str() {
-        "http" | "https" => url[scheme.len() + 1..].starts_with("//") && url.len() > scheme.len() + 3,
+        "http" | "https" => {
+            url[scheme.len() + 1..].starts_with("//") && url.len() > scheme.len() + 3
+        }
         "mailto" => url.len() > 7,
         _ => false,
     };
@@ -228,10 +245,7 @@ fn url_len(text: &str) -> usize {
         .find(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
         .unwrap_or(text.len());
     let mut url = &text[..end];
-    loop {
-        let Some(last) = url.chars().next_back() else {
-            break;
-        };
+    while let Some(last) = url.chars().next_back() {
         let trim = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~' => true,
             ')' => url.matches('(').count() < url.matches(')').count(),

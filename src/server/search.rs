@@ -84,7 +84,8 @@ impl Terms {
 
 /// The runs of letters and digits in `s`.
 fn words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
 }
 
 /// The runs of letters and digits in `s`, with where each starts.
@@ -100,7 +101,12 @@ fn window(text: &str, first: usize) -> (usize, usize) {
     if text.chars().count() <= SHOWN {
         return (0, text.len());
     }
-    let before = text[..first].chars().rev().take(40).map(char::len_utf8).sum::<usize>();
+    let before = text[..first]
+        .chars()
+        .rev()
+        .take(40)
+        .map(char::len_utf8)
+        .sum::<usize>();
     let start = first - before;
     let end = text[start..]
         .char_indices()
@@ -170,6 +176,9 @@ mod tests {
         assert!(shown.chars().count() < SHOWN + 40);
         // Multi-byte text is cut on character boundaries.
         let text = format!("{} ключ {}", "дом ".repeat(200), "лес ".repeat(200));
-        assert!(Terms::parse("ключ").unwrap().highlight(&text).contains("<mark>ключ</mark>"));
+        assert!(Terms::parse("ключ")
+            .unwrap()
+            .highlight(&text)
+            .contains("<mark>ключ</mark>"));
     }
 }

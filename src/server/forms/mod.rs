@@ -5,10 +5,10 @@
 //! the status that fits.
 
 pub mod directory;
-pub mod search;
 pub mod invite;
 pub mod new_room;
 pub mod room_members;
+pub mod search;
 pub mod sign_in;
 
 use axum::{
