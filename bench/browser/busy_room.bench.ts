@@ -31,7 +31,7 @@ async function watchFor(page: Page, text: string) {
       for (const r of records) {
         for (const node of r.addedNodes) {
           if (!(node instanceof Element)) continue;
-          const hit = [...node.querySelectorAll('p.text'), ...(node.matches('p.text') ? [node] : [])].some(
+          const hit = [...node.querySelectorAll('.msg .text'), ...(node.matches('.msg .text') ? [node] : [])].some(
             (p) => p.textContent === text,
           );
           if (hit) {

@@ -9,7 +9,11 @@ use crate::helpers::*;
 const HOSTILE: &str = include_str!("../../end2end/fixtures/hostile-markdown.json");
 
 async fn next_message(ws: &mut Client) -> ChatMessage {
-    message(&ws.recv_until(|f| matches!(f, ServerFrame::Message(_))).await).clone()
+    message(
+        &ws.recv_until(|f| matches!(f, ServerFrame::Message(_)))
+            .await,
+    )
+    .clone()
 }
 
 #[tokio::test]
@@ -17,13 +21,21 @@ async fn formatted_text_is_the_same_html_live_in_catch_up_history_and_the_page()
     let app = TestApp::spawn_unlimited().await;
     let mut ann = app.client("ann").await;
     ann.join("lobby", Some(0)).await;
-    ann.say("lobby", "**ship it** at https://example.com/x.").await;
+    ann.say("lobby", "**ship it** at https://example.com/x.")
+        .await;
     ann.say("lobby", "just words").await;
     let live = next_message(&mut ann).await;
     let want = r#"<p><strong>ship it</strong> at <a href="https://example.com/x" rel="noopener noreferrer nofollow" target="_blank">https://example.com/x</a>.</p>"#;
     assert_eq!(live.html.as_deref(), Some(want));
-    assert_eq!(live.text, "**ship it** at https://example.com/x.", "the text stays");
-    assert_eq!(next_message(&mut ann).await.html, None, "plain text has no html");
+    assert_eq!(
+        live.text, "**ship it** at https://example.com/x.",
+        "the text stays"
+    );
+    assert_eq!(
+        next_message(&mut ann).await.html,
+        None,
+        "plain text has no html"
+    );
 
     let mut bob = app.client("bob").await;
     bob.join("lobby", Some(0)).await;
@@ -58,9 +70,24 @@ async fn hostile_markup_is_inert_on_the_wire_and_in_the_page() {
         let msg = next_message(&mut eve).await;
         assert_eq!(&msg.text, p, "the text is kept as sent");
         if let Some(html) = &msg.html {
-            for bad in ["<script", "<img", "<iframe", "<svg", "<style", "<form", "<meta", "<object",
-                "<base", "<link", "<details", "<math", "onerror", "onload", "javascript:", "data:"]
-            {
+            for bad in [
+                "<script",
+                "<img",
+                "<iframe",
+                "<svg",
+                "<style",
+                "<form",
+                "<meta",
+                "<object",
+                "<base",
+                "<link",
+                "<details",
+                "<math",
+                "onerror",
+                "onload",
+                "javascript:",
+                "data:",
+            ] {
                 // Escaped text may say these words; as markup they would start with `<` or
                 // sit in an attribute.
                 let as_markup = html.contains(bad) && (bad.starts_with('<') || attr_has(html, bad));
@@ -69,7 +96,15 @@ async fn hostile_markup_is_inert_on_the_wire_and_in_the_page() {
         }
     }
     let page = app.get("/r/lobby").await.text().await.unwrap();
-    for tag in ["<script>window", "<img", "<iframe", "<svg", "<object", "<meta http-equiv", "<base"] {
+    for tag in [
+        "<script>window",
+        "<img",
+        "<iframe",
+        "<svg",
+        "<object",
+        "<meta http-equiv",
+        "<base",
+    ] {
         assert!(!page.contains(tag), "the page has {tag}");
     }
     assert!(page.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"));

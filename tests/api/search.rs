@@ -52,20 +52,32 @@ async fn search_finds_words_only_where_the_searcher_may_read() {
     let club = json!({"name": "club", "private": true});
     assert_eq!(post_as(&app, &olga, "/api/rooms", Some(club)).await, 201);
     let bob_in = Some(json!({"name": "bob"}));
-    assert_eq!(post_as(&app, &olga, "/api/rooms/club/members", bob_in).await, 204);
+    assert_eq!(
+        post_as(&app, &olga, "/api/rooms/club/members", bob_in).await,
+        204
+    );
     olga.ws.join("lobby", None).await;
     olga.ws.join("club", None).await;
     bob.ws.join("club", None).await;
-    assert_eq!(say(&mut olga, "lobby", "Deploying the **rocket** at noon").await, 1);
+    assert_eq!(
+        say(&mut olga, "lobby", "Deploying the **rocket** at noon").await,
+        1
+    );
     assert_eq!(say(&mut olga, "lobby", "lunch?").await, 2);
-    assert_eq!(say(&mut olga, "club", "the rocket launch code is 0000").await, 1);
+    assert_eq!(
+        say(&mut olga, "club", "the rocket launch code is 0000").await,
+        1
+    );
     assert_eq!(say(&mut bob, "club", "a rocketry joke").await, 2);
 
     // A visitor and an outsider find the public message only, newest first.
     for who in [None, Some(&eve)] {
         let (links, html) = search(&app, who, "rocket").await;
         assert_eq!(links, ["/r/lobby#m-1"], "{html}");
-        assert!(!html.contains("launch code"), "a private room's text never shows");
+        assert!(
+            !html.contains("launch code"),
+            "a private room's text never shows"
+        );
         assert!(html.contains(r#"aria-label="Search results""#));
         assert!(html.contains("<mark>rocket</mark>"));
     }
@@ -112,8 +124,19 @@ async fn a_hostile_query_is_words_and_nothing_else() {
     ann.ws.join("lobby", None).await;
     say(&mut ann, "lobby", "<b>bold</b> claims & \"quotes\"").await;
     for q in [
-        "\"", "*", "bold\" OR \"x", "NEAR(bold claims)", "bold*", "-bold", "bold:*", "!!! & | ()",
-        "<script>alert(1)</script>", "' OR 1=1 --", "\u{0}", "bold AND", "^bold",
+        "\"",
+        "*",
+        "bold\" OR \"x",
+        "NEAR(bold claims)",
+        "bold*",
+        "-bold",
+        "bold:*",
+        "!!! & | ()",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "\u{0}",
+        "bold AND",
+        "^bold",
     ] {
         let res = app
             .http
@@ -131,7 +154,10 @@ async fn a_hostile_query_is_words_and_nothing_else() {
     assert!(links.is_empty(), "every word is required: {html}");
     let (links, html) = search(&app, None, "<b>bold</b>").await;
     assert_eq!(links, ["/r/lobby#m-1"]);
-    assert!(html.contains("&lt;<mark>b</mark>&gt;<mark>bold</mark>&lt;/<mark>b</mark>&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;<mark>b</mark>&gt;<mark>bold</mark>&lt;/<mark>b</mark>&gt;"),
+        "{html}"
+    );
     // A very long query is cut, not refused.
     let (_, html) = search(&app, None, &"bold ".repeat(500)).await;
     assert!(html.contains("<mark>bold</mark>"));

@@ -5,6 +5,7 @@
 mod accounts;
 mod invites;
 mod members;
+mod search_index;
 mod writer;
 
 use std::{str::FromStr, time::Duration};
@@ -32,6 +33,7 @@ const READ_CONNECTIONS: u32 = 8;
 pub struct Postgres {
     read: PgPool,
     pub(super) writer: Writer,
+    indexer: tokio::task::AbortHandle,
 }
 
 impl Postgres {
@@ -53,9 +55,20 @@ impl Postgres {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
+        let indexer = {
+            let pool = read.clone();
+            tokio::spawn(async move {
+                loop {
+                    search_index::run(&pool, false).await;
+                    tokio::time::sleep(search_index::EVERY).await;
+                }
+            })
+            .abort_handle()
+        };
         Ok(Self {
             read,
             writer: writer::start(write),
+            indexer,
         })
     }
 
@@ -65,6 +78,7 @@ impl Postgres {
     }
 
     pub async fn close(&self) {
+        self.indexer.abort();
         self.writer.stop().await;
         self.read.close().await;
     }
@@ -103,11 +117,14 @@ impl Postgres {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::server::search::HitRow>> {
+        // What was stored before the search is found by it.
+        search_index::run(&self.read, true).await;
         Ok(sqlx::query_as(
             "SELECT r.name, m.seq, m.author_name, m.text, m.ts
-             FROM messages m
+             FROM message_search s
+             JOIN messages m ON m.room_id = s.room_id AND m.seq = s.seq
              JOIN rooms r ON r.id = m.room_id
-             WHERE m.search @@ to_tsquery('simple', $1)
+             WHERE s.words @@ to_tsquery('simple', $1) AND NOT m.deleted
                AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = $2)
                AND (NOT r.private OR EXISTS (
                     SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = $2))

@@ -10,6 +10,7 @@ mod checkpointer;
 mod invites;
 mod members;
 mod quick;
+mod search_index;
 mod writer;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -55,6 +56,8 @@ pub struct Sqlite {
     quick: Arc<quick::QuickReads>,
     pub(super) writer: Writer,
     checkpointer: Checkpointer,
+    index: search_index::SearchIndex,
+    indexer: tokio::task::AbortHandle,
 }
 
 impl Sqlite {
@@ -85,11 +88,24 @@ impl Sqlite {
             .await?;
         let writer = writer::start(&path)?;
         let checkpointer = Checkpointer::start(&path)?;
+        let index = search_index::SearchIndex::open(&path)?;
+        let indexer = {
+            let index = index.clone();
+            tokio::spawn(async move {
+                loop {
+                    index.run().await;
+                    tokio::time::sleep(search_index::EVERY).await;
+                }
+            })
+            .abort_handle()
+        };
         Ok(Self {
             read,
             quick: Arc::new(quick::QuickReads::new(&path)),
             writer,
             checkpointer,
+            index,
+            indexer,
         })
     }
 
@@ -114,6 +130,7 @@ impl Sqlite {
     }
 
     pub async fn close(&self) {
+        self.indexer.abort();
         self.writer.stop().await;
         self.checkpointer.stop().await;
         self.read.close().await;
@@ -153,12 +170,14 @@ impl Sqlite {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::server::search::HitRow>> {
+        // What was stored before the search is found by it.
+        self.index.run().await;
         Ok(sqlx::query_as(
             "SELECT r.name, m.seq, m.author_name, m.text, m.ts
              FROM message_search s
              JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
              JOIN rooms r ON r.id = m.room_id
-             WHERE message_search MATCH ?1
+             WHERE message_search MATCH ?1 AND NOT m.deleted
                AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2)
                AND (NOT r.private OR EXISTS (
                     SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = ?2))

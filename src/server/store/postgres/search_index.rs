@@ -1,0 +1,89 @@
+//! The search index's indexer: messages' words go into `message_search` after the
+//! messages are stored, in batches, so that storing a message never waits for them. It
+//! runs every `EVERY`, and before each search (`Postgres::search`), which waits for
+//! its turn so that it finds what was stored before it. Nodes take turns through an
+//! advisory lock; a node's timer that finds it taken leaves the work to the other.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::server::Result;
+
+/// How often the indexer looks for new messages.
+pub const EVERY: Duration = Duration::from_millis(250);
+/// Rows indexed in one transaction at most.
+const BATCH: i64 = 2000;
+/// Rows one call indexes at most; the next call goes on.
+const MOST: u64 = 50_000;
+/// The advisory lock the nodes' indexers take turns with ("search" in ASCII).
+const LOCK: i64 = 0x7365_6172_6368;
+
+/// Indexes what is stored and not indexed yet; returns how many messages went in. With
+/// `wait`, waits for another indexer to finish first; without, leaves the work to it.
+pub async fn catch_up(pool: &PgPool, wait: bool) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let lock = if wait {
+            "SELECT true FROM (SELECT pg_advisory_xact_lock($1)) AS l"
+        } else {
+            "SELECT pg_try_advisory_xact_lock($1)"
+        };
+        let (mine,): (bool,) = sqlx::query_as(lock).bind(LOCK).fetch_one(&mut *tx).await?;
+        if !mine {
+            return Ok(total);
+        }
+        let pending: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT r.id, coalesce(p.indexed_seq, 0), least(r.last_seq, coalesce(p.indexed_seq, 0) + $1)
+             FROM rooms r LEFT JOIN search_progress p ON p.room_id = r.id
+             WHERE r.last_seq > coalesce(p.indexed_seq, 0) LIMIT 64",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if pending.is_empty() {
+            tx.commit().await?;
+            return Ok(total);
+        }
+        let rooms: Vec<i64> = pending.iter().map(|p| p.0).collect();
+        let from: Vec<i64> = pending.iter().map(|p| p.1).collect();
+        let upto: Vec<i64> = pending.iter().map(|p| p.2).collect();
+        let done = sqlx::query(
+            "INSERT INTO message_search (room_id, seq, words)
+             SELECT m.room_id, m.seq, to_tsvector('simple', m.text)
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS k(room_id, from_seq, upto)
+             JOIN messages m ON m.room_id = k.room_id AND m.seq > k.from_seq AND m.seq <= k.upto
+             WHERE m.deletes IS NULL AND m.text <> ''
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&rooms)
+        .bind(&from)
+        .bind(&upto)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "INSERT INTO search_progress (room_id, indexed_seq)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[])
+             ON CONFLICT (room_id) DO UPDATE
+                 SET indexed_seq = greatest(search_progress.indexed_seq, excluded.indexed_seq)",
+        )
+        .bind(&rooms)
+        .bind(&upto)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        total += done;
+        if total >= MOST {
+            return Ok(total);
+        }
+    }
+}
+
+/// `catch_up`, with a failure logged (search is then behind).
+pub async fn run(pool: &PgPool, wait: bool) {
+    if let Err(error) = catch_up(pool, wait).await {
+        tracing::warn!(%error, "search indexing failed");
+    }
+}
