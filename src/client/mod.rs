@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod history;
+pub mod keys;
 pub mod outbox;
 pub mod socket;

@@ -38,6 +38,11 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     // On a phone the sidebar is a drawer, opened by **Menu** and closed by **Close menu**,
     // Esc, or going to another room.
     let menu = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        crate::client::keys::listen(state, menu, move |to| navigate(to, Default::default()));
+    }
     let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             menu.set(false);

@@ -91,6 +91,16 @@ pub fn MessageLog() -> impl IntoView {
             Some(view! { <Group head local entries=pending.clone() pending=true /> })
         }
     };
+    // New messages came while the reader was up in the log: **Jump to latest** shows.
+    let unseen = RwSignal::new(false);
+    Effect::new(move |_| {
+        let batch = state.applied.get();
+        if at_bottom.get() {
+            unseen.set(false);
+        } else if batch.news {
+            unseen.set(true);
+        }
+    });
     let empty = {
         let (rows, pending) = (rows.clone(), pending.clone());
         move || rows.with(Vec::is_empty) && pending.with(Vec::is_empty)
@@ -117,6 +127,9 @@ pub fn MessageLog() -> impl IntoView {
             />
             {pending_group}
         </div>
+        <Show when=move || unseen.get()>
+            <button class="jump" on:click=move |_| state.show_latest()>"Jump to latest"</button>
+        </Show>
     }
     .into_any()
 }

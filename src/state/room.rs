@@ -29,6 +29,8 @@ const SLOW_DOWN: &str = "Slow down:";
 pub struct Batch {
     pub started_ms: f64,
     pub frames: usize,
+    /// New messages of this room came in it.
+    pub news: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -251,6 +253,7 @@ impl RoomState {
         self.applied.set(Batch {
             started_ms,
             frames: count,
+            news: oldest_new != u64::MAX,
         });
     }
 

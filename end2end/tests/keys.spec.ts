@@ -1,0 +1,74 @@
+import { test, expect, type Page } from '@playwright/test';
+import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
+
+// The keyboard in a room: Alt+↑/↓ between rooms, Ctrl+K to a room by name, Esc back to the
+// latest (marking the room read); and Jump to latest when new messages come while I am up.
+
+test('Alt+Arrow moves between rooms and Ctrl+K jumps to one by name', async ({ browser }) => {
+  const first = freshRoom('keysa');
+  const second = freshRoom('keysb');
+  const alice = await joinAs(browser, first, 'alice');
+  const { page } = alice;
+  await say(page, 'in the first');
+  await page.goto(`/r/${second}`);
+  await expectConnected(page);
+  await say(page, 'in the second');
+  const names = await page.getByRole('navigation', { name: 'Rooms' }).getByRole('list').first()
+    .getByRole('link').allInnerTexts();
+  const order = names.map((n) => n.replace(/^#/, '').trim().split(/\s/)[0]);
+  expect(order).toEqual(expect.arrayContaining([first, second]));
+  const [top, bottom] = order.indexOf(first) < order.indexOf(second) ? [first, second] : [second, first];
+
+  await page.goto(`/r/${top}`);
+  await expectConnected(page);
+  await page.keyboard.press('Alt+ArrowDown');
+  await expect(page).toHaveURL(new RegExp(`/r/${bottom}$`));
+  await expect(page.getByRole('heading', { name: bottom })).toBeVisible();
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect(page).toHaveURL(new RegExp(`/r/${top}$`));
+  // At the top of the list, up goes nowhere.
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect(page).toHaveURL(new RegExp(`/r/${top}$`));
+
+  await page.keyboard.press('Control+k');
+  const open = page.getByRole('textbox', { name: 'Open a room' });
+  await expect(open).toBeFocused();
+  await page.keyboard.type(bottom);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/r/${bottom}$`));
+  await alice.context.close();
+});
+
+async function scrollToTop(page: Page) {
+  await log(page).evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+}
+
+test('Jump to latest shows when new messages come while I read above; it and Esc bring me back', async ({ browser }) => {
+  const room = freshRoom('jump');
+  await seedTexts(browser, room, Array.from({ length: 60 }, (_, i) => `old ${i}`));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${busyURL()}/r/${room}`);
+  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
+  await page.getByLabel('Display name').fill('reader');
+  await page.getByRole('button', { name: 'Join chat' }).click();
+  await expectConnected(page);
+  const jump = page.getByRole('button', { name: 'Jump to latest' });
+  await expect(jump).toBeHidden();
+
+  await scrollToTop(page);
+  await seedTexts(browser, room, ['new one']);
+  await expect(jump).toBeVisible();
+  await expect(log(page).getByText('new one')).not.toBeInViewport();
+  await jump.click();
+  await expect(log(page).getByText('new one')).toBeInViewport();
+  await expect(jump).toBeHidden();
+
+  await scrollToTop(page);
+  await seedTexts(browser, room, ['new two']);
+  await expect(jump).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(log(page).getByText('new two')).toBeInViewport();
+  await expect(jump).toBeHidden();
+  await context.close();
+});
