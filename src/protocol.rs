@@ -43,6 +43,9 @@ pub enum ClientFrame {
     Received { room: String, seq: u64 },
     /// This user has seen every message up to `seq`.
     Read { room: String, seq: u64 },
+    /// I am typing in `room` (a joined room). Never stored: the others in the room get a
+    /// `typing` frame, and forget it after a few seconds unless another comes.
+    Typing { room: String },
 }
 
 /// A stored chat message as it travels to clients.
@@ -113,6 +116,13 @@ pub enum ServerFrame {
     More {
         room: String,
         since: u64,
+    },
+    /// `user` (called `name`) is typing in `room`: shown for `TYPING_SHOWN_MS` unless
+    /// another comes, and until their next message. Never sent to the typer.
+    Typing {
+        room: String,
+        user: Uuid,
+        name: String,
     },
     /// Something the client sent was refused; only the sender receives this.
     Error {
@@ -251,6 +261,13 @@ pub struct SessionResponse {
 pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
 }
+
+/// How long a `typing` frame shows its typer, in ms (a typing client sends one every
+/// `TYPING_EVERY_MS` at most, while it types).
+pub const TYPING_SHOWN_MS: f64 = 5000.0;
+/// A client sends `typing` at most this often while it types (the server passes on at
+/// most one every 2 s per socket and room).
+pub const TYPING_EVERY_MS: f64 = 3000.0;
 
 /// The most messages one history page holds.
 pub const HISTORY_PAGE_MAX: u32 = 200;

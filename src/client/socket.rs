@@ -237,6 +237,15 @@ async fn session(
         // Markers go out on the timer, at most every `MARKER_INTERVAL_MS`.
         if ticked {
             tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
+            // Typing goes out on the same timer; whoever stopped typing is forgotten.
+            let now = window().performance().map_or(0.0, |p| p.now());
+            state.typing.prune(now);
+            if state.typing.due(now) {
+                let typing = ClientFrame::Typing { room: room.clone() };
+                if sink.send(text(&typing)).await.is_err() {
+                    return true;
+                }
+            }
             if let Some(frame) = marker_frame(state, &room, &mut markers_sent) {
                 if sink.send(text(&frame)).await.is_err() {
                     return true;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     components::{
         composer::Composer, connection_badge::ConnectionBadge, join_form::JoinForm,
-        message_log::MessageLog, open_room::OpenRoom, personal::Personal,
+        message_log::MessageLog, open_room::OpenRoom, personal::Personal, typing_line::TypingLine,
     },
     page::RoomPageData,
     state::room::RoomState,
@@ -84,6 +84,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     <ConnectionBadge status=state.status />
                 </header>
                 <MessageLog />
+                <TypingLine />
                 <Show when=move || state.me.with(Option::is_some) fallback=JoinForm>
                     <Composer />
                 </Show>

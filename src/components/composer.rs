@@ -64,7 +64,11 @@ pub fn Composer() -> impl IntoView {
                     placeholder=placeholder
                     node_ref=input
                     prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        state.typing.mine(!value.trim().is_empty());
+                        text.set(value);
+                    }
                     on:keydown=on_keydown
                 ></textarea>
                 <button

@@ -127,9 +127,9 @@ pub fn MessageLog() -> impl IntoView {
             />
             {pending_group}
         </div>
-        <Show when=move || unseen.get()>
-            <button class="jump" on:click=move |_| state.show_latest()>"Jump to latest"</button>
-        </Show>
+        <button class="jump" hidden=move || !unseen.get() on:click=move |_| state.show_latest()>
+            "Jump to latest"
+        </button>
     }
     .into_any()
 }

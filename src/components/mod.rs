@@ -13,3 +13,4 @@ pub mod room_list;
 pub mod room_page;
 pub mod sign_out;
 pub mod theme_toggle;
+pub mod typing_line;

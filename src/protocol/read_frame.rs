@@ -22,6 +22,7 @@ enum Kind {
     Ack,
     Receipts,
     More,
+    Typing,
     Error,
 }
 
@@ -43,6 +44,13 @@ struct Receipts {
 struct More {
     room: String,
     since: u64,
+}
+
+#[derive(Deserialize)]
+struct Typing {
+    room: String,
+    user: Uuid,
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +106,10 @@ impl<'de> Visitor<'de> for FrameVisitor {
             Kind::More => {
                 let More { room, since } = More::deserialize(rest)?;
                 ServerFrame::More { room, since }
+            }
+            Kind::Typing => {
+                let Typing { room, user, name } = Typing::deserialize(rest)?;
+                ServerFrame::Typing { room, user, name }
             }
             Kind::Error => {
                 let Refusal {

@@ -54,6 +54,8 @@ pub struct RoomState {
     pub alert: RwSignal<Option<String>>,
     /// Set after every batch applied to the log.
     pub applied: RwSignal<Batch>,
+    /// Who is typing, and whether I am.
+    pub typing: super::typing::Typing,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -85,6 +87,7 @@ impl RoomState {
             at_bottom: RwSignal::new(true),
             alert: RwSignal::new(None),
             applied: RwSignal::new(Batch::default()),
+            typing: Default::default(),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -109,6 +112,7 @@ impl RoomState {
     /// with the same `client_id`, until it is stored). The log shows its end.
     pub fn send(&self, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
+        self.typing.mine(false);
         if self.queue(text.into_string(), None) {
             self.show_latest();
         }
@@ -269,6 +273,7 @@ impl RoomState {
         match frame {
             ServerFrame::Message(msg) if msg.room == room => {
                 let seq = msg.seq;
+                self.typing.stopped(msg.author_id);
                 if self.log.try_update_value(|l| l.insert(msg)) == Some(true) {
                     *oldest_new = (*oldest_new).min(seq);
                 }
@@ -295,7 +300,13 @@ impl RoomState {
                     .update_value(|l| rs.into_iter().for_each(|r| l.apply_receipt(r)));
                 *receipts = true;
             }
-            ServerFrame::Ack { .. } | ServerFrame::Receipts { .. } => {}
+            ServerFrame::Typing {
+                room: r,
+                user,
+                name,
+            } if r == room => self.typing.seen(user, name, now_ms()),
+            ServerFrame::Ack { .. } | ServerFrame::Receipts { .. } | ServerFrame::Typing { .. } => {
+            }
             // The socket asks for the rest of the history itself.
             ServerFrame::More { .. } => {}
             // Nothing is lost: the socket sends the message again after the wait.

@@ -26,3 +26,4 @@ mod rooms;
 mod search;
 mod security;
 mod socket;
+mod typing;

@@ -33,6 +33,8 @@ pub enum Event {
     Receipts { receipts: Vec<Receipt> },
     /// A person was removed from the room (kicked, or `banned`): their sockets leave it.
     Removed { user: uuid::Uuid, banned: bool },
+    /// Someone is typing (never stored).
+    Typing { user: uuid::Uuid, name: String },
 }
 
 /// Sessions that ended, which every node must act on at once whatever rooms it has open:

@@ -96,6 +96,11 @@ enum Ctrl {
         user: Uuid,
         banned: bool,
     },
+    /// Someone is typing: tell everyone else, here and on the other nodes.
+    Typing {
+        user: Uuid,
+        name: String,
+    },
     /// Another node's event in this room.
     Remote(Event),
     /// The bus may have lost events: look in the store for what was missed.
@@ -207,6 +212,11 @@ impl RoomHandle {
     /// other node leave it and are told why.
     pub fn remove(&self, user: Uuid, banned: bool) {
         let _ = self.ctrl.send(Ctrl::Remove { user, banned });
+    }
+
+    /// `user` is typing: everyone else in the room, on every node, is told.
+    pub fn typing(&self, user: Uuid, name: String) {
+        let _ = self.ctrl.send(Ctrl::Typing { user, name });
     }
 
     /// Sends a member's new markers to everyone in the room.

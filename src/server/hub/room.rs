@@ -272,6 +272,17 @@ impl Room {
                 self.remove(user, banned);
             }
             Ctrl::Remote(Event::Removed { user, banned }) => self.remove(user, banned),
+            Ctrl::Typing { user, name } => {
+                if self.bus.is_shared() {
+                    let event = Event::Typing {
+                        user,
+                        name: name.clone(),
+                    };
+                    self.bus.publish(&self.room.name, event);
+                }
+                self.typing(user, name);
+            }
+            Ctrl::Remote(Event::Typing { user, name }) => self.typing(user, name),
             Ctrl::Resync => {
                 self.fill_from_store().await;
                 // Receipts the bus lost: whatever the store has that this room does not.
@@ -313,6 +324,18 @@ impl Room {
         self.receipts.retain(|r| r.user != user);
         self.unsent_receipts.retain(|r| r.user != user);
         self.shared.version.fetch_add(1, Ordering::Release);
+    }
+
+    /// Tells everyone in the room but `user` that `user` is typing. Nothing a page shows
+    /// changes (the version stays).
+    fn typing(&mut self, user: Uuid, name: String) {
+        let frame = encode(&ServerFrame::Typing {
+            room: self.room.name.to_string(),
+            user,
+            name,
+        });
+        self.members
+            .retain_mut(|m| m.user == user || (!m.is_gone() && m.deliver(&frame)));
     }
 
     /// Queues `frames` for every member, dropping those that left or fell behind.

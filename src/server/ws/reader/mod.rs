@@ -6,6 +6,7 @@ mod delete;
 mod join;
 mod mark;
 mod send;
+mod typing;
 
 use std::{collections::HashMap, io, net::IpAddr, sync::Arc, time::Duration};
 
@@ -78,6 +79,8 @@ pub struct Reader {
     in_flight: Arc<Semaphore>,
     /// Answers to the frames just read, queued after each (see `flush_replies`).
     replies: Vec<Bytes>,
+    /// When this socket last passed on `typing`, per room.
+    typed: HashMap<RoomName, std::time::Instant>,
 }
 
 impl Reader {
@@ -90,6 +93,7 @@ impl Reader {
             markers: HashMap::new(),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             replies: Vec::new(),
+            typed: HashMap::new(),
         }
     }
 
@@ -258,6 +262,7 @@ impl Reader {
             } => self.delete(&room, seq, client_id).await,
             ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
             ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
+            ClientFrame::Typing { room } => self.typing(&room),
         }
     }
 }
