@@ -24,8 +24,11 @@ test('Alt+Arrow moves between rooms and Ctrl+K jumps to one by name', async ({ b
   await page.keyboard.press('Alt+ArrowDown');
   await expect(page).toHaveURL(new RegExp(`/r/${bottom}$`));
   await expect(page.getByRole('heading', { name: bottom })).toBeVisible();
+  await expectConnected(page);
   await page.keyboard.press('Alt+ArrowUp');
   await expect(page).toHaveURL(new RegExp(`/r/${top}$`));
+  await expect(page.getByRole('heading', { name: top })).toBeVisible();
+  await expectConnected(page);
   // At the top of the list, up goes nowhere.
   await page.keyboard.press('Alt+ArrowUp');
   await expect(page).toHaveURL(new RegExp(`/r/${top}$`));
