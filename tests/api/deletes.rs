@@ -3,7 +3,7 @@
 //! `since` catch-up show the tombstone, so every client converges. (`make test` runs these
 //! on SQLite and again on Postgres.)
 
-use cloud_msg::protocol::{ChatMessage, ClientFrame, ErrorCode, HistoryPage, ServerFrame};
+use cloud_msg::protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -43,16 +43,6 @@ async fn next_message(ws: &mut Client) -> ChatMessage {
             .await,
     )
     .clone()
-}
-
-async fn history(app: &TestApp, room: &str) -> Vec<ChatMessage> {
-    let page: HistoryPage = app
-        .get(&format!("/api/rooms/{room}/messages"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    page.messages
 }
 
 #[tokio::test]

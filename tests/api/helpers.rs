@@ -587,3 +587,14 @@ pub fn spawn_sends(
         }
     })
 }
+
+/// The room's latest page of history (`GET /api/rooms/<room>/messages`), as a visitor.
+pub async fn history(app: &TestApp, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
+    let page: cloud_msg::protocol::HistoryPage = app
+        .get(&format!("/api/rooms/{room}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    page.messages
+}
