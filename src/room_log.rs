@@ -138,6 +138,16 @@ impl RoomLog {
         entry.name = r.name;
     }
 
+    /// The first message held that `me` has not read (someone else's, not a deletion):
+    /// where "New messages" goes. None for someone with no marker here (not a member).
+    pub fn first_unread(&self, me: Uuid) -> Option<u64> {
+        let read = self.receipts.get(&me)?.read;
+        self.stored
+            .iter()
+            .find(|m| m.seq > read && m.author_id != me && m.deletes.is_none() && !m.deleted)
+            .map(|m| m.seq)
+    }
+
     pub fn receipts(&self) -> impl Iterator<Item = &Receipt> + Clone {
         self.receipts.values()
     }
@@ -281,6 +291,27 @@ mod tests {
         log.pending.push(msg(0, 2));
         log.ack(Uuid::from_u128(2), 2);
         assert!(log.pending().is_empty());
+    }
+
+    #[test]
+    fn the_first_unread_is_someone_elses_message_after_my_read_marker() {
+        let me = Uuid::from_u128(99);
+        let mut log = RoomLog::new((1..=5).map(|s| msg(s, s as u128)).collect());
+        assert_eq!(log.first_unread(me), None, "not a member: no marker");
+        let mut mine = msg(6, 6);
+        mine.author_id = me;
+        log.insert(mine);
+        let marker = |read| Receipt {
+            room: String::new(),
+            user: me,
+            name: "me".into(),
+            delivered: read,
+            read,
+        };
+        log.apply_receipt(marker(2));
+        assert_eq!(log.first_unread(me), Some(3));
+        log.apply_receipt(marker(5));
+        assert_eq!(log.first_unread(me), None, "what is left is my own");
     }
 
     #[test]

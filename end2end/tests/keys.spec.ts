@@ -75,3 +75,37 @@ test('Jump to latest shows when new messages come while I read above; it and Esc
   await expect(jump).toBeHidden();
   await context.close();
 });
+
+test('coming back to a room, "New messages" marks where I left off, and only then', async ({ browser }) => {
+  const room = freshRoom('left');
+  const alice = await joinAs(browser, room, 'alice');
+  const bob = await joinAs(browser, room, 'bob');
+  await say(alice.page, 'before I left');
+  await expect(log(bob.page).getByText('before I left')).toBeVisible();
+  const divider = bob.page.getByRole('separator', { name: 'New messages' });
+  await expect(divider).toBeHidden();
+  // bob has read it (the marker goes out within a moment), then goes elsewhere.
+  await bob.page.waitForTimeout(1_000);
+  await bob.page.goto(`/r/${freshRoom('elsewhere')}`);
+  await expectConnected(bob.page);
+  await say(alice.page, 'while you were away');
+  await say(alice.page, 'and more');
+  await expect(log(alice.page).getByText('and more')).toBeVisible();
+
+  await bob.page.goto(`/r/${room}`);
+  await expectConnected(bob.page);
+  await expect(divider).toBeVisible();
+  // It stands right above the first message bob had not read.
+  const row = bob.page.locator('.msg', { has: divider });
+  await expect(row).toContainText('while you were away');
+  await expect(bob.page.locator('.msg', { has: divider })).toHaveCount(1);
+
+  // Read now: the next visit has no divider.
+  await bob.page.waitForTimeout(1_000);
+  await bob.page.reload();
+  await expectConnected(bob.page);
+  await expect(log(bob.page).getByText('and more')).toBeVisible();
+  await expect(divider).toBeHidden();
+  await alice.context.close();
+  await bob.context.close();
+});

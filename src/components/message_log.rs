@@ -42,6 +42,10 @@ pub fn MessageLog() -> impl IntoView {
     // Once hydrated, days and times follow the reader's zone: one new layout.
     Effect::new(move |_| {
         if hydrated.get() {
+            if let Some(me) = state.me.get_untracked() {
+                let first = state.log.with_value(|l| l.first_unread(me.id));
+                state.first_new.set(first.unwrap_or(0));
+            }
             state.use_local_time();
             state.applied.update(|b| b.frames = 0);
         }
@@ -323,6 +327,11 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
     };
     view! {
         <div class="msg" class:pending=pending class:big=big data-seq=seq id=(seq > 0).then(|| format!("m-{seq}"))>
+            // Where I left off, once hydrated (the server renders the log for all).
+            <div class="new-divider" role="separator" aria-label="New messages"
+                hidden=move || seq == 0 || state.first_new.get() != seq>
+                "New messages"
+            </div>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             <div class=class dir="auto" inner_html=html></div>
             {status_view}

@@ -56,6 +56,9 @@ pub struct RoomState {
     pub applied: RwSignal<Batch>,
     /// Who is typing, and whether I am.
     pub typing: super::typing::Typing,
+    /// The message "New messages" stands above (0: none): the first I had not read when
+    /// the page hydrated. It stays there while I am in the room.
+    pub first_new: RwSignal<u64>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -88,6 +91,7 @@ impl RoomState {
             alert: RwSignal::new(None),
             applied: RwSignal::new(Batch::default()),
             typing: Default::default(),
+            first_new: RwSignal::new(0),
             inbox: StoredValue::new(Vec::new()),
         }
     }
