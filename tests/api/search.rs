@@ -163,3 +163,29 @@ async fn a_hostile_query_is_words_and_nothing_else() {
     assert!(html.contains("<mark>bold</mark>"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn searching_too_fast_is_refused_clearly_and_shares_the_history_limit() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = cloud_msg::server::limits::Limits::parse("history=3/1m").unwrap();
+    })
+    .await;
+    let get = |q: &'static str| app.http.get(app.url("/search")).query(&[("q", q)]).send();
+    // An empty box is only the form: not counted.
+    for _ in 0..5 {
+        assert_eq!(get("").await.unwrap().status(), 200);
+    }
+    assert_eq!(get("one").await.unwrap().status(), 200);
+    assert_eq!(get("two").await.unwrap().status(), 200);
+    // Older pages draw on the same allowance.
+    assert_eq!(app.get("/api/rooms/lobby/messages").await.status(), 200);
+    let res = get("three").await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().get("retry-after").is_some());
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"role="alert">Too many searches. Try again in"#),
+        "{html}"
+    );
+    app.stop().await;
+}

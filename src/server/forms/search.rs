@@ -4,9 +4,11 @@
 //! its room, author and time with the matching words marked, and opens the room at the
 //! message. A page of the server's: the browser's WASM carries none of it.
 
+use std::net::SocketAddr;
+
 use axum::{
-    extract::{Query, State},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::Response,
 };
 use serde::Deserialize;
@@ -14,6 +16,7 @@ use serde::Deserialize;
 use super::{alert, esc, page, room_or_general, sentence};
 use crate::{
     server::{
+        limits::{Key, Kind},
         search::{Hit, Terms},
         session, AppState,
     },
@@ -35,13 +38,30 @@ pub struct Search {
 
 pub async fn show(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<Search>,
     headers: HeaderMap,
 ) -> Response {
     let back = room_or_general(query.room.as_deref());
     let raw: String = query.q.chars().take(QUERY_MAX).collect();
     let terms = Terms::parse(&raw);
+    // A search reads stored messages as older pages do: one limit per address for both.
+    let limited = match &terms {
+        Some(_) => state.limiter.check(Kind::History, Key::Ip(peer.ip())).err(),
+        None => None,
+    };
     let (status, results) = match &terms {
+        Some(_) if limited.is_some() => {
+            tracing::info!(ip = %peer.ip(), "searches rate limited");
+            let secs = limited.map_or(1, |w| w.0.as_secs().max(1));
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                alert(
+                    "search-error",
+                    Some(&format!("Too many searches. Try again in {secs} s.")),
+                ),
+            )
+        }
         None if raw.trim().is_empty() => (StatusCode::OK, String::new()),
         None => (
             StatusCode::OK,
@@ -69,7 +89,14 @@ pub async fn show(
 {results}"#,
         q = esc(raw.trim()),
     );
-    page(status, "Search", &back, &body)
+    let mut res = page(status, "Search", &back, &body);
+    if let Some(wait) = limited {
+        let secs = wait.0.as_secs().max(1).to_string();
+        if let Ok(v) = HeaderValue::from_str(&secs) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    res
 }
 
 async fn find(
