@@ -277,6 +277,8 @@ async fn the_directory_lists_public_rooms_by_activity_with_a_filter_and_never_a_
     bob.join("lobby", None).await;
     ann.say("design_review", "first").await;
     ann.recv_until(ack).await;
+    // Times are in ms: two sends in one ms would tie (and tie-break by name).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     ann.say("lobby", "latest").await;
     ann.recv_until(ack).await;
     // A private room and a direct conversation exist too.
