@@ -3,7 +3,7 @@
 //! `since` catch-up show the tombstone, so every client converges. (`make test` runs these
 //! on SQLite and again on Postgres.)
 
-use cloud_msg::protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame};
+use cloud_msg::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,14 +35,6 @@ async fn ack(ws: &mut Client) -> u64 {
         ServerFrame::Ack { seq, .. } => seq,
         other => panic!("expected an ack, got {other:?}"),
     }
-}
-
-async fn next_message(ws: &mut Client) -> ChatMessage {
-    message(
-        &ws.recv_until(|f| matches!(f, ServerFrame::Message(_)))
-            .await,
-    )
-    .clone()
 }
 
 #[tokio::test]

@@ -2,19 +2,9 @@
 //! same live, in catch-up, in older history and in the room page; hostile markup never
 //! becomes markup anywhere. (`make test` runs these on SQLite and again on Postgres.)
 
-use cloud_msg::protocol::{ChatMessage, ServerFrame};
-
 use crate::helpers::*;
 
 const HOSTILE: &str = include_str!("../../end2end/fixtures/hostile-markdown.json");
-
-async fn next_message(ws: &mut Client) -> ChatMessage {
-    message(
-        &ws.recv_until(|f| matches!(f, ServerFrame::Message(_)))
-            .await,
-    )
-    .clone()
-}
 
 #[tokio::test]
 async fn formatted_text_is_the_same_html_live_in_catch_up_history_and_the_page() {

@@ -602,3 +602,12 @@ pub async fn history(app: &TestApp, room: &str) -> Vec<cloud_msg::protocol::Chat
         .unwrap();
     page.messages
 }
+
+/// The next `message` frame (skipping what else arrives).
+pub async fn next_message(ws: &mut Client) -> cloud_msg::protocol::ChatMessage {
+    message(
+        &ws.recv_until(|f| matches!(f, ServerFrame::Message(_)))
+            .await,
+    )
+    .clone()
+}

@@ -108,7 +108,7 @@ impl Postgres {
         limit: u32,
     ) -> Result<Vec<crate::server::search::HitRow>> {
         // What was stored before the search is found by it.
-        search_index::run(&self.read, true).await;
+        search_index::run(&self.read).await;
         Ok(sqlx::query_as(
             "SELECT r.name, m.seq, m.author_name, m.text, m.ts
              FROM message_search s

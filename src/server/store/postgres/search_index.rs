@@ -15,21 +15,16 @@ const MOST: u64 = 50_000;
 /// The advisory lock the nodes' indexers take turns with ("search" in ASCII).
 const LOCK: i64 = 0x7365_6172_6368;
 
-/// Indexes what is stored and not indexed yet; returns how many messages went in. With
-/// `wait`, waits for another indexer to finish first; without, leaves the work to it.
-pub async fn catch_up(pool: &PgPool, wait: bool) -> Result<u64> {
+/// Indexes what is stored and not indexed yet, after any other node's indexer; returns
+/// how many messages went in.
+pub async fn catch_up(pool: &PgPool) -> Result<u64> {
     let mut total = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let lock = if wait {
-            "SELECT true FROM (SELECT pg_advisory_xact_lock($1)) AS l"
-        } else {
-            "SELECT pg_try_advisory_xact_lock($1)"
-        };
-        let (mine,): (bool,) = sqlx::query_as(lock).bind(LOCK).fetch_one(&mut *tx).await?;
-        if !mine {
-            return Ok(total);
-        }
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOCK)
+            .execute(&mut *tx)
+            .await?;
         let pending: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT r.id, coalesce(p.indexed_seq, 0), least(r.last_seq, coalesce(p.indexed_seq, 0) + $1)
              FROM rooms r LEFT JOIN search_progress p ON p.room_id = r.id
@@ -78,8 +73,8 @@ pub async fn catch_up(pool: &PgPool, wait: bool) -> Result<u64> {
 }
 
 /// `catch_up`, with a failure logged (search is then behind).
-pub async fn run(pool: &PgPool, wait: bool) {
-    if let Err(error) = catch_up(pool, wait).await {
+pub async fn run(pool: &PgPool) {
+    if let Err(error) = catch_up(pool).await {
         tracing::warn!(%error, "search indexing failed");
     }
 }
