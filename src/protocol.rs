@@ -39,6 +39,14 @@ pub enum ClientFrame {
         seq: u64,
         client_id: Uuid,
     },
+    /// Replace the text of my message stored as `seq` (only its author may). Everyone sees
+    /// the new text and that it was edited; `client_id` makes it idempotent, as for `send`.
+    Edit {
+        room: String,
+        seq: u64,
+        client_id: Uuid,
+        text: String,
+    },
     /// Every message up to `seq` has reached this user's client.
     Received { room: String, seq: u64 },
     /// This user has seen every message up to `seq`.
@@ -74,6 +82,13 @@ pub struct ChatMessage {
     /// The message was deleted: its `text` is empty and it shows as a tombstone.
     #[serde(default, skip_serializing_if = "is_false")]
     pub deleted: bool,
+    /// This entry of the room's sequence is not a message but an edit of the message stored
+    /// as this `seq`: its `text` (and `html`) are that message's new text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edits: Option<u64>,
+    /// The message was edited: the `seq` of its latest edit (its text is the edited one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<u64>,
     /// The text formatted (a safe Markdown subset, bare URLs as links) as HTML made by the
     /// server from a short list of elements; absent when the text is plain, which is then
     /// shown as text.
@@ -86,7 +101,26 @@ impl ChatMessage {
     pub fn tombstone(&mut self) {
         self.text.clear();
         self.html = None;
+        self.edited = None;
         self.deleted = true;
+    }
+
+    /// The `seq` of the message this entry changes (a deletion or an edit); `None` for a
+    /// message, which shows as a row of its own.
+    pub fn changes(&self) -> Option<u64> {
+        self.deletes.or(self.edits)
+    }
+
+    /// Applies this entry (a deletion or an edit of `target`) to `target`: a deleted
+    /// message stays deleted.
+    pub fn apply_to(&self, target: &mut ChatMessage) {
+        if self.deletes.is_some() {
+            target.tombstone();
+        } else if self.edits.is_some() && !target.deleted {
+            target.text.clone_from(&self.text);
+            target.html.clone_from(&self.html);
+            target.edited = Some(self.seq);
+        }
     }
 }
 
@@ -378,6 +412,8 @@ mod tests {
             bot: false,
             deletes: None,
             deleted: false,
+            edits: None,
+            edited: None,
             html: None,
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();

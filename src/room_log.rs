@@ -69,7 +69,8 @@ impl RoomLog {
         if self.pending.len() != before {
             self.pending_changes += 1;
         }
-        let deletes = msg.deletes;
+        // A deletion or an edit changes its message wherever it is held.
+        let change = msg.changes().is_some().then(|| msg.clone());
         let new = match self.stored.last() {
             Some(last) if last.seq >= msg.seq => {
                 match self.stored.binary_search_by_key(&msg.seq, |m| m.seq) {
@@ -85,10 +86,10 @@ impl RoomLog {
                 true
             }
         };
-        // A deletion makes its message a tombstone wherever it is held.
-        if let Some(target) = deletes.filter(|_| new) {
+        if let Some(change) = change.filter(|_| new) {
+            let target = change.changes().unwrap_or_default();
             if let Ok(at) = self.stored.binary_search_by_key(&target, |m| m.seq) {
-                self.stored[at].tombstone();
+                change.apply_to(&mut self.stored[at]);
             }
         }
         new
@@ -144,7 +145,7 @@ impl RoomLog {
         let read = self.receipts.get(&me)?.read;
         self.stored
             .iter()
-            .find(|m| m.seq > read && m.author_id != me && m.deletes.is_none() && !m.deleted)
+            .find(|m| m.seq > read && m.author_id != me && m.changes().is_none() && !m.deleted)
             .map(|m| m.seq)
     }
 
@@ -213,6 +214,8 @@ mod tests {
             bot: false,
             deletes: None,
             deleted: false,
+            edits: None,
+            edited: None,
             html: None,
         }
     }
@@ -258,6 +261,40 @@ mod tests {
         // Replayed again (a catch-up), it changes nothing more.
         assert!(!log.insert(deletion));
         assert_eq!(log.last_seq(), 3);
+    }
+
+    #[test]
+    fn an_edit_gives_its_message_the_new_text_and_a_deleted_one_stays_deleted() {
+        let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
+        let edit = |seq: u64, of: u64, text: &str| ChatMessage {
+            text: text.into(),
+            html: Some(format!("<p>{text}</p>")),
+            edits: Some(of),
+            ..msg(seq, 10 + seq as u128)
+        };
+        // Pending, it changes nothing; its echo applies it.
+        log.add_pending(edit(0, 1, "early"));
+        assert_eq!(log.after(0, 1)[0].text, "m1");
+        assert!(log.insert(edit(3, 1, "better")));
+        assert!(log.insert(edit(4, 1, "best")));
+        let first = &log.after(0, 1)[0];
+        assert_eq!(
+            (first.text.as_str(), first.html.as_deref(), first.edited),
+            ("best", Some("<p>best</p>"), Some(4))
+        );
+        // Replayed (a catch-up), an older edit changes nothing.
+        assert!(!log.insert(edit(3, 1, "better")));
+        assert_eq!(log.after(0, 1)[0].text, "best");
+        // An edit that arrives after its message's deletion does not bring it back.
+        let deletion = ChatMessage {
+            text: String::new(),
+            deletes: Some(2),
+            ..msg(5, 2)
+        };
+        assert!(log.insert(deletion));
+        assert!(log.insert(edit(6, 2, "back?")));
+        let second = &log.after(1, 1)[0];
+        assert!(second.deleted && second.text.is_empty() && second.edited.is_none());
     }
 
     #[test]

@@ -183,13 +183,19 @@ async fn session(
             l.pending()
                 .iter()
                 .filter(|m| !sent_here.contains(&m.client_id))
-                .map(|m| match m.deletes {
-                    Some(seq) => ClientFrame::Delete {
+                .map(|m| match (m.deletes, m.edits) {
+                    (Some(seq), _) => ClientFrame::Delete {
                         room: room.clone(),
                         seq,
                         client_id: m.client_id,
                     },
-                    None => ClientFrame::Send {
+                    (_, Some(seq)) => ClientFrame::Edit {
+                        room: room.clone(),
+                        seq,
+                        client_id: m.client_id,
+                        text: m.text.clone(),
+                    },
+                    _ => ClientFrame::Send {
                         room: room.clone(),
                         client_id: m.client_id,
                         text: m.text.clone(),
@@ -198,8 +204,9 @@ async fn session(
                 .collect()
         });
         for frame in unsent {
-            if let ClientFrame::Send { client_id, .. } | ClientFrame::Delete { client_id, .. } =
-                &frame
+            if let ClientFrame::Send { client_id, .. }
+            | ClientFrame::Delete { client_id, .. }
+            | ClientFrame::Edit { client_id, .. } = &frame
             {
                 sent_here.insert(*client_id);
             }

@@ -1,5 +1,8 @@
 //! The message box: **Message** (Enter sends, Shift+Enter makes a new line), **Emoji**,
 //! and **Send**. Problems are shown with `role="alert"`; nothing typed is lost.
+//!
+//! It also edits my messages: **Edit message** on one, or Up arrow in the empty box for my
+//! latest, puts its text here; Enter (**Save**) saves, Esc (**Cancel**) leaves it as it was.
 
 use leptos::{html, prelude::*};
 
@@ -12,14 +15,45 @@ pub fn Composer() -> impl IntoView {
     let picker_open = RwSignal::new(false);
     let input = NodeRef::<html::Textarea>::new();
 
+    let editing = state.editing;
+    let focus = move || {
+        if let Some(el) = input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    // A message to edit was picked: its text in the box.
+    Effect::new(move |_| {
+        let seq = editing.get();
+        if seq > 0 {
+            match state.my_text(seq) {
+                Some((_, old)) => {
+                    text.set(old);
+                    focus();
+                }
+                None => editing.set(0),
+            }
+        }
+    });
+    let stop_editing = move || {
+        editing.set(0);
+        text.set(String::new());
+    };
     let submit = move || {
         let current = text.get_untracked();
         if current.trim().is_empty() {
             return;
         }
-        match state.send(&current) {
+        let seq = editing.get_untracked();
+        // An edit that changes nothing is not sent; the server decides on the rest.
+        let done = match (seq, state.my_text(seq)) {
+            (0, _) => state.send(&current),
+            (_, Some((_, old))) if old == current => Ok(()),
+            _ => state.edit(seq, &current),
+        };
+        match done {
             Ok(()) => {
                 text.set(String::new());
+                editing.set(0);
                 state.alert.set(None);
                 picker_open.set(false);
             }
@@ -28,9 +62,18 @@ pub fn Composer() -> impl IntoView {
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        let key = ev.key();
+        if key == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
+        } else if key == "Escape" && editing.get_untracked() > 0 {
+            stop_editing();
+        } else if key == "ArrowUp" && text.with_untracked(String::is_empty) {
+            // My latest message, to edit.
+            if let Some((seq, _)) = state.my_text(0) {
+                ev.prevent_default();
+                editing.set(seq);
+            }
         }
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -52,6 +95,13 @@ pub fn Composer() -> impl IntoView {
         <form class="composer" on:submit=on_submit>
             <p class="form-error" role="alert">
                 {move || state.alert.get()}
+            </p>
+            <p class="editing" hidden=move || editing.get() == 0>
+                "Editing message"
+                <button type="button" on:click=move |_| {
+                    stop_editing();
+                    focus();
+                }>"Cancel"</button>
             </p>
             <div class="composer-row">
                 <label for="message" class="sr-only">
@@ -83,7 +133,7 @@ pub fn Composer() -> impl IntoView {
                     "😊"
                 </button>
                 <button type="submit" class="send">
-                    "Send"
+                    {move || if editing.get() > 0 { "Save" } else { "Send" }}
                 </button>
             </div>
             <Show when=move || picker_open.get()>

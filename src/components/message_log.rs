@@ -268,7 +268,7 @@ fn Group(
                 </header>
                 <For
                     each=move || entries.get()
-                    key=|e| (e.msg.client_id, e.msg.seq, e.msg.deleted)
+                    key=|e| (e.msg.client_id, e.msg.seq, e.msg.deleted, e.msg.edited)
                     children=move |entry| {
                         let first = entry.msg.client_id == first;
                         view! { <Message entry local first pending /> }
@@ -305,18 +305,16 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
     } else {
         ("text", text_html(&msg.text))
     };
-    // Mine, or anyone's for the room's owners: stored, and not deleted already; once
-    // hydrated. Read once: the person only changes from nobody to a new guest, who has no
-    // earlier messages.
+    // Deleted: mine, or anyone's for the room's owners; edited: mine. Stored, and not
+    // deleted already; once hydrated. Read once: the person only changes from nobody to a
+    // new guest, who has no earlier messages.
     let state = expect_context::<RoomState>();
     let seq = msg.seq;
-    let may_delete = !pending
-        && !msg.deleted
-        && seq > 0
-        && state.me.with_untracked(|me| {
-            me.as_ref()
-                .is_some_and(|me| me.id == msg.author_id || state.moderator.get_value())
-        });
+    let mine = state
+        .me
+        .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
+    let may_delete = !pending && !msg.deleted && seq > 0 && (mine || state.moderator.get_value());
+    let may_edit = may_delete && mine;
     let delete = move |_| {
         let sure = window()
             .confirm_with_message("Delete this message for everyone?")
@@ -334,9 +332,14 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             </div>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             <div class=class dir="auto" inner_html=html></div>
+            {msg.edited.map(|_| view! { <span class="edited">" (edited)"</span> })}
             {status_view}
             {move || (may_delete && hydrated.get()).then(|| view! {
-                <button class="delete" aria-label="Delete message" on:click=delete>"Delete"</button>
+                <span class="actions">
+                    <button hidden=!may_edit aria-label="Edit message"
+                        on:click=move |_| state.editing.set(seq)>"Edit"</button>
+                    <button aria-label="Delete message" on:click=delete>"Delete"</button>
+                </span>
             })}
         </div>
     }

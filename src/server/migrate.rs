@@ -201,10 +201,11 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             copied.messages += rows.len() as u64;
             sqlx::query(
                 "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name,
-                                       text, ts, bot, deletes, deleted)
+                                       text, ts, bot, deletes, deleted, edits, edited)
                  SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                           $6::text[], $7::text[], $8::bigint[], $9::bool[],
-                                          $10::bigint[], $11::bool[])",
+                                          $10::bigint[], $11::bool[], $12::bigint[],
+                                          $13::bigint[])",
             )
             .bind(room_id)
             .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
@@ -221,6 +222,8 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .bind(rows.iter().map(|r| r.bot).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.deletes).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.deleted).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.edits).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.edited).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             if rows.len() < CHUNK {
@@ -322,6 +325,8 @@ pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
         h.update(r.ts.to_le_bytes());
         h.update([r.bot as u8, r.deleted as u8]);
         h.update(r.deletes.unwrap_or(-1).to_le_bytes());
+        h.update(r.edits.unwrap_or(-1).to_le_bytes());
+        h.update(r.edited.unwrap_or(-1).to_le_bytes());
     }
     h.finalize().into()
 }
@@ -355,6 +360,8 @@ mod tests {
             bot: false,
             deletes: None,
             deleted: false,
+            edits: None,
+            edited: None,
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

@@ -64,6 +64,8 @@ pub struct NewMessage {
     pub ts: Timestamp,
     /// The deletion of the message stored as this seq (then `text` is empty).
     pub deletes: Option<u64>,
+    /// An edit of the message stored as this seq (`text` is its new text).
+    pub edits: Option<u64>,
 }
 
 impl NewMessage {
@@ -81,6 +83,8 @@ impl NewMessage {
             bot: self.author.bot,
             deletes: self.deletes,
             deleted: false,
+            edits: self.edits,
+            edited: None,
             html: crate::server::markdown::render(&self.text),
         }
     }
@@ -90,7 +94,9 @@ impl NewMessage {
         msg.html = crate::server::markdown::render(&msg.text);
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
-            reused: msg.deletes != self.deletes || (!msg.deleted && msg.text != self.text),
+            reused: msg.deletes != self.deletes
+                || msg.edits != self.edits
+                || (!msg.deleted && msg.edited.is_none() && msg.text != self.text),
             msg,
             fresh: false,
         }
@@ -220,11 +226,13 @@ pub struct MessageRow {
     pub bot: bool,
     pub deletes: Option<i64>,
     pub deleted: bool,
+    pub edits: Option<i64>,
+    pub edited: Option<i64>,
 }
 
 /// The columns a `MessageRow` is read from.
 pub const MESSAGE_COLUMNS: &str =
-    "seq, id, client_id, author_id, author_name, text, ts, bot, deletes, deleted";
+    "seq, id, client_id, author_id, author_name, text, ts, bot, deletes, deleted, edits, edited";
 
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
@@ -241,6 +249,8 @@ impl MessageRow {
             bot: self.bot,
             deletes: self.deletes.map(|d| d as u64),
             deleted: self.deleted,
+            edits: self.edits.map(|e| e as u64),
+            edited: self.edited.map(|e| e as u64),
         }
     }
 }

@@ -367,7 +367,7 @@ impl LogView {
         let entries = log
             .pending()
             .iter()
-            .filter(|m| m.deletes.is_none())
+            .filter(|m| m.changes().is_none())
             .map(|m| {
                 old.iter()
                     .find(|e| e.msg.client_id == m.client_id && e.msg.seq == m.seq)
@@ -402,9 +402,9 @@ impl LogView {
         log: &RoomLog,
     ) {
         for msg in msgs {
-            // A deletion shows as its message's tombstone, not as a row of its own.
-            if let Some(target) = msg.deletes {
-                tombstone(rows, target);
+            // A deletion or an edit shows in its message, not as a row of its own.
+            if let Some(target) = msg.changes() {
+                change(rows, target, msg);
                 continue;
             }
             let offset = self.offset(msg.ts);
@@ -446,8 +446,9 @@ impl LogView {
     }
 }
 
-/// Shows the message stored as `seq` as deleted, if a row in `rows` holds it.
-fn tombstone(rows: &[Row], seq: u64) {
+/// Applies `change` (a deletion or an edit) to the message stored as `seq`, if a row in
+/// `rows` holds it.
+fn change(rows: &[Row], seq: u64, change: &ChatMessage) {
     for row in rows.iter().rev() {
         let Row::Group { entries, .. } = row else {
             continue;
@@ -456,7 +457,7 @@ fn tombstone(rows: &[Row], seq: u64) {
             continue;
         };
         entries.update(|e| {
-            Arc::make_mut(&mut e[at].msg).tombstone();
+            change.apply_to(Arc::make_mut(&mut e[at].msg));
         });
         return;
     }

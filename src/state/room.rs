@@ -59,6 +59,8 @@ pub struct RoomState {
     /// The message "New messages" stands above (0: none): the first I had not read when
     /// the page hydrated. It stays there while I am in the room.
     pub first_new: RwSignal<u64>,
+    /// The message of mine the composer is editing (0: none).
+    pub editing: RwSignal<u64>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -92,6 +94,7 @@ impl RoomState {
             applied: RwSignal::new(Batch::default()),
             typing: Default::default(),
             first_new: RwSignal::new(0),
+            editing: RwSignal::new(0),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -117,7 +120,7 @@ impl RoomState {
     pub fn send(&self, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
         self.typing.mine(false);
-        if self.queue(text.into_string(), None) {
+        if self.queue(text.into_string(), None, None) {
             self.show_latest();
         }
         Ok(())
@@ -126,12 +129,38 @@ impl RoomState {
     /// Queues the deletion of the message stored as `seq`; the socket delivers it as it
     /// delivers a message (kept and sent again until stored).
     pub fn delete(&self, seq: u64) {
-        self.queue(String::new(), Some(seq));
+        self.queue(String::new(), Some(seq), None);
     }
 
-    /// Queues a message (or a deletion) of mine with a new `client_id`; false when nobody
-    /// is signed in.
-    fn queue(&self, text: String, deletes: Option<u64>) -> bool {
+    /// Queues `text` as the new text of my message stored as `seq`, as `delete` does.
+    pub fn edit(&self, seq: u64, text: &str) -> Result<(), ValidationError> {
+        let text = MessageText::parse(text)?;
+        self.typing.mine(false);
+        self.queue(text.into_string(), None, Some(seq));
+        Ok(())
+    }
+
+    /// The text of my message stored as `seq` (0: my latest) that may be edited: stored,
+    /// not deleted, and in the page.
+    pub fn my_text(&self, seq: u64) -> Option<(u64, String)> {
+        let me = self.me.get_untracked()?.id;
+        self.log.with_value(|l| {
+            l.before(u64::MAX, l.len())
+                .iter()
+                .rev()
+                .find(|m| {
+                    m.author_id == me
+                        && m.changes().is_none()
+                        && !m.deleted
+                        && (seq == 0 || m.seq == seq)
+                })
+                .map(|m| (m.seq, m.text.clone()))
+        })
+    }
+
+    /// Queues a message, a deletion or an edit of mine with a new `client_id`; false when
+    /// nobody is signed in.
+    fn queue(&self, text: String, deletes: Option<u64>, edits: Option<u64>) -> bool {
         let Some(me) = self.me.get_untracked() else {
             return false;
         };
@@ -147,6 +176,8 @@ impl RoomState {
             bot: false,
             deletes,
             deleted: false,
+            edits,
+            edited: None,
             html: None,
         }]);
         true
@@ -222,11 +253,13 @@ impl RoomState {
         let count = frames.len();
         let pending_before = self.log.with_value(RoomLog::pending_changes);
         let mut oldest_new = u64::MAX;
+        let mut news = false;
         let mut receipts = false;
         let mut unread = Vec::new();
         let room = self.room.get_value();
         for frame in frames {
-            self.apply(&room, frame, &mut oldest_new, &mut receipts, &mut unread);
+            let seen = (&mut oldest_new, &mut news);
+            self.apply(&room, frame, seen, &mut receipts, &mut unread);
         }
         if !unread.is_empty() {
             self.rooms.update(|rooms| {
@@ -261,7 +294,7 @@ impl RoomState {
         self.applied.set(Batch {
             started_ms,
             frames: count,
-            news: oldest_new != u64::MAX,
+            news,
         });
     }
 
@@ -270,7 +303,7 @@ impl RoomState {
         &self,
         room: &str,
         frame: ServerFrame,
-        oldest_new: &mut u64,
+        (oldest_new, news): (&mut u64, &mut bool),
         receipts: &mut bool,
         unread: &mut Vec<String>,
     ) {
@@ -278,8 +311,10 @@ impl RoomState {
             ServerFrame::Message(msg) if msg.room == room => {
                 let seq = msg.seq;
                 self.typing.stopped(msg.author_id);
+                let change = msg.changes().is_some();
                 if self.log.try_update_value(|l| l.insert(msg)) == Some(true) {
                     *oldest_new = (*oldest_new).min(seq);
+                    *news |= !change;
                 }
             }
             // A message in another room I am in: one more unread there.
@@ -287,7 +322,7 @@ impl RoomState {
                 let mine = self
                     .me
                     .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
-                if !mine && msg.deletes.is_none() {
+                if !mine && msg.changes().is_none() {
                     unread.push(msg.room);
                 }
             }
@@ -332,6 +367,7 @@ impl RoomState {
                     client_id.and_then(|id| self.log.try_update_value(|l| l.fail(id)).flatten());
                 self.alert.set(Some(match failed {
                     Some(m) if m.deletes.is_some() => format!("Not deleted. {message}"),
+                    Some(m) if m.edits.is_some() => format!("Not edited. {message}"),
                     Some(_) => format!("Your message was not sent. {message}"),
                     None => message,
                 }));

@@ -12,6 +12,7 @@ mod database;
 mod deletes;
 mod delivery;
 mod direct;
+mod edits;
 mod formatting;
 mod forms;
 mod helpers;

@@ -26,7 +26,7 @@ async fn say(who: &mut Person, room: &str, text: &str) -> u64 {
 }
 
 /// The results of searching `q` as `who`: each result's link, and the whole page.
-async fn search(app: &TestApp, who: Option<&Person>, q: &str) -> (Vec<String>, String) {
+pub async fn search(app: &TestApp, who: Option<&Person>, q: &str) -> (Vec<String>, String) {
     let q: String = q
         .bytes()
         .map(|b| match b {

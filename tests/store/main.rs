@@ -51,6 +51,7 @@ fn new(author: &User, text: &str) -> NewMessage {
         text: text.into(),
         ts: Timestamp::from_millis(1_700_000_000_000),
         deletes: None,
+        edits: None,
     }
 }
 
@@ -598,6 +599,73 @@ on_both!(
         // Retries stay idempotent: the deletion's, and a late one of the deleted message.
         let again = store.append(&r, vec![deletion, oops]).await.unwrap();
         assert!(again.iter().all(|a| !a.fresh && !a.reused));
+        assert_eq!((again[0].msg.seq, again[1].msg.seq), (3, 1));
+    }
+);
+
+on_both!(
+    an_edit_is_an_entry_that_gives_its_message_the_new_text,
+    |store, _db| {
+        let r = open_room(&store, "drafts").await;
+        let ann = person(&store, "ann").await;
+        let typo = new(&ann, "teh plan");
+        let gone = new(&ann, "to delete");
+        store
+            .append(&r, vec![typo.clone(), gone.clone()])
+            .await
+            .unwrap();
+        let edit = |seq: u64, text: &str| NewMessage {
+            edits: Some(seq),
+            ..new(&ann, text)
+        };
+        // Two edits of one message in one batch (the last wins), and the deletion of
+        // another before its edit (it stays deleted).
+        let first = edit(1, "the plan");
+        let deletion = NewMessage {
+            text: String::new(),
+            deletes: Some(2),
+            ..new(&ann, "")
+        };
+        let stored = store
+            .append(
+                &r,
+                vec![
+                    first.clone(),
+                    edit(1, "the plan, *final*"),
+                    deletion,
+                    edit(2, "back?"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!((stored[0].msg.seq, stored[0].msg.edits), (3, Some(1)));
+        assert_eq!(
+            stored[1].msg.html.as_deref(),
+            Some("<p>the plan, <em>final</em></p>")
+        );
+        let read = store.recent(&room("drafts"), 10).await.unwrap();
+        let shape: Vec<(u64, &str, bool, Option<u64>, Option<u64>)> = read
+            .iter()
+            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.edits, m.edited))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (1, "the plan, *final*", false, None, Some(4)),
+                (2, "", true, None, None),
+                (3, "the plan", false, Some(1), None),
+                (4, "the plan, *final*", false, Some(1), None),
+                (5, "", false, None, None),
+                (6, "back?", false, Some(2), None),
+            ]
+        );
+        assert_eq!(
+            read[0].html.as_deref(),
+            Some("<p>the plan, <em>final</em></p>")
+        );
+        // Retries stay idempotent: the edit's, and a late one of the edited message.
+        let again = store.append(&r, vec![first, typo]).await.unwrap();
+        assert!(again.iter().all(|a| !a.fresh && !a.reused), "{again:?}");
         assert_eq!((again[0].msg.seq, again[1].msg.seq), (3, 1));
     }
 );

@@ -40,6 +40,8 @@ pub enum Content {
     Text(MessageText),
     /// The deletion of the message stored as this seq (the sender may delete it).
     Delete(u64),
+    /// A new text for the message stored as this seq (the sender wrote it).
+    Edit(u64, MessageText),
 }
 
 /// A request to store and broadcast one message.

@@ -355,9 +355,10 @@ impl Room {
         let batch: Vec<NewMessage> = cmds
             .iter()
             .map(|c| {
-                let (text, deletes) = match &c.content {
-                    Content::Text(text) => (text.as_str().to_owned(), None),
-                    Content::Delete(seq) => (String::new(), Some(*seq)),
+                let (text, deletes, edits) = match &c.content {
+                    Content::Text(text) => (text.as_str().to_owned(), None, None),
+                    Content::Delete(seq) => (String::new(), Some(*seq), None),
+                    Content::Edit(seq, text) => (text.as_str().to_owned(), None, Some(*seq)),
                 };
                 NewMessage {
                     client_id: c.client_id,
@@ -365,6 +366,7 @@ impl Room {
                     text,
                     ts,
                     deletes,
+                    edits,
                 }
             })
             .collect();
@@ -463,9 +465,9 @@ impl Room {
             unreachable!()
         };
         self.last_seq = seq;
-        if let Some(target) = msg.deletes {
-            if let Some(gone) = self.recent.iter_mut().find(|m| m.seq == target) {
-                gone.tombstone();
+        if let Some(target) = msg.changes() {
+            if let Some(changed) = self.recent.iter_mut().find(|m| m.seq == target) {
+                msg.apply_to(changed);
             }
         }
         if self.recent.len() == RECENT_KEPT {

@@ -21,6 +21,8 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         bot: false,
         deletes: None,
         deleted: false,
+        edits: None,
+        edited: None,
         html: None,
     }
 }
@@ -233,4 +235,25 @@ fn pending_messages_follow_and_settle() {
     view.sync_pending(&log);
     assert!(view.pending.get_untracked().is_empty());
     assert_eq!(shape(&view), "D u2[1-1] u1[2-2]");
+}
+
+#[test]
+fn an_edit_changes_its_row_and_adds_none() {
+    let mut log = RoomLog::new(vec![msg(1, 2, T0), msg(2, 3, T0 + MIN)]);
+    let mut view = LogView::new(&log, Some(Uuid::from_u128(ME)));
+    let edit = ChatMessage {
+        text: "fixed".into(),
+        edits: Some(1),
+        ..msg(3, 2, T0 + 2 * MIN)
+    };
+    add(&mut log, &mut view, edit);
+    assert_eq!(shape(&view), "D u2[1-1] u3[2-2]", "no row of its own");
+    let first = view.rows.with_untracked(|rows| match &rows[1] {
+        Row::Group { entries, .. } => entries.with_untracked(|e| e[0].msg.clone()),
+        Row::Day { .. } => unreachable!(),
+    });
+    assert_eq!((first.text.as_str(), first.edited), ("fixed", Some(3)));
+    // Laid out afresh (a new page), the log holds the edited text too.
+    let again = LogView::new(&log, Some(Uuid::from_u128(ME)));
+    assert_eq!(shape(&again), "D u2[1-1] u3[2-2]");
 }

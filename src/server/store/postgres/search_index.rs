@@ -40,13 +40,16 @@ pub async fn catch_up(pool: &PgPool) -> Result<u64> {
         let rooms: Vec<i64> = pending.iter().map(|p| p.0).collect();
         let from: Vec<i64> = pending.iter().map(|p| p.1).collect();
         let upto: Vec<i64> = pending.iter().map(|p| p.2).collect();
+        // A message's words; for an edit, its message's current words again (the forget
+        // trigger put the old ones out).
         let done = sqlx::query(
             "INSERT INTO message_search (room_id, seq, words)
-             SELECT m.room_id, m.seq, to_tsvector('simple', m.text)
+             SELECT DISTINCT ON (t.room_id, t.seq) t.room_id, t.seq, to_tsvector('simple', t.text)
              FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS k(room_id, from_seq, upto)
              JOIN messages m ON m.room_id = k.room_id AND m.seq > k.from_seq AND m.seq <= k.upto
-             WHERE m.deletes IS NULL AND m.text <> ''
-             ON CONFLICT DO NOTHING",
+             JOIN messages t ON t.room_id = m.room_id AND t.seq = coalesce(m.edits, m.seq)
+             WHERE m.deletes IS NULL AND NOT t.deleted AND t.text <> ''
+             ON CONFLICT (room_id, seq) DO UPDATE SET words = excluded.words",
         )
         .bind(&rooms)
         .bind(&from)

@@ -207,6 +207,8 @@ type StoredRow = (
     i64,
     Option<i64>,
     bool,
+    Option<i64>,
+    Option<i64>,
 );
 
 async fn append(
@@ -223,7 +225,7 @@ async fn append(
     let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
     let stored: Vec<StoredRow> = sqlx::query_as(
         "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
-                m.deleted
+                m.deleted, m.edits, m.edited
          FROM messages m
          JOIN UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
            ON m.author_id = k.author_id AND m.client_id = k.client_id
@@ -238,7 +240,7 @@ async fn append(
     let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
         .into_iter()
         .map(
-            |(author_id, client_id, seq, id, author, text, ts, deletes, deleted)| {
+            |(author_id, client_id, seq, id, author, text, ts, deletes, deleted, edits, edited)| {
                 let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
                 let msg = ChatMessage {
                     room: room.name.to_string(),
@@ -252,6 +254,8 @@ async fn append(
                     bot: bot(author_id),
                     deletes: deletes.map(|d| d as u64),
                     deleted,
+                    edits: edits.map(|e| e as u64),
+                    edited: edited.map(|e| e as u64),
                     html: None,
                 };
                 ((author_id, client_id), msg)
@@ -278,10 +282,11 @@ async fn append(
     if !new.seq.is_empty() {
         sqlx::query(
             "INSERT INTO messages
-                 (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes)
+                 (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes,
+                  edits)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                       $6::text[], $7::text[], $8::bigint[], $9::bool[],
-                                      $10::bigint[])",
+                                      $10::bigint[], $11::bigint[])",
         )
         .bind(room.id)
         .bind(&new.seq)
@@ -293,13 +298,38 @@ async fn append(
         .bind(&new.ts)
         .bind(&new.bot)
         .bind(&new.deletes)
+        .bind(&new.edits)
         .execute(&mut *conn)
         .await?;
+        // An edit gives the message its new text (not a deleted one); of several edits of
+        // one message in the batch, the last.
+        let mut edits: HashMap<i64, (i64, String)> = HashMap::new();
+        for (i, target) in new.edits.iter().enumerate() {
+            if let Some(target) = target {
+                edits.insert(*target, (new.seq[i], new.text[i].clone()));
+            }
+        }
+        if !edits.is_empty() {
+            let (targets, (seqs, texts)): (Vec<i64>, (Vec<i64>, Vec<String>)) =
+                edits.into_iter().unzip();
+            sqlx::query(
+                "UPDATE messages m SET text = k.text, edited = k.seq
+                 FROM UNNEST($2::bigint[], $3::bigint[], $4::text[]) AS k(target, seq, text)
+                 WHERE m.room_id = $1 AND m.seq = k.target AND m.deletes IS NULL
+                   AND m.edits IS NULL AND NOT m.deleted",
+            )
+            .bind(room.id)
+            .bind(&targets)
+            .bind(&seqs)
+            .bind(&texts)
+            .execute(&mut *conn)
+            .await?;
+        }
         // A deletion leaves a tombstone: the message keeps its place, not its text.
         let targets: Vec<i64> = new.deletes.iter().flatten().copied().collect();
         if !targets.is_empty() {
             sqlx::query(
-                "UPDATE messages SET text = '', deleted = true
+                "UPDATE messages SET text = '', deleted = true, edited = NULL
                  WHERE room_id = $1 AND seq = ANY($2) AND deletes IS NULL",
             )
             .bind(room.id)
@@ -328,6 +358,7 @@ struct NewRows {
     ts: Vec<i64>,
     bot: Vec<bool>,
     deletes: Vec<Option<i64>>,
+    edits: Vec<Option<i64>>,
 }
 
 impl NewRows {
@@ -341,6 +372,7 @@ impl NewRows {
         self.ts.push(msg.ts.millis());
         self.bot.push(msg.bot);
         self.deletes.push(msg.deletes.map(|d| d as i64));
+        self.edits.push(msg.edits.map(|e| e as i64));
     }
 }
 

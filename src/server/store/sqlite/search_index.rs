@@ -54,10 +54,21 @@ impl SearchIndex {
                 let upto = last.min(from + (BATCH - rows).max(1));
                 rows += tx
                     .prepare_cached(
-                        "INSERT INTO message_search (rowid, text)
+                        "INSERT OR REPLACE INTO message_search (rowid, text)
                          SELECT (room_id << 32) | seq, text FROM messages
                          WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3
-                           AND deletes IS NULL AND text <> ''",
+                           AND deletes IS NULL AND edits IS NULL AND text <> ''",
+                    )?
+                    .execute(params![room, from, upto])? as i64;
+                // An edit put its message's words out (the forget trigger); its current
+                // words go back in.
+                rows += tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO message_search (rowid, text)
+                         SELECT (t.room_id << 32) | t.seq, t.text
+                         FROM messages e JOIN messages t ON t.room_id = e.room_id AND t.seq = e.edits
+                         WHERE e.room_id = ?1 AND e.seq > ?2 AND e.seq <= ?3
+                           AND NOT t.deleted AND t.text <> ''",
                     )?
                     .execute(params![room, from, upto])? as i64;
                 tx.prepare_cached(

@@ -194,13 +194,13 @@ fn append(
         .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?")?
         .query_row([room.id], |r| r.get(0))?;
     let mut find = conn.prepare_cached(
-        "SELECT seq, id, author_name, text, ts, deletes, deleted FROM messages
+        "SELECT seq, id, author_name, text, ts, deletes, deleted, edits, edited FROM messages
          WHERE room_id = ? AND author_id = ? AND client_id = ?",
     )?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages
-             (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes, edits)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
@@ -220,6 +220,8 @@ fn append(
                     bot: m.author.bot,
                     deletes: r.get::<_, Option<i64>>(5)?.map(|d| d as u64),
                     deleted: r.get(6)?,
+                    edits: r.get::<_, Option<i64>>(7)?.map(|e| e as u64),
+                    edited: r.get::<_, Option<i64>>(8)?.map(|e| e as u64),
                     html: None,
                 })
             })
@@ -240,15 +242,25 @@ fn append(
             msg.text,
             msg.ts.millis(),
             msg.bot,
-            msg.deletes.map(|d| d as i64)
+            msg.deletes.map(|d| d as i64),
+            msg.edits.map(|e| e as i64)
         ])?;
         if let Some(target) = msg.deletes {
             // A deletion leaves a tombstone: the message keeps its place, not its text.
             conn.prepare_cached(
-                "UPDATE messages SET text = '', deleted = 1
+                "UPDATE messages SET text = '', deleted = 1, edited = NULL
                  WHERE room_id = ? AND seq = ? AND deletes IS NULL",
             )?
             .execute(params![room.id, target as i64])?;
+        }
+        if let Some(target) = msg.edits {
+            // An edit gives the message its new text (not a deleted one).
+            conn.prepare_cached(
+                "UPDATE messages SET text = ?, edited = ?
+                 WHERE room_id = ? AND seq = ? AND deletes IS NULL AND edits IS NULL
+                   AND NOT deleted",
+            )?
+            .execute(params![msg.text, last_seq, room.id, target as i64])?;
         }
         out.push(Appended {
             msg,
@@ -369,6 +381,7 @@ mod tests {
             text: text.into(),
             ts: Timestamp::from_millis(1),
             deletes: None,
+            edits: None,
         }
     }
 

@@ -1,8 +1,10 @@
 //! The reader task: the byte loop, the frame timeout, dispatch, and the socket's own
-//! answers. Each command is a file of its own (`join`, `send`, `delete`, `mark`). Every error goes
-//! back to this socket only; the connection carries on.
+//! answers. Each command is a file of its own (`join`, `send`, `delete`, `edit`, `mark`,
+//! `typing`). Every error goes back to this socket only; the connection carries on.
 
+mod change;
 mod delete;
+mod edit;
 mod join;
 mod mark;
 mod send;
@@ -260,6 +262,12 @@ impl Reader {
                 seq,
                 client_id,
             } => self.delete(&room, seq, client_id).await,
+            ClientFrame::Edit {
+                room,
+                seq,
+                client_id,
+                text,
+            } => self.edit(&room, seq, client_id, &text).await,
             ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
             ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
             ClientFrame::Typing { room } => self.typing(&room),
