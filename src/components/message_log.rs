@@ -110,7 +110,10 @@ pub fn MessageLog() -> impl IntoView {
         move || rows.with(Vec::is_empty) && pending.with(Vec::is_empty)
     };
     view! {
-        <div class="log" role="log" aria-label="Messages" node_ref=log_ref on:scroll=on_scroll>
+        // Not live itself: it is laid out again at hydration and older pages come into it.
+        // Screen readers hear each new message from others once, from `heard`.
+        <div class="log" role="log" aria-label="Messages" aria-live="off" node_ref=log_ref
+            on:scroll=on_scroll>
             {move || empty().then(|| view! { <p class="empty">"No messages yet. Say hello!"</p> })}
             <For
                 each=move || rows.get()
@@ -131,6 +134,7 @@ pub fn MessageLog() -> impl IntoView {
             />
             {pending_group}
         </div>
+        <p class="sr-only heard" aria-live="polite">{move || state.heard.get()}</p>
         <button class="jump" hidden=move || !unseen.get() on:click=move |_| state.show_latest()>
             "Jump to latest"
         </button>

@@ -11,7 +11,40 @@
 //! A message with no formatting gets no HTML at all (`None`): the client shows its text as
 //! text, which is most messages, and keeps emoji-only messages large.
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+/// The words of `text` as a reader sees them, without the Markdown that formats them
+/// (for a search hit): blocks and lines joined by a space, raw HTML kept as the text it is.
+pub fn plain(text: &str) -> String {
+    if !may_format(text) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut space = |out: &mut String| {
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    };
+    for event in Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::Rule
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::Heading(_),
+            ) => space(&mut out),
+            _ => {}
+        }
+    }
+    out.trim_end().to_owned()
+}
 
 /// The HTML of `text`, or `None` when it is plain text (no formatting, no link).
 pub fn render(text: &str) -> Option<String> {

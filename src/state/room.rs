@@ -59,6 +59,9 @@ pub struct RoomState {
     /// The message "New messages" stands above (0: none): the first I had not read when
     /// the page hydrated. It stays there while I am in the room.
     pub first_new: RwSignal<u64>,
+    /// What screen readers are told of the last batch: new messages from others, once each
+    /// (the log itself is not live: it is laid out again, and older pages come into it).
+    pub heard: RwSignal<String>,
     /// The message of mine the composer is editing (0: none).
     pub editing: RwSignal<u64>,
     /// Frames received and not applied yet.
@@ -94,6 +97,7 @@ impl RoomState {
             applied: RwSignal::new(Batch::default()),
             typing: Default::default(),
             first_new: RwSignal::new(0),
+            heard: RwSignal::new(String::new()),
             editing: RwSignal::new(0),
             inbox: StoredValue::new(Vec::new()),
         }
@@ -253,7 +257,7 @@ impl RoomState {
         let count = frames.len();
         let pending_before = self.log.with_value(RoomLog::pending_changes);
         let mut oldest_new = u64::MAX;
-        let mut news = false;
+        let mut news = Vec::new();
         let mut receipts = false;
         let mut unread = Vec::new();
         let room = self.room.get_value();
@@ -294,8 +298,31 @@ impl RoomState {
         self.applied.set(Batch {
             started_ms,
             frames: count,
-            news,
+            news: !news.is_empty(),
         });
+        self.hear(news);
+    }
+
+    /// Tells screen readers what others said in a batch: each message once, or how many
+    /// when there are more than a few.
+    fn hear(&self, news: Vec<String>) {
+        let said: Vec<String> = news.into_iter().filter(|s| !s.is_empty()).collect();
+        if said.is_empty() {
+            return;
+        }
+        let mut text = if said.len() > 3 {
+            format!("{} new messages", said.len())
+        } else {
+            said.join("\n")
+        };
+        // The same words again still count as new to a live region.
+        if self
+            .heard
+            .with_untracked(|h| h.trim_end_matches('\u{200B}') == text)
+        {
+            text = self.heard.get_untracked() + "\u{200B}";
+        }
+        self.heard.set(text);
     }
 
     /// Applies one frame to the log (the page is updated after the whole batch).
@@ -303,7 +330,7 @@ impl RoomState {
         &self,
         room: &str,
         frame: ServerFrame,
-        (oldest_new, news): (&mut u64, &mut bool),
+        (oldest_new, news): (&mut u64, &mut Vec<String>),
         receipts: &mut bool,
         unread: &mut Vec<String>,
     ) {
@@ -311,10 +338,15 @@ impl RoomState {
             ServerFrame::Message(msg) if msg.room == room => {
                 let seq = msg.seq;
                 self.typing.stopped(msg.author_id);
-                let change = msg.changes().is_some();
+                let said = (msg.changes().is_none() && !msg.deleted)
+                    .then(|| format!("{}: {}", msg.author, msg.text));
+                let mine = self
+                    .me
+                    .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
                 if self.log.try_update_value(|l| l.insert(msg)) == Some(true) {
                     *oldest_new = (*oldest_new).min(seq);
-                    *news |= !change;
+                    // My own count as news (the log follows them), but are not read out.
+                    news.extend(said.map(|s| if mine { String::new() } else { s }));
                 }
             }
             // A message in another room I am in: one more unread there.

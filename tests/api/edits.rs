@@ -121,8 +121,13 @@ async fn an_author_edits_their_message_and_everyone_converges() {
     // Search finds the new words, not the old ones.
     let (hits, _) = search(&app, None, "teh").await;
     assert!(hits.is_empty(), "{hits:?}");
-    let (hits, _) = search(&app, None, "plan out").await;
+    let (hits, html) = search(&app, None, "plan out").await;
     assert_eq!(hits, ["/r/lobby#m-1"]);
+    // A hit shows the words as the reader sees them, not their Markdown.
+    assert!(
+        html.contains("the <mark>plan</mark> is <mark>out</mark>"),
+        "{html}"
+    );
 
     // A client that saw the message catches up to the edits; a new one sees the new text.
     let mut back = app.client("cat").await;

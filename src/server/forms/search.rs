@@ -130,7 +130,7 @@ fn listing(terms: &Terms, hits: &[Hit]) -> String {
             iso = ts.to_rfc3339(),
             day = esc(&ts.day_label(0)),
             clock = ts.clock_label(0),
-            text = terms.highlight(&hit.text),
+            text = terms.highlight(&crate::server::markdown::plain(&hit.text)),
         ));
     }
     out.push_str("</ul>");

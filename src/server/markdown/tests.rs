@@ -1,4 +1,4 @@
-use super::render;
+use super::{plain, render};
 
 /// The hostile payloads the browser tests also send (end2end/fixtures).
 const HOSTILE: &str = include_str!("../../../end2end/fixtures/hostile-markdown.json");
@@ -198,4 +198,13 @@ fn no_input_makes_markup_it_should_not() {
             assert_inert(&html, &text);
         }
     });
+}
+
+#[test]
+fn a_search_hit_shows_the_words_without_their_markdown() {
+    assert_eq!(plain("plain words"), "plain words");
+    assert_eq!(plain("the **plan** is `on`"), "the plan is on");
+    assert_eq!(plain("- one\n- two\n\n> quoted <b>"), "one two quoted <b>");
+    assert_eq!(plain("```\nfn main() {}\n```"), "fn main() {}");
+    assert_eq!(plain("[a link](javascript:alert(1))"), "a link");
 }
