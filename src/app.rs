@@ -1,7 +1,6 @@
 //! The App shell and its routes; the pages themselves live in `components`.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -37,6 +36,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     });
     #[cfg(not(feature = "ssr"))]
     let theme: Option<String> = None;
+    // The page's title, from its address (the browser changes it as the room changes).
+    #[cfg(feature = "ssr")]
+    let title = use_context::<axum::http::request::Parts>()
+        .map(|parts| page_title(parts.uri.path()))
+        .unwrap_or_else(|| page_title(""));
+    #[cfg(not(feature = "ssr"))]
+    let title = String::new();
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme>
@@ -47,7 +53,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <MetaTags />
+                <link rel="stylesheet" id="leptos" href="/pkg/cloud_msg.css" />
+                // Text, escaped; `inner_html` leaves out the marker a text child gets.
+                <title inner_html=crate::escape::text_html(&title)></title>
             </head>
             <body>
                 <App />
@@ -58,7 +66,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     // Flips once the browser has hydrated: from then on times are shown in local time.
     let hydrated = Hydrated(RwSignal::new(false));
     provide_context(hydrated);
@@ -70,11 +77,23 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/cloud_msg.css" />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/r/:room") view=RoomPage ssr=SsrMode::Async />
             </Routes>
         </Router>
+    }
+}
+
+/// The title of the page at `path`: `#room · cloud_msg` for a room, else what the page says.
+/// Only a valid room name goes into it. The shell writes it (escaped); the browser sets it
+/// again when it moves to another room.
+pub fn page_title(path: &str) -> String {
+    match path.strip_prefix("/r/") {
+        Some(room) => match crate::validation::RoomName::parse(room) {
+            Ok(room) => format!("#{room} · cloud_msg"),
+            Err(_) => "No such room · cloud_msg".to_owned(),
+        },
+        None => "Not found · cloud_msg".to_owned(),
     }
 }

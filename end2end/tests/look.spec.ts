@@ -73,7 +73,7 @@ test('everything Tab reaches shows where the focus is, in both themes', async ({
   }
 });
 
-test('on a phone the sidebar is a drawer behind Menu, closed by Esc, Close menu or going to a room', async ({ browser }) => {
+test('on a phone the sidebar is a drawer behind Menu, closed by Esc, Close menu, a tap beside it or going to a room', async ({ browser }) => {
   const room = freshRoom('phone');
   const other = freshRoom('phone-b');
   const phone = { viewport: { width: 390, height: 760 }, hasTouch: true, isMobile: true };
@@ -100,6 +100,12 @@ test('on a phone the sidebar is a drawer behind Menu, closed by Esc, Close menu 
 
   await menu.click();
   await page.getByRole('button', { name: 'Close menu' }).click();
+  await expect(rooms).toBeHidden();
+
+  // A tap on the dimmed room beside the drawer closes it.
+  await menu.click();
+  await expect(rooms).toBeVisible();
+  await page.touchscreen.tap(370, 400);
   await expect(rooms).toBeHidden();
 
   await menu.click();

@@ -36,7 +36,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     });
 
     // On a phone the sidebar is a drawer, opened by **Menu** and closed by **Close menu**,
-    // Esc, or going to another room.
+    // Esc, a tap on the dimmed room beside it, or going to another room.
     let menu = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     {
@@ -68,6 +68,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                 </a>
                 <Personal rooms=state.rooms me=state.me room=room.clone() dark />
             </aside>
+            <div class="scrim" aria-hidden="true" on:click=move |_| menu.set(false)></div>
             <main class="chat">
                 <header class="topbar">
                     <button class="menu-button" aria-controls="sidebar"
@@ -85,9 +86,15 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                 </header>
                 <MessageLog />
                 <TypingLine />
-                <Show when=move || state.me.with(Option::is_some) fallback=JoinForm>
-                    <Composer />
-                </Show>
+                // The message box once signed in, else the join form (set once, at sign-in; a
+                // closure costs the client less than a `<Show>`).
+                {move || {
+                    if state.me.with(Option::is_some) {
+                        view! { <Composer /> }.into_any()
+                    } else {
+                        view! { <JoinForm /> }.into_any()
+                    }
+                }}
             </main>
         </div>
     }

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use crate::emoji::PALETTE;
 
 #[component]
-pub fn EmojiPicker(on_pick: Callback<&'static str>) -> impl IntoView {
+pub fn EmojiPicker(on_pick: Callback<&'static str>, hidden: Signal<bool>) -> impl IntoView {
     view! {
-        <div id="emoji-picker" class="emoji-picker" role="group" aria-label="Emoji picker">
+        <div id="emoji-picker" class="emoji-picker" role="group" aria-label="Emoji picker"
+            hidden=move || hidden.get()>
             {PALETTE
                 .iter()
                 .map(|&(emoji, name)| {

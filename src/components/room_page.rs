@@ -1,10 +1,9 @@
 //! The room page (`/r/<room>`) and the pages for a bad room name and an unknown path.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::{components::chat_room::ChatRoom, page::load_room};
+use crate::{app::page_title, components::chat_room::ChatRoom, page::load_room};
 
 #[component]
 pub fn RoomPage() -> impl IntoView {
@@ -21,43 +20,42 @@ pub fn RoomPage() -> impl IntoView {
     };
     let valid = {
         let room = room.clone();
-        move || crate::validation::RoomName::parse(&room()).is_ok()
+        Memo::new(move |_| crate::validation::RoomName::parse(&room()).is_ok())
     };
     let page = Resource::new(room.clone(), load_room);
 
-    // Only a valid room name goes into the title: `leptos_meta` writes the title's text
-    // into the page without escaping it.
-    let title = {
-        let valid = valid.clone();
+    // The server wrote the title; in the browser it follows the room.
+    Effect::new({
         let room = room.clone();
-        move || {
-            if valid() {
-                format!("#{} · cloud_msg", room())
-            } else {
-                "No such room · cloud_msg".to_owned()
-            }
-        }
-    };
+        move |_| document().set_title(&page_title(&format!("/r/{}", room())))
+    });
 
     view! {
-        <Title text=title />
-        <Show when=valid fallback=BadRoomName>
-            <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(data) => view! { <ChatRoom data /> }.into_any(),
-                        Err(e) => {
-                            view! {
-                                <main class="notice">
-                                    <p role="alert">{format!("This room could not be loaded: {e}")}</p>
-                                </main>
+        // A closure costs the client less than a `<Show>`; `valid` is a memo, so the page is
+        // made again only when the name turns valid or not.
+        {move || {
+            if !valid.get() {
+                return view! { <BadRoomName /> }.into_any();
+            }
+            view! {
+                <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match page.await {
+                            Ok(data) => view! { <ChatRoom data /> }.into_any(),
+                            Err(e) => {
+                                view! {
+                                    <main class="notice">
+                                        <p role="alert">{format!("This room could not be loaded: {e}")}</p>
+                                    </main>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
                         }
-                    }
-                })}
-            </Suspense>
-        </Show>
+                    })}
+                </Suspense>
+            }
+            .into_any()
+        }}
     }
 }
 
@@ -83,7 +81,6 @@ pub fn NotFound() -> impl IntoView {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found · cloud_msg" />
         <main class="notice">
             <h1>"Not found"</h1>
             <p>
