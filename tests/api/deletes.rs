@@ -3,7 +3,7 @@
 //! `since` catch-up show the tombstone, so every client converges. (`make test` runs these
 //! on SQLite and again on Postgres.)
 
-use cloud_msg::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use cloud_msg::protocol::{ClientFrame, ErrorCode};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -25,16 +25,6 @@ async fn delete_as(ws: &mut Client, room: &str, seq: u64, client_id: Uuid) {
         client_id,
     })
     .await;
-}
-
-async fn ack(ws: &mut Client) -> u64 {
-    match ws
-        .recv_until(|f| matches!(f, ServerFrame::Ack { .. } | ServerFrame::Error { .. }))
-        .await
-    {
-        ServerFrame::Ack { seq, .. } => seq,
-        other => panic!("expected an ack, got {other:?}"),
-    }
 }
 
 #[tokio::test]

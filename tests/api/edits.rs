@@ -3,7 +3,7 @@
 //! search show the new text, so every client converges. (`make test` runs these on SQLite
 //! and again on Postgres.)
 
-use cloud_msg::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use cloud_msg::protocol::{ClientFrame, ErrorCode};
 use uuid::Uuid;
 
 use crate::{
@@ -26,16 +26,6 @@ async fn edit_as(ws: &mut Client, room: &str, seq: u64, client_id: Uuid, text: &
         text: text.into(),
     })
     .await;
-}
-
-async fn ack(ws: &mut Client) -> u64 {
-    match ws
-        .recv_until(|f| matches!(f, ServerFrame::Ack { .. } | ServerFrame::Error { .. }))
-        .await
-    {
-        ServerFrame::Ack { seq, .. } => seq,
-        other => panic!("expected an ack, got {other:?}"),
-    }
 }
 
 #[tokio::test]

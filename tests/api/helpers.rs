@@ -611,3 +611,14 @@ pub async fn next_message(ws: &mut Client) -> cloud_msg::protocol::ChatMessage {
     )
     .clone()
 }
+
+/// The `seq` of the next ack on `ws` (an error instead fails the test).
+pub async fn ack(ws: &mut Client) -> u64 {
+    match ws
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. } | ServerFrame::Error { .. }))
+        .await
+    {
+        ServerFrame::Ack { seq, .. } => seq,
+        other => panic!("expected an ack, got {other:?}"),
+    }
+}
