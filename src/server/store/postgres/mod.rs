@@ -33,7 +33,6 @@ const READ_CONNECTIONS: u32 = 8;
 pub struct Postgres {
     read: PgPool,
     pub(super) writer: Writer,
-    indexer: tokio::task::AbortHandle,
 }
 
 impl Postgres {
@@ -55,22 +54,12 @@ impl Postgres {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        // Every node's indexer looks for new messages every `EVERY` (and each search
-        // indexes what came before it); the nodes take turns.
-        let indexer = {
-            let pool = read.clone();
-            tokio::spawn(async move {
-                loop {
-                    search_index::run(&pool).await;
-                    tokio::time::sleep(search_index::EVERY).await;
-                }
-            })
-            .abort_handle()
-        };
+        // No timer indexes here (yet): each search indexes what came before it. A timer on
+        // every node made a Postgres integration test hang now and then (not understood
+        // yet; see docs/performance.md).
         Ok(Self {
             read,
             writer: writer::start(write),
-            indexer,
         })
     }
 
@@ -80,7 +69,6 @@ impl Postgres {
     }
 
     pub async fn close(&self) {
-        self.indexer.abort();
         self.writer.stop().await;
         self.read.close().await;
     }
