@@ -45,10 +45,12 @@ pub fn Composer() -> impl IntoView {
         }
         let seq = editing.get_untracked();
         // An edit that changes nothing is not sent; the server decides on the rest.
-        let done = match (seq, state.my_text(seq)) {
-            (0, _) => state.send(&current),
-            (_, Some((_, old))) if old == current => Ok(()),
-            _ => state.edit(seq, &current),
+        let done = if seq == 0 {
+            state.send(&current)
+        } else if state.my_text(seq).is_some_and(|(_, old)| old == current) {
+            Ok(())
+        } else {
+            state.edit(seq, &current)
         };
         match done {
             Ok(()) => {
