@@ -1,13 +1,18 @@
 //! Building and running the server; tests start it on port 0.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use axum::{
     middleware,
     routing::{delete, get, post},
     Router,
 };
-use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -163,10 +168,24 @@ pub fn check_backends(config: &Config) -> Result<Kind> {
     }
 }
 
+/// Leptos's routes, found once per process by running the app once. While that runs,
+/// Leptos (leptos_server 0.8.8) sets a process-wide flag under which any `Resource` that
+/// starts loading never finishes, not even after the flag is cleared: a page rendered by
+/// another server of the same process at that moment would hang for ever (the tests run
+/// many servers in one process, and a page render of one test hung CI that way). Found
+/// once, before any server of the process serves, nothing can render meanwhile: a second
+/// caller waits for the first.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES
+        .get_or_init(|| generate_route_list_with_exclusions(App, Some(vec![ROOM_PAGE.to_owned()])))
+        .clone()
+}
+
 fn router(state: AppState) -> Router {
     // The room page has its own handler (a cache in front of Leptos); Leptos still routes
     // the server functions.
-    let routes = generate_route_list_with_exclusions(App, Some(vec![ROOM_PAGE.to_owned()]));
+    let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/", get(api::home))

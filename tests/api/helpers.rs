@@ -25,6 +25,9 @@ pub use crate::database::{Backend, TestDatabase};
 /// a stall behind one is the suspicion, not a proven cause.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// How long a test waits for an HTTP response (a page render included).
+pub const HTTP_WAIT: Duration = Duration::from_secs(60);
+
 /// The password of every account tests make (long and uncommon enough).
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -89,6 +92,8 @@ impl TestApp {
         });
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A response that never comes fails the test instead of hanging the suite.
+            .timeout(HTTP_WAIT)
             .build()
             .unwrap();
         Self {
