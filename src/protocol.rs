@@ -158,6 +158,9 @@ pub enum ServerFrame {
         user: Uuid,
         name: String,
     },
+    /// Who is in a room: sent to a socket once it joins, and to everyone in the room when
+    /// someone comes online or goes offline there (on any node).
+    Presence(Presence),
     /// Something the client sent was refused; only the sender receives this.
     Error {
         code: ErrorCode,
@@ -190,6 +193,27 @@ impl ServerFrame {
         }
     }
 }
+
+/// A room's members: everyone online in it now (a person with several sockets, on one
+/// node or several, once), then those who joined it before, by name; at most
+/// `PRESENCE_MAX` people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub room: String,
+    pub members: Vec<Present>,
+}
+
+/// One member of a room in a `presence` frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Present {
+    pub name: String,
+    /// Connected to the room now (left out when not).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub online: bool,
+}
+
+/// Most people a `presence` frame lists.
+pub const PRESENCE_MAX: usize = 200;
 
 /// How far one member of a room has received and read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use serde::{
 };
 use uuid::Uuid;
 
-use super::{ChatMessage, ErrorCode, Receipt, ServerFrame};
+use super::{ChatMessage, ErrorCode, Presence, Receipt, ServerFrame};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,6 +23,7 @@ enum Kind {
     Receipts,
     More,
     Typing,
+    Presence,
     Error,
 }
 
@@ -111,6 +112,7 @@ impl<'de> Visitor<'de> for FrameVisitor {
                 let Typing { room, user, name } = Typing::deserialize(rest)?;
                 ServerFrame::Typing { room, user, name }
             }
+            Kind::Presence => ServerFrame::Presence(Presence::deserialize(rest)?),
             Kind::Error => {
                 let Refusal {
                     code,

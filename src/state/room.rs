@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, ErrorCode, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Present, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::{
         conn::ConnStatus,
@@ -64,6 +64,8 @@ pub struct RoomState {
     pub heard: RwSignal<String>,
     /// The message of mine the composer is editing (0: none).
     pub editing: RwSignal<u64>,
+    /// The room's members, online first (from the server once the socket joined).
+    pub members: RwSignal<Vec<Present>>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -99,6 +101,7 @@ impl RoomState {
             first_new: RwSignal::new(0),
             heard: RwSignal::new(String::new()),
             editing: RwSignal::new(0),
+            members: RwSignal::new(Vec::new()),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -376,8 +379,11 @@ impl RoomState {
                 user,
                 name,
             } if r == room => self.typing.seen(user, name, now_ms()),
-            ServerFrame::Ack { .. } | ServerFrame::Receipts { .. } | ServerFrame::Typing { .. } => {
-            }
+            ServerFrame::Presence(p) if p.room == room => self.members.set(p.members),
+            ServerFrame::Ack { .. }
+            | ServerFrame::Receipts { .. }
+            | ServerFrame::Typing { .. }
+            | ServerFrame::Presence(_) => {}
             // The socket asks for the rest of the history itself.
             ServerFrame::More { .. } => {}
             // Nothing is lost: the socket sends the message again after the wait.

@@ -382,7 +382,7 @@ async fn a_node_killed_mid_burst_loses_no_acked_message_and_the_client_moves_on(
 
     // The reader on the surviving node saw every message exactly once, in order, and each
     // acked seq holds the message it was acked for.
-    let mut reader = Client { ws: reader };
+    let mut reader = Client::new(reader);
     let seen = collect(&mut reader, "durable", N, Duration::from_secs(20)).await;
     assert_gapless(&seen, N, "reader on the surviving node");
     for (seq, client_id) in &seen {

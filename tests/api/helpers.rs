@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use cloud_msg::{
-    protocol::{ClientFrame, ServerFrame, SessionResponse},
+    protocol::{ClientFrame, Presence, ServerFrame, SessionResponse},
     server::{limits::Limits, AppState, Application, Config},
 };
 use futures::{SinkExt, StreamExt};
@@ -178,7 +178,7 @@ impl TestApp {
                 .insert(*name, HeaderValue::from_str(value).unwrap());
         }
         let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-        Ok(Client { ws })
+        Ok(Client::new(ws))
     }
 
     /// Signs in as `name` and opens a socket with the bearer token.
@@ -200,9 +200,55 @@ impl Drop for TestApp {
 
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// `presence` frames come whenever someone joins or leaves: kept here for
+    /// [`Client::presence`], and passed over by everything else.
+    presences: std::collections::VecDeque<Presence>,
 }
 
 impl Client {
+    pub fn new(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self {
+            ws,
+            presences: Default::default(),
+        }
+    }
+
+    /// The next `presence` frame (of any room; other frames read meanwhile are dropped);
+    /// panics after `WAIT`.
+    pub async fn presence(&mut self) -> Presence {
+        loop {
+            if let Some(p) = self.presences.pop_front() {
+                return p;
+            }
+            self.read_frame().await;
+        }
+    }
+
+    /// The `presence` frames received and not read yet.
+    pub fn presences_kept(&mut self) -> Vec<Presence> {
+        self.presences.drain(..).collect()
+    }
+
+    /// `presence` frames until `room`'s has members as `f` wants; returns those members
+    /// as (name, online). Panics after `WAIT` without one.
+    pub async fn presence_until(
+        &mut self,
+        room: &str,
+        f: impl Fn(&[(String, bool)]) -> bool,
+    ) -> Vec<(String, bool)> {
+        let until = tokio::time::Instant::now() + WAIT;
+        loop {
+            let p = tokio::time::timeout_at(until, self.presence())
+                .await
+                .unwrap_or_else(|_| panic!("no presence of #{room} as wanted"));
+            let members: Vec<(String, bool)> =
+                p.members.into_iter().map(|m| (m.name, m.online)).collect();
+            if p.room == room && f(&members) {
+                return members;
+            }
+        }
+    }
+
     pub async fn send_raw(&mut self, msg: Message) {
         self.ws.send(msg).await.expect("socket write");
     }
@@ -256,8 +302,18 @@ impl Client {
         }
     }
 
-    /// The next text frame, parsed, whatever it is; panics after `WAIT`.
+    /// The next text frame but `presence` (kept for [`Client::presence`]), parsed, whatever
+    /// it is; panics after `WAIT`.
     pub async fn recv_frame(&mut self) -> ServerFrame {
+        loop {
+            if let Some(frame) = self.read_frame().await {
+                return frame;
+            }
+        }
+    }
+
+    /// The next text frame, parsed; `None` for a `presence`, which is kept.
+    async fn read_frame(&mut self) -> Option<ServerFrame> {
         loop {
             let msg = tokio::time::timeout(WAIT, self.ws.next())
                 .await
@@ -265,7 +321,13 @@ impl Client {
                 .expect("socket still open")
                 .expect("socket healthy");
             match msg {
-                Message::Text(t) => return serde_json::from_str(&t).expect("valid server frame"),
+                Message::Text(t) => match serde_json::from_str(&t).expect("valid server frame") {
+                    ServerFrame::Presence(p) => {
+                        self.presences.push_back(p);
+                        return None;
+                    }
+                    frame => return Some(frame),
+                },
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("unexpected {other:?}"),
             }
@@ -291,7 +353,8 @@ impl Client {
         }
     }
 
-    /// Asserts that no frame other than a `receipt` arrives for `ms` milliseconds.
+    /// Asserts that no frame other than a `receipt` or `presence` arrives for `ms`
+    /// milliseconds.
     pub async fn expect_silence(&mut self, ms: u64) {
         let deadline = tokio::time::sleep(Duration::from_millis(ms));
         tokio::pin!(deadline);
@@ -300,6 +363,11 @@ impl Client {
                 _ = &mut deadline => return,
                 msg = self.ws.next() => match msg {
                     Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"receipts""#) => continue,
+                    Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"presence""#) => {
+                        if let ServerFrame::Presence(p) = serde_json::from_str(&t).unwrap() {
+                            self.presences.push_back(p);
+                        }
+                    }
                     Some(Ok(Message::Text(t))) => panic!("expected silence, got {t}"),
                     Some(Ok(_)) => continue,
                     other => panic!("socket ended: {other:?}"),
@@ -422,9 +490,7 @@ impl ServerProcess {
     /// Every stored message of `room`, by joining with `since: 0` (and again wherever the
     /// server says there is `more`).
     pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
-        let mut client = Client {
-            ws: self.connect(token).await,
-        };
+        let mut client = Client::new(self.connect(token).await);
         client.join(room, Some(0)).await;
         let mut out = Vec::new();
         loop {

@@ -22,6 +22,7 @@ mod invites;
 mod limits;
 mod migrate;
 mod pages;
+mod presence;
 mod raw;
 mod rooms;
 mod search;

@@ -7,8 +7,8 @@
 //! it loses only delays delivery, because every room checks the store for what it missed
 //! (see `hub::room`).
 //!
-//! Messages and receipts travel this way today; every later real-time event (presence,
-//! typing, edits, reactions) is one more `Event` variant.
+//! Messages (edits and deletions among them), receipts, removals, typing and presence
+//! travel this way; every later real-time event is one more `Event` variant.
 
 mod redis;
 
@@ -35,6 +35,12 @@ pub enum Event {
     Removed { user: uuid::Uuid, banned: bool },
     /// Someone is typing (never stored).
     Typing { user: uuid::Uuid, name: String },
+    /// The people node `actor` (its actor for the room) has online in the room, said when
+    /// that changes and every few seconds while it has anyone (never stored).
+    Presence {
+        actor: uuid::Uuid,
+        online: Vec<(uuid::Uuid, String)>,
+    },
 }
 
 /// Sessions that ended, which every node must act on at once whatever rooms it has open:

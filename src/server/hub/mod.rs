@@ -174,18 +174,20 @@ impl RoomHandle {
         self.shared.last_seq.load(Ordering::Acquire)
     }
 
-    /// Makes `outbox` a member. Without `since`, live frames flow at once. With `since`,
+    /// Makes `outbox` (a socket of `user`, called `name`) a member: it gets the room's
+    /// `presence` at once, and the others see `user` online. Without `since`, live frames flow at once. With `since`,
     /// they are held, and the answer says which stored messages to replay before calling
     /// [`Subscription::release`]: nothing is missed or doubled in between.
     pub fn subscribe(
         &self,
         user: Uuid,
+        name: String,
         outbox: Outbox,
         since: Option<u64>,
     ) -> (Subscription, oneshot::Receiver<CatchUp>) {
         let id = NEXT_SUBSCRIPTION.fetch_add(1, Ordering::Relaxed);
         let gone = Arc::new(AtomicBool::new(false));
-        let member = room::Member::new(id, user, outbox, gone.clone(), since.is_some());
+        let member = room::Member::new(id, (user, name), outbox, gone.clone(), since.is_some());
         let (reply, plan) = oneshot::channel();
         let _ = self.ctrl.send(Ctrl::Subscribe {
             member,

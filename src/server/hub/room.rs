@@ -19,13 +19,15 @@ use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
 mod member;
+mod presence;
 mod receipts;
 
 pub use member::Member;
+use presence::PresenceState;
 
 use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
 use crate::{
-    protocol::{ChatMessage, ErrorCode, Receipt, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Presence, Receipt, ServerFrame, PRESENCE_MAX},
     server::{
         bus::{Bus, Event},
         model::{NewMessage, RoomRef},
@@ -83,6 +85,8 @@ pub struct Room {
     /// Members' marker changes not yet broadcast, one per member, and when they go out.
     unsent_receipts: Vec<Receipt>,
     flush_at: Option<Instant>,
+    /// Who is in the room, here and on the other nodes.
+    presence: PresenceState,
 }
 
 impl Room {
@@ -101,6 +105,7 @@ impl Room {
             shared,
             unsent_receipts: Vec::new(),
             flush_at: None,
+            presence: PresenceState::new(),
         }
     }
 
@@ -125,6 +130,7 @@ impl Room {
         loop {
             let flush_at = self.flush_at;
             let gap_at = self.gap_at;
+            let presence_at = self.presence.due;
             tokio::select! {
                 biased;
                 Some(c) = ctrl.recv() => {
@@ -143,11 +149,20 @@ impl Room {
                 _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => {
                     self.flush_receipts();
                 }
+                _ = tokio::time::sleep_until(presence_at.unwrap_or_else(Instant::now)), if presence_at.is_some() => {
+                    self.send_presence();
+                }
                 _ = tokio::time::sleep_until(gap_at.unwrap_or_else(Instant::now)), if gap_at.is_some() => {
                     self.gap_at = None;
                     self.fill_from_store().await;
                 }
                 _ = store_check.tick(), if shared_bus => {
+                    // Still here, for the other nodes; and whoever they stopped naming is
+                    // offline.
+                    if !self.presence.published.is_empty() {
+                        self.publish_presence();
+                    }
+                    self.presence.expire(Instant::now());
                     if let Ok(Some((_, last))) = self.store.find_room(&self.room.name).await {
                         if last > self.last_seq {
                             self.fill_from_store().await;
@@ -155,7 +170,7 @@ impl Room {
                     }
                 }
                 _ = idle_check.tick() => {
-                    self.members.retain(|m| !m.is_gone());
+                    self.drop_gone();
                     if self.members.is_empty()
                         && self.flush_at.is_none()
                         && last_use.elapsed() >= retire.after
@@ -207,6 +222,16 @@ impl Room {
                         .fetch_max(self.last_seq, Ordering::AcqRel);
                     self.recent = recent.into();
                     self.receipts = receipts;
+                    // Who the list shows offline; a room that cannot say has only who
+                    // comes online.
+                    match self.store.members(&self.room, PRESENCE_MAX as u32).await {
+                        Ok(members) => self
+                            .presence
+                            .members(members.into_iter().map(|m| (m.user_id, m.name))),
+                        Err(error) => {
+                            tracing::warn!(%error, room = %self.room.name, "could not read the members")
+                        }
+                    }
                     return true;
                 }
                 Err(error) => {
@@ -236,6 +261,7 @@ impl Room {
                     });
                 }
                 self.members.push(member);
+                self.presence.changed();
             }
             Ctrl::Release { id } => {
                 if let Some(i) = self.members.iter().position(|m| m.id == id) {
@@ -250,6 +276,7 @@ impl Room {
             Ctrl::Unsubscribe { id } => {
                 if let Some(i) = self.members.iter().position(|m| m.id == id) {
                     self.members.swap_remove(i);
+                    self.presence.changed();
                 }
             }
             Ctrl::Receipt(receipt) => {
@@ -283,6 +310,12 @@ impl Room {
                 self.typing(user, name);
             }
             Ctrl::Remote(Event::Typing { user, name }) => self.typing(user, name),
+            Ctrl::Remote(Event::Presence { actor, online }) => {
+                // A node that just started hears at once who is here.
+                if self.presence.remote(actor, online) && !self.presence.published.is_empty() {
+                    self.publish_presence();
+                }
+            }
             Ctrl::Resync => {
                 self.fill_from_store().await;
                 // Receipts the bus lost: whatever the store has that this room does not.
@@ -323,6 +356,7 @@ impl Room {
         });
         self.receipts.retain(|r| r.user != user);
         self.unsent_receipts.retain(|r| r.user != user);
+        self.presence.removed(user);
         self.shared.version.fetch_add(1, Ordering::Release);
     }
 
@@ -334,8 +368,63 @@ impl Room {
             user,
             name,
         });
+        let before = self.members.len();
         self.members
             .retain_mut(|m| m.user == user || (!m.is_gone() && m.deliver(&frame)));
+        self.left_if(before);
+    }
+
+    /// Forgets the sockets that left or closed.
+    fn drop_gone(&mut self) {
+        let before = self.members.len();
+        self.members.retain(|m| !m.is_gone());
+        self.left_if(before);
+    }
+
+    /// Someone may have gone offline: there were `before` sockets.
+    fn left_if(&mut self, before: usize) {
+        if self.members.len() != before {
+            self.presence.changed();
+        }
+    }
+
+    /// Tells the other nodes whom this one has online.
+    fn publish_presence(&mut self) {
+        let event = Event::Presence {
+            actor: self.presence.actor,
+            online: self.presence.published.clone(),
+        };
+        self.bus.publish(&self.room.name, event);
+    }
+
+    /// Sends the room's `presence` to every socket here if it changed, else to those that
+    /// never had it; and tells the other nodes if whom this node has online changed.
+    fn send_presence(&mut self) {
+        self.drop_gone();
+        self.presence.due = None;
+        let local = presence::online(self.members.iter().map(|m| (&m.user, &m.name)));
+        if self.bus.is_shared() && local != self.presence.published {
+            self.presence.published = local.clone();
+            self.publish_presence();
+        }
+        let (members, changed) = self.presence.list(&local);
+        if !changed && self.members.iter().all(|m| m.knows_presence) {
+            return;
+        }
+        let frame = encode(&ServerFrame::Presence(Presence {
+            room: self.room.name.to_string(),
+            members,
+        }));
+        let before = self.members.len();
+        self.members.retain_mut(|m| {
+            if !changed && m.knows_presence {
+                return true;
+            }
+            m.knows_presence = true;
+            m.deliver(&frame)
+        });
+        // A socket too slow for this frame left: the others hear of it next time round.
+        self.left_if(before);
     }
 
     /// Queues `frames` for every member, dropping those that left or fell behind.
@@ -346,8 +435,10 @@ impl Room {
 
     /// Queues `frames` for every member (the version was raised already).
     fn send_all(&mut self, frames: &Bytes) {
+        let before = self.members.len();
         self.members
             .retain_mut(|m| !m.is_gone() && m.deliver(frames));
+        self.left_if(before);
     }
 
     async fn store_and_broadcast(&mut self, cmds: &mut Vec<SendCmd>) {

@@ -17,21 +17,34 @@ pub struct Member {
     pub(super) id: u64,
     /// Whose socket this is (a removed person's sockets leave at once).
     pub(super) user: Uuid,
+    /// Their name, as the room's `presence` lists them.
+    pub(super) name: String,
     pub(super) outbox: Outbox,
     /// Set when the socket leaves the room.
     pub(super) gone: Arc<AtomicBool>,
     /// While catching up: the broadcasts that must wait for the replay.
     pub(super) held: Option<Vec<Bytes>>,
+    /// It has had the room's `presence` (a new socket gets it even when nobody came or
+    /// went).
+    pub(super) knows_presence: bool,
 }
 
 impl Member {
-    pub fn new(id: u64, user: Uuid, outbox: Outbox, gone: Arc<AtomicBool>, held: bool) -> Self {
+    pub fn new(
+        id: u64,
+        (user, name): (Uuid, String),
+        outbox: Outbox,
+        gone: Arc<AtomicBool>,
+        held: bool,
+    ) -> Self {
         Self {
             id,
             user,
+            name,
             outbox,
             gone,
             held: held.then(Vec::new),
+            knows_presence: false,
         }
     }
 

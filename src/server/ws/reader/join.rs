@@ -171,7 +171,12 @@ impl Reader {
         if let Some(old) = self.rooms.remove(&room) {
             old.leave();
         }
-        let (sub, plan) = handle.subscribe(self.user.id, self.outbox.clone(), since);
+        let (sub, plan) = handle.subscribe(
+            self.user.id,
+            self.user.name.to_string(),
+            self.outbox.clone(),
+            since,
+        );
         let catch_up = since.map(|since| {
             tokio::spawn(catch_up::run(
                 self.ctx.store.clone(),

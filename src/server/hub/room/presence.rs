@@ -1,0 +1,185 @@
+//! Who is in a room: its members (those who joined it before, from the store) and who of
+//! them is online now, here and on the other nodes. Never stored: each node's actor for the
+//! room tells the others whom it has online when that changes, and again every
+//! `CHECK_EVERY` while it has anyone, so a node that died is forgotten after
+//! [`REMOTE_FOR`].
+
+use std::collections::HashMap;
+
+use tokio::time::{Duration, Instant};
+use uuid::Uuid;
+
+use super::CHECK_EVERY;
+use crate::protocol::{Present, PRESENCE_MAX};
+
+/// Changes are merged over this window: a burst of joins makes one frame.
+pub const PRESENCE_WINDOW: Duration = Duration::from_millis(100);
+/// Another node's list counts this long after it last said it.
+pub const REMOTE_FOR: Duration = Duration::from_secs(CHECK_EVERY.as_secs() * 3);
+
+/// One person online: id and name.
+pub type Online = Vec<(Uuid, String)>;
+
+pub struct PresenceState {
+    /// This actor's id on the bus (the room's actor on another node has its own).
+    pub actor: Uuid,
+    /// Everyone known to be a member: from the store at start, and whoever came online
+    /// since (on any node).
+    roster: HashMap<Uuid, String>,
+    /// Other nodes' people online, by the actor that said so, and when it last did.
+    remote: HashMap<Uuid, (Instant, Online)>,
+    /// What this node last told the others.
+    pub published: Online,
+    /// The list last sent to the sockets here.
+    sent: Vec<Present>,
+    /// When the list goes out next (after a change).
+    pub due: Option<Instant>,
+}
+
+impl PresenceState {
+    pub fn new() -> Self {
+        Self {
+            actor: Uuid::new_v4(),
+            roster: HashMap::new(),
+            remote: HashMap::new(),
+            published: Vec::new(),
+            sent: Vec::new(),
+            due: None,
+        }
+    }
+
+    /// The members the store knows (read when the room starts).
+    pub fn members(&mut self, members: impl IntoIterator<Item = (Uuid, String)>) {
+        self.roster.extend(members);
+    }
+
+    /// Something changed: the list goes out after the window.
+    pub fn changed(&mut self) {
+        self.due = self
+            .due
+            .or_else(|| Some(Instant::now() + PRESENCE_WINDOW));
+    }
+
+    /// `user` is no longer a member (removed or banned).
+    pub fn removed(&mut self, user: Uuid) {
+        self.roster.remove(&user);
+        for (_, online) in self.remote.values_mut() {
+            online.retain(|(u, _)| *u != user);
+        }
+        self.changed();
+    }
+
+    /// Another node's actor `actor` has `online`. True when it was not known before (it
+    /// just started, and should hear from this node at once).
+    pub fn remote(&mut self, actor: Uuid, online: Online) -> bool {
+        self.changed();
+        if online.is_empty() {
+            return self.remote.remove(&actor).is_none();
+        }
+        self.remote
+            .insert(actor, (Instant::now(), online))
+            .is_none()
+    }
+
+    /// Forgets the nodes that stopped saying who they have.
+    pub fn expire(&mut self, now: Instant) {
+        let before = self.remote.len();
+        self.remote
+            .retain(|_, (said, _)| now.duration_since(*said) < REMOTE_FOR);
+        if self.remote.len() != before {
+            self.changed();
+        }
+    }
+
+    /// The list with `local` (this node's people online, sorted and without repeats), and
+    /// whether it differs from the one sent last.
+    pub fn list(&mut self, local: &Online) -> (Vec<Present>, bool) {
+        let mut online: HashMap<Uuid, &str> = HashMap::new();
+        for (user, name) in local
+            .iter()
+            .chain(self.remote.values().flat_map(|(_, o)| o.iter()))
+        {
+            online.insert(*user, name);
+        }
+        for (user, name) in &online {
+            self.roster
+                .entry(*user)
+                .or_insert_with(|| (*name).to_owned());
+        }
+        let mut list: Vec<Present> = self
+            .roster
+            .iter()
+            .map(|(user, name)| Present {
+                name: name.clone(),
+                online: online.contains_key(user),
+            })
+            .collect();
+        list.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.name.cmp(&b.name)));
+        list.truncate(PRESENCE_MAX);
+        let changed = list != self.sent;
+        if changed {
+            self.sent.clone_from(&list);
+        }
+        (list, changed)
+    }
+}
+
+/// The people of `members` (sockets), once each, sorted by id.
+pub fn online<'a>(members: impl Iterator<Item = (&'a Uuid, &'a String)>) -> Online {
+    let mut online: Online = members.map(|(u, n)| (*u, n.clone())).collect();
+    online.sort();
+    online.dedup_by(|a, b| a.0 == b.0);
+    online
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[Present]) -> Vec<(String, bool)> {
+        list.iter().map(|p| (p.name.clone(), p.online)).collect()
+    }
+
+    #[test]
+    fn online_first_then_by_name_each_person_once_and_dead_nodes_forgotten() {
+        let (ann, bob, cy, dee) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let mut p = PresenceState::new();
+        p.members([(ann, "ann".into()), (bob, "bob".into()), (cy, "cy".into())]);
+        // Ann in two tabs is one person.
+        let local = online(
+            [(&ann, &"ann".to_owned()), (&cy, &"cy".to_owned()), (&ann, &"ann".to_owned())]
+                .into_iter(),
+        );
+        assert_eq!(local.len(), 2);
+        let (list, changed) = p.list(&local);
+        assert!(changed);
+        assert_eq!(
+            names(&list),
+            [
+                ("ann".into(), true),
+                ("cy".into(), true),
+                ("bob".into(), false)
+            ]
+        );
+        assert!(!p.list(&local).1, "the same list is not sent again");
+        // Dee, on another node, was never a member here: now she is, online.
+        let other = Uuid::new_v4();
+        assert!(p.remote(other, vec![(dee, "dee".into())]), "a new node");
+        assert!(!p.remote(other, vec![(dee, "dee".into())]));
+        let (list, changed) = p.list(&local);
+        assert!(changed);
+        assert_eq!(list[2], Present { name: "dee".into(), online: true });
+        // The other node stops saying so: after a while, Dee is offline but still listed.
+        p.expire(Instant::now() + REMOTE_FOR);
+        let (list, _) = p.list(&local);
+        assert_eq!(list.last().unwrap(), &Present { name: "dee".into(), online: false });
+        // A removed member leaves the list.
+        p.removed(bob);
+        assert!(!p.list(&local).0.iter().any(|m| m.name == "bob"));
+    }
+}
