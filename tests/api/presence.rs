@@ -19,6 +19,34 @@ fn listed(members: &[(String, bool)]) -> Vec<(&str, bool)> {
     members.iter().map(|(n, on)| (n.as_str(), *on)).collect()
 }
 
+/// `tab` of `who` closes while another stays: `observer` never sees them offline.
+async fn one_tab_closes(observer: &mut Client, tab: Client, who: &str) {
+    drop(tab);
+    observer.expect_silence(500).await;
+    assert!(
+        observer
+            .presences_kept()
+            .iter()
+            .all(|p| p.members.iter().any(|m| m.name == who && m.online)),
+        "{who} never went offline"
+    );
+}
+
+/// `who`'s last tab closes: `observer` sees only `left` online within a second; returns
+/// the list.
+async fn last_tab_closes(
+    observer: &mut Client,
+    tab: Client,
+    room: &str,
+    left: &[&str],
+) -> Vec<(String, bool)> {
+    let closed = Instant::now();
+    drop(tab);
+    let members = observer.presence_until(room, |m| online(m) == left).await;
+    assert!(closed.elapsed() < Duration::from_secs(1), "{:?}", closed.elapsed());
+    members
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_counts_people_not_tabs_and_follows_joins_and_leaves() {
     let app = TestApp::spawn_unlimited().await;
@@ -54,23 +82,9 @@ async fn presence_counts_people_not_tabs_and_follows_joins_and_leaves() {
         .presence_until("lobby", |m| online(m) == ["ann", "bob"])
         .await;
     assert_eq!(members.iter().filter(|(n, _)| n == "ann").count(), 1);
-    // Closing one tab does not make her go offline.
-    drop(ann);
-    bob.expect_silence(500).await;
-    assert!(
-        bob.presences_kept()
-            .iter()
-            .all(|p| p.members.iter().any(|m| m.name == "ann" && m.online)),
-        "ann never went offline"
-    );
-
-    // Closing the last one does, within a second.
-    let closed = Instant::now();
-    drop(ann_tab);
-    let members = bob
-        .presence_until("lobby", |m| online(m) == ["bob"])
-        .await;
-    assert!(closed.elapsed() < Duration::from_secs(1), "{:?}", closed.elapsed());
+    // Closing one tab does not make her go offline; closing the last one does.
+    one_tab_closes(&mut bob, ann, "ann").await;
+    let members = last_tab_closes(&mut bob, ann_tab, "lobby", &["bob"]).await;
     assert_eq!(listed(&members), [("bob", true), ("ann", false), ("cy", false)]);
     app.stop().await;
 }
@@ -123,21 +137,9 @@ async fn presence_is_the_same_on_every_node() {
     bob_on_a
         .presence_until("lobby", |m| online(m) == ["ann", "bob"])
         .await;
-    drop(bob);
-    ann.expect_silence(500).await;
-    assert!(
-        ann.presences_kept()
-            .iter()
-            .all(|p| p.members.iter().any(|m| m.name == "bob" && m.online)),
-        "bob never went offline"
-    );
+    one_tab_closes(&mut ann, bob, "bob").await;
     // His last tab closes: offline everywhere within a second.
-    let closed = Instant::now();
-    drop(bob_on_a);
-    let members = ann
-        .presence_until("lobby", |m| online(m) == ["ann"])
-        .await;
-    assert!(closed.elapsed() < Duration::from_secs(1), "{:?}", closed.elapsed());
+    let members = last_tab_closes(&mut ann, bob_on_a, "lobby", &["ann"]).await;
     assert!(members.contains(&("bob".into(), false)), "{members:?}");
     a.stop().await;
     b.stop().await;
