@@ -63,7 +63,10 @@ async fn pages_render_while_other_servers_of_the_process_start() {
                         .unwrap_or_else(|_| panic!("page {n} of reader {r} never came"))
                         .expect("the server answers");
                     assert_eq!(res.status(), 200);
-                    assert!(res.text().await.unwrap().contains("</html>"), "a whole page");
+                    assert!(
+                        res.text().await.unwrap().contains("</html>"),
+                        "a whole page"
+                    );
                     n += 1;
                 }
                 n
@@ -78,4 +81,3 @@ async fn pages_render_while_other_servers_of_the_process_start() {
         assert!(reader.await.expect("the reader saw every page") > 0);
     }
 }
-

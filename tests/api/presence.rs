@@ -43,7 +43,11 @@ async fn last_tab_closes(
     let closed = Instant::now();
     drop(tab);
     let members = observer.presence_until(room, |m| online(m) == left).await;
-    assert!(closed.elapsed() < Duration::from_secs(1), "{:?}", closed.elapsed());
+    assert!(
+        closed.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        closed.elapsed()
+    );
     members
 }
 
@@ -60,9 +64,7 @@ async fn presence_counts_people_not_tabs_and_follows_joins_and_leaves() {
     let auth = [("authorization", format!("Bearer {}", ann_session.token))];
     let mut ann = app.connect_with(&auth).await.unwrap();
     ann.join("lobby", None).await;
-    let members = ann
-        .presence_until("lobby", |m| online(m) == ["ann"])
-        .await;
+    let members = ann.presence_until("lobby", |m| online(m) == ["ann"]).await;
     assert_eq!(listed(&members), [("ann", true), ("cy", false)]);
 
     let mut bob = app.client("bob").await;
@@ -71,7 +73,10 @@ async fn presence_counts_people_not_tabs_and_follows_joins_and_leaves() {
     let members = bob
         .presence_until("lobby", |m| online(m) == ["ann", "bob"])
         .await;
-    assert_eq!(listed(&members), [("ann", true), ("bob", true), ("cy", false)]);
+    assert_eq!(
+        listed(&members),
+        [("ann", true), ("bob", true), ("cy", false)]
+    );
     ann.presence_until("lobby", |m| online(m) == ["ann", "bob"])
         .await;
 
@@ -85,7 +90,10 @@ async fn presence_counts_people_not_tabs_and_follows_joins_and_leaves() {
     // Closing one tab does not make her go offline; closing the last one does.
     one_tab_closes(&mut bob, ann, "ann").await;
     let members = last_tab_closes(&mut bob, ann_tab, "lobby", &["bob"]).await;
-    assert_eq!(listed(&members), [("bob", true), ("ann", false), ("cy", false)]);
+    assert_eq!(
+        listed(&members),
+        [("bob", true), ("ann", false), ("cy", false)]
+    );
     app.stop().await;
 }
 

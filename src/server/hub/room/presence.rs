@@ -55,9 +55,7 @@ impl PresenceState {
 
     /// Something changed: the list goes out after the window.
     pub fn changed(&mut self) {
-        self.due = self
-            .due
-            .or_else(|| Some(Instant::now() + PRESENCE_WINDOW));
+        self.due = self.due.or_else(|| Some(Instant::now() + PRESENCE_WINDOW));
     }
 
     /// `user` is no longer a member (removed or banned).
@@ -152,8 +150,12 @@ mod tests {
         p.members([(ann, "ann".into()), (bob, "bob".into()), (cy, "cy".into())]);
         // Ann in two tabs is one person.
         let local = online(
-            [(&ann, &"ann".to_owned()), (&cy, &"cy".to_owned()), (&ann, &"ann".to_owned())]
-                .into_iter(),
+            [
+                (&ann, &"ann".to_owned()),
+                (&cy, &"cy".to_owned()),
+                (&ann, &"ann".to_owned()),
+            ]
+            .into_iter(),
         );
         assert_eq!(local.len(), 2);
         let (list, changed) = p.list(&local);
@@ -173,11 +175,23 @@ mod tests {
         assert!(!p.remote(other, vec![(dee, "dee".into())]));
         let (list, changed) = p.list(&local);
         assert!(changed);
-        assert_eq!(list[2], Present { name: "dee".into(), online: true });
+        assert_eq!(
+            list[2],
+            Present {
+                name: "dee".into(),
+                online: true
+            }
+        );
         // The other node stops saying so: after a while, Dee is offline but still listed.
         p.expire(Instant::now() + REMOTE_FOR);
         let (list, _) = p.list(&local);
-        assert_eq!(list.last().unwrap(), &Present { name: "dee".into(), online: false });
+        assert_eq!(
+            list.last().unwrap(),
+            &Present {
+                name: "dee".into(),
+                online: false
+            }
+        );
         // A removed member leaves the list.
         p.removed(bob);
         assert!(!p.list(&local).0.iter().any(|m| m.name == "bob"));
