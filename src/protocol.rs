@@ -194,22 +194,24 @@ impl ServerFrame {
     }
 }
 
-/// A room's members: everyone online in it now (a person with several sockets, on one
-/// node or several, once), then those who joined it before, by name; at most
-/// `PRESENCE_MAX` people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A room's members: the first `online` are online in it now (a person with several
+/// sockets, on one node or several, once), the rest joined it before and are offline; each
+/// part by name, at most `PRESENCE_MAX` people.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
     pub room: String,
-    pub members: Vec<Present>,
+    pub online: usize,
+    pub members: Vec<String>,
 }
 
-/// One member of a room in a `presence` frame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Present {
-    pub name: String,
-    /// Connected to the room now (left out when not).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub online: bool,
+impl Presence {
+    /// Each member's name and whether they are online.
+    pub fn people(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.members
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), i < self.online))
+    }
 }
 
 /// Most people a `presence` frame lists.

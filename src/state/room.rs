@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, ErrorCode, Present, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Presence, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::{
         conn::ConnStatus,
@@ -65,7 +65,7 @@ pub struct RoomState {
     /// The message of mine the composer is editing (0: none).
     pub editing: RwSignal<u64>,
     /// The room's members, online first (from the server once the socket joined).
-    pub members: RwSignal<Vec<Present>>,
+    pub members: RwSignal<Presence>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -101,7 +101,7 @@ impl RoomState {
             first_new: RwSignal::new(0),
             heard: RwSignal::new(String::new()),
             editing: RwSignal::new(0),
-            members: RwSignal::new(Vec::new()),
+            members: RwSignal::new(Presence::default()),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -379,7 +379,7 @@ impl RoomState {
                 user,
                 name,
             } if r == room => self.typing.seen(user, name, now_ms()),
-            ServerFrame::Presence(p) if p.room == room => self.members.set(p.members),
+            ServerFrame::Presence(p) if p.room == room => self.members.set(p),
             ServerFrame::Ack { .. }
             | ServerFrame::Receipts { .. }
             | ServerFrame::Typing { .. }

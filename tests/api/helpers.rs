@@ -242,7 +242,7 @@ impl Client {
                 .await
                 .unwrap_or_else(|_| panic!("no presence of #{room} as wanted"));
             let members: Vec<(String, bool)> =
-                p.members.into_iter().map(|m| (m.name, m.online)).collect();
+                p.people().map(|(n, on)| (n.to_owned(), on)).collect();
             if p.room == room && f(&members) {
                 return members;
             }

@@ -27,7 +27,7 @@ async fn one_tab_closes(observer: &mut Client, tab: Client, who: &str) {
         observer
             .presences_kept()
             .iter()
-            .all(|p| p.members.iter().any(|m| m.name == who && m.online)),
+            .all(|p| p.people().any(|m| m == (who, true))),
         "{who} never went offline"
     );
 }

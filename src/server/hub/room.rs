@@ -407,12 +407,13 @@ impl Room {
             self.presence.published = local.clone();
             self.publish_presence();
         }
-        let (members, changed) = self.presence.list(&local);
+        let (online, members, changed) = self.presence.list(&local);
         if !changed && self.members.iter().all(|m| m.knows_presence) {
             return;
         }
         let frame = encode(&ServerFrame::Presence(Presence {
             room: self.room.name.to_string(),
+            online,
             members,
         }));
         let before = self.members.len();

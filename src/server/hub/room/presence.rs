@@ -10,7 +10,7 @@ use tokio::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::CHECK_EVERY;
-use crate::protocol::{Present, PRESENCE_MAX};
+use crate::protocol::PRESENCE_MAX;
 
 /// Changes are merged over this window: a burst of joins makes one frame.
 pub const PRESENCE_WINDOW: Duration = Duration::from_millis(100);
@@ -30,8 +30,8 @@ pub struct PresenceState {
     remote: HashMap<Uuid, (Instant, Online)>,
     /// What this node last told the others.
     pub published: Online,
-    /// The list last sent to the sockets here.
-    sent: Vec<Present>,
+    /// The list last sent to the sockets here: how many are online, and the names.
+    sent: (usize, Vec<String>),
     /// When the list goes out next (after a change).
     pub due: Option<Instant>,
 }
@@ -43,7 +43,7 @@ impl PresenceState {
             roster: HashMap::new(),
             remote: HashMap::new(),
             published: Vec::new(),
-            sent: Vec::new(),
+            sent: (0, Vec::new()),
             due: None,
         }
     }
@@ -89,9 +89,10 @@ impl PresenceState {
         }
     }
 
-    /// The list with `local` (this node's people online, sorted and without repeats), and
-    /// whether it differs from the one sent last.
-    pub fn list(&mut self, local: &Online) -> (Vec<Present>, bool) {
+    /// The list with `local` (this node's people online, sorted and without repeats): how
+    /// many are online (they come first) and the names; and whether it differs from the
+    /// one sent last.
+    pub fn list(&mut self, local: &Online) -> (usize, Vec<String>, bool) {
         let mut online: HashMap<Uuid, &str> = HashMap::new();
         for (user, name) in local
             .iter()
@@ -104,21 +105,20 @@ impl PresenceState {
                 .entry(*user)
                 .or_insert_with(|| (*name).to_owned());
         }
-        let mut list: Vec<Present> = self
+        let mut list: Vec<(bool, &str)> = self
             .roster
             .iter()
-            .map(|(user, name)| Present {
-                name: name.clone(),
-                online: online.contains_key(user),
-            })
+            .map(|(user, name)| (online.contains_key(user), name.as_str()))
             .collect();
-        list.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.name.cmp(&b.name)));
+        list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         list.truncate(PRESENCE_MAX);
-        let changed = list != self.sent;
+        let on = list.iter().filter(|(on, _)| *on).count();
+        let names: Vec<String> = list.into_iter().map(|(_, n)| n.to_owned()).collect();
+        let changed = (on, &names) != (self.sent.0, &self.sent.1);
         if changed {
-            self.sent.clone_from(&list);
+            self.sent = (on, names.clone());
         }
-        (list, changed)
+        (on, names, changed)
     }
 }
 
@@ -134,8 +134,13 @@ pub fn online<'a>(members: impl Iterator<Item = (&'a Uuid, &'a String)>) -> Onli
 mod tests {
     use super::*;
 
-    fn names(list: &[Present]) -> Vec<(String, bool)> {
-        list.iter().map(|p| (p.name.clone(), p.online)).collect()
+    /// (name, online) for each member of a list.
+    fn names(list: &(usize, Vec<String>, bool)) -> Vec<(String, bool)> {
+        list.1
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i < list.0))
+            .collect()
     }
 
     #[test]
@@ -158,8 +163,8 @@ mod tests {
             .into_iter(),
         );
         assert_eq!(local.len(), 2);
-        let (list, changed) = p.list(&local);
-        assert!(changed);
+        let list = p.list(&local);
+        assert!(list.2);
         assert_eq!(
             names(&list),
             [
@@ -168,32 +173,20 @@ mod tests {
                 ("bob".into(), false)
             ]
         );
-        assert!(!p.list(&local).1, "the same list is not sent again");
+        assert!(!p.list(&local).2, "the same list is not sent again");
         // Dee, on another node, was never a member here: now she is, online.
         let other = Uuid::new_v4();
         assert!(p.remote(other, vec![(dee, "dee".into())]), "a new node");
         assert!(!p.remote(other, vec![(dee, "dee".into())]));
-        let (list, changed) = p.list(&local);
-        assert!(changed);
-        assert_eq!(
-            list[2],
-            Present {
-                name: "dee".into(),
-                online: true
-            }
-        );
+        let list = p.list(&local);
+        assert!(list.2);
+        assert_eq!(names(&list)[2], ("dee".into(), true));
         // The other node stops saying so: after a while, Dee is offline but still listed.
         p.expire(Instant::now() + REMOTE_FOR);
-        let (list, _) = p.list(&local);
-        assert_eq!(
-            list.last().unwrap(),
-            &Present {
-                name: "dee".into(),
-                online: false
-            }
-        );
+        let list = p.list(&local);
+        assert_eq!(names(&list).last().unwrap(), &("dee".into(), false));
         // A removed member leaves the list.
         p.removed(bob);
-        assert!(!p.list(&local).0.iter().any(|m| m.name == "bob"));
+        assert!(!p.list(&local).1.iter().any(|m| m == "bob"));
     }
 }
