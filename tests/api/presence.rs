@@ -118,6 +118,13 @@ async fn leaving_a_room_goes_offline_there_only() {
         bob.presences_kept().iter().all(|p| p.room == "one"),
         "nothing changed in #two"
     );
+    // Whoever joins and is gone within the moment is a member all the same: listed,
+    // offline.
+    let mut dee = app.client("dee").await;
+    dee.join("one", None).await;
+    drop(dee);
+    bob.presence_until("one", |m| m.contains(&("dee".into(), false)))
+        .await;
     app.stop().await;
 }
 

@@ -252,6 +252,8 @@ impl Room {
                 since,
                 reply,
             } => {
+                // A member now, even if the socket is gone already.
+                self.presence.joined(member.user, &member.name);
                 if member.is_gone() {
                     return;
                 }
@@ -261,7 +263,6 @@ impl Room {
                     });
                 }
                 self.members.push(member);
-                self.presence.changed();
             }
             Ctrl::Release { id } => {
                 if let Some(i) = self.members.iter().position(|m| m.id == id) {

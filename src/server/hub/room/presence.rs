@@ -53,6 +53,13 @@ impl PresenceState {
         self.roster.extend(members);
     }
 
+    /// `user` joined on a socket here (joining makes a member): listed from now on, even
+    /// if they leave before the list goes out.
+    pub fn joined(&mut self, user: Uuid, name: &str) {
+        self.roster.entry(user).or_insert_with(|| name.to_owned());
+        self.changed();
+    }
+
     /// Something changed: the list goes out after the window.
     pub fn changed(&mut self) {
         self.due = self.due.or_else(|| Some(Instant::now() + PRESENCE_WINDOW));
