@@ -293,7 +293,11 @@ fn on_frame(
                     sent_here.remove(id);
                 }
             }
-            state.receive(frame);
+            match frame {
+                // Written into the page at once: nothing else in the room depends on it.
+                ServerFrame::Presence(p) => super::members::show(state, &p),
+                frame => state.receive(frame),
+            }
             None
         }
         Err(e) => {

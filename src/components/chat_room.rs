@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use crate::{
     components::{
         composer::Composer, connection_badge::ConnectionBadge, join_form::JoinForm,
-        message_log::MessageLog, open_room::OpenRoom, personal::Personal, typing_line::TypingLine,
+        member_list::MemberList, message_log::MessageLog, open_room::OpenRoom, personal::Personal,
+        typing_line::TypingLine,
     },
     page::RoomPageData,
     state::room::RoomState,
@@ -96,6 +97,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     }
                 }}
             </main>
+            <MemberList />
         </div>
     }
 }

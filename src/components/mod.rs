@@ -6,6 +6,7 @@ pub mod composer;
 pub mod connection_badge;
 pub mod emoji_picker;
 pub mod join_form;
+pub mod member_list;
 pub mod message_log;
 pub mod open_room;
 pub mod personal;

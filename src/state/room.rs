@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, ErrorCode, Presence, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::{
         conn::ConnStatus,
@@ -64,8 +64,6 @@ pub struct RoomState {
     pub heard: RwSignal<String>,
     /// The message of mine the composer is editing (0: none).
     pub editing: RwSignal<u64>,
-    /// The room's members, online first (from the server once the socket joined).
-    pub members: RwSignal<Presence>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -101,7 +99,6 @@ impl RoomState {
             first_new: RwSignal::new(0),
             heard: RwSignal::new(String::new()),
             editing: RwSignal::new(0),
-            members: RwSignal::new(Presence::default()),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -379,10 +376,10 @@ impl RoomState {
                 user,
                 name,
             } if r == room => self.typing.seen(user, name, now_ms()),
-            ServerFrame::Presence(p) if p.room == room => self.members.set(p),
             ServerFrame::Ack { .. }
             | ServerFrame::Receipts { .. }
             | ServerFrame::Typing { .. }
+            // The socket writes it into the member list (`client::members`).
             | ServerFrame::Presence(_) => {}
             // The socket asks for the rest of the history itself.
             ServerFrame::More { .. } => {}
