@@ -173,6 +173,7 @@ impl Room {
                     self.drop_gone();
                     if self.members.is_empty()
                         && self.flush_at.is_none()
+                        && self.presence.due.is_none()
                         && last_use.elapsed() >= retire.after
                         && self.retire(&retire.rooms, &sends, &ctrl)
                     {
