@@ -159,3 +159,28 @@ async fn presence_is_the_same_on_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A node that dies says nothing more: its people go offline on the other nodes once its
+/// last word runs out (`REMOTE_FOR`, 6 s after its last word, checked every 2 s: 8 s at
+/// most, asserted with slack).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_nodes_people_go_offline_everywhere_after_a_while() {
+    let cluster = Cluster::new(redis_url()).await;
+    let a = cluster.node().await;
+    let mut doomed = cluster.process().await;
+    let mut ann = a.client("ann").await;
+    ann.join("lobby", None).await;
+    let token = doomed.sign_in("bob").await;
+    let mut bob = Client::new(doomed.connect(&token).await);
+    bob.join("lobby", None).await;
+    ann.presence_until("lobby", |m| online(m) == ["ann", "bob"])
+        .await;
+    let killed = Instant::now();
+    doomed.kill();
+    drop(bob);
+    let members = ann.presence_until("lobby", |m| online(m) == ["ann"]).await;
+    let took = killed.elapsed();
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(members.contains(&("bob".into(), false)), "{members:?}");
+    a.stop().await;
+}
