@@ -175,9 +175,10 @@ impl RoomHandle {
     }
 
     /// Makes `outbox` (a socket of `user`, called `name`) a member: it gets the room's
-    /// `presence` at once, and the others see `user` online. Without `since`, live frames flow at once. With `since`,
-    /// they are held, and the answer says which stored messages to replay before calling
-    /// [`Subscription::release`]: nothing is missed or doubled in between.
+    /// `presence` at once, and the others see `user` online. Without `since`, live frames
+    /// flow at once. With `since`, they are held, and the answer says which stored
+    /// messages to replay before calling [`Subscription::release`]: nothing is missed or
+    /// doubled in between.
     pub fn subscribe(
         &self,
         user: Uuid,

@@ -223,16 +223,6 @@ impl Room {
                         .fetch_max(self.last_seq, Ordering::AcqRel);
                     self.recent = recent.into();
                     self.receipts = receipts;
-                    // Who the list shows offline; a room that cannot say has only who
-                    // comes online.
-                    match self.store.members(&self.room, PRESENCE_MAX as u32).await {
-                        Ok(members) => self
-                            .presence
-                            .members(members.into_iter().map(|m| (m.user_id, m.name))),
-                        Err(error) => {
-                            tracing::warn!(%error, room = %self.room.name, "could not read the members")
-                        }
-                    }
                     return true;
                 }
                 Err(error) => {
@@ -253,6 +243,9 @@ impl Room {
                 since,
                 reply,
             } => {
+                if !self.presence.has_members() {
+                    self.load_members().await;
+                }
                 // A member now, even if the socket is gone already.
                 self.presence.joined(member.user, &member.name);
                 if member.is_gone() {
@@ -374,6 +367,19 @@ impl Room {
         self.members
             .retain_mut(|m| m.user == user || (!m.is_gone() && m.deliver(&frame)));
         self.left_if(before);
+    }
+
+    /// Reads who the list shows offline, when the first socket joins (a room opened for
+    /// pages alone never needs it). A room that cannot say lists only who comes online.
+    async fn load_members(&mut self) {
+        match self.store.members(&self.room, PRESENCE_MAX as u32).await {
+            Ok(members) => self
+                .presence
+                .members(members.into_iter().map(|m| (m.user_id, m.name))),
+            Err(error) => {
+                tracing::warn!(%error, room = %self.room.name, "could not read the members")
+            }
+        }
     }
 
     /// Forgets the sockets that left or closed.

@@ -23,9 +23,11 @@ pub type Online = Vec<(Uuid, String)>;
 pub struct PresenceState {
     /// This actor's id on the bus (the room's actor on another node has its own).
     pub actor: Uuid,
-    /// Everyone known to be a member: from the store at start, and whoever came online
-    /// since (on any node).
+    /// Everyone known to be a member: from the store when the first socket joins, and
+    /// whoever joined or came online since (on any node).
     roster: HashMap<Uuid, String>,
+    /// The store's members were read.
+    loaded: bool,
     /// Other nodes' people online, by the actor that said so, and when it last did.
     remote: HashMap<Uuid, (Instant, Online)>,
     /// What this node last told the others.
@@ -41,6 +43,7 @@ impl PresenceState {
         Self {
             actor: Uuid::new_v4(),
             roster: HashMap::new(),
+            loaded: false,
             remote: HashMap::new(),
             published: Vec::new(),
             sent: (0, Vec::new()),
@@ -48,9 +51,16 @@ impl PresenceState {
         }
     }
 
-    /// The members the store knows (read when the room starts).
+    /// The members the store knows (read when the first socket joins).
     pub fn members(&mut self, members: impl IntoIterator<Item = (Uuid, String)>) {
         self.roster.extend(members);
+        self.loaded = true;
+    }
+
+    /// Whether the store's members were read (a failed read is tried again at the next
+    /// join).
+    pub fn has_members(&self) -> bool {
+        self.loaded
     }
 
     /// `user` joined on a socket here (joining makes a member): listed from now on, even
