@@ -21,6 +21,10 @@ export async function joinAs(browser: Browser, room: string, name: string, optio
   await page.getByLabel('Display name').fill(name);
   await page.getByRole('button', { name: 'Join chat' }).click();
   await expectConnected(page);
+  // "Connected" comes once the join is sent; the member list (hidden on a narrow screen)
+  // shows the person once the server has made them a member, so a page loaded next lists
+  // the room.
+  await expect(page.getByRole('list', { name: 'Members', includeHidden: true })).toContainText(name);
   return { context, page };
 }
 

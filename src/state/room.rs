@@ -144,22 +144,12 @@ impl RoomState {
         Ok(())
     }
 
-    /// The text of my message stored as `seq` (0: my latest) that may be edited: stored,
-    /// not deleted, and in the page.
+    /// The text of my message stored as `seq` (0: my latest) that may be edited (see
+    /// `RoomLog::editable`).
     pub fn my_text(&self, seq: u64) -> Option<(u64, String)> {
         let me = self.me.get_untracked()?.id;
-        self.log.with_value(|l| {
-            l.before(u64::MAX, l.len())
-                .iter()
-                .rev()
-                .find(|m| {
-                    m.author_id == me
-                        && m.changes().is_none()
-                        && !m.deleted
-                        && (seq == 0 || m.seq == seq)
-                })
-                .map(|m| (m.seq, m.text.clone()))
-        })
+        self.log
+            .with_value(|l| l.editable(me, seq).map(|m| (m.seq, m.text.clone())))
     }
 
     /// Queues a message, a deletion or an edit of mine with a new `client_id`; false when
