@@ -284,3 +284,37 @@ test('Browse rooms lists the public rooms, filters them by name, and opens one',
   await expect(log(page).getByText('over here')).toBeVisible();
   for (const c of [alice, bob]) await c.context.close();
 });
+
+test('a room made with a Topic shows it in Browse rooms, as text; a member changes it on the Members page', async ({ browser }) => {
+  const owner = await signUp(browser, freshRoom('lobby'), fresh('tina'));
+  const room = freshRoom('topical');
+  const { page } = owner;
+  await page.getByRole('link', { name: 'New room' }).click();
+  await page.getByLabel('Room name').fill(room);
+  await page.getByLabel('Topic (optional)').fill('Release <b>plans</b> & dates');
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}$`));
+  await expectConnected(page);
+
+  const entry = (p: Page) =>
+    p.getByRole('list', { name: 'Public rooms' }).getByRole('listitem')
+      .filter({ has: p.getByRole('link', { name: `#${room}`, exact: true }) });
+  await page.getByRole('link', { name: 'Browse rooms' }).click();
+  await expect(entry(page)).toContainText('Release <b>plans</b> & dates');
+  await expect(entry(page).locator('b')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/directory-topic.png' });
+
+  await page.goto(`/r/${room}`);
+  await page.getByRole('link', { name: 'Members', exact: true }).click();
+  await expect(page.getByText('Topic: Release <b>plans</b> & dates')).toBeVisible();
+  const field = page.getByLabel(`Topic of #${room}`);
+  await expect(field).toHaveValue('Release <b>plans</b> & dates');
+  await field.fill('Ship it on Friday');
+  await page.getByRole('button', { name: 'Set topic' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}/members$`));
+  await expect(page.getByText('Topic: Ship it on Friday')).toBeVisible();
+  await page.screenshot({ path: 'test-results/members-topic.png', fullPage: true });
+  await page.goto('/rooms');
+  await expect(entry(page)).toContainText('Ship it on Friday');
+  await owner.context.close();
+});

@@ -28,6 +28,7 @@ pub mod shortcodes;
 pub mod startup;
 pub mod store;
 pub mod theme;
+pub mod topic;
 pub mod wire;
 pub mod ws;
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// A client that keeps cookies and does not follow redirects (to see them).
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -16,7 +16,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post_form(
+pub async fn post_form(
     b: &reqwest::Client,
     app: &TestApp,
     path: &str,
@@ -25,7 +25,7 @@ async fn post_form(
     b.post(app.url(path)).form(form).send().await.unwrap()
 }
 
-fn location(res: &reqwest::Response) -> &str {
+pub fn location(res: &reqwest::Response) -> &str {
     res.headers()["location"].to_str().unwrap()
 }
 

@@ -28,4 +28,5 @@ mod rooms;
 mod search;
 mod security;
 mod socket;
+mod topics;
 mod typing;

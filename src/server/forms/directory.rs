@@ -1,4 +1,4 @@
-//! `GET /rooms`: **Rooms**, the directory of public rooms (name, members, last activity),
+//! `GET /rooms`: **Rooms**, the directory of public rooms (name, topic, members, last activity),
 //! the most recently active first, with a filter by name (`?q=`). Anyone may look, a
 //! visitor too: it lists what a visitor may open anyway. Private rooms and direct
 //! conversations are never in it.
@@ -62,10 +62,10 @@ pub async fn show(State(state): State<AppState>, Query(filter): Query<Filter>) -
     page(status, "Rooms", &back, &body)
 }
 
-/// The list: each room's link, its members and when it was last active.
-fn listing(rooms: &[(String, i64, Option<i64>)]) -> String {
+/// The list: each room's link, its topic, its members and when it was last active.
+fn listing(rooms: &[(String, String, i64, Option<i64>)]) -> String {
     let mut out = String::from(r#"<ul class="directory" aria-label="Public rooms">"#);
-    for (name, members, last) in rooms {
+    for (name, topic, members, last) in rooms {
         let members = match members {
             1 => "1 member".to_owned(),
             n => format!("{n} members"),
@@ -82,8 +82,12 @@ fn listing(rooms: &[(String, i64, Option<i64>)]) -> String {
             }
             None => "no messages yet".to_owned(),
         };
+        let topic = match topic.is_empty() {
+            true => String::new(),
+            false => format!(r#" <span class="topic">{}</span>"#, esc(topic)),
+        };
         out.push_str(&format!(
-            r#"<li><a href="/r/{name}">#{name}</a> <span class="hint">{members} · {last}</span></li>"#,
+            r#"<li><a href="/r/{name}">#{name}</a>{topic} <span class="hint">{members} · {last}</span></li>"#,
             name = esc(name),
         ));
     }

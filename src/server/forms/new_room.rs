@@ -1,5 +1,6 @@
-//! `GET /rooms/new`: **New room**, public or **Private**. `POST /rooms/new` makes it (the
-//! person its owner) and goes there, or shows the page again with the reason.
+//! `GET /rooms/new`: **New room**, public or **Private**, with a **Topic** if wished.
+//! `POST /rooms/new` makes it (the person its owner) and goes there, or shows the page
+//! again with the reason and what was typed.
 
 use axum::{
     extract::State,
@@ -10,21 +11,23 @@ use axum::{
 use serde::Deserialize;
 
 use super::{alert, esc, go, page, room_or_general, sentence};
-use crate::server::{rooms, session, AppState, Error};
+use crate::server::{rooms, session, topic, AppState, Error};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct NewRoom {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    topic: String,
     /// A checkbox: present ("on") when ticked.
     private: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match session::authenticate(&state.store, &headers).await {
-        Ok(Some(_)) => render(StatusCode::OK, None, "", false),
+        Ok(Some(_)) => render(StatusCode::OK, None, &NewRoom::default()),
         Ok(None) => go(&state, "/signin", None),
-        Err(e) => render(e.status(), Some(&e), "", false),
+        Err(e) => render(e.status(), Some(&e), &NewRoom::default()),
     }
 }
 
@@ -34,28 +37,53 @@ pub async fn create(
     Form(form): Form<NewRoom>,
 ) -> Response {
     let private = form.private.is_some();
-    let made = match session::require(&state.store, &headers).await {
-        Ok((me, _)) => rooms::create_room(&state, &me, form.name.trim(), private).await,
-        Err(e) => Err(e),
+    // A topic that cannot be taken stops the room from being made.
+    let made = match (
+        session::require(&state.store, &headers).await,
+        topic::parse(&form.topic),
+    ) {
+        (Ok((me, _)), Ok(topic)) => {
+            match rooms::create_room(&state, &me, form.name.trim(), private).await {
+                Ok(room) if topic.is_empty() => Ok(room),
+                // The room is made; a topic that fails now is told on its members page.
+                Ok(room) => match topic::set(&state, &me, room.as_str(), &topic).await {
+                    Ok(()) => Ok(room),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the new room's topic was not set");
+                        Ok(room)
+                    }
+                },
+                Err(e) => Err(e),
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match made {
         Ok(room) => go(&state, &format!("/r/{room}"), None),
-        Err(e) => render(e.status(), Some(&e), &form.name, private),
+        Err(e) => render(e.status(), Some(&e), &form),
     }
 }
 
-fn render(status: StatusCode, error: Option<&Error>, typed: &str, private: bool) -> Response {
+fn render(status: StatusCode, error: Option<&Error>, typed: &NewRoom) -> Response {
     let body = format!(
         r#"<form method="post" action="/rooms/new" class="stack" aria-label="New room">
 <label for="room-name">Room name</label>
 <input id="room-name" name="name" required maxlength="64" pattern="[a-z0-9_\-]+" placeholder="design-review" value="{name}" aria-describedby="room-hint">
 <p id="room-hint" class="hint">Lowercase letters, digits, - and _.</p>
+<label for="room-topic">Topic (optional)</label>
+<input id="room-topic" name="topic" maxlength="{TOPIC_MAX}" placeholder="What this room is for" value="{topic}">
 <label class="check"><input type="checkbox" name="private"{checked}> Private: only people added to it can see it</label>
 <button type="submit">Create room</button>
 {alert}
 </form>"#,
-        name = esc(typed),
-        checked = if private { " checked" } else { "" },
+        name = esc(&typed.name),
+        topic = esc(&typed.topic),
+        TOPIC_MAX = topic::TOPIC_MAX,
+        checked = if typed.private.is_some() {
+            " checked"
+        } else {
+            ""
+        },
         alert = alert("room-error", error.map(sentence).as_deref()),
     );
     page(status, "New room", &room_or_general(None), &body)

@@ -1,6 +1,6 @@
 //! `GET /r/<room>/members`: who is in the room, and what the person looking may do about
 //! it: **Add** an account (members), **Remove** or **Ban** someone (owners and the admin),
-//! **Leave** the room. Each button is a form posted to `/r/<room>/members/<action>`; every
+//! **Leave** the room, set its **Topic** (members). Each button is a form posted to `/r/<room>/members/<action>`; every
 //! decision is `access::decide`'s, through `rooms`.
 
 use axum::{
@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{alert, esc, go, page, path_segment, room_or_general, sentence};
 use crate::{
-    server::{accounts, model::Role, model::User, rooms, session, AppState, Error, Result},
+    server::{accounts, model::Role, model::User, rooms, session, topic, AppState, Error, Result},
     validation::RoomName,
 };
 
@@ -25,6 +25,8 @@ const MAX_SHOWN: u32 = 500;
 pub struct Action {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    topic: String,
     user_id: Option<Uuid>,
     /// An invite link's uses and lifetime.
     uses: Option<u32>,
@@ -81,6 +83,7 @@ pub async fn act(
             None => Err(Error::BadRequest("Whom? The form names nobody.".into())),
         },
         "leave" => rooms::remove(&state, &me, &room, me.id, false).await,
+        "topic" => topic::set(&state, &me, &room, &form.topic).await,
         "invite" => {
             let uses = form.uses.unwrap_or(1);
             let hours = form.days.unwrap_or(7).saturating_mul(24);
@@ -132,12 +135,16 @@ async fn body(
     let (facts, access) = rooms::readable(state, me, room).await?;
     let room = &facts.room.name;
     let members = state.store.members(&facts.room, MAX_SHOWN).await?;
+    let topic = state.store.topic(&facts.room).await?;
     let title = if facts.room.private {
         format!("Members of #{room} (private)")
     } else {
         format!("Members of #{room}")
     };
     let mut html = String::new();
+    if !topic.is_empty() {
+        html.push_str(&format!(r#"<p class="topic">Topic: {}</p>"#, esc(&topic)));
+    }
     if facts.room.private {
         html.push_str(
             "<p class=\"hint\">A private room: only its members see it, its messages and who is in it.</p>",
@@ -190,7 +197,16 @@ async fn body(
 <p class="hint">People with an account can be added by their name. An owner adding someone banned lets them back.</p>
 <button type="submit">Add</button>
 </form>
-<form method="post" action="/r/{room}/members/leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#
+<form method="post" action="/r/{room}/members/topic" class="stack" aria-labelledby="topic-title">
+<h2 id="topic-title">Topic</h2>
+<label for="topic">Topic of #{room}</label>
+<input id="topic" name="topic" maxlength="{max}" value="{topic}" placeholder="What this room is for">
+<p class="hint">Shown in the room directory. Empty clears it.</p>
+<button type="submit">Set topic</button>
+</form>
+<form method="post" action="/r/{room}/members/leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#,
+            max = topic::TOPIC_MAX,
+            topic = esc(&topic),
         ));
         if access.may_moderate() {
             html.push_str(&format!(

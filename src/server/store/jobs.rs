@@ -105,6 +105,8 @@ pub enum Work {
     },
     /// Lifts `user`'s ban in `room`. Answers whether they were banned.
     Unban { room: RoomRef, user: uuid::Uuid },
+    /// Sets `room`'s topic. Answers whether the room is there.
+    SetTopic { room: RoomRef, topic: String },
     /// Signs a session out (`token_hash` gone: its cookie no longer works).
     DeleteSession { token_hash: Vec<u8> },
     /// Records that a session was used at `at` (ms), which keeps it from expiring.
@@ -136,7 +138,8 @@ impl Work {
             Work::RaiseMarkers { room, .. }
             | Work::Admit { room, .. }
             | Work::Remove { room, .. }
-            | Work::Unban { room, .. } => (2, room.id, ""),
+            | Work::Unban { room, .. }
+            | Work::SetTopic { room, .. } => (2, room.id, ""),
             Work::CreateUserSession { .. }
             | Work::CreateAccount { .. }
             | Work::CreateBot { .. }

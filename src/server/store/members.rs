@@ -73,6 +73,23 @@ impl Store {
         )
     }
 
+    /// Sets `room`'s topic (checked by the caller); false if the room is gone.
+    pub async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<bool> {
+        expect_output!(
+            self.writer().call(Work::SetTopic {
+                room: room.clone(),
+                topic: topic.to_owned(),
+            }),
+            Flag
+        )
+    }
+
+    /// `room`'s topic ('' for none).
+    pub async fn topic(&self, room: &RoomRef) -> Result<String> {
+        let topic = on_backend!(self, b => b.topic(room.id).await)?;
+        Ok(topic.unwrap_or_default())
+    }
+
     /// `room`'s members, owners first, at most `limit`.
     pub async fn members(&self, room: &RoomRef, limit: u32) -> Result<Vec<MemberRow>> {
         let rows = on_backend!(self, b => b.members(room, limit).await)?;

@@ -177,13 +177,13 @@ impl Store {
     }
 
     /// Public rooms whose name contains `filter` (all with an empty one), the most recently
-    /// active first: name, members, the time of the last message (ms; none yet). At most
-    /// `limit`.
+    /// active first: name, topic, members, the time of the last message (ms; none yet). At
+    /// most `limit`.
     pub async fn directory(
         &self,
         filter: &str,
         limit: u32,
-    ) -> Result<Vec<(String, i64, Option<i64>)>> {
+    ) -> Result<Vec<(String, String, i64, Option<i64>)>> {
         on_backend!(self, b => b.directory(filter, limit).await)
     }
 

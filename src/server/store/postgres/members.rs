@@ -111,6 +111,16 @@ pub async fn unban(conn: &mut PgConnection, room: &RoomRef, user: Uuid) -> sqlx:
     Ok(done.rows_affected() > 0)
 }
 
+/// Sets `room`'s topic; true if the room is there.
+pub async fn set_topic(conn: &mut PgConnection, room: &RoomRef, topic: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
+        .bind(topic)
+        .bind(room.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Disables (ending every session) or enables `user`; true if they exist.
 pub async fn set_disabled(
     conn: &mut PgConnection,

@@ -113,6 +113,9 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
             Output::Flag(members::remove(conn, room, *user, *ban_by).await?)
         }
         Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user).await?),
+        Work::SetTopic { room, topic } => {
+            Output::Flag(members::set_topic(conn, room, topic).await?)
+        }
         Work::SetDisabled { user, disabled } => {
             Output::Flag(members::set_disabled(conn, *user, *disabled).await?)
         }

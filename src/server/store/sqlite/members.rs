@@ -101,6 +101,14 @@ pub fn unban(conn: &Connection, room: &RoomRef, user: Uuid) -> rusqlite::Result<
     Ok(n > 0)
 }
 
+/// Sets `room`'s topic; true if the room is there.
+pub fn set_topic(conn: &Connection, room: &RoomRef, topic: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE rooms SET topic = ? WHERE id = ?")?
+        .execute(params![topic, room.id])?;
+    Ok(n > 0)
+}
+
 /// Disables (ending every session) or enables `user`; true if they exist.
 pub fn set_disabled(conn: &Connection, user: Uuid, disabled: bool) -> rusqlite::Result<bool> {
     let n = conn

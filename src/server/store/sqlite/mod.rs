@@ -149,9 +149,9 @@ impl Sqlite {
         &self,
         filter: &str,
         limit: u32,
-    ) -> Result<Vec<(String, i64, Option<i64>)>> {
+    ) -> Result<Vec<(String, String, i64, Option<i64>)>> {
         Ok(sqlx::query_as(
-            "SELECT r.name,
+            "SELECT r.name, r.topic,
                     (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
                     (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
                         AS last
@@ -256,6 +256,15 @@ impl Sqlite {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// A room's topic, by the room's id.
+    pub async fn topic(&self, room: i64) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT topic FROM rooms WHERE id = ?")
+            .bind(room)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|(topic,)| topic))
     }
 
     pub async fn room_count(&self) -> Result<u64> {

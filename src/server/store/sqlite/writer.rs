@@ -116,6 +116,7 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
             Output::Flag(members::remove(conn, room, *user, *ban_by)?)
         }
         Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user)?),
+        Work::SetTopic { room, topic } => Output::Flag(members::set_topic(conn, room, topic)?),
         Work::SetDisabled { user, disabled } => {
             Output::Flag(members::set_disabled(conn, *user, *disabled)?)
         }
