@@ -519,12 +519,14 @@ mod tests {
     }
 }
 
-/// Body of `POST /api/rooms`: a new room, public unless `private`.
+/// Body of `POST /api/rooms`: a new room, public unless `private`, with a `topic` if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomRequest {
     pub name: String,
     #[serde(default)]
     pub private: bool,
+    #[serde(default)]
+    pub topic: String,
 }
 
 /// Answer of `POST /api/rooms` (201).
@@ -532,6 +534,15 @@ pub struct RoomRequest {
 pub struct RoomCreated {
     pub name: String,
     pub private: bool,
+    /// The topic as kept (trimmed, one line; "" for none).
+    #[serde(default)]
+    pub topic: String,
+}
+
+/// Body and answer of `PUT /api/rooms/<room>/topic`: the room's topic ("" clears it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicRequest {
+    pub topic: String,
 }
 
 /// Body of `POST /api/rooms/<room>/members`: the account to add, by name.

@@ -45,7 +45,7 @@ async fn me(state: &AppState, headers: &HeaderMap) -> Result<User> {
     Ok(session::require(&state.store, headers).await?.0)
 }
 
-/// `POST /api/rooms {"name","private"}` → 201, or 409 when the name is taken.
+/// `POST /api/rooms {"name","private","topic"}` → 201, or 409 when the name is taken.
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,10 +53,13 @@ pub async fn create(
 ) -> Result<Response> {
     let req = body(req)?;
     let me = me(&state, &headers).await?;
-    let name = create_room(&state, &me, &req.name, req.private).await?;
+    let (name, topic) =
+        crate::server::topic::create_room_with(&state, &me, &req.name, req.private, &req.topic)
+            .await?;
     let created = RoomCreated {
         name: name.to_string(),
         private: req.private,
+        topic,
     };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }

@@ -9,7 +9,7 @@ use std::{
 
 use axum::{
     middleware,
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
     Router,
 };
 use leptos_axum::{generate_route_list_with_exclusions, AxumRouteListing, LeptosRoutes};
@@ -27,7 +27,7 @@ use crate::{
         limits::Limiter,
         openapi, pages, post, rooms, serve,
         store::{Kind, Store},
-        theme, ws, AppState, Config, Error, Result,
+        theme, topic, ws, AppState, Config, Error, Result,
     },
 };
 
@@ -218,6 +218,7 @@ fn router(state: AppState) -> Router {
             delete(rooms::remove_member),
         )
         .route("/api/rooms/{room}/bans", post(rooms::ban))
+        .route("/api/rooms/{room}/topic", put(topic::put))
         .route("/api/rooms/{room}/bans/{user}", delete(rooms::unban))
         .route("/join", post(api::join_form))
         .route(

@@ -1,9 +1,17 @@
 //! A room's topic: one line of plain text under the room's name in the directory and on
-//! its members page. A member sets it (`POST /r/<room>/members/topic`, or when making the
-//! room); an empty one clears it. It is text, escaped wherever it is shown, never Markdown.
+//! its members page. A member sets it (`POST /r/<room>/members/topic`, `PUT
+//! /api/rooms/<room>/topic`, or when making the room); an empty one clears it. It is text,
+//! escaped wherever it is shown, never Markdown.
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, State},
+    http::HeaderMap,
+    Json,
+};
 
 use crate::{
-    server::{rooms, AppState, Error, Result},
+    protocol::TopicRequest,
+    server::{model::User, rooms, session, AppState, Error, Result},
     validation::RoomName,
 };
 
@@ -36,13 +44,43 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// Sets `room`'s topic to `raw` for `me`, a member of it. Direct conversations have none.
-pub async fn set(
+/// Makes the room `name` (see `rooms::create_room`) with the topic `raw`, and answers the
+/// topic as kept. A topic that cannot be taken makes no room.
+pub async fn create_room_with(
     state: &AppState,
-    me: &crate::server::model::User,
-    room: &str,
+    me: &User,
+    name: &str,
+    private: bool,
     raw: &str,
-) -> Result<()> {
+) -> Result<(RoomName, String)> {
+    let topic = parse(raw)?;
+    let room = rooms::create_room(state, me, name, private).await?;
+    if !topic.is_empty() {
+        // The room is made; should its topic fail now, it is set on its members page.
+        if let Err(e) = set(state, me, room.as_str(), &topic).await {
+            tracing::warn!(error = %e, "the new room's topic was not set");
+            return Ok((room, String::new()));
+        }
+    }
+    Ok((room, topic))
+}
+
+/// `PUT /api/rooms/<room>/topic {"topic"}` → 200 with the topic as kept.
+pub async fn put(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    req: std::result::Result<Json<TopicRequest>, JsonRejection>,
+) -> Result<Json<TopicRequest>> {
+    let req = req.map_err(|e| Error::BadRequest(e.body_text()))?.0;
+    let me = session::require(&state.store, &headers).await?.0;
+    let topic = parse(&req.topic)?;
+    set(&state, &me, &room, &topic).await?;
+    Ok(Json(TopicRequest { topic }))
+}
+
+/// Sets `room`'s topic to `raw` for `me`, a member of it. Direct conversations have none.
+pub async fn set(state: &AppState, me: &User, room: &str, raw: &str) -> Result<()> {
     rooms::manage_allowed(state, me)?;
     let topic = parse(raw)?;
     let (facts, access) = rooms::readable(state, me, room).await?;

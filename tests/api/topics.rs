@@ -223,3 +223,91 @@ async fn a_private_room_s_topic_is_hidden_from_outsiders_and_a_direct_conversati
         .unwrap()
         .contains("A direct conversation has no topic."));
 }
+
+#[tokio::test]
+async fn the_api_makes_a_room_with_a_topic_and_members_put_a_new_one() {
+    let app = TestApp::spawn_unlimited().await;
+    let ann = app.sign_up("ann").await.token;
+    let eve = app.sign_up("eve").await.token;
+    let call = |method: reqwest::Method, path: &str, token: &str, body: serde_json::Value| {
+        app.http
+            .request(method, app.url(path))
+            .header("cookie", format!("cloud_msg_session={token}"))
+            .json(&body)
+            .send()
+    };
+    let made = call(
+        reqwest::Method::POST,
+        "/api/rooms",
+        &ann,
+        serde_json::json!({"name": "builds", "topic": "  CI\nstatus  "}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(made.status(), 201);
+    let made: serde_json::Value = made.json().await.unwrap();
+    assert_eq!(made["topic"], "CI status", "the topic as kept");
+    // A bad topic makes no room.
+    let bad = call(
+        reqwest::Method::POST,
+        "/api/rooms",
+        &ann,
+        serde_json::json!({"name": "nope", "topic": "x".repeat(300)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(!app
+        .get("/rooms")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("#nope<"));
+
+    let put = |token: &str, topic: &str| {
+        call(
+            reqwest::Method::PUT,
+            "/api/rooms/builds/topic",
+            token,
+            serde_json::json!({ "topic": topic }),
+        )
+    };
+    let res = put(&ann, "Green <again>").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let kept: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(kept["topic"], "Green <again>");
+    assert!(app
+        .get("/rooms")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"<span class="topic">Green &lt;again&gt;</span>"#));
+    // eve is not a member; nobody signed in is nobody; a body without a topic is refused.
+    assert_eq!(put(&eve, "mine now").await.unwrap().status(), 403);
+    let anonymous = app
+        .http
+        .put(app.url("/api/rooms/builds/topic"))
+        .json(&serde_json::json!({"topic": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let empty = call(
+        reqwest::Method::PUT,
+        "/api/rooms/builds/topic",
+        &ann,
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(empty.status(), 400);
+    assert!(app
+        .get("/rooms")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Green &lt;again&gt;"));
+}

@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{alert, esc, go, page, room_or_general, sentence};
-use crate::server::{rooms, session, topic, AppState, Error};
+use crate::server::{session, topic, AppState, Error};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NewRoom {
@@ -37,29 +37,14 @@ pub async fn create(
     Form(form): Form<NewRoom>,
 ) -> Response {
     let private = form.private.is_some();
-    // A topic that cannot be taken stops the room from being made.
-    let made = match (
-        session::require(&state.store, &headers).await,
-        topic::parse(&form.topic),
-    ) {
-        (Ok((me, _)), Ok(topic)) => {
-            match rooms::create_room(&state, &me, form.name.trim(), private).await {
-                Ok(room) if topic.is_empty() => Ok(room),
-                // The room is made; a topic that fails now is told on its members page.
-                Ok(room) => match topic::set(&state, &me, room.as_str(), &topic).await {
-                    Ok(()) => Ok(room),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the new room's topic was not set");
-                        Ok(room)
-                    }
-                },
-                Err(e) => Err(e),
-            }
+    let made = match session::require(&state.store, &headers).await {
+        Ok((me, _)) => {
+            topic::create_room_with(&state, &me, form.name.trim(), private, &form.topic).await
         }
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        Err(e) => Err(e),
     };
     match made {
-        Ok(room) => go(&state, &format!("/r/{room}"), None),
+        Ok((room, _)) => go(&state, &format!("/r/{room}"), None),
         Err(e) => render(e.status(), Some(&e), &form),
     }
 }
