@@ -270,11 +270,11 @@ test('Browse rooms lists the public rooms, filters them by name, and opens one',
   await expect(list.getByRole('link', { name: `#${other}` })).toBeVisible();
   await page.screenshot({ path: 'test-results/directory.png' });
 
-  await page.getByRole('searchbox', { name: 'Filter by name' }).fill(other.slice(0, -2).toUpperCase());
+  await page.getByRole('searchbox', { name: 'Filter by name or topic' }).fill(other.slice(0, -2).toUpperCase());
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(list.getByRole('link', { name: `#${other}` })).toBeVisible();
   await expect(list.getByRole('link', { name: `#${room}` })).toHaveCount(0);
-  await page.getByRole('searchbox', { name: 'Filter by name' }).fill('no-such-room-anywhere');
+  await page.getByRole('searchbox', { name: 'Filter by name or topic' }).fill('no-such-room-anywhere');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page.getByText('No rooms match “no-such-room-anywhere”.')).toBeVisible();
 
@@ -316,5 +316,9 @@ test('a room made with a Topic shows it in Browse rooms, as text; a member chang
   await page.screenshot({ path: 'test-results/members-topic.png', fullPage: true });
   await page.goto('/rooms');
   await expect(entry(page)).toContainText('Ship it on Friday');
+  // The filter finds it by a word of its topic.
+  await page.getByRole('searchbox', { name: 'Filter by name or topic' }).fill('on  FRIDAY');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(entry(page)).toBeVisible();
   await owner.context.close();
 });

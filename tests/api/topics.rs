@@ -76,6 +76,25 @@ async fn a_topic_set_with_the_new_room_is_shown_as_text_in_the_directory_and_on_
         directory.contains(r#"#plain</a> <span class="hint">"#),
         "{directory}"
     );
+
+    // The filter finds a room by its name or by words of its topic, in any case.
+    for (q, roadmap, plain) in [
+        ("DATES", true, false),
+        ("%20%20Plans%20%0A", true, false),
+        ("dates%20%20plans", false, false),
+        ("plain", false, true),
+        ("a", true, true),
+        ("friday", false, false),
+    ] {
+        let html = app
+            .get(&format!("/rooms?q={q}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(html.contains("/r/roadmap\""), roadmap, "{q}: {html}");
+        assert_eq!(html.contains("/r/plain\""), plain, "{q}: {html}");
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! `GET /rooms`: **Rooms**, the directory of public rooms (name, topic, members, last activity),
-//! the most recently active first, with a filter by name (`?q=`). Anyone may look, a
+//! the most recently active first, with a filter by name or topic (`?q=`). Anyone may look, a
 //! visitor too: it lists what a visitor may open anyway. Private rooms and direct
 //! conversations are never in it.
 
@@ -27,13 +27,19 @@ pub struct Filter {
 }
 
 pub async fn show(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
-    // Only what a room's name can hold: lowercase letters, digits, - and _.
-    let q: String = filter
+    // What a room's name can hold (lowercase letters, digits, - and _), and single spaces
+    // between words, for topics.
+    let kept: String = filter
         .q
-        .trim()
         .to_lowercase()
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || c.is_whitespace())
+        .collect();
+    let q: String = kept
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
         .take(FILTER_MAX)
         .collect();
     let back = room_or_general(filter.room.as_deref());
@@ -51,7 +57,7 @@ pub async fn show(State(state): State<AppState>, Query(filter): Query<Filter>) -
     };
     let body = format!(
         r#"<form method="get" action="/rooms" class="stack" role="search" aria-label="Filter rooms">
-<label for="rooms-filter">Filter by name</label>
+<label for="rooms-filter">Filter by name or topic</label>
 <input id="rooms-filter" name="q" type="search" maxlength="{FILTER_MAX}" value="{q}">
 <input type="hidden" name="room" value="{back}">
 <button type="submit">Filter</button>

@@ -176,9 +176,9 @@ impl Store {
         }))
     }
 
-    /// Public rooms whose name contains `filter` (all with an empty one), the most recently
-    /// active first: name, topic, members, the time of the last message (ms; none yet). At
-    /// most `limit`.
+    /// Public rooms whose name or lowercased topic contains `filter` (all with an empty one),
+    /// the most recently active first: name, topic, members, the time of the last message
+    /// (ms; none yet). At most `limit`.
     pub async fn directory(
         &self,
         filter: &str,

@@ -92,7 +92,7 @@ impl Postgres {
                     (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
                     (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
                         AS last
-             FROM rooms r WHERE NOT r.private AND strpos(r.name, $1) > 0
+             FROM rooms r WHERE NOT r.private AND (strpos(r.name, $1) > 0 OR strpos(lower(r.topic), $1) > 0)
              ORDER BY last DESC NULLS LAST, r.name LIMIT $2",
         )
         .bind(filter)

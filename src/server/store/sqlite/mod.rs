@@ -155,7 +155,7 @@ impl Sqlite {
                     (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
                     (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
                         AS last
-             FROM rooms r WHERE NOT r.private AND instr(r.name, ?1) > 0
+             FROM rooms r WHERE NOT r.private AND (instr(r.name, ?1) > 0 OR instr(lower(r.topic), ?1) > 0)
              ORDER BY last IS NULL, last DESC, r.name LIMIT ?2",
         )
         .bind(filter)
