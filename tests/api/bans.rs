@@ -164,3 +164,74 @@ async fn a_flood_of_changes_to_members_is_slowed_down() {
     assert_eq!(statuses, [204, 204, 204, 429, 429]);
     app.stop().await;
 }
+
+/// The race CI once met: bob's join had read that he is a member, then ann removed him,
+/// and only then did his socket subscribe (after the room had sent its `removed`). The
+/// socket must not stay in the room: it is checked against the store and told.
+#[tokio::test]
+async fn a_socket_that_subscribes_after_its_person_was_removed_is_told_and_leaves() {
+    use cloud_msg::{server::wire::Outbox, validation::RoomName};
+
+    let app = TestApp::spawn_unlimited().await;
+    let mut ann = sign_up(&app, "ann").await;
+    let mut bob = sign_up(&app, "bob").await;
+    ann.ws.join("club", None).await;
+    ann.ws.say("club", "hello").await;
+    ann.ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    bob.ws.join("club", None).await;
+    bob.ws.say("club", "hi").await;
+    bob.ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    assert_eq!(remove(&app, &ann, "club", bob.id()).await, 204);
+    assert_eq!(error_frame(&mut bob.ws).await.0, ErrorCode::Removed);
+
+    // What his join would do next, late: subscribe to the room.
+    let room = RoomName::parse("club").unwrap();
+    let handle = app
+        .state
+        .hub
+        .open(&room)
+        .await
+        .unwrap()
+        .expect("the room runs");
+    let (outbox, mut queue) = Outbox::new();
+    let (late, _) = handle.subscribe(bob.id(), "bob".into(), outbox, None);
+    let mut frames = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !late.is_gone() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the late socket was taken out of the room");
+    queue.try_recv_many(&mut frames, 100);
+    let told = frames
+        .iter()
+        .any(|f| String::from_utf8_lossy(f).contains(r#""code":"removed""#));
+    assert!(told, "it was told why: {frames:?}");
+    // ann's messages no longer reach it.
+    ann.ws.say("club", "after").await;
+    ann.ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    frames.clear();
+    queue.try_recv_many(&mut frames, 100);
+    assert!(
+        !frames
+            .iter()
+            .any(|f| String::from_utf8_lossy(f).contains("after")),
+        "{frames:?}"
+    );
+
+    // Someone who joins again after being removed (a kick is not a ban) stays in.
+    bob.ws.join("club", None).await;
+    bob.ws.say("club", "back").await;
+    bob.ws
+        .recv_frame_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    app.stop().await;
+}

@@ -21,9 +21,11 @@ use uuid::Uuid;
 mod member;
 mod presence;
 mod receipts;
+mod removals;
 
 pub use member::Member;
 use presence::PresenceState;
+use removals::Removals;
 
 use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
 use crate::{
@@ -87,6 +89,8 @@ pub struct Room {
     flush_at: Option<Instant>,
     /// Who is in the room, here and on the other nodes.
     presence: PresenceState,
+    /// Who was removed lately (their new sockets are checked).
+    removals: Removals,
 }
 
 impl Room {
@@ -106,6 +110,7 @@ impl Room {
             unsent_receipts: Vec::new(),
             flush_at: None,
             presence: PresenceState::new(),
+            removals: Removals::default(),
         }
     }
 
@@ -256,7 +261,11 @@ impl Room {
                         upto: self.last_seq,
                     });
                 }
+                let user = member.user;
                 self.members.push(member);
+                if self.removals.recent(user, Instant::now()) {
+                    self.recheck(user).await;
+                }
             }
             Ctrl::Release { id } => {
                 if let Some(i) = self.members.iter().position(|m| m.id == id) {
@@ -352,7 +361,23 @@ impl Room {
         self.receipts.retain(|r| r.user != user);
         self.unsent_receipts.retain(|r| r.user != user);
         self.presence.removed(user);
+        self.removals.record(user, Instant::now());
         self.shared.version.fetch_add(1, Ordering::Release);
+    }
+
+    /// `user` was removed lately, and a socket of theirs has just subscribed: its join may
+    /// have read the membership before the removal. The store decides; when it cannot be
+    /// read, the socket is removed (it may join again).
+    async fn recheck(&mut self, user: Uuid) {
+        let banned = match self.store.room_facts(&self.room.name, Some(user)).await {
+            Ok(Some(facts)) if facts.member.is_some() && !facts.banned => return,
+            Ok(facts) => facts.is_some_and(|f| f.banned),
+            Err(error) => {
+                tracing::warn!(%error, room = %self.room.name, "could not check a membership");
+                false
+            }
+        };
+        self.remove(user, banned);
     }
 
     /// Tells everyone in the room but `user` that `user` is typing. Nothing a page shows
