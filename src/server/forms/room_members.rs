@@ -204,7 +204,7 @@ async fn body(
 <p class="hint">Shown in the room directory. Empty clears it.</p>
 <button type="submit">Set topic</button>
 </form>
-<form method="post" action="/r/{room}/members/leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#,
+<form method="post" action="/r/{room}/members/leave" class="leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#,
             max = topic::TOPIC_MAX,
             topic = esc(&topic),
         ));
