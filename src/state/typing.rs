@@ -1,18 +1,25 @@
 //! Who is typing in the room: the others (from `typing` frames, each shown for
-//! `TYPING_SHOWN_MS` unless another comes, and until their message arrives), and whether I
-//! typed since my last `typing` frame (the socket sends one every `TYPING_EVERY_MS` at most).
+//! `TYPING_SHOWN_MS` unless another comes, and until their message arrives), and when I
+//! last typed (the socket sends a `typing` frame every `TYPING_EVERY_MS` at most, and only
+//! while I type).
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::protocol::{TYPING_EVERY_MS, TYPING_SHOWN_MS};
 
+/// A frame goes out only for a keystroke this recent (ms): one sent seconds after the last
+/// keystroke would show me typing for seconds after I stopped.
+const TYPED_LATELY_MS: f64 = 1500.0;
+
 #[derive(Clone, Copy)]
 pub struct Typing {
     /// Others typing now: id, name, and until when (ms, the page's clock).
     pub typers: RwSignal<Vec<(Uuid, String, f64)>>,
-    /// I typed since my last `typing` frame went out.
+    /// I typed since the socket's last look.
     wanted: StoredValue<bool>,
+    /// When the socket saw that I typed (ms, the page's clock; `f64::MIN`: not typing).
+    typed_ms: StoredValue<f64>,
     /// When it went out (ms).
     sent_ms: StoredValue<f64>,
 }
@@ -22,6 +29,7 @@ impl Default for Typing {
         Self {
             typers: RwSignal::new(Vec::new()),
             wanted: StoredValue::new(false),
+            typed_ms: StoredValue::new(f64::MIN),
             sent_ms: StoredValue::new(f64::MIN),
         }
     }
@@ -56,16 +64,25 @@ impl Typing {
         }
     }
 
-    /// I typed (or stopped: `false` once my message is queued).
+    /// I typed (or stopped: `false` when the box is emptied or my message is queued).
     pub fn mine(&self, typing: bool) {
         self.wanted.set_value(typing);
+        if !typing {
+            self.typed_ms.set_value(f64::MIN);
+        }
     }
 
-    /// Whether my `typing` frame is due at `now`; if so, it counts as sent.
+    /// Whether my `typing` frame is due at `now` (the socket looks every 400 ms): I typed
+    /// since the last one went out, and lately, and that one is `TYPING_EVERY_MS` old. If
+    /// so, it counts as sent.
     pub fn due(&self, now: f64) -> bool {
-        let due = self.wanted.get_value() && now - self.sent_ms.get_value() >= TYPING_EVERY_MS;
-        if due {
+        if self.wanted.get_value() {
             self.wanted.set_value(false);
+            self.typed_ms.set_value(now);
+        }
+        let (typed, sent) = (self.typed_ms.get_value(), self.sent_ms.get_value());
+        let due = typed > sent && now - typed < TYPED_LATELY_MS && now - sent >= TYPING_EVERY_MS;
+        if due {
             self.sent_ms.set_value(now);
         }
         due
@@ -114,15 +131,27 @@ mod tests {
             t.stopped(ann);
             assert!(names(&t).is_empty());
 
+            // The socket looks every 400 ms.
             assert!(!t.due(0.0), "nothing typed");
             t.mine(true);
-            assert!(t.due(0.0));
+            assert!(t.due(400.0));
+            assert!(!t.due(800.0), "nothing typed since");
             t.mine(true);
-            assert!(!t.due(1000.0), "not again within the gap");
-            assert!(t.due(3000.0));
+            assert!(!t.due(1200.0), "not again within the gap");
+            for at in [1600.0, 2000.0, 2400.0, 2800.0] {
+                t.mine(true);
+                assert!(!t.due(at));
+            }
+            t.mine(true);
+            assert!(t.due(3600.0), "still typing: again");
+            t.mine(true);
+            assert!(!t.due(4000.0));
+            for at in [4400.0, 4800.0, 5200.0, 5600.0, 6000.0, 6400.0, 6800.0] {
+                assert!(!t.due(at), "typed at 4 s, then stopped: never sent late");
+            }
             t.mine(true);
             t.mine(false);
-            assert!(!t.due(9000.0), "sent: no longer typing");
+            assert!(!t.due(9000.0), "my message is queued: no longer typing");
         });
     }
 }
