@@ -32,7 +32,9 @@ async fn an_author_deletes_their_message_and_everyone_converges() {
     let app = TestApp::spawn_unlimited().await;
     let mut ann = app.client("ann").await;
     let mut bob = app.client("bob").await;
+    // ann makes the room (its owner) before bob joins: two joins at once race for it.
     ann.join("lobby", None).await;
+    ann.presence().await;
     bob.join("lobby", Some(0)).await;
     ann.say("lobby", "my password is hunter2").await;
     assert_eq!(ack(&mut ann).await, 1);

@@ -33,6 +33,8 @@ const READ_CONNECTIONS: u32 = 8;
 pub struct Postgres {
     read: PgPool,
     pub(super) writer: Writer,
+    /// Indexes new messages' words every `search_index::EVERY`.
+    indexer: tokio::task::AbortHandle,
 }
 
 impl Postgres {
@@ -54,12 +56,22 @@ impl Postgres {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        // No timer indexes here (yet): each search indexes what came before it. A timer on
-        // every node made a Postgres integration test hang now and then (not understood
-        // yet; see docs/performance.md).
+        // Every node indexes on a timer (they take turns), and each search first indexes
+        // what came before it.
+        let indexer = {
+            let pool = read.clone();
+            tokio::spawn(async move {
+                loop {
+                    search_index::run(&pool).await;
+                    tokio::time::sleep(search_index::EVERY).await;
+                }
+            })
+            .abort_handle()
+        };
         Ok(Self {
             read,
             writer: writer::start(write),
+            indexer,
         })
     }
 
@@ -69,6 +81,7 @@ impl Postgres {
     }
 
     pub async fn close(&self) {
+        self.indexer.abort();
         self.writer.stop().await;
         self.read.close().await;
     }

@@ -1,13 +1,17 @@
 //! The search index's indexer: messages' words go into `message_search` after the
 //! messages are stored, in batches, so that storing a message never waits for them. It
-//! runs before each search (`Postgres::search`), which waits for its turn so that it finds
-//! what was stored before it. Nodes take turns through an advisory lock. (A timer, as on
-//! SQLite, is off for now: see `Postgres::open`.)
+//! runs every `EVERY` on every node, and before each search (`Postgres::search`), which
+//! waits for its turn so that it finds what was stored before it. Nodes take turns through
+//! an advisory lock.
+
+use std::time::Duration;
 
 use sqlx::PgPool;
 
 use crate::server::Result;
 
+/// How often each node looks for messages to index.
+pub const EVERY: Duration = Duration::from_millis(250);
 /// Rows indexed in one transaction at most.
 const BATCH: i64 = 2000;
 /// Rows one call indexes at most; the next call goes on.
