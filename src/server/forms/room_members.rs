@@ -1,7 +1,7 @@
 //! `GET /r/<room>/members`: who is in the room, and what the person looking may do about
 //! it: **Add** an account (members), **Remove** or **Ban** someone (owners and the admin),
-//! **Leave** the room, set its **Topic** (members). Each button is a form posted to `/r/<room>/members/<action>`; every
-//! decision is `access::decide`'s, through `rooms`.
+//! **Leave** the room, set its **Topic** (members). Each button is a form posted to
+//! `/r/<room>/members/<action>`; every decision is `access::decide`'s, through `rooms`.
 
 use axum::{
     extract::{Path, State},
