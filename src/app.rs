@@ -1,21 +1,23 @@
-//! The App shell and its routes; the pages themselves live in `components`.
+//! The HTML document around the app, and the app: a room's page. Moving to another room is
+//! a page load (the server renders every room), so the browser carries no router: it
+//! hydrates the room the page holds, from the data the server wrote into it.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Route, Router, Routes},
-    path, SsrMode,
-};
 
-use crate::{
-    components::room_page::{NotFound, RoomPage},
-    state::Hydrated,
-};
+use crate::{components::chat_room::ChatRoom, page::RoomPageData, state::Hydrated};
 
-/// The HTML document around the app (server only).
+/// The id of the script element holding a room page's data (JSON) for hydration.
+pub const PAGE_DATA: &str = "page-data";
+
+/// The HTML document around the app (server only): the room whose data the page's handler
+/// prepared (see `server::pages`), else a page saying what is wrong with the address.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use crate::components::not_found::{BadRoomName, NotFound};
+    use axum::http::request::Parts;
+    let parts = use_context::<Parts>();
     // The response's script nonce (see `server::headers`), for the hydration scripts.
-    #[cfg(feature = "ssr")]
-    if let Some(nonce) = use_context::<axum::http::request::Parts>().and_then(|parts| {
+    if let Some(nonce) = parts.as_ref().and_then(|parts| {
         parts
             .extensions
             .get::<crate::server::headers::CspNonce>()
@@ -25,8 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     // The picked colour theme (see `server::theme`), or the mark a kept page is rendered
     // with in its place.
-    #[cfg(feature = "ssr")]
-    let theme = use_context::<axum::http::request::Parts>().map(|parts| {
+    let theme = parts.as_ref().map(|parts| {
         match parts.extensions.get::<crate::server::pages::ThemeMark>() {
             Some(mark) => mark.0.clone(),
             None => crate::server::theme::Theme::of(&parts.headers)
@@ -34,15 +35,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 .to_owned(),
         }
     });
-    #[cfg(not(feature = "ssr"))]
-    let theme: Option<String> = None;
-    // The page's title, from its address (the browser changes it as the room changes).
-    #[cfg(feature = "ssr")]
-    let title = use_context::<axum::http::request::Parts>()
-        .map(|parts| page_title(parts.uri.path()))
-        .unwrap_or_else(|| page_title(""));
-    #[cfg(not(feature = "ssr"))]
-    let title = String::new();
+    let path = parts
+        .as_ref()
+        .map(|p| p.uri.path().to_owned())
+        .unwrap_or_default();
+    let data = use_context::<crate::server::pages::Prepared>().map(|p| (*p.0).clone());
+    // The page's title, from its address.
+    let title = page_title(&path);
+    // The page's data as JSON in a script the browser does not run: `<` escaped, so that
+    // nothing in it can end the element. `viewer` is its last field: the server puts each
+    // reader's in (`server::pages`).
+    let script = data.as_ref().map(|data| {
+        let json = serde_json::to_string(data).expect("page data serializes");
+        view! { <script type="application/json" id=PAGE_DATA inner_html=json.replace('<', "\\u003c")></script> }
+    });
+    let body = match data {
+        Some(data) => view! { <App data /> }.into_any(),
+        None if path.starts_with("/r/") => view! { <BadRoomName /> }.into_any(),
+        None => view! { <NotFound /> }.into_any(),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme>
@@ -56,16 +67,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" id="leptos" href="/pkg/cloud_msg.css" />
                 // Text, escaped; `inner_html` leaves out the marker a text child gets.
                 <title inner_html=crate::escape::text_html(&title)></title>
+                {script}
             </head>
-            <body>
-                <App />
-            </body>
+            <body>{body}</body>
         </html>
     }
 }
 
+/// A room's page; the browser hydrates it with the data the server wrote into the page.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(data: RoomPageData) -> impl IntoView {
     // Flips once the browser has hydrated: from then on times are shown in local time.
     let hydrated = Hydrated(RwSignal::new(false));
     provide_context(hydrated);
@@ -75,19 +86,11 @@ pub fn App() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         let _ = js_sys::Reflect::set(&window(), &"__cloud_msg_hydrated".into(), &true.into());
     });
-
-    view! {
-        <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/r/:room") view=RoomPage ssr=SsrMode::Async />
-            </Routes>
-        </Router>
-    }
+    view! { <ChatRoom data /> }
 }
 
 /// The title of the page at `path`: `#room · cloud_msg` for a room, else what the page says.
-/// Only a valid room name goes into it. The shell writes it (escaped); the browser sets it
-/// again when it moves to another room.
+/// Only a valid room name goes into it. The shell writes it (escaped).
 pub fn page_title(path: &str) -> String {
     match path.strip_prefix("/r/") {
         Some(room) => match crate::validation::RoomName::parse(room) {

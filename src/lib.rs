@@ -25,10 +25,20 @@ pub mod client;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: hydrate the server-rendered page.
+/// Browser entry point: hydrate the server-rendered room with the data written into the
+/// page. A page without it (an unknown address) has nothing to hydrate.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    let Some(json) = leptos::prelude::document()
+        .get_element_by_id(app::PAGE_DATA)
+        .and_then(|script| script.text_content())
+    else {
+        return;
+    };
+    match serde_json::from_str::<page::RoomPageData>(&json) {
+        Ok(data) => leptos::mount::hydrate_body(move || app::App(app::AppProps { data })),
+        Err(e) => leptos::logging::error!("the page's data could not be read: {e}"),
+    }
 }

@@ -1,7 +1,7 @@
-//! What the server renders into a room's first response, and the server function that
-//! loads it. Shared by the server, the components and the browser code, below all three.
+//! What the server renders into a room's first response, and writes into the page for the
+//! browser to hydrate it with. Shared by the server, the components and the browser code,
+//! below all three.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -40,6 +40,9 @@ pub struct RoomPageData {
     pub history: Vec<ChatMessage>,
     /// Members' delivery and read markers, for the status of my messages.
     pub receipts: Vec<Receipt>,
+    /// The room's topic, shown in its header (empty: none).
+    #[serde(default)]
+    pub topic: String,
     /// Who is looking, and what only they see. Last, and nothing else in the page depends
     /// on it until hydration but the sidebar: the server renders a room once for all its
     /// readers and puts each one's part in (`server::pages`).
@@ -61,67 +64,4 @@ pub struct Viewer {
     /// I picked the dark theme (the **Dark theme** toggle is pressed).
     #[serde(default)]
     pub dark: bool,
-}
-
-/// JSON read from text, as the page's hydration data is: the browser then carries one
-/// `serde_json` reader per type instead of two (the server function's default reads bytes),
-/// which keeps the WASM budget.
-pub struct JsonText;
-
-mod json_text {
-    use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType};
-    use serde::{de::DeserializeOwned, Serialize};
-
-    impl ContentType for super::JsonText {
-        const CONTENT_TYPE: &'static str = "application/json";
-    }
-
-    impl FormatType for super::JsonText {
-        const FORMAT_TYPE: Format = Format::Text;
-    }
-
-    impl<T: Serialize> Encodes<T> for super::JsonText {
-        type Error = serde_json::Error;
-
-        fn encode(output: &T) -> Result<leptos::server_fn::Bytes, Self::Error> {
-            serde_json::to_vec(output).map(leptos::server_fn::Bytes::from)
-        }
-    }
-
-    impl<T: DeserializeOwned> Decodes<T> for super::JsonText {
-        type Error = serde_json::Error;
-
-        fn decode(bytes: leptos::server_fn::Bytes) -> Result<T, Self::Error> {
-            serde_json::from_str(&String::from_utf8_lossy(&bytes))
-        }
-    }
-}
-
-/// Loads a room page: who is asking (from the session cookie) and the recent history. The
-/// room page's handler has it ready for its own rendering (`server::pages`).
-#[server(output = leptos::server_fn::codec::Post<JsonText>)]
-pub async fn load_room(room: String) -> Result<RoomPageData, ServerFnError> {
-    use crate::{server::AppState, validation::RoomName};
-    let state =
-        use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
-    let name = RoomName::parse(&room).map_err(|e| ServerFnError::new(e.to_string()))?;
-    if let Some(data) = crate::server::pages::prepared(&name) {
-        return Ok(data);
-    }
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
-    let internal = |e: crate::server::Error| {
-        tracing::error!(error = %e, "room page failed");
-        ServerFnError::new("the room could not be loaded")
-    };
-    let user = crate::server::session::authenticate(&state.store, &headers)
-        .await
-        .map_err(internal)?;
-    let mut reader = crate::server::pages::reader(&state, user.as_ref(), &name)
-        .await
-        .map_err(internal)?;
-    use crate::server::theme::Theme;
-    reader.viewer.dark = Theme::of(&headers) == Theme::Dark;
-    crate::server::pages::page_data(&state, &name, reader)
-        .await
-        .map_err(internal)
 }

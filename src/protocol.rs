@@ -161,6 +161,11 @@ pub enum ServerFrame {
     /// Who is in a room: sent to a socket once it joins, and to everyone in the room when
     /// someone comes online or goes offline there (on any node).
     Presence(Presence),
+    /// A member set the room's topic (empty: cleared); the room's header shows it.
+    Topic {
+        room: String,
+        topic: String,
+    },
     /// Something the client sent was refused; only the sender receives this.
     Error {
         code: ErrorCode,

@@ -285,7 +285,7 @@ test('Browse rooms lists the public rooms, filters them by name, and opens one',
   for (const c of [alice, bob]) await c.context.close();
 });
 
-test('a room made with a Topic shows it in Browse rooms, as text; a member changes it on the Members page', async ({ browser }) => {
+test('a room made with a Topic shows it in its header and Browse rooms, as text; a member changes it on the Members page and people in the room see it at once', async ({ browser }) => {
   const owner = await signUp(browser, freshRoom('lobby'), fresh('tina'));
   const room = freshRoom('topical');
   const { page } = owner;
@@ -295,6 +295,11 @@ test('a room made with a Topic shows it in Browse rooms, as text; a member chang
   await page.getByRole('button', { name: 'Create room' }).click();
   await expect(page).toHaveURL(new RegExp(`/r/${room}$`));
   await expectConnected(page);
+  // Under the room's name, as text.
+  await expect(page.getByText('Release <b>plans</b> & dates', { exact: true })).toBeVisible();
+  const reader = await joinAs(browser, room, fresh('rita'));
+  const readerTopic = (text: string) => reader.page.getByText(text, { exact: true });
+  await expect(readerTopic('Release <b>plans</b> & dates')).toBeVisible();
 
   const entry = (p: Page) =>
     p.getByRole('list', { name: 'Public rooms' }).getByRole('listitem')
@@ -314,11 +319,15 @@ test('a room made with a Topic shows it in Browse rooms, as text; a member chang
   await expect(page).toHaveURL(new RegExp(`/r/${room}/members$`));
   await expect(page.getByText('Topic: Ship it on Friday')).toBeVisible();
   await page.screenshot({ path: 'test-results/members-topic.png', fullPage: true });
+  // rita, in the room all along, sees the new topic without reloading.
+  await expect(readerTopic('Ship it on Friday')).toBeVisible();
+  await expect(readerTopic('Release <b>plans</b> & dates')).toHaveCount(0);
+  await reader.page.screenshot({ path: 'test-results/room-topic.png' });
   await page.goto('/rooms');
   await expect(entry(page)).toContainText('Ship it on Friday');
   // The filter finds it by a word of its topic.
   await page.getByRole('searchbox', { name: 'Filter by name or topic' }).fill('on  FRIDAY');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(entry(page)).toBeVisible();
-  await owner.context.close();
+  for (const c of [owner, reader]) await c.context.close();
 });

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::state::room::RoomState;
 
 /// Listens while the room is on the page. `menu` is the phone's drawer, opened for Ctrl+K.
-pub fn listen(state: RoomState, menu: RwSignal<bool>, go: impl Fn(&str) + 'static) {
+pub fn listen(state: RoomState, menu: RwSignal<bool>) {
     let keys = window_event_listener(ev::keydown, move |e| {
         let key = e.key();
         if (e.ctrl_key() || e.meta_key()) && key.eq_ignore_ascii_case("k") {
@@ -23,7 +23,7 @@ pub fn listen(state: RoomState, menu: RwSignal<bool>, go: impl Fn(&str) + 'stati
         } else if e.alt_key() && (key == "ArrowUp" || key == "ArrowDown") {
             e.prevent_default();
             if let Some(to) = neighbour(state, key == "ArrowDown") {
-                go(&format!("/r/{to}"));
+                let _ = window().location().set_href(&format!("/r/{to}"));
             }
         } else if key == "Escape" {
             state.show_latest();

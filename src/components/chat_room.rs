@@ -40,10 +40,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     // Esc, a tap on the dimmed room beside it, or going to another room.
     let menu = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    {
-        let navigate = leptos_router::hooks::use_navigate();
-        crate::client::keys::listen(state, menu, move |to| navigate(to, Default::default()));
-    }
+    crate::client::keys::listen(state, menu);
     let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             menu.set(false);
@@ -76,10 +73,16 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                         aria-expanded=move || menu.get().to_string() on:click=move |_| menu.update(|m| *m = !*m)>
                         "Menu"
                     </button>
-                    <h1 class="room-title">
-                        <span aria-hidden="true">{mark}</span>
-                        {title}
-                    </h1>
+                    <div class="room-heading">
+                        <h1 class="room-title">
+                            <span aria-hidden="true">{mark}</span>
+                            {title}
+                        </h1>
+                        // Text, hidden while there is none.
+                        <p class="topic" hidden=move || state.topic.with(String::is_empty)>
+                            {move || state.topic.get()}
+                        </p>
+                    </div>
                     <a class="members-link" href=format!("/r/{room}/members") rel="external">
                         "Members"
                     </a>

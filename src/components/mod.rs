@@ -8,10 +8,11 @@ pub mod emoji_picker;
 pub mod join_form;
 pub mod member_list;
 pub mod message_log;
+#[cfg(feature = "ssr")]
+pub mod not_found;
 pub mod open_room;
 pub mod personal;
 pub mod room_list;
-pub mod room_page;
 pub mod sign_out;
 pub mod theme_toggle;
 pub mod typing_line;

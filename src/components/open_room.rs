@@ -1,7 +1,6 @@
 //! A small form: type a room name, go there.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::validation::RoomName;
 
@@ -9,14 +8,13 @@ use crate::validation::RoomName;
 pub fn OpenRoom() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match RoomName::parse(name.get_untracked().trim()) {
             Ok(room) => {
                 error.set(None);
-                name.set(String::new());
-                navigate(&format!("/r/{room}"), Default::default());
+                // A page load: the server renders every room.
+                let _ = window().location().set_href(&format!("/r/{room}"));
             }
             Err(e) => error.set(Some(e.to_string())),
         }

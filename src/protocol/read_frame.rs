@@ -24,6 +24,7 @@ enum Kind {
     More,
     Typing,
     Presence,
+    Topic,
     Error,
 }
 
@@ -44,6 +45,7 @@ struct Fields {
     code: Option<ErrorCode>,
     message: Option<String>,
     retry_after_ms: Option<u64>,
+    topic: Option<String>,
 }
 
 /// `value`, or the error for the missing `field`.
@@ -103,6 +105,10 @@ impl<'de> Visitor<'de> for FrameVisitor {
                 online: need(f.online, "online")?,
                 members: need(f.members, "members")?,
             }),
+            Kind::Topic => ServerFrame::Topic {
+                room: need(room, "room")?,
+                topic: need(f.topic, "topic")?,
+            },
             Kind::Error => ServerFrame::Error {
                 code: need(f.code, "code")?,
                 message: need(f.message, "message")?,
@@ -135,6 +141,14 @@ mod tests {
                 online: 1,
                 members: vec!["a".into(), "b".into()]
             })
+        );
+        let topic = r#"{"type":"topic","room":"r","topic":"<b>Friday</b>"}"#;
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(topic).unwrap(),
+            ServerFrame::Topic {
+                room: "r".into(),
+                topic: "<b>Friday</b>".into()
+            }
         );
         let refusal = r#"{"type":"error","code":"bad_room","message":"no","extra":1}"#;
         assert!(matches!(

@@ -1,23 +1,17 @@
 //! Building and running the server; tests start it on port 0.
 
-use std::{
-    future::Future,
-    net::SocketAddr,
-    sync::{Arc, OnceLock},
-    time::Duration,
-};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     middleware,
     routing::{delete, get, post, put},
     Router,
 };
-use leptos_axum::{generate_route_list_with_exclusions, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    app::{shell, App},
+    app::shell,
     server::{
         accounts, api,
         bus::Bus,
@@ -31,7 +25,7 @@ use crate::{
     },
 };
 
-/// The room page's route (as Leptos's route list spells it for axum).
+/// The room page's route.
 const ROOM_PAGE: &str = "/r/{room}";
 /// How long shutdown waits for sockets to finish their writes.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +42,8 @@ impl Application {
     /// Opens the database, binds the listener (port 0 picks a free port) and builds the router.
     pub async fn build(config: Config) -> Result<Self> {
         let kind = check_backends(&config)?;
+        // Leptos renders pages on tokio (set once per process; a second server finds it set).
+        let _ = any_spawner::Executor::init_tokio();
         let store = Store::open(&config.database_url).await?;
         let (bus, incoming) =
             Bus::connect(config.redis_url.as_deref(), &config.redis_prefix).await?;
@@ -168,25 +164,9 @@ pub fn check_backends(config: &Config) -> Result<Kind> {
     }
 }
 
-/// Leptos's routes, found once per process by running the app once. While that runs,
-/// Leptos (leptos_server 0.8.8) sets a process-wide flag under which any `Resource` that
-/// starts loading never finishes, not even after the flag is cleared: a page rendered by
-/// another server of the same process at that moment would hang for ever (the tests run
-/// many servers in one process, and a page render of one test hung CI that way). Found
-/// once, before any server of the process serves, nothing can render meanwhile: a second
-/// caller waits for the first.
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES
-        .get_or_init(|| generate_route_list_with_exclusions(App, Some(vec![ROOM_PAGE.to_owned()])))
-        .clone()
-}
-
 fn router(state: AppState) -> Router {
-    // The room page has its own handler (a cache in front of Leptos); Leptos still routes
-    // the server functions.
-    let routes = route_list();
-    let options = state.leptos_options.clone();
+    // The room page has its own handler (a cache in front of Leptos); any other path gets
+    // a static file or the page that says it is not found.
     Router::new()
         .route("/", get(api::home))
         .route("/ws", get(ws::upgrade))
@@ -241,7 +221,6 @@ fn router(state: AppState) -> Router {
         .route("/signout", post(api::sign_out_form))
         .route("/theme", post(theme::set))
         .route("/healthz", get(api::healthz))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(theme::scope))
         .layer(middleware::from_fn_with_state(

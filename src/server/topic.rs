@@ -100,6 +100,7 @@ pub async fn set(state: &AppState, me: &User, room: &str, raw: &str) -> Result<(
     }
     // Who and where, never the text.
     tracing::info!(user = %me.id, room = %name, cleared = topic.is_empty(), "topic set");
+    state.hub.topic_set(name, topic);
     Ok(())
 }
 

@@ -46,6 +46,8 @@ pub struct RoomState {
     /// The part of it in the page.
     pub view: StoredValue<LogView>,
     pub status: RwSignal<ConnStatus>,
+    /// The room's topic (empty: none), in the header.
+    pub topic: RwSignal<String>,
     /// The rooms in the list, with unread counts.
     pub rooms: RwSignal<Vec<RoomSummary>>,
     /// Whether the reader is looking at the end of the log (then new messages count as read).
@@ -92,6 +94,7 @@ impl RoomState {
             view: StoredValue::new(view),
             status: RwSignal::new(status),
             rooms: RwSignal::new(viewer.rooms),
+            topic: RwSignal::new(data.topic),
             at_bottom: RwSignal::new(true),
             alert: RwSignal::new(None),
             applied: RwSignal::new(Batch::default()),
@@ -369,8 +372,9 @@ impl RoomState {
             ServerFrame::Ack { .. }
             | ServerFrame::Receipts { .. }
             | ServerFrame::Typing { .. }
-            // The socket writes it into the member list (`client::members`).
-            | ServerFrame::Presence(_) => {}
+            // The socket writes these into the page (`client::members`, the topic).
+            | ServerFrame::Presence(_)
+            | ServerFrame::Topic { .. } => {}
             // The socket asks for the rest of the history itself.
             ServerFrame::More { .. } => {}
             // Nothing is lost: the socket sends the message again after the wait.

@@ -460,3 +460,47 @@ async fn an_unreachable_postgres_or_redis_stops_the_server_with_a_clear_error() 
         );
     }
 }
+
+/// A topic set on one node reaches the room's members on every node at once, and every
+/// node's kept page of the room shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_set_on_one_node_is_shown_on_every_node() {
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let ann = a.sign_up("ann").await.token;
+    let mut bob = b.client("bob").await;
+    bob.join("lobby", None).await;
+    bob.presence().await;
+    let in_header = |html: &str| html.contains(r#"<p class="topic">Release on Friday"#);
+    assert!(!in_header(&b.get("/r/lobby").await.text().await.unwrap()));
+
+    let res = a
+        .http
+        .put(a.url("/api/rooms/lobby/topic"))
+        .bearer_auth(&ann)
+        .json(&serde_json::json!({ "topic": "Release on Friday" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    match bob
+        .recv_until(|f| matches!(f, ServerFrame::Topic { .. }))
+        .await
+    {
+        ServerFrame::Topic { room, topic } => {
+            assert_eq!(
+                (room.as_str(), topic.as_str()),
+                ("lobby", "Release on Friday")
+            );
+        }
+        _ => unreachable!(),
+    }
+    assert!(
+        in_header(&b.get("/r/lobby").await.text().await.unwrap()),
+        "node b's page"
+    );
+    assert!(
+        in_header(&a.get("/r/lobby").await.text().await.unwrap()),
+        "node a's page"
+    );
+}

@@ -2,6 +2,8 @@
 //! (as text) in the directory and on that page. Outsiders, visitors and bad topics are
 //! refused with the reason, and change nothing.
 
+use cloud_msg::protocol::ServerFrame;
+
 use crate::{
     forms::{browser, location, post_form},
     helpers::*,
@@ -329,4 +331,74 @@ async fn the_api_makes_a_room_with_a_topic_and_members_put_a_new_one() {
         .await
         .unwrap()
         .contains("Green &lt;again&gt;"));
+}
+
+/// The topic shown in the room's header, under its name (empty while hidden: none).
+fn header_topic(html: &str) -> String {
+    let heading = &html[html.find(r#"class="room-heading""#).expect("the header")..];
+    if heading.contains(r#"<p hidden class="topic">"#) {
+        return String::new();
+    }
+    let start = heading
+        .find(r#"<p class="topic">"#)
+        .expect("the header's topic")
+        + 17;
+    let end = start + heading[start..].find("</p>").expect("its end");
+    heading[start..end].trim_end_matches("<!>").to_owned()
+}
+
+#[tokio::test]
+async fn the_topic_is_in_the_room_s_header_and_members_in_the_room_see_a_new_one_at_once() {
+    let app = TestApp::spawn_unlimited().await;
+    let ann = app.sign_up("ann").await.token;
+    let put = |topic: &str| {
+        app.http
+            .put(app.url("/api/rooms/lobby/topic"))
+            .header("cookie", format!("cloud_msg_session={ann}"))
+            .json(&serde_json::json!({ "topic": topic }))
+            .send()
+    };
+    let mut bob = app.client("bob").await;
+    bob.join("lobby", None).await;
+    bob.presence().await;
+    // Kept for visitors, with no topic yet.
+    let before = app.get("/r/lobby").await.text().await.unwrap();
+    assert_eq!(header_topic(&before), "");
+
+    let res = put("Ship <it> Friday").await.unwrap();
+    assert_eq!(res.status(), 200);
+    // bob's socket is told, as text to show.
+    match bob
+        .recv_until(|f| matches!(f, ServerFrame::Topic { .. }))
+        .await
+    {
+        ServerFrame::Topic { room, topic } => {
+            assert_eq!(
+                (room.as_str(), topic.as_str()),
+                ("lobby", "Ship <it> Friday")
+            );
+        }
+        _ => unreachable!(),
+    }
+    // The kept page is made again with it, escaped.
+    let after = app.get("/r/lobby").await.text().await.unwrap();
+    assert_eq!(header_topic(&after), "Ship &lt;it&gt; Friday");
+    assert!(!after.contains("<it>"), "markup is text");
+    assert!(
+        after.contains(r#""topic":"Ship \u003cit> Friday""#),
+        "and in the data"
+    );
+    // Cleared: gone from the header, and bob is told.
+    assert_eq!(put("").await.unwrap().status(), 200);
+    match bob
+        .recv_until(|f| matches!(f, ServerFrame::Topic { .. }))
+        .await
+    {
+        ServerFrame::Topic { topic, .. } => assert_eq!(topic, ""),
+        _ => unreachable!(),
+    }
+    assert_eq!(
+        header_topic(&app.get("/r/lobby").await.text().await.unwrap()),
+        ""
+    );
 }

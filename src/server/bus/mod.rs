@@ -33,6 +33,8 @@ pub enum Event {
     Receipts { receipts: Vec<Receipt> },
     /// A person was removed from the room (kicked, or `banned`): their sockets leave it.
     Removed { user: uuid::Uuid, banned: bool },
+    /// A member set the room's topic (stored first).
+    Topic { topic: String },
     /// Someone is typing (never stored).
     Typing { user: uuid::Uuid, name: String },
     /// The people node `actor` (its actor for the room) has online in the room, said when

@@ -62,6 +62,8 @@ pub struct PageData {
     pub history: Vec<ChatMessage>,
     /// Members' markers, most recently read first.
     pub receipts: Vec<Receipt>,
+    /// The room's topic (empty: none).
+    pub topic: String,
 }
 
 /// What a joiner catching up must replay before its held live frames are released.
@@ -98,6 +100,8 @@ enum Ctrl {
         user: Uuid,
         banned: bool,
     },
+    /// The topic was stored: tell every member, here and on the other nodes.
+    Topic(String),
     /// Someone is typing: tell everyone else, here and on the other nodes.
     Typing {
         user: Uuid,
@@ -217,6 +221,11 @@ impl RoomHandle {
     /// other node leave it and are told why.
     pub fn remove(&self, user: Uuid, banned: bool) {
         let _ = self.ctrl.send(Ctrl::Remove { user, banned });
+    }
+
+    /// The room's topic was stored: every member, on every node, is told.
+    pub fn set_topic(&self, topic: String) {
+        let _ = self.ctrl.send(Ctrl::Topic(topic));
     }
 
     /// `user` is typing: everyone else in the room, on every node, is told.
@@ -352,6 +361,14 @@ impl Hub {
         match self.running(room) {
             Some(handle) => handle.remove(user, banned),
             None => self.bus.publish(room, Event::Removed { user, banned }),
+        }
+    }
+
+    /// `room`'s topic was stored: its members are told, on every node.
+    pub fn topic_set(&self, room: &RoomName, topic: String) {
+        match self.running(room) {
+            Some(handle) => handle.set_topic(topic),
+            None => self.bus.publish(room, Event::Topic { topic }),
         }
     }
 

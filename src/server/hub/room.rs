@@ -91,6 +91,8 @@ pub struct Room {
     presence: PresenceState,
     /// Who was removed lately (their new sockets are checked).
     removals: Removals,
+    /// The room's topic, for pages (empty: none).
+    topic: String,
 }
 
 impl Room {
@@ -111,6 +113,7 @@ impl Room {
             flush_at: None,
             presence: PresenceState::new(),
             removals: Removals::default(),
+            topic: String::new(),
         }
     }
 
@@ -220,8 +223,10 @@ impl Room {
         loop {
             let recent = self.store.recent(&self.room.name, RECENT_KEPT as u32).await;
             let receipts = self.store.receipts(&self.room.name, MAX_RECEIPTS).await;
-            match recent.and_then(|r| Ok((r, receipts?))) {
-                Ok((recent, receipts)) => {
+            let topic = self.store.topic(&self.room).await;
+            match recent.and_then(|r| Ok((r, receipts?, topic?))) {
+                Ok((recent, receipts, topic)) => {
+                    self.topic = topic;
                     self.last_seq = recent.last().map_or(0, |m| m.seq);
                     self.shared
                         .last_seq
@@ -314,6 +319,16 @@ impl Room {
                 self.typing(user, name);
             }
             Ctrl::Remote(Event::Typing { user, name }) => self.typing(user, name),
+            Ctrl::Topic(topic) => {
+                self.bus.publish(
+                    &self.room.name,
+                    Event::Topic {
+                        topic: topic.clone(),
+                    },
+                );
+                self.set_topic(topic);
+            }
+            Ctrl::Remote(Event::Topic { topic }) => self.set_topic(topic),
             Ctrl::Remote(Event::Presence { actor, online }) => {
                 // A node that just started hears at once who is here.
                 if self.presence.remote(actor, online) && !self.presence.published.is_empty() {
@@ -322,6 +337,10 @@ impl Room {
             }
             Ctrl::Resync => {
                 self.fill_from_store().await;
+                // A topic the bus lost.
+                if let Ok(topic) = self.store.topic(&self.room).await {
+                    self.set_topic(topic);
+                }
                 // Receipts the bus lost: whatever the store has that this room does not.
                 if let Ok(stored) = self.store.receipts(&self.room.name, MAX_RECEIPTS).await {
                     for receipt in stored {
@@ -336,6 +355,7 @@ impl Room {
                 let _ = reply.send(PageData {
                     history: self.recent.iter().skip(skip).cloned().collect(),
                     receipts: self.receipts.clone(),
+                    topic: self.topic.clone(),
                 });
             }
         }
@@ -391,6 +411,23 @@ impl Room {
         let before = self.members.len();
         self.members
             .retain_mut(|m| m.user == user || (!m.is_gone() && m.deliver(&frame)));
+        self.left_if(before);
+    }
+
+    /// The topic is now `topic`: pages show it, members are told.
+    fn set_topic(&mut self, topic: String) {
+        if topic == self.topic {
+            return;
+        }
+        let frame = encode(&ServerFrame::Topic {
+            room: self.room.name.to_string(),
+            topic: topic.clone(),
+        });
+        self.topic = topic;
+        self.shared.version.fetch_add(1, Ordering::Release);
+        let before = self.members.len();
+        self.members
+            .retain_mut(|m| !m.is_gone() && m.deliver(&frame));
         self.left_if(before);
     }
 

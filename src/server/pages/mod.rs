@@ -31,7 +31,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-pub use reader::{page_data, prepared, reader, Prepared, Reader};
+pub use reader::{page_data, reader, Prepared, Reader};
 
 use crate::{
     app::shell,
@@ -162,7 +162,7 @@ async fn kept(
     let (sidebar, viewer) = match audience {
         Audience::Readers => (
             personal::sidebar(&reader.viewer, room),
-            personal::viewer_js(&reader.viewer),
+            personal::viewer_json(&reader.viewer),
         ),
         Audience::Visitors => Default::default(),
     };
@@ -195,7 +195,7 @@ async fn kept(
         Audience::Readers => {
             let placeholder = personal::placeholder();
             marks[SIDEBAR] = personal::sidebar(&placeholder, room);
-            marks[VIEWER] = personal::viewer_js(&placeholder);
+            marks[VIEWER] = personal::viewer_json(&placeholder);
             Reader {
                 viewer: placeholder,
                 readable: reader.readable,
@@ -254,8 +254,8 @@ async fn alone(state: &AppState, req: Request, room: &RoomName, reader: Reader) 
     }
 }
 
-/// Renders the app for `req`; the room page's data is `data` when given (prepared by the
-/// handler), else the server function reads it.
+/// Renders the page for `req`: the room `data` when given, else the page that says the
+/// room's name is not valid.
 async fn render(state: &AppState, req: Request, data: Option<RoomPageData>) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();

@@ -1,6 +1,6 @@
 //! The reader's own part of a room page, made for each request: the sidebar's
 //! [`Personal`](crate::components::personal::Personal) element, and the `viewer` field of
-//! the page's data as the hydration script writes it.
+//! the page's data as the page's data script holds it.
 //!
 //! The element is written here by hand, byte for byte as the component renders it (its
 //! hydration markers included): rendering the component through the view system costs more
@@ -119,14 +119,12 @@ fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
     }
 }
 
-/// `viewer` as it stands in the hydration script: its JSON (the last field of the page's
-/// data), escaped as `hydration_context` escapes a resource's data into a JS string: `<`
-/// as `\u003c`, then Rust's debug escaping (which is per character, so the escaped part is
-/// a part of the escaped whole).
-pub fn viewer_js(viewer: &Viewer) -> String {
-    let json = serde_json::to_string(viewer).expect("a viewer serializes");
-    let quoted = format!("{:?}", json.replace('<', "\\u003c"));
-    quoted[1..quoted.len() - 1].to_owned()
+/// `viewer` as it stands in the page's data script: its JSON (the last field of the page's
+/// data), with `<` escaped as the shell escapes the whole.
+pub fn viewer_json(viewer: &Viewer) -> String {
+    serde_json::to_string(viewer)
+        .expect("a viewer serializes")
+        .replace('<', "\\u003c")
 }
 
 #[cfg(test)]
@@ -155,15 +153,17 @@ mod tests {
             room: "general".into(),
             history: Vec::new(),
             receipts: Vec::new(),
+            topic: "<b>topics</b> come before the viewer".into(),
             viewer: viewer.clone(),
         };
         let whole = serde_json::to_string(&data)
             .unwrap()
             .replace('<', "\\u003c");
-        let whole = format!("{whole:?}");
-        let part = viewer_js(&viewer);
+        let part = viewer_json(&viewer);
         assert!(!part.contains('<'), "{part}");
-        assert!(whole.ends_with(&format!("{part}}}\"")), "{whole} / {part}");
+        assert!(whole.ends_with(&format!("{part}}}")), "{whole} / {part}");
+        let back: RoomPageData = serde_json::from_str(&whole).unwrap();
+        assert_eq!(back.viewer, viewer);
     }
 
     /// The component, rendered by the view system.

@@ -1,7 +1,5 @@
 //! Who reads a room page, what they may do there, and the page's data: shared by the page's
-//! handler and the `load_room` server function (client-side navigation).
-
-use leptos::prelude::*;
+//! handler and its rendering.
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary, Viewer, HISTORY_ON_PAGE, MAX_ROOMS_LISTED},
@@ -93,7 +91,7 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
             rooms,
             with,
             moderator: access.may_moderate(),
-            // The request's cookie says (the page's handler, `load_room`).
+            // The request's cookie says (the page's handler).
             dark: false,
         },
         readable: facts.filter(|_| access.may_read()),
@@ -103,33 +101,32 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
 /// The page's data for `reader`: the room's recent history and markers from its memory
 /// (starting the room if need be), or nothing for a room they may not read.
 pub async fn page_data(state: &AppState, name: &RoomName, reader: Reader) -> Result<RoomPageData> {
-    let (history, receipts) = match &reader.readable {
+    let (history, receipts, topic) = match &reader.readable {
         Some(facts) => {
-            let PageData { history, receipts } = state
+            let PageData {
+                history,
+                receipts,
+                topic,
+            } = state
                 .hub
                 .open_known(facts)
                 .page_data(HISTORY_ON_PAGE as usize)
                 .await
                 .ok_or_else(|| Error::Conflict("The room is closing; try again.".into()))?;
-            (history, receipts)
+            (history, receipts, topic)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), String::new()),
     };
     Ok(RoomPageData {
         room: name.to_string(),
         history,
         receipts,
+        topic,
         viewer: reader.viewer,
     })
 }
 
-/// A room page's data, made by its handler before rendering (`provide_context`).
+/// A room page's data, made by its handler before rendering (`provide_context`); the shell
+/// renders the room from it.
 #[derive(Clone)]
 pub struct Prepared(pub std::sync::Arc<RoomPageData>);
-
-/// The data the handler prepared for `name`, when this is the room page's own rendering.
-pub fn prepared(name: &RoomName) -> Option<RoomPageData> {
-    use_context::<Prepared>()
-        .filter(|p| p.0.room == name.as_str())
-        .map(|p| (*p.0).clone())
-}
