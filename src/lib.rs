@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod emoji;
 pub mod escape;
 pub mod grouping;
+pub mod mention;
 pub mod page;
 pub mod protocol;
 pub mod room_log;

@@ -19,6 +19,9 @@ pub struct RoomSummary {
     pub name: String,
     /// Messages after my read marker.
     pub unread: u64,
+    /// Those of them that mention me (or everyone).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub mentions: u64,
     /// Seen by its members only (a lock in the list).
     pub private: bool,
     /// A direct conversation with this person (listed under "Direct messages").
@@ -64,4 +67,8 @@ pub struct Viewer {
     /// I picked the dark theme (the **Dark theme** toggle is pressed).
     #[serde(default)]
     pub dark: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

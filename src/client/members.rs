@@ -5,7 +5,7 @@
 //! Nothing else in the room reads the list, so it is neither a signal nor a view: a
 //! reactive view per row cost the WASM budget about 4 KB, a signal and an effect about 1.
 
-use leptos::prelude::{document, WithValue};
+use leptos::prelude::{document, SetValue, WithValue};
 
 use crate::{escape::text_html, protocol::Presence, state::room::RoomState};
 
@@ -14,6 +14,7 @@ pub fn show(state: RoomState, p: &Presence) {
     if state.room.with_value(|room| *room != p.room) {
         return;
     }
+    state.members.set_value(p.members.clone());
     let doc = document();
     if let Some(rows) = doc.get_element_by_id("member-rows") {
         rows.set_inner_html(&rows_html(p));

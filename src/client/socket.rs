@@ -293,6 +293,11 @@ fn on_frame(
                     sent_here.remove(id);
                 }
             }
+            if let ServerFrame::Message(msg) = &frame {
+                state
+                    .me
+                    .with_untracked(|me| me.as_ref().map(|me| super::notify::mention(me, msg)));
+            }
             match frame {
                 // Written into the page at once: nothing else in the room depends on it.
                 ServerFrame::Presence(p) => super::members::show(state, &p),

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use crate::{
     components::{
         composer::Composer, connection_badge::ConnectionBadge, join_form::JoinForm,
-        member_list::MemberList, message_log::MessageLog, open_room::OpenRoom, personal::Personal,
-        typing_line::TypingLine,
+        member_list::MemberList, message_log::MessageLog, notify_button::NotifyButton,
+        open_room::OpenRoom, personal::Personal, typing_line::TypingLine,
     },
     page::RoomPageData,
     state::room::RoomState,
@@ -65,6 +65,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     "Browse rooms"
                 </a>
                 <Personal rooms=state.rooms me=state.me room=room.clone() dark />
+                <NotifyButton />
             </aside>
             <div class="scrim" aria-hidden="true" on:click=move |_| menu.set(false)></div>
             <main class="chat">

@@ -1,12 +1,20 @@
 //! The message box: **Message** (Enter sends, Shift+Enter makes a new line), **Emoji**,
 //! and **Send**. Problems are shown with `role="alert"`; nothing typed is lost.
 //!
+//! After `@` it offers the room's members' names (`mention_list`).
+//!
 //! It also edits my messages: **Edit message** on one, or Up arrow in the empty box for my
 //! latest, puts its text here; Enter (**Save**) saves, Esc (**Cancel**) leaves it as it was.
 
 use leptos::{html, prelude::*};
 
-use crate::{components::emoji_picker::EmojiPicker, state::room::RoomState};
+use crate::{
+    components::{
+        emoji_picker::EmojiPicker,
+        mention_list::{option_id, Key, MentionList, Suggest},
+    },
+    state::room::RoomState,
+};
 
 #[component]
 pub fn Composer() -> impl IntoView {
@@ -14,6 +22,7 @@ pub fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let picker_open = RwSignal::new(false);
     let input = NodeRef::<html::Textarea>::new();
+    let suggest = Suggest::new();
 
     let editing = state.editing;
     let focus = move || {
@@ -63,8 +72,29 @@ pub fn Composer() -> impl IntoView {
             Err(e) => state.alert.set(Some(e.to_string())),
         }
     };
+    // `@name ` in place of the `@` and what was typed after it.
+    let complete = Callback::new(move |name: String| {
+        if let Some(el) = input.get_untracked() {
+            let (start, end) = suggest.range();
+            let with = format!("@{name} ");
+            let _ = el.set_range_text_with_start_and_end_and_mode(&with, start, end, "end");
+            text.set(el.value());
+            let _ = el.focus();
+        }
+        suggest.close();
+    });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let key = ev.key();
+        if !ev.is_composing() {
+            match suggest.key(&key) {
+                Key::Pick(name) => {
+                    ev.prevent_default();
+                    return complete.run(name);
+                }
+                Key::Done => return ev.prevent_default(),
+                Key::Pass => {}
+            }
+        }
         if key == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
@@ -105,6 +135,7 @@ pub fn Composer() -> impl IntoView {
                     focus();
                 }>"Cancel"</button>
             </p>
+            <MentionList suggest on_pick=complete />
             <div class="composer-row">
                 <label for="message" class="sr-only">
                     "Message"
@@ -116,11 +147,21 @@ pub fn Composer() -> impl IntoView {
                     placeholder=placeholder
                     node_ref=input
                     prop:value=move || text.get()
+                    aria-autocomplete="list"
+                    aria-controls="mention-list"
+                    aria-activedescendant=move || {
+                        (!suggest.names.with(Vec::is_empty)).then(|| option_id(suggest.active.get()))
+                    }
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
                         state.typing.mine(!value.trim().is_empty());
+                        if let Some(el) = input.get_untracked() {
+                            let caret = el.selection_start().ok().flatten().unwrap_or(0);
+                            suggest.update(state, &value, caret);
+                        }
                         text.set(value);
                     }
+                    on:blur=move |_| suggest.close()
                     on:keydown=on_keydown
                 ></textarea>
                 <button

@@ -318,6 +318,14 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
         .me
         .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
     let may_delete = !pending && !msg.deleted && seq > 0 && (mine || state.moderator.get_value());
+    // Someone else's message that calls me (or everyone): marked for me, once hydrated.
+    let for_me = !mine
+        && !msg.deleted
+        && state.me.with_untracked(|me| {
+            me.as_ref()
+                .is_some_and(|me| crate::mention::mentions(&msg.text, &me.name))
+        });
+    let for_me = move || for_me && hydrated.get();
     let may_edit = may_delete && mine;
     let delete = move |_| {
         let sure = window()
@@ -328,7 +336,8 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
         }
     };
     view! {
-        <div class="msg" class:pending=pending class:big=big data-seq=seq id=(seq > 0).then(|| format!("m-{seq}"))>
+        <div class="msg" class:pending=pending class:big=big class:for-me=for_me data-seq=seq
+            id=(seq > 0).then(|| format!("m-{seq}"))>
             // Where I left off, once hydrated (the server renders the log for all).
             <div class="new-divider" role="separator" aria-label="New messages"
                 hidden=move || seq == 0 || state.first_new.get() != seq>
@@ -336,6 +345,7 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
             </div>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
             <div class=class dir="auto" inner_html=html></div>
+            {move || for_me().then(|| view! { <span class="sr-only">" Mentions you"</span> })}
             {msg.edited.map(|_| view! { <span class="edited">" (edited)"</span> })}
             {status_view}
             {move || (may_delete && hydrated.get()).then(|| view! {

@@ -7,9 +7,11 @@ pub mod connection_badge;
 pub mod emoji_picker;
 pub mod join_form;
 pub mod member_list;
+pub mod mention_list;
 pub mod message_log;
 #[cfg(feature = "ssr")]
 pub mod not_found;
+pub mod notify_button;
 pub mod open_room;
 pub mod personal;
 pub mod room_list;

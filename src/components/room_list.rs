@@ -1,4 +1,5 @@
-//! The rooms I am in, with unread counts for those I am not looking at.
+//! The rooms I am in, with unread counts (and, apart, how many of those mention me) for
+//! those I am not looking at.
 
 use leptos::prelude::*;
 
@@ -19,6 +20,7 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
     let entry = move |r: RoomSummary| {
         let here = here.with_value(|h| *h == r.name);
         let unread = (r.unread > 0 && !here).then_some(r.unread);
+        let mentions = (r.mentions > 0 && !here).then_some(r.mentions);
         let (mark, label) = match r.with {
             Some(with) => ("@", with),
             None => ("#", r.name.clone()),
@@ -27,7 +29,10 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
             <li>
                 <a
                     href=format!("/r/{}", r.name)
-                    aria-label=unread.map(|n| format!("{label}, {n} unread"))
+                    aria-label=unread.map(|n| match mentions {
+                        Some(m) => format!("{label}, {n} unread, {m} mentioning you"),
+                        None => format!("{label}, {n} unread"),
+                    })
                     aria-current=here.then_some("page")
                     class:unread=unread.is_some()
                     class:private=r.private
@@ -42,6 +47,7 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
                                 </span>
                             }
                         })}
+                    {mentions.map(|n| view! { <span class="count mentions">{format!("@{n}")}</span> })}
                 </a>
             </li>
         }
@@ -50,11 +56,11 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
         <nav class="rooms" aria-label="Rooms">
             <h2>"Rooms"</h2>
             <ul>
-                <For each=listed(false) key=|r| (r.name.clone(), r.unread) children=entry />
+                <For each=listed(false) key=|r| (r.name.clone(), r.unread, r.mentions) children=entry />
             </ul>
             <h2>"Direct messages"</h2>
             <ul aria-label="Direct messages">
-                <For each=listed(true) key=|r| (r.name.clone(), r.unread) children=entry />
+                <For each=listed(true) key=|r| (r.name.clone(), r.unread, r.mentions) children=entry />
             </ul>
         </nav>
     }

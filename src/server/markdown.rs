@@ -1,6 +1,7 @@
 //! Message formatting: a safe Markdown subset rendered to HTML on the server, so that the
 //! browser's WASM carries no parser. **bold**, *italic*, ~~strike~~, `code`, fenced code
-//! blocks, quotes and lists; bare http(s) and mailto URLs become links.
+//! blocks, quotes and lists; bare http(s) and mailto URLs become links, and mentions
+//! (`@name`, `@room`) are marked.
 //!
 //! The HTML is written here from `pulldown-cmark`'s events, element by element from a
 //! short list: nothing of the text ever becomes markup. Raw HTML in a message is shown as
@@ -146,6 +147,7 @@ fn may_format(text: &str) -> bool {
                 | b':'
                 | b'.'
                 | b')'
+                | b'@'
         )
     })
 }
@@ -223,14 +225,30 @@ fn escape(text: &str, out: &mut String) {
     html_escape::encode_text_to_string(text, out);
 }
 
-/// Escapes `text` into `out`, making bare http(s) and mailto URLs links. Returns whether
-/// it made one.
+/// Escapes `text` into `out`, each mention (`crate::mention::spans`) in a
+/// `<span class="mention">`. Returns whether there was one.
+fn mentions(text: &str, out: &mut String) -> bool {
+    let spans = crate::mention::spans(text);
+    let mut from = 0;
+    for &(start, end) in &spans {
+        escape(&text[from..start], out);
+        out.push_str(r#"<span class="mention">"#);
+        escape(&text[start..end], out);
+        out.push_str("</span>");
+        from = end;
+    }
+    escape(&text[from..], out);
+    !spans.is_empty()
+}
+
+/// Escapes `text` into `out`, making bare http(s) and mailto URLs links and marking
+/// mentions. Returns whether it made either.
 fn linkify(text: &str, out: &mut String) -> bool {
     let mut linked = false;
     let mut rest = text;
     while let Some(at) = find_url(rest) {
         let (before, from) = rest.split_at(at);
-        escape(before, out);
+        linked |= mentions(before, out);
         let len = url_len(from);
         let url = &from[..len];
         match safe_url(url) {
@@ -244,7 +262,7 @@ fn linkify(text: &str, out: &mut String) -> bool {
         }
         rest = &from[len..];
     }
-    escape(rest, out);
+    linked |= mentions(rest, out);
     linked
 }
 

@@ -46,6 +46,8 @@ pub struct RoomState {
     /// The part of it in the page.
     pub view: StoredValue<LogView>,
     pub status: RwSignal<ConnStatus>,
+    /// The names of the room's members (from the last `presence`), to complete after `@`.
+    pub members: StoredValue<Vec<String>>,
     /// The room's topic (empty: none), in the header.
     pub topic: RwSignal<String>,
     /// The rooms in the list, with unread counts.
@@ -95,6 +97,7 @@ impl RoomState {
             status: RwSignal::new(status),
             rooms: RwSignal::new(viewer.rooms),
             topic: RwSignal::new(data.topic),
+            members: StoredValue::new(Vec::new()),
             at_bottom: RwSignal::new(true),
             alert: RwSignal::new(None),
             applied: RwSignal::new(Batch::default()),
@@ -260,9 +263,10 @@ impl RoomState {
         }
         if !unread.is_empty() {
             self.rooms.update(|rooms| {
-                for name in unread {
+                for (name, for_me) in unread {
                     if let Some(r) = rooms.iter_mut().find(|r| r.name == name) {
                         r.unread += 1;
+                        r.mentions += u64::from(for_me);
                     }
                 }
             });
@@ -325,7 +329,7 @@ impl RoomState {
         frame: ServerFrame,
         (oldest_new, news): (&mut u64, &mut Vec<String>),
         receipts: &mut bool,
-        unread: &mut Vec<String>,
+        unread: &mut Vec<(String, bool)>,
     ) {
         match frame {
             ServerFrame::Message(msg) if msg.room == room => {
@@ -342,13 +346,18 @@ impl RoomState {
                     news.extend(said.map(|s| if mine { String::new() } else { s }));
                 }
             }
-            // A message in another room I am in: one more unread there.
+            // A message in another room I am in: one more unread there (and one more
+            // mention, if it calls me).
             ServerFrame::Message(msg) => {
-                let mine = self
-                    .me
-                    .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
+                let (mine, for_me) = self.me.with_untracked(|me| match me {
+                    Some(me) => (
+                        me.id == msg.author_id,
+                        crate::mention::mentions(&msg.text, &me.name),
+                    ),
+                    None => (false, false),
+                });
                 if !mine && msg.changes().is_none() {
-                    unread.push(msg.room);
+                    unread.push((msg.room, for_me));
                 }
             }
             ServerFrame::Ack {

@@ -20,6 +20,7 @@ mod history;
 mod http;
 mod invites;
 mod limits;
+mod mentions;
 mod migrate;
 mod pages;
 mod presence;

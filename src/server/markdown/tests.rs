@@ -8,7 +8,7 @@ const LINK_TAIL: &str = r#"" rel="noopener noreferrer nofollow" target="_blank">
 /// Every tag in `html` is one this module writes, with only the attributes it writes, and
 /// every link goes to http, https or mailto.
 fn assert_inert(html: &str, payload: &str) {
-    const PLAIN: [&str; 24] = [
+    const PLAIN: [&str; 26] = [
         "<p>",
         "</p>",
         "<strong>",
@@ -33,6 +33,8 @@ fn assert_inert(html: &str, payload: &str) {
         "</a>",
         "<pre><code>",
         "</code></pre>",
+        r#"<span class="mention">"#,
+        "</span>",
     ];
     let mut rest = html;
     while let Some(at) = rest.find('<') {
@@ -189,6 +191,8 @@ fn no_input_makes_markup_it_should_not() {
             Just("script"),
             Just("onerror="),
             Just("\\"),
+            Just("@"),
+            Just("@room"),
         ],
         0..40,
     );
@@ -207,4 +211,31 @@ fn a_search_hit_shows_the_words_without_their_markdown() {
     assert_eq!(plain("- one\n- two\n\n> quoted <b>"), "one two quoted <b>");
     assert_eq!(plain("```\nfn main() {}\n```"), "fn main() {}");
     assert_eq!(plain("[a link](javascript:alert(1))"), "a link");
+}
+
+#[test]
+fn mentions_are_marked_as_text_but_not_in_code_links_or_addresses() {
+    assert_eq!(
+        render("hi @ann and @room").as_deref(),
+        Some(
+            r#"<p>hi <span class="mention">@ann</span> and <span class="mention">@room</span></p>"#
+        )
+    );
+    assert_eq!(
+        render("**@bob.lee**, look.").as_deref(),
+        Some(r#"<p><strong><span class="mention">@bob.lee</span></strong>, look.</p>"#)
+    );
+    assert_eq!(
+        render("`@ann` and https://x.example/@ann").as_deref(),
+        Some(
+            r#"<p><code>@ann</code> and <a href="https://x.example/@ann" rel="noopener noreferrer nofollow" target="_blank">https://x.example/@ann</a></p>"#
+        )
+    );
+    // An address or a lone @ is no mention, and stays plain text.
+    assert_eq!(render("write ann@example.com"), None);
+    assert_eq!(render("meet @ 5"), None);
+    // A name with markup in it stays text.
+    let html = render("@ann<b>x</b>").unwrap();
+    assert_inert(&html, "@ann<b>x</b>");
+    assert!(html.contains("&lt;b&gt;"), "{html}");
 }

@@ -81,18 +81,23 @@ fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
         let RoomSummary {
             name,
             unread,
+            mentions,
             private,
             with,
         } = r;
         let here = name == room.as_str();
         let unread = (*unread > 0 && !here).then_some(*unread);
+        let mentions = (*mentions > 0 && !here).then_some(*mentions);
         let (mark, label) = match with {
             Some(with) => ("@", with.as_str()),
             None => ("#", name.as_str()),
         };
         let _ = write!(out, r#"<li><a href="{}""#, attr(&format!("/r/{name}")));
         if let Some(n) = unread {
-            let label = format!("{label}, {n} unread");
+            let label = match mentions {
+                Some(m) => format!("{label}, {n} unread, {m} mentioning you"),
+                None => format!("{label}, {n} unread"),
+            };
             let _ = write!(out, r#" aria-label="{}""#, attr(&label));
         }
         if here {
@@ -112,6 +117,12 @@ fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
         match unread {
             Some(n) => {
                 let _ = write!(out, r#"<span class="count">{n}<!></span>"#);
+            }
+            None => out.push_str("<!>"),
+        }
+        match mentions {
+            Some(n) => {
+                let _ = write!(out, r#"<span class="count mentions">@{n}<!></span>"#);
             }
             None => out.push_str("<!>"),
         }
@@ -142,6 +153,7 @@ mod tests {
             rooms: vec![RoomSummary {
                 name: "general".into(),
                 unread: 3,
+                mentions: 1,
                 private: false,
                 with: Some("bob\\".into()),
             }],
@@ -188,6 +200,7 @@ mod tests {
         let summary = |name: &str, unread, private, with: Option<&str>| RoomSummary {
             name: name.into(),
             unread,
+            mentions: unread / 2,
             private,
             with: with.map(Into::into),
         };

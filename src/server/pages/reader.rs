@@ -60,9 +60,17 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
         }
         (None, Some(_)) => access::check(&state.store, user, name).await?,
     };
+    // Mentions are looked for only where there is something unread.
+    let mentions = match user {
+        Some(user) if mine.iter().any(|r| r.unread > 0) => {
+            state.store.unread_mentions(user).await?
+        }
+        _ => Default::default(),
+    };
     let mut rooms: Vec<RoomSummary> = mine
         .into_iter()
         .map(|r| RoomSummary {
+            mentions: mentions.get(r.name.as_str()).copied().unwrap_or(0),
             name: r.name.to_string(),
             unread: r.unread,
             private: r.private,
@@ -73,6 +81,7 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
         rooms.push(RoomSummary {
             name: name.to_string(),
             unread: 0,
+            mentions: 0,
             private: false,
             with: None,
         });

@@ -84,6 +84,22 @@ impl Store {
         )
     }
 
+    /// How many of the last 200 messages of each of `user`'s rooms that they have not read
+    /// mention them (`crate::mention`), by room; rooms without any are left out.
+    pub async fn unread_mentions(
+        &self,
+        user: &User,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        let rows = on_backend!(self, b => b.unread_with_at(user).await)?;
+        let mut counts = std::collections::HashMap::new();
+        for (room, text) in rows {
+            if crate::mention::mentions(&text, user.name.as_str()) {
+                *counts.entry(room).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+
     /// `room`'s topic ('' for none).
     pub async fn topic(&self, room: &RoomRef) -> Result<String> {
         let topic = on_backend!(self, b => b.topic(room.id).await)?;
