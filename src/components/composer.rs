@@ -22,7 +22,7 @@ pub fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let picker_open = RwSignal::new(false);
     let input = NodeRef::<html::Textarea>::new();
-    let suggest = Suggest::new();
+    let suggest = Suggest::default();
 
     let editing = state.editing;
     let focus = move || {

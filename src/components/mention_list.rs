@@ -30,15 +30,17 @@ pub enum Key {
     Pass,
 }
 
-impl Suggest {
-    pub fn new() -> Self {
+impl Default for Suggest {
+    fn default() -> Self {
         Self {
             names: RwSignal::new(Vec::new()),
             active: RwSignal::new(0),
             range: StoredValue::new((0, 0)),
         }
     }
+}
 
+impl Suggest {
     /// Looks at the box's `text` and `caret` (UTF-16) after each change.
     pub fn update(&self, state: RoomState, text: &str, caret: u32) {
         let at = byte_index(text, caret);
