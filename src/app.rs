@@ -42,8 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let data = use_context::<crate::server::pages::Prepared>().map(|p| (*p.0).clone());
     // The page's title, from its address.
     let title = page_title(&path);
-    // The page's data as JSON in a script the browser does not run: `<` escaped, so that
-    // nothing in it can end the element. `viewer` is its last field: the server puts each
+    // The page's data as JSON in a script the browser does not run (nor hydrates: it comes
+    // after the app): `<` escaped, so that nothing in it can end the element. `viewer` is its last field: the server puts each
     // reader's in (`server::pages`).
     let script = data.as_ref().map(|data| {
         let json = serde_json::to_string(data).expect("page data serializes");
@@ -67,9 +67,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" id="leptos" href="/pkg/cloud_msg.css" />
                 // Text, escaped; `inner_html` leaves out the marker a text child gets.
                 <title inner_html=crate::escape::text_html(&title)></title>
-                {script}
             </head>
-            <body>{body}</body>
+            // The data after the room's HTML: the JSON's texts compress against the log's
+            // (a reader's part, filled in between, would break that: `server::pages`).
+            <body>{body}{script}</body>
         </html>
     }
 }

@@ -22,11 +22,18 @@ test('a person edits with Edit message and with Up arrow; everyone sees the new 
   await expect(box(ann.page)).toBeFocused();
   await expect(ann.page.getByText('Editing message')).toBeVisible();
   await expect(ann.page.getByRole('button', { name: 'Save' })).toBeVisible();
+  // The message being edited is marked in the log (for ann only).
+  const current = (p: Page) => log(p).locator('[aria-current="true"]');
+  await expect(current(ann.page)).toHaveCount(1);
+  await expect(current(ann.page)).toContainText('teh plan is on');
+  await expect(current(bob.page)).toHaveCount(0);
+  await ann.page.screenshot({ path: 'test-results/editing.png' });
   await box(ann.page).fill('the **plan** is on');
   await box(ann.page).press('Enter');
   await expect(box(ann.page)).toHaveValue('');
   await expect(ann.page.getByText('Editing message')).toBeHidden();
   await expect(ann.page.getByRole('button', { name: 'Send' })).toBeVisible();
+  await expect(current(ann.page)).toHaveCount(0);
   for (const p of [ann.page, bob.page]) {
     const edited = row(p, 'the plan is on');
     await expect(edited.locator('strong')).toHaveText('plan');
@@ -43,9 +50,11 @@ test('a person edits with Edit message and with Up arrow; everyone sees the new 
     await box(ann.page).press('ArrowUp');
     await expect(box(ann.page)).toHaveValue('see you at 9', { timeout: 500 });
   }).toPass();
+  await expect(current(ann.page)).toContainText('see you at 9');
   await box(ann.page).press('Escape');
   await expect(box(ann.page)).toHaveValue('');
   await expect(ann.page.getByText('Editing message')).toBeHidden();
+  await expect(current(ann.page)).toHaveCount(0);
   await box(ann.page).press('ArrowUp');
   await box(ann.page).fill('see you at 10');
   await ann.page.getByRole('button', { name: 'Save' }).click();

@@ -43,6 +43,19 @@ pub fn Composer() -> impl IntoView {
             }
         }
     });
+    // The message being edited is marked in the log (`aria-current`); by its id, so the
+    // log's rows carry nothing for it.
+    Effect::new(move |before: Option<u64>| {
+        let seq = editing.get();
+        let row = |seq: u64| document().get_element_by_id(&format!("m-{seq}"));
+        if let Some(el) = before.filter(|&b| b > 0).and_then(row) {
+            let _ = el.remove_attribute("aria-current");
+        }
+        if let Some(el) = (seq > 0).then(|| row(seq)).flatten() {
+            let _ = el.set_attribute("aria-current", "true");
+        }
+        seq
+    });
     let stop_editing = move || {
         editing.set(0);
         text.set(String::new());

@@ -60,10 +60,11 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
         }
         (None, Some(_)) => access::check(&state.store, user, name).await?,
     };
-    // Mentions are looked for only where there is something unread.
+    // Mentions are looked for only where there is something unread, and not in the room
+    // on the page (whose counts are not shown).
     let mentions = match user {
-        Some(user) if mine.iter().any(|r| r.unread > 0) => {
-            state.store.unread_mentions(user).await?
+        Some(user) if mine.iter().any(|r| r.unread > 0 && r.name != *name) => {
+            state.store.unread_mentions(user, name).await?
         }
         _ => Default::default(),
     };

@@ -84,13 +84,15 @@ impl Store {
         )
     }
 
-    /// How many of the last 200 messages of each of `user`'s rooms that they have not read
-    /// mention them (`crate::mention`), by room; rooms without any are left out.
+    /// How many of the last 200 messages of each of `user`'s rooms but `except` (the one
+    /// they look at, whose count is not shown) that they have not read mention them
+    /// (`crate::mention`), by room; rooms without any are left out.
     pub async fn unread_mentions(
         &self,
         user: &User,
+        except: &RoomName,
     ) -> Result<std::collections::HashMap<String, u64>> {
-        let rows = on_backend!(self, b => b.unread_with_at(user).await)?;
+        let rows = on_backend!(self, b => b.unread_with_at(user, except.as_str()).await)?;
         let mut counts = std::collections::HashMap::new();
         for (room, text) in rows {
             if crate::mention::mentions(&text, user.name.as_str()) {

@@ -203,18 +203,20 @@ impl Postgres {
         Ok(row.map(|(topic,)| topic))
     }
 
-    /// The texts with an `@` of the last 200 messages of each room `user` is in that they
-    /// have not read (not their own; not deletions or edits), with the room's name.
-    pub async fn unread_with_at(&self, user: &User) -> Result<Vec<(String, String)>> {
+    /// The texts with an `@` of the last 200 messages of each room `user` is in but
+    /// `except` that they have not read (not their own; not deletions or edits), with the
+    /// room's name.
+    pub async fn unread_with_at(&self, user: &User, except: &str) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
             "SELECT r.name, msg.text FROM read_markers m
              JOIN rooms r ON r.id = m.room_id
              JOIN messages msg ON msg.room_id = m.room_id
                   AND msg.seq > GREATEST(m.read, r.last_seq - 200)
-             WHERE m.user_id = $1 AND msg.author_id <> $1
+             WHERE m.user_id = $1 AND r.name <> $2 AND msg.author_id <> $1
                AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'",
         )
         .bind(user.id.to_string())
+        .bind(except)
         .fetch_all(&self.read)
         .await?)
     }

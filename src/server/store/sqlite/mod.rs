@@ -43,6 +43,13 @@ const ROOMS_OF: &str = "SELECT r.name, max(r.last_seq - m.read, 0), r.private,
  JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?1
  ORDER BY r.name LIMIT ?2";
 
+/// The texts with an `@` of the last 200 unread messages of each room of `?1` but `?2`.
+const UNREAD_WITH_AT: &str = "SELECT r.name, msg.text FROM read_markers m
+ JOIN rooms r ON r.id = m.room_id
+ JOIN messages msg ON msg.room_id = m.room_id AND msg.seq > max(m.read, r.last_seq - 200)
+ WHERE m.user_id = ?1 AND r.name <> ?2 AND msg.author_id <> ?1
+   AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'";
+
 /// A room and one person's standing in it: `FactsRow`.
 const ROOM_FACTS: &str = "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
         EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2),
@@ -267,20 +274,27 @@ impl Sqlite {
         Ok(row.map(|(topic,)| topic))
     }
 
-    /// The texts with an `@` of the last 200 messages of each room `user` is in that they
-    /// have not read (not their own; not deletions or edits), with the room's name.
-    pub async fn unread_with_at(&self, user: &User) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT r.name, msg.text FROM read_markers m
-             JOIN rooms r ON r.id = m.room_id
-             JOIN messages msg ON msg.room_id = m.room_id
-                  AND msg.seq > max(m.read, r.last_seq - 200)
-             WHERE m.user_id = ?1 AND msg.author_id <> ?1
-               AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'",
-        )
-        .bind(user.id.to_string())
-        .fetch_all(&self.read)
-        .await?)
+    /// The texts with an `@` of the last 200 messages of each room `user` is in but
+    /// `except` that they have not read (not their own; not deletions or edits), with the
+    /// room's name.
+    pub async fn unread_with_at(&self, user: &User, except: &str) -> Result<Vec<(String, String)>> {
+        let id = user.id.to_string();
+        // Asked by signed-in pages with something unread: on this thread (`quick`), as
+        // `rooms_of`, or else through the pool.
+        let quick = self.quick.with(|conn| {
+            let mut stmt = conn.prepare_cached(UNREAD_WITH_AT)?;
+            let rows = stmt.query_map(rusqlite::params![id, except], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        });
+        self.or_pool(quick, || {
+            sqlx::query_as(UNREAD_WITH_AT)
+                .bind(&id)
+                .bind(except)
+                .fetch_all(&self.read)
+        })
+        .await
     }
 
     pub async fn room_count(&self) -> Result<u64> {
