@@ -4,10 +4,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn BadRoomName() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    answer_not_found();
     view! {
         <main class="notice">
             <h1>"No such room"</h1>
@@ -19,10 +16,7 @@ pub fn BadRoomName() -> impl IntoView {
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    answer_not_found();
     view! {
         <main class="notice">
             <h1>"Not found"</h1>
@@ -30,5 +24,12 @@ pub fn NotFound() -> impl IntoView {
                 "There is nothing here. Try the " <a href="/r/general">"general room"</a> "."
             </p>
         </main>
+    }
+}
+
+/// The response's status: 404.
+fn answer_not_found() {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
 }

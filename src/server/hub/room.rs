@@ -326,9 +326,9 @@ impl Room {
                         topic: topic.clone(),
                     },
                 );
-                self.set_topic(topic);
+                self.topic_changed(topic).await;
             }
-            Ctrl::Remote(Event::Topic { topic }) => self.set_topic(topic),
+            Ctrl::Remote(Event::Topic { topic }) => self.topic_changed(topic).await,
             Ctrl::Remote(Event::Presence { actor, online }) => {
                 // A node that just started hears at once who is here.
                 if self.presence.remote(actor, online) && !self.presence.published.is_empty() {
@@ -412,6 +412,14 @@ impl Room {
         self.members
             .retain_mut(|m| m.user == user || (!m.is_gone() && m.deliver(&frame)));
         self.left_if(before);
+    }
+
+    /// A topic was stored (here or on another node): the store's is the room's, so that two
+    /// set at once end the same on every node whatever order their news came in; `told`
+    /// if the store cannot say.
+    async fn topic_changed(&mut self, told: String) {
+        let topic = self.store.topic(&self.room).await.unwrap_or(told);
+        self.set_topic(topic);
     }
 
     /// The topic is now `topic`: pages show it, members are told.
