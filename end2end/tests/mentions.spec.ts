@@ -18,6 +18,10 @@ test('a message that mentions me is marked for me, and the room list counts ment
   await expectConnected(b.page);
   const entry = b.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: new RegExp(`^${room}`) });
   await expect(entry).toBeVisible();
+  // On a phone, Menu carries a dot while another room has a mention for me.
+  // (Hidden on a wide screen.)
+  const menu = b.page.getByRole('button', { name: 'Menu', exact: true, includeHidden: true });
+  await expect(menu).not.toHaveClass(/mentioned/);
 
   await say(a.page, `@${bob} can you look?`);
   await say(a.page, 'no one in particular');
@@ -26,6 +30,11 @@ test('a message that mentions me is marked for me, and the room list counts ment
   await say(a.page, '@room standup now');
   await expect(entry).toHaveAccessibleName(`${room}, 4 unread, 2 mentioning you`);
   await b.page.screenshot({ path: 'test-results/mention-count.png' });
+  await b.page.setViewportSize({ width: 390, height: 800 });
+  await expect(menu).toHaveClass(/mentioned/);
+  await expect(menu).toHaveAccessibleName('Menu');
+  await b.page.screenshot({ path: 'test-results/mention-menu-phone.png' });
+  await b.page.setViewportSize({ width: 1280, height: 720 });
 
   // In the room: the mention is marked for everyone, the message called bob for him only.
   await entry.click();

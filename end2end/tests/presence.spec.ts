@@ -38,3 +38,18 @@ test('the member list shows who is here, and follows joins and tabs closing', as
   await alice.context.close();
   await bob.context.close();
 });
+
+test('while my connection is away the member list says "Presence paused", and comes back with it', async ({ browser }) => {
+  const room = freshRoom('paused');
+  const alice = await joinAs(browser, room, 'alice');
+  const paused = alice.page.getByText('Presence paused');
+  await expect(paused).toBeHidden();
+  await alice.context.setOffline(true);
+  await expect(alice.page.getByRole('status')).toHaveText(/Reconnecting…/);
+  await expect(paused).toBeVisible();
+  await alice.page.screenshot({ path: 'test-results/presence-paused.png' });
+  await alice.context.setOffline(false);
+  await expect(alice.page.getByRole('status')).toHaveText(/Connected/, { timeout: 15_000 });
+  await expect(paused).toBeHidden();
+  await alice.context.close();
+});

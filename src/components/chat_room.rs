@@ -41,6 +41,17 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     let menu = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     crate::client::keys::listen(state, menu);
+    // Another room has an unread mention: a dot on **Menu** (a phone's only sign of it).
+    // The reader's own, so once hydrated (the server renders the page for all readers).
+    let hydrated = expect_context::<crate::state::Hydrated>().0;
+    let mentioned = move || {
+        hydrated.get()
+            && state.rooms.with(|rooms| {
+                rooms
+                    .iter()
+                    .any(|r| r.mentions > 0 && r.name != state.room.get_value())
+            })
+    };
     let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             menu.set(false);
@@ -71,6 +82,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
             <main class="chat">
                 <header class="topbar">
                     <button class="menu-button" aria-controls="sidebar"
+                        class:mentioned=mentioned
                         aria-expanded=move || menu.get().to_string() on:click=move |_| menu.update(|m| *m = !*m)>
                         "Menu"
                     </button>
