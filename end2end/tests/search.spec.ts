@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { expectConnected, freshRoom, joinAs, log, say } from './fixtures';
+import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
 
 // Search: the sidebar's box finds messages by their words, the results show room, author,
 // time and the words marked, and a result opens the room at the message.
@@ -38,4 +38,34 @@ test('a person searches from the sidebar and opens a result at the message', asy
   await expect(alice.page.getByText('No messages match')).toBeVisible();
   expect(await alice.page.locator('main b').count()).toBe(0);
   await alice.context.close();
+});
+
+test('a result older than the messages the page opens with is fetched and shown', async ({ browser }) => {
+  const room = freshRoom('findold');
+  const word = `okapi${Date.now().toString(36)}`;
+  // 121 messages: the one to find first, so the room's page (the last 50) has not got it.
+  await seedTexts(browser, room, [`the ${word} notes`, ...Array.from({ length: 120 }, (_, i) => `later ${i}`)]);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${busyURL()}/r/${room}`);
+  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
+  await page.getByLabel('Display name').fill('finder');
+  await page.getByRole('button', { name: 'Join chat' }).click();
+  await expectConnected(page);
+  // The room's page as served has not got it.
+  const served = await (await page.request.get(`${busyURL()}/r/${room}`)).text();
+  expect(served).not.toContain(word);
+
+  const box = page.getByRole('searchbox', { name: 'Search' });
+  await box.fill(word);
+  await box.press('Enter');
+  await page.getByRole('list', { name: 'Search results' }).getByRole('link').click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}#m-1$`));
+  const message = log(page).getByText(`the ${word} notes`);
+  await expect(message).toBeInViewport();
+  await expect(log(page).getByText('later 119')).not.toBeInViewport();
+  // Esc goes back to the latest.
+  await page.keyboard.press('Escape');
+  await expect(log(page).getByText('later 119')).toBeInViewport();
+  await context.close();
 });

@@ -52,15 +52,21 @@ pub fn MessageLog() -> impl IntoView {
     });
     // After each batch (and once at the start): follow the end, once, while the reader is
     // there; and note how long the batch took, for a benchmark that asks. At the start, a
-    // link to one message (`#m-<seq>`, from search) shows that message instead.
+    // link to one message (`#m-<seq>`, from search) shows that message instead, fetching
+    // older pages first if the page did not have it.
     Effect::new(move |started: Option<()>| {
         let batch = state.applied.get();
         leptos::task::spawn_local(async move {
             leptos::task::tick().await;
-            if started.is_none() && show_linked() {
+            let linked = started.is_none() && show_linked();
+            if linked {
                 at_bottom.set(false);
             } else if let (Some(el), true) = (log_ref.get_untracked(), at_bottom.get_untracked()) {
                 el.set_scroll_top(el.scroll_height());
+            }
+            #[cfg(feature = "hydrate")]
+            if let Some(seq) = linked_seq().filter(|_| started.is_none() && !linked) {
+                reach_linked(state, seq, busy, at_bottom);
             }
             record(batch);
         });
@@ -150,6 +156,52 @@ fn show_linked() -> bool {
         .filter(|id| id.starts_with("m-"))
         .and_then(|id| document().get_element_by_id(id));
     linked.map(|el| el.scroll_into_view()).is_some()
+}
+
+/// The message the address names (`#m-<seq>`), if any.
+#[cfg(feature = "hydrate")]
+fn linked_seq() -> Option<u64> {
+    let hash = window().location().hash().ok()?;
+    hash.strip_prefix("#m-")?
+        .parse()
+        .ok()
+        .filter(|&seq| seq > 0)
+}
+
+/// Shows message `seq`, older than what the page has: fetches older pages until it is held
+/// (at most 20 pages), brings rows into the page until it is there, and scrolls to it.
+#[cfg(feature = "hydrate")]
+fn reach_linked(state: RoomState, seq: u64, busy: StoredValue<bool>, at_bottom: RwSignal<bool>) {
+    busy.set_value(true);
+    leptos::task::spawn_local(async move {
+        let room = state.room.get_value();
+        for _ in 0..20 {
+            let Some(before) = state.older_before().filter(|&before| before > seq) else {
+                break;
+            };
+            match crate::client::history::older(&room, before).await {
+                Ok(msgs) => state.add_older(msgs),
+                Err(e) => {
+                    state.alert.set(Some(e));
+                    break;
+                }
+            }
+        }
+        let id = format!("m-{seq}");
+        for _ in 0..40 {
+            if document().get_element_by_id(&id).is_some() || state.show_older() == 0 {
+                break;
+            }
+            leptos::task::tick().await;
+        }
+        // The rows are rendered once the effects of the last change have run.
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        if show_linked() {
+            at_bottom.set(false);
+        }
+        busy.set_value(false);
+    });
 }
 
 /// Brings back older rows above the window: from memory, or else a page from the server.
