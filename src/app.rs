@@ -43,11 +43,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's title, from its address.
     let title = page_title(&path);
     // The page's data as JSON in a script the browser does not run (nor hydrates: it comes
-    // after the app): `<` escaped, so that nothing in it can end the element. `viewer` is its last field: the server puts each
-    // reader's in (`server::pages`).
+    // after the app). `viewer` is its last field: the server puts each reader's in
+    // (`server::pages`).
     let script = data.as_ref().map(|data| {
-        let json = serde_json::to_string(data).expect("page data serializes");
-        view! { <script type="application/json" id=PAGE_DATA inner_html=json.replace('<', "\\u003c")></script> }
+        let json = crate::server::pages::script_json(data);
+        view! { <script type="application/json" id=PAGE_DATA inner_html=json></script> }
     });
     let body = match data {
         Some(data) => view! { <App data /> }.into_any(),

@@ -9,6 +9,8 @@
 //! digits are told apart from other characters (Unicode's tables would cost the browser
 //! kilobytes): any other non-ASCII character counts as part of a word.
 
+use crate::{page::Me, protocol::ChatMessage};
+
 /// The word that calls everyone in the room.
 pub const EVERYONE: &str = "room";
 
@@ -40,6 +42,15 @@ pub fn mentions(text: &str, name: &str) -> bool {
             let rest = &text[from..];
             names(rest, name) || names(rest, EVERYONE)
         })
+}
+
+/// Whether `msg` calls `me`: someone else's message (not an edit or deletion, not deleted)
+/// that mentions them or everyone. The browser marks it, counts it and notifies with it.
+pub fn calls(me: &Me, msg: &ChatMessage) -> bool {
+    msg.author_id != me.id
+        && msg.changes().is_none()
+        && !msg.deleted
+        && mentions(&msg.text, &me.name)
 }
 
 /// The mentions in `text` to highlight, as byte ranges (the `@` included): an `@` not

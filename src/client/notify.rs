@@ -6,7 +6,7 @@
 use leptos::prelude::{document, window};
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
-use crate::{mention::mentions, page::Me, protocol::ChatMessage};
+use crate::{mention::calls, page::Me, protocol::ChatMessage};
 
 /// Older messages (a catch-up after a reconnection) notify nobody.
 const FRESH_MS: f64 = 60_000.0;
@@ -48,11 +48,7 @@ fn name(p: NotificationPermission) -> &'static str {
 
 /// Shows `msg` if it calls `me` and they would not see it: the tab is hidden.
 pub fn mention(me: &Me, msg: &ChatMessage) {
-    let calls_me = msg.author_id != me.id
-        && msg.changes().is_none()
-        && !msg.deleted
-        && mentions(&msg.text, &me.name);
-    if !calls_me
+    if !calls(me, msg)
         || !document().hidden()
         || js_sys::Date::now() - msg.ts.millis() as f64 > FRESH_MS
         || permission() != "granted"

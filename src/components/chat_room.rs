@@ -46,10 +46,10 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
     let hydrated = expect_context::<crate::state::Hydrated>().0;
     let mentioned = move || {
         hydrated.get()
-            && state.rooms.with(|rooms| {
-                rooms
-                    .iter()
-                    .any(|r| r.mentions > 0 && r.name != state.room.get_value())
+            && state.room.with_value(|here| {
+                state
+                    .rooms
+                    .with(|rooms| rooms.iter().any(|r| r.mentions > 0 && r.name != *here))
             })
     };
     let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {

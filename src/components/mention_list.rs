@@ -57,7 +57,7 @@ impl Suggest {
             }
             None => Vec::new(),
         };
-        if names != self.names.get_untracked() {
+        if self.names.with_untracked(|offered| *offered != names) {
             self.active.set(0);
             self.names.set(names);
         }

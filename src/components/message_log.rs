@@ -371,12 +371,10 @@ fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoVi
         .with_untracked(|me| me.as_ref().is_some_and(|me| me.id == msg.author_id));
     let may_delete = !pending && !msg.deleted && seq > 0 && (mine || state.moderator.get_value());
     // Someone else's message that calls me (or everyone): marked for me, once hydrated.
-    let for_me = !mine
-        && !msg.deleted
-        && state.me.with_untracked(|me| {
-            me.as_ref()
-                .is_some_and(|me| crate::mention::mentions(&msg.text, &me.name))
-        });
+    let for_me = state.me.with_untracked(|me| {
+        me.as_ref()
+            .is_some_and(|me| crate::mention::calls(me, &msg))
+    });
     let for_me = move || for_me && hydrated.get();
     let may_edit = may_delete && mine;
     let delete = move |_| {

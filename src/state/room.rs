@@ -350,10 +350,7 @@ impl RoomState {
             // mention, if it calls me).
             ServerFrame::Message(msg) => {
                 let (mine, for_me) = self.me.with_untracked(|me| match me {
-                    Some(me) => (
-                        me.id == msg.author_id,
-                        crate::mention::mentions(&msg.text, &me.name),
-                    ),
+                    Some(me) => (me.id == msg.author_id, crate::mention::calls(me, &msg)),
                     None => (false, false),
                 });
                 if !mine && msg.changes().is_none() {

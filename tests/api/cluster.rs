@@ -483,18 +483,11 @@ async fn a_topic_set_on_one_node_is_shown_on_every_node() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    match bob
-        .recv_until(|f| matches!(f, ServerFrame::Topic { .. }))
-        .await
-    {
-        ServerFrame::Topic { room, topic } => {
-            assert_eq!(
-                (room.as_str(), topic.as_str()),
-                ("lobby", "Release on Friday")
-            );
-        }
-        _ => unreachable!(),
-    }
+    let (room, topic) = bob.topic().await;
+    assert_eq!(
+        (room.as_str(), topic.as_str()),
+        ("lobby", "Release on Friday")
+    );
     assert!(
         in_header(&b.get("/r/lobby").await.text().await.unwrap()),
         "node b's page"

@@ -344,6 +344,17 @@ impl Client {
     }
 
     /// Waits until a frame for which `f` is true; returns it (others are discarded).
+    /// The next `topic` frame's room and topic, passing over other frames.
+    pub async fn topic(&mut self) -> (String, String) {
+        match self
+            .recv_until(|f| matches!(f, ServerFrame::Topic { .. }))
+            .await
+        {
+            ServerFrame::Topic { room, topic } => (room, topic),
+            _ => unreachable!("matched above"),
+        }
+    }
+
     pub async fn recv_until(&mut self, f: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         loop {
             let frame = self.recv_frame().await;

@@ -31,6 +31,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+pub use personal::script_json;
 pub use reader::{page_data, reader, Prepared, Reader};
 
 use crate::{

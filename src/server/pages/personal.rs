@@ -130,12 +130,18 @@ fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
     }
 }
 
-/// `viewer` as it stands in the page's data script: its JSON (the last field of the page's
-/// data), with `<` escaped as the shell escapes the whole.
-pub fn viewer_json(viewer: &Viewer) -> String {
-    serde_json::to_string(viewer)
-        .expect("a viewer serializes")
+/// `value` as JSON for a script element: `<` escaped (`\u003c`), so that nothing in it can
+/// end the element. The shell writes the page's data so, and `viewer_json` its tail.
+pub fn script_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value)
+        .expect("page data serializes")
         .replace('<', "\\u003c")
+}
+
+/// `viewer` as it stands in the page's data script: its JSON (the last field of the page's
+/// data), escaped as the shell escapes the whole.
+pub fn viewer_json(viewer: &Viewer) -> String {
+    script_json(viewer)
 }
 
 #[cfg(test)]
