@@ -47,6 +47,17 @@ pub enum ClientFrame {
         client_id: Uuid,
         text: String,
     },
+    /// Add my reaction `emoji` to the message stored as `seq` (with `undo`, take it back).
+    /// Each person counts once per emoji; adding twice or taking back what is not there
+    /// changes nothing. `client_id` makes it idempotent, as for `send`.
+    React {
+        room: String,
+        seq: u64,
+        client_id: Uuid,
+        emoji: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        undo: bool,
+    },
     /// Every message up to `seq` has reached this user's client.
     Received { room: String, seq: u64 },
     /// This user has seen every message up to `seq`.
@@ -89,6 +100,16 @@ pub struct ChatMessage {
     /// The message was edited: the `seq` of its latest edit (its text is the edited one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<u64>,
+    /// This entry of the room's sequence is not a message but the author's reaction to the
+    /// message stored as this `seq`: its `text` is the emoji (with `undo`, taken back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reacts: Option<u64>,
+    /// With `reacts`: the author takes this reaction back.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub undo: bool,
+    /// The reactions the message has now, in the order they were first given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
     /// The text formatted (a safe Markdown subset, bare URLs as links) as HTML made by the
     /// server from a short list of elements; absent when the text is plain, which is then
     /// shown as text.
@@ -102,26 +123,71 @@ impl ChatMessage {
         self.text.clear();
         self.html = None;
         self.edited = None;
+        self.reactions.clear();
         self.deleted = true;
     }
 
-    /// The `seq` of the message this entry changes (a deletion or an edit); `None` for a
-    /// message, which shows as a row of its own.
+    /// The `seq` of the message this entry changes (a deletion, an edit or a reaction);
+    /// `None` for a message, which shows as a row of its own.
     pub fn changes(&self) -> Option<u64> {
-        self.deletes.or(self.edits)
+        self.deletes.or(self.edits).or(self.reacts)
     }
 
-    /// Applies this entry (a deletion or an edit of `target`) to `target`: a deleted
-    /// message stays deleted.
+    /// Applies this entry (a deletion, an edit or a reaction to `target`) to `target`: a
+    /// deleted message stays deleted, with no reactions.
     pub fn apply_to(&self, target: &mut ChatMessage) {
         if self.deletes.is_some() {
             target.tombstone();
-        } else if self.edits.is_some() && !target.deleted {
+        } else if target.deleted {
+        } else if self.edits.is_some() {
             target.text.clone_from(&self.text);
             target.html.clone_from(&self.html);
             target.edited = Some(self.seq);
+        } else if self.reacts.is_some() {
+            target.react(&self.text, self.author_id, &self.author, self.undo);
         }
     }
+
+    /// Adds (or with `undo` takes back) `who`'s reaction `emoji`: once per person.
+    pub fn react(&mut self, emoji: &str, who: Uuid, name: &str, undo: bool) {
+        let at = self.reactions.iter().position(|r| r.emoji == emoji);
+        match (at, undo) {
+            (Some(at), true) => {
+                let r = &mut self.reactions[at];
+                if let Some(i) = r.by.iter().position(|id| *id == who) {
+                    r.by.remove(i);
+                    if i < r.names.len() {
+                        r.names.remove(i);
+                    }
+                }
+                if r.by.is_empty() {
+                    self.reactions.remove(at);
+                }
+            }
+            (Some(at), false) => {
+                let r = &mut self.reactions[at];
+                if !r.by.contains(&who) {
+                    r.by.push(who);
+                    r.names.push(name.to_owned());
+                }
+            }
+            (None, false) => self.reactions.push(Reaction {
+                emoji: emoji.to_owned(),
+                by: vec![who],
+                names: vec![name.to_owned()],
+            }),
+            (None, true) => {}
+        }
+    }
+}
+
+/// One emoji given to a message, and by whom (ids and names, in the same order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    pub emoji: String,
+    pub by: Vec<Uuid>,
+    pub names: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -267,6 +333,9 @@ pub enum ErrorCode {
     Removed,
     /// Not yours to do (deleting someone else's message without being an owner).
     NotAllowed,
+    /// A reaction is one emoji (or a short emoji sequence), and a message holds at most
+    /// `REACTIONS_MAX` different ones.
+    BadReaction,
 }
 
 /// Body of `POST /api/session`: a guest's display name, or an account's name and password.
@@ -333,6 +402,9 @@ pub const TYPING_SHOWN_MS: f64 = 5000.0;
 /// A client sends `typing` at most this often while it types (the server passes on at
 /// most one every 2 s per socket and room).
 pub const TYPING_EVERY_MS: f64 = 3000.0;
+
+/// The most different emoji one message may hold.
+pub const REACTIONS_MAX: usize = 20;
 
 /// The most messages one history page holds.
 pub const HISTORY_PAGE_MAX: u32 = 200;
@@ -445,6 +517,9 @@ mod tests {
             deleted: false,
             edits: None,
             edited: None,
+            reacts: None,
+            undo: false,
+            reactions: Vec::new(),
             html: None,
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();

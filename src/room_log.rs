@@ -95,6 +95,12 @@ impl RoomLog {
         new
     }
 
+    /// The stored message `seq`, if held.
+    pub fn message(&self, seq: u64) -> Option<&ChatMessage> {
+        let at = self.stored.binary_search_by_key(&seq, |m| m.seq).ok()?;
+        self.stored.get(at)
+    }
+
     /// Up to `n` stored messages just before `seq`, oldest first.
     pub fn before(&self, seq: u64, n: usize) -> &[ChatMessage] {
         let end = self.stored.partition_point(|m| m.seq < seq);

@@ -183,13 +183,20 @@ async fn session(
             l.pending()
                 .iter()
                 .filter(|m| !sent_here.contains(&m.client_id))
-                .map(|m| match (m.deletes, m.edits) {
-                    (Some(seq), _) => ClientFrame::Delete {
+                .map(|m| match (m.deletes, m.edits, m.reacts) {
+                    (Some(seq), ..) => ClientFrame::Delete {
                         room: room.clone(),
                         seq,
                         client_id: m.client_id,
                     },
-                    (_, Some(seq)) => ClientFrame::Edit {
+                    (_, _, Some(seq)) => ClientFrame::React {
+                        room: room.clone(),
+                        seq,
+                        client_id: m.client_id,
+                        emoji: m.text.clone(),
+                        undo: m.undo,
+                    },
+                    (_, Some(seq), _) => ClientFrame::Edit {
                         room: room.clone(),
                         seq,
                         client_id: m.client_id,
@@ -206,7 +213,8 @@ async fn session(
         for frame in unsent {
             if let ClientFrame::Send { client_id, .. }
             | ClientFrame::Delete { client_id, .. }
-            | ClientFrame::Edit { client_id, .. } = &frame
+            | ClientFrame::Edit { client_id, .. }
+            | ClientFrame::React { client_id, .. } = &frame
             {
                 sent_here.insert(*client_id);
             }

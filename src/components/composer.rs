@@ -193,7 +193,8 @@ pub fn Composer() -> impl IntoView {
                 </button>
             </div>
             // Always in the page, hidden while closed (a `<Show>` costs the client more).
-            <EmojiPicker on_pick=insert hidden=Signal::derive(move || !picker_open.get()) />
+            <EmojiPicker on_pick=insert hidden=Signal::derive(move || !picker_open.get())
+                id="emoji-picker" />
         </form>
     }
 }

@@ -16,6 +16,9 @@ fn msg(seq: u64, client: u128) -> ChatMessage {
         deleted: false,
         edits: None,
         edited: None,
+        reacts: None,
+        undo: false,
+        reactions: Vec::new(),
         html: None,
     }
 }

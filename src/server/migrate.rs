@@ -34,14 +34,21 @@ pub struct Copied {
     pub messages: u64,
     pub markers: u64,
     pub bans: u64,
+    pub reactions: u64,
 }
 
 impl std::fmt::Display for Copied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} people, {} sessions, {} rooms, {} messages, {} memberships, {} bans",
-            self.users, self.sessions, self.rooms, self.messages, self.markers, self.bans
+            "{} people, {} sessions, {} rooms, {} messages, {} memberships, {} bans, {} reactions",
+            self.users,
+            self.sessions,
+            self.rooms,
+            self.messages,
+            self.markers,
+            self.bans,
+            self.reactions
         )
     }
 }
@@ -201,11 +208,12 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             copied.messages += rows.len() as u64;
             sqlx::query(
                 "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name,
-                                       text, ts, bot, deletes, deleted, edits, edited)
+                                       text, ts, bot, deletes, deleted, edits, edited,
+                                       reacts, undo)
                  SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                           $6::text[], $7::text[], $8::bigint[], $9::bool[],
                                           $10::bigint[], $11::bool[], $12::bigint[],
-                                          $13::bigint[])",
+                                          $13::bigint[], $14::bigint[], $15::bool[])",
             )
             .bind(room_id)
             .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
@@ -224,6 +232,8 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .bind(rows.iter().map(|r| r.deleted).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.edits).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.edited).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.reacts).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.undo).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             if rows.len() < CHUNK {
@@ -274,6 +284,29 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         .await?;
     }
 
+    type ReactionCopy = (i64, i64, String, String, String, i64);
+    let reactions: Vec<ReactionCopy> = sqlx::query_as(
+        "SELECT room_id, seq, emoji, user_id, user_name, given FROM reactions ORDER BY given",
+    )
+    .fetch_all(&mut src)
+    .await?;
+    copied.reactions = reactions.len() as u64;
+    for chunk in reactions.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO reactions (room_id, seq, emoji, user_id, user_name, given)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                                  $5::text[], $6::bigint[])",
+        )
+        .bind(chunk.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.2.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.3.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.4.clone()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|r| r.5).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+
     // Every room: the same count and checksum on both sides, or nothing is kept.
     for (room_id, name, ..) in &rooms {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ");
@@ -299,6 +332,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         ("sessions", copied.sessions),
         ("read_markers", copied.markers),
         ("bans", copied.bans),
+        ("reactions", copied.reactions),
     ] {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&mut *tx)
@@ -327,6 +361,8 @@ pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
         h.update(r.deletes.unwrap_or(-1).to_le_bytes());
         h.update(r.edits.unwrap_or(-1).to_le_bytes());
         h.update(r.edited.unwrap_or(-1).to_le_bytes());
+        h.update(r.reacts.unwrap_or(-1).to_le_bytes());
+        h.update([r.undo as u8]);
     }
     h.finalize().into()
 }
@@ -362,6 +398,8 @@ mod tests {
             deleted: false,
             edits: None,
             edited: None,
+            reacts: None,
+            undo: false,
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

@@ -66,6 +66,10 @@ pub struct NewMessage {
     pub deletes: Option<u64>,
     /// An edit of the message stored as this seq (`text` is its new text).
     pub edits: Option<u64>,
+    /// The author's reaction to the message stored as this seq (`text` is the emoji).
+    pub reacts: Option<u64>,
+    /// With `reacts`: the reaction is taken back.
+    pub undo: bool,
 }
 
 impl NewMessage {
@@ -85,17 +89,28 @@ impl NewMessage {
             deleted: false,
             edits: self.edits,
             edited: None,
-            html: crate::server::markdown::render(&self.text),
+            reacts: self.reacts,
+            undo: self.undo,
+            reactions: Vec::new(),
+            html: match self.reacts {
+                None => crate::server::markdown::render(&self.text),
+                Some(_) => None,
+            },
         }
     }
 
     /// The answer for this message when `msg` was stored under its `client_id` before.
     pub fn already(&self, mut msg: ChatMessage) -> Appended {
-        msg.html = crate::server::markdown::render(&msg.text);
+        if msg.reacts.is_none() {
+            msg.html = crate::server::markdown::render(&msg.text);
+        }
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
             reused: msg.deletes != self.deletes
                 || msg.edits != self.edits
+                || msg.reacts != self.reacts
+                || msg.undo != self.undo
+                || (msg.reacts.is_some() && msg.text != self.text)
                 || (!msg.deleted && msg.edited.is_none() && msg.text != self.text),
             msg,
             fresh: false,
@@ -228,16 +243,21 @@ pub struct MessageRow {
     pub deleted: bool,
     pub edits: Option<i64>,
     pub edited: Option<i64>,
+    pub reacts: Option<i64>,
+    pub undo: bool,
 }
 
 /// The columns a `MessageRow` is read from.
-pub const MESSAGE_COLUMNS: &str =
-    "seq, id, client_id, author_id, author_name, text, ts, bot, deletes, deleted, edits, edited";
+pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot, \
+     deletes, deleted, edits, edited, reacts, undo";
 
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
         ChatMessage {
-            html: crate::server::markdown::render(&self.text),
+            html: match self.reacts {
+                None => crate::server::markdown::render(&self.text),
+                Some(_) => None,
+            },
             room: room.to_string(),
             seq: self.seq as u64,
             id: parse_uuid(&self.id),
@@ -251,6 +271,23 @@ impl MessageRow {
             deleted: self.deleted,
             edits: self.edits.map(|e| e as u64),
             edited: self.edited.map(|e| e as u64),
+            reacts: self.reacts.map(|r| r as u64),
+            undo: self.undo,
+            reactions: Vec::new(),
+        }
+    }
+}
+
+/// One person's reaction as every backend reads it: the message's seq, the emoji, the
+/// person's id and name (in the order the reactions were given).
+pub type ReactionRow = (i64, String, String, String);
+
+/// Gives each of `messages` (oldest first) its reactions from `rows`.
+pub fn attach_reactions(messages: &mut [ChatMessage], rows: Vec<ReactionRow>) {
+    for (seq, emoji, user, name) in rows {
+        let seq = seq as u64;
+        if let Ok(at) = messages.binary_search_by_key(&seq, |m| m.seq) {
+            messages[at].react(&emoji, parse_uuid(&user), &name, false);
         }
     }
 }

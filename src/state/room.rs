@@ -130,7 +130,7 @@ impl RoomState {
     pub fn send(&self, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
         self.typing.mine(false);
-        if self.queue(text.into_string(), None, None) {
+        if self.queue(text.into_string(), |_| {}) {
             self.show_latest();
         }
         Ok(())
@@ -139,15 +139,24 @@ impl RoomState {
     /// Queues the deletion of the message stored as `seq`; the socket delivers it as it
     /// delivers a message (kept and sent again until stored).
     pub fn delete(&self, seq: u64) {
-        self.queue(String::new(), Some(seq), None);
+        self.queue(String::new(), |m| m.deletes = Some(seq));
     }
 
     /// Queues `text` as the new text of my message stored as `seq`, as `delete` does.
     pub fn edit(&self, seq: u64, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
         self.typing.mine(false);
-        self.queue(text.into_string(), None, Some(seq));
+        self.queue(text.into_string(), |m| m.edits = Some(seq));
         Ok(())
+    }
+
+    /// Queues my reaction `emoji` to the message stored as `seq` (with `undo`, taking it
+    /// back), as `delete` does; the chip changes once the room has stored it.
+    pub fn react(&self, seq: u64, emoji: &str, undo: bool) {
+        self.queue(emoji.to_owned(), |m| {
+            m.reacts = Some(seq);
+            m.undo = undo;
+        });
     }
 
     /// The text of my message stored as `seq` (0: my latest) that may be edited (see
@@ -158,13 +167,13 @@ impl RoomState {
             .with_value(|l| l.editable(me, seq).map(|m| (m.seq, m.text.clone())))
     }
 
-    /// Queues a message, a deletion or an edit of mine with a new `client_id`; false when
-    /// nobody is signed in.
-    fn queue(&self, text: String, deletes: Option<u64>, edits: Option<u64>) -> bool {
+    /// Queues a message of mine with a new `client_id` (`change` makes it a deletion, an
+    /// edit or a reaction); false when nobody is signed in.
+    fn queue(&self, text: String, change: impl FnOnce(&mut ChatMessage)) -> bool {
         let Some(me) = self.me.get_untracked() else {
             return false;
         };
-        self.add_pending(vec![ChatMessage {
+        let mut msg = ChatMessage {
             room: self.room.get_value(),
             seq: 0,
             id: Uuid::nil(),
@@ -174,12 +183,17 @@ impl RoomState {
             text,
             ts: Timestamp::now(),
             bot: false,
-            deletes,
+            deletes: None,
             deleted: false,
-            edits,
+            edits: None,
             edited: None,
+            reacts: None,
+            undo: false,
+            reactions: Vec::new(),
             html: None,
-        }]);
+        };
+        change(&mut msg);
+        self.add_pending(vec![msg]);
         true
     }
 
@@ -403,6 +417,7 @@ impl RoomState {
                 self.alert.set(Some(match failed {
                     Some(m) if m.deletes.is_some() => format!("Not deleted. {message}"),
                     Some(m) if m.edits.is_some() => format!("Not edited. {message}"),
+                    Some(m) if m.reacts.is_some() => format!("No reaction. {message}"),
                     Some(_) => format!("Your message was not sent. {message}"),
                     None => message,
                 }));

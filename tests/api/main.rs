@@ -25,6 +25,7 @@ mod migrate;
 mod pages;
 mod presence;
 mod raw;
+mod reactions;
 mod rooms;
 mod search;
 mod security;

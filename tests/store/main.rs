@@ -52,6 +52,8 @@ fn new(author: &User, text: &str) -> NewMessage {
         ts: Timestamp::from_millis(1_700_000_000_000),
         deletes: None,
         edits: None,
+        reacts: None,
+        undo: false,
     }
 }
 
@@ -667,5 +669,80 @@ on_both!(
         let again = store.append(&r, vec![first, typo]).await.unwrap();
         assert!(again.iter().all(|a| !a.fresh && !a.reused), "{again:?}");
         assert_eq!((again[0].msg.seq, again[1].msg.seq), (3, 1));
+    }
+);
+
+on_both!(
+    a_reaction_is_an_entry_and_counts_once_per_person_and_emoji,
+    |store, _db| {
+        let r = open_room(&store, "fans").await;
+        let ann = person(&store, "ann").await;
+        let bob = person(&store, "bob").await;
+        store
+            .append(&r, vec![new(&ann, "ship it"), new(&ann, "to delete")])
+            .await
+            .unwrap();
+        let react = |who: &User, seq: u64, emoji: &str, undo: bool| NewMessage {
+            reacts: Some(seq),
+            undo,
+            ..new(who, emoji)
+        };
+        let bob_thumbs = react(&bob, 1, "👍", false);
+        // Twice from bob (once counts), ann's, a party taken back, and a reaction to a
+        // message deleted in the same batch (it is not kept).
+        let stored = store
+            .append(
+                &r,
+                vec![
+                    bob_thumbs.clone(),
+                    react(&bob, 1, "👍", false),
+                    react(&ann, 1, "👍", false),
+                    react(&ann, 1, "🎉", false),
+                    react(&ann, 1, "🎉", true),
+                    NewMessage {
+                        text: String::new(),
+                        deletes: Some(2),
+                        ..new(&ann, "")
+                    },
+                    react(&bob, 2, "😢", false),
+                    react(&bob, 1, "❤️", false),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 8);
+        assert!(stored.iter().all(|a| a.fresh));
+        assert_eq!((stored[0].msg.reacts, stored[0].msg.html.as_deref()), (Some(1), None));
+        assert!(stored[4].msg.undo);
+        let read = store.recent(&room("fans"), 20).await.unwrap();
+        let chips: Vec<(&str, Vec<&str>)> = read[0]
+            .reactions
+            .iter()
+            .map(|r| (r.emoji.as_str(), r.names.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(chips, [("👍", vec!["bob", "ann"]), ("❤️", vec!["bob"])]);
+        assert_eq!(read[0].reactions[0].by, [bob.id, ann.id]);
+        assert!(read[1].deleted && read[1].reactions.is_empty());
+        // Catch-up replays the entries; applied to the message as read, they end the same.
+        let mut replayed = read[0].clone();
+        let after = store.messages_after(&r, 2, 20).await.unwrap();
+        assert_eq!(after.len(), 8);
+        for entry in &after {
+            if entry.changes() == Some(1) {
+                entry.apply_to(&mut replayed);
+            }
+        }
+        assert_eq!(replayed.reactions, read[0].reactions);
+        // Taking back and a retry: the retry is the same entry, nothing changes.
+        store
+            .append(&r, vec![react(&bob, 1, "👍", true)])
+            .await
+            .unwrap();
+        let again = store.append(&r, vec![bob_thumbs]).await.unwrap();
+        assert!(!again[0].fresh && !again[0].reused && again[0].msg.seq == 3);
+        let read = store.recent(&room("fans"), 1).await.unwrap();
+        let first = store.messages_before(&room("fans"), 2, 1).await.unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(first[0].reactions[0].names, ["ann"]);
     }
 );

@@ -42,6 +42,9 @@ pub enum Content {
     Delete(u64),
     /// A new text for the message stored as this seq (the sender wrote it).
     Edit(u64, MessageText),
+    /// The sender's reaction (an emoji) to the message stored as `seq`, or with `undo`
+    /// taken back.
+    React { seq: u64, emoji: String, undo: bool },
 }
 
 /// A request to store and broadcast one message.

@@ -231,7 +231,8 @@ impl Room {
                     self.shared
                         .last_seq
                         .fetch_max(self.last_seq, Ordering::AcqRel);
-                    self.recent = recent.into();
+                    // Changes are in their messages already (see `deliver`).
+                    self.recent = recent.into_iter().filter(|m| m.changes().is_none()).collect();
                     self.receipts = receipts;
                     return true;
                 }
@@ -525,10 +526,15 @@ impl Room {
         let batch: Vec<NewMessage> = cmds
             .iter()
             .map(|c| {
-                let (text, deletes, edits) = match &c.content {
-                    Content::Text(text) => (text.as_str().to_owned(), None, None),
-                    Content::Delete(seq) => (String::new(), Some(*seq), None),
-                    Content::Edit(seq, text) => (text.as_str().to_owned(), None, Some(*seq)),
+                let (text, deletes, edits, reacts, undo) = match &c.content {
+                    Content::Text(text) => (text.as_str().to_owned(), None, None, None, false),
+                    Content::Delete(seq) => (String::new(), Some(*seq), None, None, false),
+                    Content::Edit(seq, text) => {
+                        (text.as_str().to_owned(), None, Some(*seq), None, false)
+                    }
+                    Content::React { seq, emoji, undo } => {
+                        (emoji.clone(), None, None, Some(*seq), *undo)
+                    }
                 };
                 NewMessage {
                     client_id: c.client_id,
@@ -537,6 +543,8 @@ impl Room {
                     ts,
                     deletes,
                     edits,
+                    reacts,
+                    undo,
                 }
             })
             .collect();
@@ -635,10 +643,13 @@ impl Room {
             unreachable!()
         };
         self.last_seq = seq;
+        // A change (a deletion, an edit, a reaction) shows in its message, and takes no
+        // message's place on the page: a burst of reactions leaves the page its messages.
         if let Some(target) = msg.changes() {
             if let Some(changed) = self.recent.iter_mut().find(|m| m.seq == target) {
                 msg.apply_to(changed);
             }
+            return;
         }
         if self.recent.len() == RECENT_KEPT {
             self.recent.pop_front();

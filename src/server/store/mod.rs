@@ -226,7 +226,8 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ChatMessage>> {
         let rows = on_backend!(self, b => b.messages_after(room, after, limit).await)?;
-        Ok(messages(rows, &room.name))
+        self.with_reactions(messages(rows, &room.name), &room.name)
+            .await
     }
 
     /// The last `limit` messages of the room called `name` (none if it does not exist),
@@ -245,7 +246,22 @@ impl Store {
     ) -> Result<Vec<ChatMessage>> {
         let mut rows = on_backend!(self, b => b.messages_before(name, before, limit).await)?;
         rows.reverse();
-        Ok(messages(rows, name))
+        self.with_reactions(messages(rows, name), name).await
+    }
+
+    /// `messages` (oldest first) with the reactions each has now.
+    async fn with_reactions(
+        &self,
+        mut messages: Vec<ChatMessage>,
+        name: &RoomName,
+    ) -> Result<Vec<ChatMessage>> {
+        let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+            return Ok(messages);
+        };
+        let (first, last) = (first.seq, last.seq);
+        let rows = on_backend!(self, b => b.reactions(name, first, last).await)?;
+        crate::server::model::attach_reactions(&mut messages, rows);
+        Ok(messages)
     }
 
     /// Raises member `user`'s markers in `room` to at least `delivered` and `read` (each

@@ -23,6 +23,9 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         deleted: false,
         edits: None,
         edited: None,
+        reacts: None,
+        undo: false,
+        reactions: Vec::new(),
         html: None,
     }
 }

@@ -52,7 +52,7 @@ pub async fn catch_up(pool: &PgPool) -> Result<u64> {
              FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS k(room_id, from_seq, upto)
              JOIN messages m ON m.room_id = k.room_id AND m.seq > k.from_seq AND m.seq <= k.upto
              JOIN messages t ON t.room_id = m.room_id AND t.seq = coalesce(m.edits, m.seq)
-             WHERE m.deletes IS NULL AND NOT t.deleted AND t.text <> ''
+             WHERE m.deletes IS NULL AND m.reacts IS NULL AND NOT t.deleted AND t.text <> ''
              ON CONFLICT (room_id, seq) DO UPDATE SET words = excluded.words",
         )
         .bind(&rooms)

@@ -212,6 +212,8 @@ type StoredRow = (
     bool,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
+    bool,
 );
 
 async fn append(
@@ -228,7 +230,7 @@ async fn append(
     let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
     let stored: Vec<StoredRow> = sqlx::query_as(
         "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
-                m.deleted, m.edits, m.edited
+                m.deleted, m.edits, m.edited, m.reacts, m.undo
          FROM messages m
          JOIN UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
            ON m.author_id = k.author_id AND m.client_id = k.client_id
@@ -243,7 +245,21 @@ async fn append(
     let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
         .into_iter()
         .map(
-            |(author_id, client_id, seq, id, author, text, ts, deletes, deleted, edits, edited)| {
+            |(
+                author_id,
+                client_id,
+                seq,
+                id,
+                author,
+                text,
+                ts,
+                deletes,
+                deleted,
+                edits,
+                edited,
+                reacts,
+                undo,
+            )| {
                 let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
                 let msg = ChatMessage {
                     room: room.name.to_string(),
@@ -259,6 +275,9 @@ async fn append(
                     deleted,
                     edits: edits.map(|e| e as u64),
                     edited: edited.map(|e| e as u64),
+                    reacts: reacts.map(|r| r as u64),
+                    undo,
+                    reactions: Vec::new(),
                     html: None,
                 };
                 ((author_id, client_id), msg)
@@ -286,10 +305,11 @@ async fn append(
         sqlx::query(
             "INSERT INTO messages
                  (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes,
-                  edits)
+                  edits, reacts, undo)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                       $6::text[], $7::text[], $8::bigint[], $9::bool[],
-                                      $10::bigint[], $11::bigint[])",
+                                      $10::bigint[], $11::bigint[], $12::bigint[],
+                                      $13::bool[])",
         )
         .bind(room.id)
         .bind(&new.seq)
@@ -302,6 +322,8 @@ async fn append(
         .bind(&new.bot)
         .bind(&new.deletes)
         .bind(&new.edits)
+        .bind(&new.reacts)
+        .bind(&new.undo)
         .execute(&mut *conn)
         .await?;
         // An edit gives the message its new text (not a deleted one); of several edits of
@@ -339,6 +361,44 @@ async fn append(
             .bind(&targets)
             .execute(&mut *conn)
             .await?;
+            sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = ANY($2)")
+                .bind(room.id)
+                .bind(&targets)
+                .execute(&mut *conn)
+                .await?;
+        }
+        // Reactions given or taken back, in order (to messages that are not deleted).
+        for (i, target) in new.reacts.iter().enumerate() {
+            let Some(target) = *target else { continue };
+            let (emoji, user) = (&new.text[i], &new.author_id[i]);
+            if new.undo[i] {
+                sqlx::query(
+                    "DELETE FROM reactions
+                     WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4",
+                )
+                .bind(room.id)
+                .bind(target)
+                .bind(emoji)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?;
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO reactions (room_id, seq, emoji, user_id, user_name, given)
+                 SELECT $1, $2, $3, $4, $5, $6 FROM messages
+                 WHERE room_id = $1 AND seq = $2 AND NOT deleted AND deletes IS NULL
+                   AND edits IS NULL AND reacts IS NULL
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(room.id)
+            .bind(target)
+            .bind(emoji)
+            .bind(user)
+            .bind(&new.author_name[i])
+            .bind(new.seq[i])
+            .execute(&mut *conn)
+            .await?;
         }
         sqlx::query("UPDATE rooms SET last_seq = $2 WHERE id = $1")
             .bind(room.id)
@@ -362,6 +422,8 @@ struct NewRows {
     bot: Vec<bool>,
     deletes: Vec<Option<i64>>,
     edits: Vec<Option<i64>>,
+    reacts: Vec<Option<i64>>,
+    undo: Vec<bool>,
 }
 
 impl NewRows {
@@ -376,6 +438,8 @@ impl NewRows {
         self.bot.push(msg.bot);
         self.deletes.push(msg.deletes.map(|d| d as i64));
         self.edits.push(msg.edits.map(|e| e as i64));
+        self.reacts.push(msg.reacts.map(|r| r as i64));
+        self.undo.push(msg.undo);
     }
 }
 

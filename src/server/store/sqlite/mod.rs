@@ -24,7 +24,7 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, FactsRow, MessageRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{receipt, FactsRow, MessageRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
         Result,
     },
     validation::RoomName,
@@ -336,6 +336,26 @@ impl Sqlite {
         .bind(name.as_str())
         .bind(before.min(i64::MAX as u64) as i64)
         .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The reactions to the messages of the room called `name` with `first <= seq <=
+    /// last`, in the order they were given.
+    pub async fn reactions(
+        &self,
+        name: &RoomName,
+        first: u64,
+        last: u64,
+    ) -> Result<Vec<ReactionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, emoji, user_id, user_name FROM reactions
+             WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND seq BETWEEN ? AND ?
+             ORDER BY given",
+        )
+        .bind(name.as_str())
+        .bind(first.min(i64::MAX as u64) as i64)
+        .bind(last.min(i64::MAX as u64) as i64)
         .fetch_all(&self.read)
         .await?)
     }

@@ -57,7 +57,8 @@ impl SearchIndex {
                         "INSERT OR REPLACE INTO message_search (rowid, text)
                          SELECT (room_id << 32) | seq, text FROM messages
                          WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3
-                           AND deletes IS NULL AND edits IS NULL AND text <> ''",
+                           AND deletes IS NULL AND edits IS NULL AND reacts IS NULL
+                           AND text <> ''",
                     )?
                     .execute(params![room, from, upto])? as i64;
                 // An edit put its message's words out (the forget trigger); its current

@@ -195,13 +195,14 @@ fn append(
         .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?")?
         .query_row([room.id], |r| r.get(0))?;
     let mut find = conn.prepare_cached(
-        "SELECT seq, id, author_name, text, ts, deletes, deleted, edits, edited FROM messages
-         WHERE room_id = ? AND author_id = ? AND client_id = ?",
+        "SELECT seq, id, author_name, text, ts, deletes, deleted, edits, edited, reacts, undo
+         FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?",
     )?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages
-             (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes, edits)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes, edits,
+              reacts, undo)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
@@ -223,6 +224,9 @@ fn append(
                     deleted: r.get(6)?,
                     edits: r.get::<_, Option<i64>>(7)?.map(|e| e as u64),
                     edited: r.get::<_, Option<i64>>(8)?.map(|e| e as u64),
+                    reacts: r.get::<_, Option<i64>>(9)?.map(|e| e as u64),
+                    undo: r.get(10)?,
+                    reactions: Vec::new(),
                     html: None,
                 })
             })
@@ -244,7 +248,9 @@ fn append(
             msg.ts.millis(),
             msg.bot,
             msg.deletes.map(|d| d as i64),
-            msg.edits.map(|e| e as i64)
+            msg.edits.map(|e| e as i64),
+            msg.reacts.map(|r| r as i64),
+            msg.undo
         ])?;
         if let Some(target) = msg.deletes {
             // A deletion leaves a tombstone: the message keeps its place, not its text.
@@ -253,6 +259,11 @@ fn append(
                  WHERE room_id = ? AND seq = ? AND deletes IS NULL",
             )?
             .execute(params![room.id, target as i64])?;
+            conn.prepare_cached("DELETE FROM reactions WHERE room_id = ? AND seq = ?")?
+                .execute(params![room.id, target as i64])?;
+        }
+        if let Some(target) = msg.reacts {
+            react(conn, room.id, target, &msg, last_seq)?;
         }
         if let Some(target) = msg.edits {
             // An edit gives the message its new text (not a deleted one).
@@ -272,6 +283,33 @@ fn append(
     conn.prepare_cached("UPDATE rooms SET last_seq = ? WHERE id = ?")?
         .execute(params![last_seq, room.id])?;
     Ok(out)
+}
+
+/// Gives (or with `undo` takes back) `entry`'s reaction to the message stored as `target`
+/// (a message that is not deleted): once per person and emoji.
+fn react(
+    conn: &Connection,
+    room_id: i64,
+    target: u64,
+    entry: &ChatMessage,
+    given: i64,
+) -> rusqlite::Result<()> {
+    let author = entry.author_id.to_string();
+    if entry.undo {
+        conn.prepare_cached(
+            "DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND user_id = ?",
+        )?
+        .execute(params![room_id, target as i64, entry.text, author])?;
+    } else {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO reactions (room_id, seq, emoji, user_id, user_name, given)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM messages
+             WHERE room_id = ?1 AND seq = ?2 AND NOT deleted AND deletes IS NULL
+               AND edits IS NULL AND reacts IS NULL",
+        )?
+        .execute(params![room_id, target as i64, entry.text, author, entry.author, given])?;
+    }
+    Ok(())
 }
 
 fn raise_markers(
@@ -383,6 +421,8 @@ mod tests {
             ts: Timestamp::from_millis(1),
             deletes: None,
             edits: None,
+            reacts: None,
+            undo: false,
         }
     }
 

@@ -1,12 +1,13 @@
 //! The reader task: the byte loop, the frame timeout, dispatch, and the socket's own
-//! answers. Each command is a file of its own (`join`, `send`, `delete`, `edit`, `mark`,
-//! `typing`). Every error goes back to this socket only; the connection carries on.
+//! answers. Each command is a file of its own (`join`, `send`, `delete`, `edit`, `react`,
+//! `mark`, `typing`). Every error goes back to this socket only; the connection carries on.
 
 mod change;
 mod delete;
 mod edit;
 mod join;
 mod mark;
+mod react;
 mod send;
 mod typing;
 
@@ -268,6 +269,13 @@ impl Reader {
                 client_id,
                 text,
             } => self.edit(&room, seq, client_id, &text).await,
+            ClientFrame::React {
+                room,
+                seq,
+                client_id,
+                emoji,
+                undo,
+            } => self.react(&room, seq, client_id, &emoji, undo).await,
             ClientFrame::Received { room, seq } => self.mark(&room, seq, 0).await,
             ClientFrame::Read { room, seq } => self.mark(&room, seq, seq).await,
             ClientFrame::Typing { room } => self.typing(&room),

@@ -1,0 +1,77 @@
+import { test, expect, type Page } from '@playwright/test';
+import { freshRoom, joinAs, log, say } from './fixtures';
+
+// Reactions: **Add reaction** on a message (on hover and on keyboard focus) opens the emoji
+// picker; an emoji becomes a chip named by it and its count ("👍 1"), pressed when it
+// includes mine, its title listing who reacted. Clicking a chip gives or takes back mine.
+// Everyone sees it live, and after a reload.
+
+const row = (page: Page, text: string) => log(page).locator('.msg').filter({ hasText: text });
+const chip = (page: Page, text: string, name: string) =>
+  row(page, text).getByRole('button', { name, exact: true });
+
+test('a reaction is added from the picker, toggled by its chip, and seen by everyone', async ({ browser }) => {
+  const room = freshRoom('react');
+  const ann = await joinAs(browser, room, 'ann');
+  const bob = await joinAs(browser, room, 'bob');
+  const text = 'lunch at noon?';
+  await say(ann.page, text);
+  await expect(row(bob.page, text)).toBeVisible();
+
+  // bob: Add reaction → the picker → thumbs up.
+  await row(bob.page, text).hover();
+  const add = row(bob.page, text).getByRole('button', { name: 'Add reaction' });
+  await expect(add).toBeVisible();
+  await add.click();
+  const picker = bob.page.getByRole('group', { name: 'Pick a reaction' });
+  await expect(picker).toBeVisible();
+  await bob.page.screenshot({ path: 'test-results/reaction-picker.png' });
+  await picker.getByRole('button', { name: 'thumbs up' }).click();
+  await expect(picker).toBeHidden();
+  for (const p of [ann.page, bob.page]) {
+    await expect(chip(p, text, '👍 1')).toHaveAttribute('title', 'bob');
+  }
+  await expect(chip(bob.page, text, '👍 1')).toHaveAttribute('aria-pressed', 'true');
+  await expect(chip(ann.page, text, '👍 1')).toHaveAttribute('aria-pressed', 'false');
+
+  // ann clicks the chip: two, hers pressed; the title lists both.
+  await chip(ann.page, text, '👍 1').click();
+  for (const p of [ann.page, bob.page]) {
+    await expect(chip(p, text, '👍 2')).toHaveAttribute('title', 'bob, ann');
+  }
+  await expect(chip(ann.page, text, '👍 2')).toHaveAttribute('aria-pressed', 'true');
+
+  // By keyboard: focus shows Add reaction; Enter opens the picker, Esc closes it and
+  // gives focus back; a second emoji from the picker.
+  const annAdd = row(ann.page, text).getByRole('button', { name: 'Add reaction' });
+  await annAdd.focus();
+  await expect(annAdd).toBeVisible();
+  await annAdd.press('Enter');
+  const annPicker = ann.page.getByRole('group', { name: 'Pick a reaction' });
+  await expect(annPicker).toBeVisible();
+  await annPicker.getByRole('button', { name: 'party popper' }).focus();
+  await ann.page.keyboard.press('Escape');
+  await expect(annPicker).toBeHidden();
+  await expect(annAdd).toBeFocused();
+  await annAdd.press('Enter');
+  await annPicker.getByRole('button', { name: 'party popper' }).press('Enter');
+  await expect(chip(bob.page, text, '🎉 1')).toHaveAttribute('title', 'ann');
+
+  // bob takes his 👍 back with its chip.
+  await chip(bob.page, text, '👍 2').click();
+  for (const p of [ann.page, bob.page]) {
+    await expect(chip(p, text, '👍 1')).toHaveAttribute('title', 'ann');
+  }
+  await expect(chip(bob.page, text, '👍 1')).toHaveAttribute('aria-pressed', 'false');
+  await ann.page.screenshot({ path: 'test-results/reactions.png' });
+
+  // After a reload (the server's page), the same, pressed for ann only.
+  for (const c of [ann, bob]) await c.page.reload();
+  await expect(chip(ann.page, text, '👍 1')).toHaveAttribute('aria-pressed', 'true');
+  await expect(chip(bob.page, text, '👍 1')).toHaveAttribute('aria-pressed', 'false');
+  await expect(chip(bob.page, text, '🎉 1')).toBeVisible();
+  // And it still toggles after the reload.
+  await chip(bob.page, text, '🎉 1').click();
+  await expect(chip(ann.page, text, '🎉 2')).toHaveAttribute('title', 'ann, bob');
+  for (const c of [ann, bob]) await c.context.close();
+});
