@@ -25,11 +25,14 @@ pub enum ClientFrame {
     },
     /// Unsubscribe from a room.
     Leave { room: String },
-    /// Post a message. `client_id` makes the send idempotent.
+    /// Post a message. `client_id` makes the send idempotent. With `reply_to`, it answers
+    /// the message stored as that `seq`, which it quotes.
     Send {
         room: String,
         client_id: Uuid,
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
     },
     /// Delete the message stored as `seq` (one's own; any, for the room's owners and the
     /// admin). Everyone sees a tombstone: the message keeps its place, its text is gone.
@@ -107,6 +110,9 @@ pub struct ChatMessage {
     /// With `reacts`: the author takes this reaction back.
     #[serde(default, skip_serializing_if = "is_false")]
     pub undo: bool,
+    /// The message this one answers, quoted as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
     /// The reactions the message has now, in the order they were first given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
@@ -148,6 +154,19 @@ impl ChatMessage {
         }
     }
 
+    /// Applies this entry (a deletion or an edit of message `target`) to the quote of
+    /// `reply`, if it answers that message: its words follow the message's.
+    pub fn requote(&self, target: u64, reply: &mut ChatMessage) {
+        let Some(quote) = reply.reply_to.as_mut().filter(|q| q.seq == target) else {
+            return;
+        };
+        if self.deletes.is_some() {
+            quote.text.clear();
+        } else if self.edits.is_some() && !quote.text.is_empty() {
+            *quote = Quote::new(target, &quote.author, &self.text);
+        }
+    }
+
     /// Adds (or with `undo` takes back) `who`'s reaction `emoji`: once per person.
     pub fn react(&mut self, emoji: &str, who: Uuid, name: &str, undo: bool) {
         let at = self.reactions.iter().position(|r| r.emoji == emoji);
@@ -177,6 +196,40 @@ impl ChatMessage {
                 names: vec![name.to_owned()],
             }),
             (None, true) => {}
+        }
+    }
+}
+
+/// The message a reply answers, as it is now: its author and its first line (at most
+/// `QUOTE_CHARS` characters); `text` is empty when it was deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Quote {
+    pub seq: u64,
+    pub author: String,
+    pub text: String,
+}
+
+/// Most characters a quote keeps of its message's first line.
+pub const QUOTE_CHARS: usize = 100;
+
+impl Quote {
+    /// The quote of `msg` (a deleted one's text is empty already).
+    pub fn of(msg: &ChatMessage) -> Self {
+        Self::new(msg.seq, &msg.author, &msg.text)
+    }
+
+    /// The quote of message `seq` by `author` saying `text`: its first line, cut.
+    pub fn new(seq: u64, author: &str, text: &str) -> Self {
+        let line = text.trim().lines().next().unwrap_or_default().trim();
+        let mut text: String = line.chars().take(QUOTE_CHARS).collect();
+        if line.chars().nth(QUOTE_CHARS).is_some() {
+            text.push('…');
+        }
+        Self {
+            seq,
+            author: author.to_owned(),
+            text,
         }
     }
 }
@@ -429,6 +482,9 @@ pub struct PostMessage {
     pub client_id: Uuid,
     /// 1–4,000 characters; `:shortcodes:` become emoji.
     pub text: String,
+    /// The `seq` of the message this one answers (it is quoted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
 }
 
 /// The answer to `POST /api/rooms/<room>/messages`: where the message is stored.
@@ -477,14 +533,88 @@ mod tests {
                     room: "x".into(),
                     client_id: id,
                     text: "hi".into(),
+                    reply_to: None,
                 },
                 r#"{"type":"send","room":"x","client_id":"00000000-0000-0000-0000-000000000000","text":"hi"}"#,
+            ),
+            (
+                ClientFrame::Send {
+                    room: "x".into(),
+                    client_id: id,
+                    text: "yes".into(),
+                    reply_to: Some(4),
+                },
+                r#"{"type":"send","room":"x","client_id":"00000000-0000-0000-0000-000000000000","text":"yes","reply_to":4}"#,
+            ),
+            (
+                ClientFrame::React {
+                    room: "x".into(),
+                    seq: 4,
+                    client_id: id,
+                    emoji: "👍".into(),
+                    undo: true,
+                },
+                r#"{"type":"react","room":"x","seq":4,"client_id":"00000000-0000-0000-0000-000000000000","emoji":"👍","undo":true}"#,
             ),
         ];
         for (frame, json) in cases {
             assert_eq!(serde_json::to_string(&frame).unwrap(), json);
             assert_eq!(serde_json::from_str::<ClientFrame>(json).unwrap(), frame);
         }
+    }
+
+    #[test]
+    fn a_reaction_counts_once_per_person_and_a_quote_is_a_first_line() {
+        let (ann, bob) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut msg: ChatMessage = serde_json::from_str(
+            r#"{"room":"r","seq":1,"id":"00000000-0000-0000-0000-000000000000",
+                "client_id":"00000000-0000-0000-0000-000000000000","author":"ann",
+                "author_id":"00000000-0000-0000-0000-000000000001",
+                "text":"  first line\nsecond","ts":"2026-11-28T00:00:00.000Z"}"#,
+        )
+        .unwrap();
+        msg.react("👍", bob, "bob", false);
+        msg.react("👍", bob, "bob", false);
+        msg.react("👍", ann, "ann", false);
+        msg.react("🎉", ann, "ann", true);
+        assert_eq!(msg.reactions.len(), 1);
+        assert_eq!((msg.reactions[0].by.clone(), msg.reactions[0].names.clone()),
+            (vec![bob, ann], vec!["bob".to_string(), "ann".to_string()]));
+        msg.react("👍", bob, "bob", true);
+        msg.react("👍", ann, "ann", true);
+        assert!(msg.reactions.is_empty(), "the last one taken back takes the chip");
+        msg.react("👍", bob, "bob", false);
+        let quote = Quote::of(&msg);
+        assert_eq!((quote.seq, quote.author.as_str(), quote.text.as_str()), (1, "ann", "first line"));
+        msg.tombstone();
+        assert!(msg.reactions.is_empty() && Quote::of(&msg).text.is_empty());
+        msg.text = "é".repeat(QUOTE_CHARS + 5);
+        assert_eq!(Quote::of(&msg).text.chars().count(), QUOTE_CHARS + 1);
+
+        // A reply's quote follows an edit and a deletion of its message (not of another).
+        let mut reply = ChatMessage {
+            seq: 5,
+            reply_to: Some(Quote::new(1, "ann", "old words")),
+            ..msg.clone()
+        };
+        let edit = |of: u64| ChatMessage {
+            seq: 6,
+            edits: Some(of),
+            text: "new words\nmore".into(),
+            ..msg.clone()
+        };
+        edit(2).requote(2, &mut reply);
+        assert_eq!(reply.reply_to.as_ref().unwrap().text, "old words");
+        edit(1).requote(1, &mut reply);
+        assert_eq!(reply.reply_to, Some(Quote::new(1, "ann", "new words")));
+        let deletion = ChatMessage {
+            seq: 7,
+            deletes: Some(1),
+            ..msg.clone()
+        };
+        deletion.requote(1, &mut reply);
+        edit(1).requote(1, &mut reply);
+        assert_eq!(reply.reply_to.unwrap().text, "", "deleted stays deleted");
     }
 
     #[test]
@@ -519,6 +649,7 @@ mod tests {
             edited: None,
             reacts: None,
             undo: false,
+            reply_to: None,
             reactions: Vec::new(),
             html: None,
         };

@@ -206,6 +206,7 @@ async fn session(
                         room: room.clone(),
                         client_id: m.client_id,
                         text: m.text.clone(),
+                        reply_to: m.reply_to.as_ref().map(|q| q.seq),
                     },
                 })
                 .collect()

@@ -3,7 +3,8 @@
 //!
 //! After `@` it offers the room's members' names (`mention_list`).
 //!
-//! It also edits my messages: **Edit message** on one, or Up arrow in the empty box for my
+//! It also answers a message (**Reply** on one quotes it above the box, "Replying to
+//! alice"; Esc or **Cancel reply** stops) and edits my messages: **Edit message** on one, or Up arrow in the empty box for my
 //! latest, puts its text here; Enter (**Save**) saves, Esc (**Cancel**) leaves it as it was.
 
 use leptos::{html, prelude::*};
@@ -12,6 +13,7 @@ use crate::{
     components::{
         emoji_picker::EmojiPicker,
         mention_list::{option_id, Key, MentionList, Suggest},
+        quote::Replying,
     },
     state::room::RoomState,
 };
@@ -41,6 +43,17 @@ pub fn Composer() -> impl IntoView {
                 }
                 None => editing.set(0),
             }
+        }
+    });
+    // A message to answer was picked: the box takes the focus; editing stops it.
+    Effect::new(move |_| {
+        if state.replying.with(Option::is_some) {
+            focus();
+        }
+    });
+    Effect::new(move |_| {
+        if editing.get() > 0 {
+            state.replying.set(None);
         }
     });
     // The message being edited is marked in the log (`aria-current`); by its id, so the
@@ -113,6 +126,8 @@ pub fn Composer() -> impl IntoView {
             submit();
         } else if key == "Escape" && editing.get_untracked() > 0 {
             stop_editing();
+        } else if key == "Escape" && state.replying.with_untracked(Option::is_some) {
+            state.replying.set(None);
         } else if key == "ArrowUp" && text.with_untracked(String::is_empty) {
             // My latest message, to edit.
             if let Some((seq, _)) = state.my_text(0) {
@@ -148,6 +163,7 @@ pub fn Composer() -> impl IntoView {
                     focus();
                 }>"Cancel"</button>
             </p>
+            <Replying on_cancel=Callback::new(move |()| focus()) />
             <MentionList suggest on_pick=complete />
             <div class="composer-row">
                 <label for="message" class="sr-only">

@@ -15,7 +15,7 @@ use crate::{
     components::{
         avatar::Avatar,
         message_row::{Message, TimeOf},
-        reactions::reactions_key,
+        reactions::changes_key,
     },
     protocol::ChatMessage,
     state::{
@@ -73,6 +73,19 @@ pub fn MessageLog() -> impl IntoView {
             record(batch);
         });
     });
+    // A link to a message within the page (a reply's quote): shown, fetched first if it is
+    // older than what the page holds.
+    #[cfg(feature = "hydrate")]
+    {
+        let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+            if show_linked() {
+                at_bottom.set(false);
+            } else if let Some(seq) = linked_seq().filter(|_| !busy.get_value()) {
+                reach_linked(state, seq, busy, at_bottom);
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
     let on_scroll = move |_| {
         let Some(el) = log_ref.get_untracked() else {
             return;
@@ -327,7 +340,7 @@ fn Group(
                 <For
                     each=move || entries.get()
                     key=|e| (e.msg.client_id, e.msg.seq, e.msg.deleted, e.msg.edited,
-                        reactions_key(&e.msg.reactions))
+                        changes_key(&e.msg))
                     children=move |entry| {
                         let first = entry.msg.client_id == first;
                         view! { <Message entry local first pending /> }

@@ -1,11 +1,15 @@
 //! One message in the log: its text (the server's formatting, the text escaped, or the
-//! tombstone), "(edited)", my delivery status, its reactions, and its action bar (**Add
-//! reaction**, **Edit**, **Delete**), which shows on hover and on keyboard focus.
+//! tombstone) under the quote of the message it answers, "(edited)", my delivery status,
+//! its reactions, and its action bar (**Add reaction**, **Reply**, **Edit**, **Delete**),
+//! which shows on hover and on keyboard focus.
 
 use leptos::prelude::*;
 
 use crate::{
-    components::reactions::{AddReaction, Reactions},
+    components::{
+        quote::QuoteLine,
+        reactions::{AddReaction, Reactions},
+    },
     emoji::is_only_emoji,
     escape::text_html,
     state::{log_view::Entry, room::RoomState, Hydrated},
@@ -71,6 +75,7 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
                 "New messages"
             </div>
             {(!first).then(|| view! { <TimeOf ts=msg.ts local /> })}
+            {msg.reply_to.clone().filter(|_| !msg.deleted).map(|quote| view! { <QuoteLine quote /> })}
             <div class=class dir="auto" inner_html=html></div>
             {move || for_me().then(|| view! { <span class="sr-only">" Mentions you"</span> })}
             {msg.edited.map(|_| view! { <span class="edited">" (edited)"</span> })}
@@ -83,6 +88,7 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
                 (stored && signed_in && hydrated.get()).then(|| view! {
                     <span class="actions">
                         <AddReaction seq />
+                        <button aria-label="Reply" on:click=move |_| state.reply(seq)>"Reply"</button>
                         <button hidden=!may_edit aria-label="Edit message"
                             on:click=move |_| state.editing.set(seq)>"Edit"</button>
                         <button hidden=!may_delete aria-label="Delete message"

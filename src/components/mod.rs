@@ -15,6 +15,7 @@ pub mod not_found;
 pub mod notify_button;
 pub mod open_room;
 pub mod personal;
+pub mod quote;
 pub mod reactions;
 pub mod room_list;
 pub mod sign_out;

@@ -18,6 +18,7 @@ fn msg(seq: u64, client: u128) -> ChatMessage {
         edited: None,
         reacts: None,
         undo: false,
+        reply_to: None,
         reactions: Vec::new(),
         html: None,
     }

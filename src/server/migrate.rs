@@ -209,11 +209,12 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             sqlx::query(
                 "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name,
                                        text, ts, bot, deletes, deleted, edits, edited,
-                                       reacts, undo)
+                                       reacts, undo, reply_to)
                  SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                           $6::text[], $7::text[], $8::bigint[], $9::bool[],
                                           $10::bigint[], $11::bool[], $12::bigint[],
-                                          $13::bigint[], $14::bigint[], $15::bool[])",
+                                          $13::bigint[], $14::bigint[], $15::bool[],
+                                          $16::bigint[])",
             )
             .bind(room_id)
             .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
@@ -234,6 +235,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .bind(rows.iter().map(|r| r.edited).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.reacts).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.undo).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.reply_to).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             if rows.len() < CHUNK {
@@ -363,6 +365,7 @@ pub fn checksum(rows: &[MessageRow]) -> [u8; 32] {
         h.update(r.edited.unwrap_or(-1).to_le_bytes());
         h.update(r.reacts.unwrap_or(-1).to_le_bytes());
         h.update([r.undo as u8]);
+        h.update(r.reply_to.unwrap_or(-1).to_le_bytes());
     }
     h.finalize().into()
 }
@@ -400,6 +403,7 @@ mod tests {
             edited: None,
             reacts: None,
             undo: false,
+            reply_to: None,
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

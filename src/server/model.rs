@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{ChatMessage, Quote, Receipt},
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
 };
@@ -70,6 +70,8 @@ pub struct NewMessage {
     pub reacts: Option<u64>,
     /// With `reacts`: the reaction is taken back.
     pub undo: bool,
+    /// The message this one answers, quoted.
+    pub reply_to: Option<Quote>,
 }
 
 impl NewMessage {
@@ -91,6 +93,7 @@ impl NewMessage {
             edited: None,
             reacts: self.reacts,
             undo: self.undo,
+            reply_to: self.reply_to.clone(),
             reactions: Vec::new(),
             html: match self.reacts {
                 None => crate::server::markdown::render(&self.text),
@@ -245,11 +248,12 @@ pub struct MessageRow {
     pub edited: Option<i64>,
     pub reacts: Option<i64>,
     pub undo: bool,
+    pub reply_to: Option<i64>,
 }
 
 /// The columns a `MessageRow` is read from.
 pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot, \
-     deletes, deleted, edits, edited, reacts, undo";
+     deletes, deleted, edits, edited, reacts, undo, reply_to";
 
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
@@ -273,7 +277,28 @@ impl MessageRow {
             edited: self.edited.map(|e| e as u64),
             reacts: self.reacts.map(|r| r as u64),
             undo: self.undo,
+            // Its author and words are read next (`attach_quotes`).
+            reply_to: self.reply_to.map(|seq| Quote {
+                seq: seq as u64,
+                ..Quote::default()
+            }),
             reactions: Vec::new(),
+        }
+    }
+}
+
+/// A quoted message as every backend reads it: seq, author's name, text (empty when
+/// deleted).
+pub type QuoteRow = (i64, String, String);
+
+/// Gives each reply among `messages` its quote, from `rows`.
+pub fn attach_quotes(messages: &mut [ChatMessage], rows: &[QuoteRow]) {
+    for msg in messages {
+        let Some(quote) = msg.reply_to.as_mut() else {
+            continue;
+        };
+        if let Some((seq, author, text)) = rows.iter().find(|r| r.0 as u64 == quote.seq) {
+            *quote = Quote::new(*seq as u64, author, text);
         }
     }
 }

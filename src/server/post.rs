@@ -1,4 +1,4 @@
-//! `POST /api/rooms/<room>/messages {"client_id","text"}`: a message sent over HTTP (bots,
+//! `POST /api/rooms/<room>/messages {"client_id","text","reply_to"?}`: a message sent over HTTP (bots,
 //! scripts, webhooks), the same as the socket's `send`: the same text rules, rate limits
 //! and room rules (`access::decide`), stored and broadcast by the room's actor, with the
 //! same idempotency. It answers once the message is stored: 201 `{"seq"}`, or 200 with
@@ -72,6 +72,12 @@ pub async fn post_message(
             return Err(access::refusal(&room, access));
         }
     };
+    let quote = match req.reply_to {
+        None => None,
+        Some(seq) => Some(state.store.quote(&room, seq).await?.ok_or_else(|| {
+            Error::NotFound(format!("There is no message {seq} in #{room} to reply to."))
+        })?),
+    };
     let (tx, answer) = oneshot::channel();
     let client_id = req.client_id;
     state
@@ -80,7 +86,7 @@ pub async fn post_message(
         .send(SendCmd {
             author: me,
             client_id,
-            content: Content::Text(text),
+            content: Content::Text(text, quote),
             reply: Reply::Request(tx),
             _slot: None,
         })

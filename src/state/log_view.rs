@@ -446,9 +446,24 @@ impl LogView {
     }
 }
 
-/// Applies `change` (a deletion or an edit) to the message stored as `seq`, if a row in
-/// `rows` holds it.
+/// Applies `change` (a deletion, an edit or a reaction) to the message stored as `seq`, if
+/// a row in `rows` holds it, and to the quotes of the replies to it.
 fn change(rows: &[Row], seq: u64, change: &ChatMessage) {
+    if change.deletes.is_some() || change.edits.is_some() {
+        for row in rows {
+            let Row::Group { entries, .. } = row else {
+                continue;
+            };
+            let quotes = |e: &Entry| e.msg.reply_to.as_ref().is_some_and(|q| q.seq == seq);
+            if entries.with_untracked(|e| e.iter().any(quotes)) {
+                entries.update(|e| {
+                    e.iter_mut()
+                        .filter(|e| quotes(e))
+                        .for_each(|e| change.requote(seq, Arc::make_mut(&mut e.msg)));
+                });
+            }
+        }
+    }
     for row in rows.iter().rev() {
         let Row::Group { entries, .. } = row else {
             continue;

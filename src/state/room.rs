@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, ErrorCode, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Quote, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::{
         conn::ConnStatus,
@@ -68,6 +68,8 @@ pub struct RoomState {
     pub heard: RwSignal<String>,
     /// The message of mine the composer is editing (0: none).
     pub editing: RwSignal<u64>,
+    /// The message my next one answers, quoted above the composer (none: a new message).
+    pub replying: RwSignal<Option<Quote>>,
     /// Frames received and not applied yet.
     inbox: StoredValue<Vec<ServerFrame>>,
 }
@@ -105,6 +107,7 @@ impl RoomState {
             first_new: RwSignal::new(0),
             heard: RwSignal::new(String::new()),
             editing: RwSignal::new(0),
+            replying: RwSignal::new(None),
             inbox: StoredValue::new(Vec::new()),
         }
     }
@@ -130,7 +133,9 @@ impl RoomState {
     pub fn send(&self, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
         self.typing.mine(false);
-        if self.queue(text.into_string(), |_| {}) {
+        let quote = self.replying.get_untracked();
+        self.replying.set(None);
+        if self.queue(text.into_string(), |m| m.reply_to = quote) {
             self.show_latest();
         }
         Ok(())
@@ -148,6 +153,16 @@ impl RoomState {
         self.typing.mine(false);
         self.queue(text.into_string(), |m| m.edits = Some(seq));
         Ok(())
+    }
+
+    /// My next message answers the message stored as `seq` (it shows quoted above the
+    /// composer until sent or cancelled); an edit in progress stops.
+    pub fn reply(&self, seq: u64) {
+        let quote = self.log.with_value(|l| l.message(seq).map(Quote::of));
+        if quote.is_some() {
+            self.editing.set(0);
+            self.replying.set(quote);
+        }
     }
 
     /// Queues my reaction `emoji` to the message stored as `seq` (with `undo`, taking it
@@ -189,6 +204,7 @@ impl RoomState {
             edited: None,
             reacts: None,
             undo: false,
+            reply_to: None,
             reactions: Vec::new(),
             html: None,
         };

@@ -497,3 +497,51 @@ async fn a_topic_set_on_one_node_is_shown_on_every_node() {
         "node a's page"
     );
 }
+
+#[tokio::test]
+async fn reactions_and_replies_on_one_node_are_seen_on_every_node() {
+    let cluster = Cluster::new(redis_url()).await;
+    let (a, b) = (cluster.node().await, cluster.node().await);
+    let mut ann = a.client("ann").await;
+    let mut bob = b.client("bob").await;
+    ann.join("hall", Some(0)).await;
+    bob.join("hall", Some(0)).await;
+    bob.presence().await;
+    ann.say("hall", "ship it?").await;
+    let seen = bob
+        .recv_until(|f| matches!(f, ServerFrame::Message(_)))
+        .await;
+    assert_eq!(message(&seen).seq, 1);
+    // bob, on node b: a 👍 and a reply; ann, on node a, sees both.
+    bob.send_frame(&ClientFrame::React {
+        room: "hall".into(),
+        seq: 1,
+        client_id: Uuid::new_v4(),
+        emoji: "👍".into(),
+        undo: false,
+    })
+    .await;
+    bob.send_frame(&ClientFrame::Send {
+        room: "hall".into(),
+        client_id: Uuid::new_v4(),
+        text: "shipped".into(),
+        reply_to: Some(1),
+    })
+    .await;
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        if let ServerFrame::Message(m) = ann.recv().await {
+            if m.author == "bob" {
+                got.push(m);
+            }
+        }
+    }
+    assert_eq!((got[0].reacts, got[0].text.as_str()), (Some(1), "👍"));
+    assert_eq!(got[1].reply_to.as_ref().map(|q| q.text.as_str()), Some("ship it?"));
+    // Both nodes' pages show the chip and the quote.
+    for node in [&a, &b] {
+        let html = node.get("/r/hall").await.text().await.unwrap();
+        assert!(html.contains("👍 1") && html.contains(r#"title="bob""#), "{html}");
+        assert!(html.contains("Go to ann"), "{html}");
+    }
+}

@@ -111,6 +111,7 @@ async fn a_stalled_reader_is_disconnected_while_others_keep_receiving() {
                 room: "busy".into(),
                 client_id: Uuid::new_v4(),
                 text: format!("{i} {body}"),
+                reply_to: None,
             };
             tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
                 .await
@@ -214,6 +215,7 @@ async fn every_acked_message_survives_sigkill_exactly_once() {
             room: "durable".into(),
             client_id: *id,
             text: format!("d{i}"),
+            reply_to: None,
         };
         ws.send(Message::text(serde_json::to_string(&frame).unwrap()))
             .await

@@ -278,6 +278,7 @@ impl Client {
             room: room.into(),
             client_id,
             text: text.into(),
+            reply_to: None,
         })
         .await;
     }
@@ -650,6 +651,7 @@ pub fn send_frame(room: &str, client_id: Uuid, text: &str) -> Message {
         room: room.into(),
         client_id,
         text: text.into(),
+        reply_to: None,
     };
     Message::text(serde_json::to_string(&frame).unwrap())
 }

@@ -248,6 +248,7 @@ async fn limits_off_lets_a_load_test_through() {
             room: "bench".into(),
             client_id: Uuid::new_v4(),
             text: format!("{i}"),
+            reply_to: None,
         })
         .await;
     }

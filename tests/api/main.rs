@@ -26,6 +26,7 @@ mod pages;
 mod presence;
 mod raw;
 mod reactions;
+mod replies;
 mod rooms;
 mod search;
 mod security;

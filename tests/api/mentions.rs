@@ -47,6 +47,22 @@ async fn mentions_are_marked_and_the_room_list_counts_those_that_call_me() {
         "{html}"
     );
     assert!(html.contains(r#"<span class="count mentions">@3<!></span>"#));
+    // A reaction is no message: the counts stay.
+    ann.send_frame(&cloud_msg::protocol::ClientFrame::React {
+        room: "other".into(),
+        seq: 1,
+        client_id: uuid::Uuid::new_v4(),
+        emoji: "👀".into(),
+        undo: false,
+    })
+    .await;
+    ann.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
+    let html = app.page_with_cookie("/r/lobby", &bob_cookie).await;
+    assert!(
+        html.contains(r#"aria-label="other, 6 unread, 3 mentioning you""#),
+        "{html}"
+    );
     // His own message calling himself, and a read room, count nothing.
     bob_ws.say("other", "note to self @bob").await;
     bob_ws
@@ -57,7 +73,7 @@ async fn mentions_are_marked_and_the_room_list_counts_those_that_call_me() {
     bob_ws
         .send_frame(&cloud_msg::protocol::ClientFrame::Read {
             room: "other".into(),
-            seq: 7,
+            seq: 8,
         })
         .await;
     let read = || async {

@@ -54,6 +54,7 @@ fn new(author: &User, text: &str) -> NewMessage {
         edits: None,
         reacts: None,
         undo: false,
+        reply_to: None,
     }
 }
 

@@ -24,7 +24,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{ChatMessage, Quote, Receipt},
     server::{
         bus::{Bus, Event, Incoming, Revocation},
         model::{RoomFacts, RoomRef, User},
@@ -37,7 +37,8 @@ use crate::{
 
 /// What a send stores in the room's sequence.
 pub enum Content {
-    Text(MessageText),
+    /// A message; with a quote, it answers the message quoted.
+    Text(MessageText, Option<Quote>),
     /// The deletion of the message stored as this seq (the sender may delete it).
     Delete(u64),
     /// A new text for the message stored as this seq (the sender wrote it).

@@ -526,26 +526,33 @@ impl Room {
         let batch: Vec<NewMessage> = cmds
             .iter()
             .map(|c| {
-                let (text, deletes, edits, reacts, undo) = match &c.content {
-                    Content::Text(text) => (text.as_str().to_owned(), None, None, None, false),
-                    Content::Delete(seq) => (String::new(), Some(*seq), None, None, false),
-                    Content::Edit(seq, text) => {
-                        (text.as_str().to_owned(), None, Some(*seq), None, false)
-                    }
-                    Content::React { seq, emoji, undo } => {
-                        (emoji.clone(), None, None, Some(*seq), *undo)
-                    }
-                };
-                NewMessage {
+                let mut new = NewMessage {
                     client_id: c.client_id,
                     author: c.author.clone(),
-                    text,
+                    text: String::new(),
                     ts,
-                    deletes,
-                    edits,
-                    reacts,
-                    undo,
+                    deletes: None,
+                    edits: None,
+                    reacts: None,
+                    undo: false,
+                    reply_to: None,
+                };
+                match &c.content {
+                    Content::Text(text, quote) => {
+                        new.text = text.as_str().to_owned();
+                        new.reply_to.clone_from(quote);
+                    }
+                    Content::Delete(seq) => new.deletes = Some(*seq),
+                    Content::Edit(seq, text) => {
+                        new.text = text.as_str().to_owned();
+                        new.edits = Some(*seq);
+                    }
+                    Content::React { seq, emoji, undo } => {
+                        new.text.clone_from(emoji);
+                        (new.reacts, new.undo) = (Some(*seq), *undo);
+                    }
                 }
+                new
             })
             .collect();
         let stored = match self.store.append(&self.room, batch).await {
@@ -648,6 +655,10 @@ impl Room {
         if let Some(target) = msg.changes() {
             if let Some(changed) = self.recent.iter_mut().find(|m| m.seq == target) {
                 msg.apply_to(changed);
+            }
+            // Replies to it quote its words as they are now.
+            if msg.deletes.is_some() || msg.edits.is_some() {
+                self.recent.iter_mut().for_each(|m| msg.requote(target, m));
             }
             return;
         }

@@ -31,7 +31,7 @@ use std::{
 };
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{ChatMessage, Quote, Receipt},
     server::{
         model::{Appended, MarkerChange, MessageRow, NewMessage, Role, RoomRef, User},
         Error, Result,
@@ -226,8 +226,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ChatMessage>> {
         let rows = on_backend!(self, b => b.messages_after(room, after, limit).await)?;
-        self.with_reactions(messages(rows, &room.name), &room.name)
-            .await
+        self.complete(messages(rows, &room.name), &room.name).await
     }
 
     /// The last `limit` messages of the room called `name` (none if it does not exist),
@@ -246,11 +245,12 @@ impl Store {
     ) -> Result<Vec<ChatMessage>> {
         let mut rows = on_backend!(self, b => b.messages_before(name, before, limit).await)?;
         rows.reverse();
-        self.with_reactions(messages(rows, name), name).await
+        self.complete(messages(rows, name), name).await
     }
 
-    /// `messages` (oldest first) with the reactions each has now.
-    async fn with_reactions(
+    /// `messages` (oldest first) with the reactions each has now and, for replies, the
+    /// quote of the message answered as it is now.
+    async fn complete(
         &self,
         mut messages: Vec<ChatMessage>,
         name: &RoomName,
@@ -261,7 +261,25 @@ impl Store {
         let (first, last) = (first.seq, last.seq);
         let rows = on_backend!(self, b => b.reactions(name, first, last).await)?;
         crate::server::model::attach_reactions(&mut messages, rows);
+        let quoted: Vec<i64> = messages
+            .iter()
+            .filter_map(|m| Some(m.reply_to.as_ref()?.seq as i64))
+            .collect();
+        if !quoted.is_empty() {
+            let rows = on_backend!(self, b => b.quotes(name, &quoted).await)?;
+            crate::server::model::attach_quotes(&mut messages, &rows);
+        }
         Ok(messages)
+    }
+
+    /// The quote of the message stored as `seq` in the room called `name`, for a reply
+    /// to it: `None` unless it is a message (not a change) and not deleted.
+    pub async fn quote(&self, name: &RoomName, seq: u64) -> Result<Option<Quote>> {
+        let found = self.messages_before(name, seq.saturating_add(1), 1).await?;
+        Ok(found
+            .first()
+            .filter(|m| m.seq == seq && m.changes().is_none() && !m.deleted)
+            .map(Quote::of))
     }
 
     /// Raises member `user`'s markers in `room` to at least `delivered` and `read` (each

@@ -25,6 +25,7 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         edited: None,
         reacts: None,
         undo: false,
+        reply_to: None,
         reactions: Vec::new(),
         html: None,
     }

@@ -19,7 +19,7 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, FactsRow, MessageRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
         Error, Result,
     },
     validation::RoomName,
@@ -284,6 +284,18 @@ impl Postgres {
         .await?)
     }
 
+    /// The messages of the room called `name` stored as `seqs` that replies quote.
+    pub async fn quotes(&self, name: &RoomName, seqs: &[i64]) -> Result<Vec<QuoteRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, author_name, text FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND seq = ANY($2)",
+        )
+        .bind(name.as_str())
+        .bind(seqs)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     pub async fn receipts(&self, name: &RoomName, limit: u32) -> Result<Vec<Receipt>> {
         let rows: Vec<ReceiptRow> = sqlx::query_as(
             "SELECT m.user_id, m.user_name, m.delivered, m.read FROM read_markers m
@@ -305,7 +317,12 @@ impl Postgres {
         limit: u32,
     ) -> Result<Vec<(String, i64, bool, Option<String>, String)>> {
         Ok(sqlx::query_as(
-            "SELECT r.name, GREATEST(r.last_seq - m.read, 0), r.private,
+            "SELECT r.name,
+                    CASE WHEN r.last_seq - m.read > 500 THEN r.last_seq - m.read
+                    ELSE (SELECT count(*) FROM messages x WHERE x.room_id = r.id
+                          AND x.seq > m.read AND x.deletes IS NULL AND x.edits IS NULL
+                          AND x.reacts IS NULL) END,
+                    r.private,
                     CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
                         (SELECT o.user_name FROM read_markers o
                          WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),

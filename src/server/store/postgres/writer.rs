@@ -277,6 +277,7 @@ async fn append(
                     edited: edited.map(|e| e as u64),
                     reacts: reacts.map(|r| r as u64),
                     undo,
+                    reply_to: None,
                     reactions: Vec::new(),
                     html: None,
                 };
@@ -305,11 +306,11 @@ async fn append(
         sqlx::query(
             "INSERT INTO messages
                  (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes,
-                  edits, reacts, undo)
+                  edits, reacts, undo, reply_to)
              SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[],
                                       $6::text[], $7::text[], $8::bigint[], $9::bool[],
                                       $10::bigint[], $11::bigint[], $12::bigint[],
-                                      $13::bool[])",
+                                      $13::bool[], $14::bigint[])",
         )
         .bind(room.id)
         .bind(&new.seq)
@@ -324,6 +325,7 @@ async fn append(
         .bind(&new.edits)
         .bind(&new.reacts)
         .bind(&new.undo)
+        .bind(&new.reply_to)
         .execute(&mut *conn)
         .await?;
         // An edit gives the message its new text (not a deleted one); of several edits of
@@ -424,6 +426,7 @@ struct NewRows {
     edits: Vec<Option<i64>>,
     reacts: Vec<Option<i64>>,
     undo: Vec<bool>,
+    reply_to: Vec<Option<i64>>,
 }
 
 impl NewRows {
@@ -440,6 +443,7 @@ impl NewRows {
         self.edits.push(msg.edits.map(|e| e as i64));
         self.reacts.push(msg.reacts.map(|r| r as i64));
         self.undo.push(msg.undo);
+        self.reply_to.push(msg.reply_to.as_ref().map(|q| q.seq as i64));
     }
 }
 

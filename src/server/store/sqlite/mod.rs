@@ -24,7 +24,7 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, FactsRow, MessageRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
         Result,
     },
     validation::RoomName,
@@ -32,8 +32,13 @@ use crate::{
 use checkpointer::Checkpointer;
 
 /// A person's rooms: name, unread, private, the other person of a direct conversation,
-/// role.
-const ROOMS_OF: &str = "SELECT r.name, max(r.last_seq - m.read, 0), r.private,
+/// role. Unread counts messages, not their changes (deletions, edits, reactions), counted
+/// up to 500; past that the count is by seq.
+const ROOMS_OF: &str = "SELECT r.name,
+        CASE WHEN r.last_seq - m.read > 500 THEN r.last_seq - m.read
+        ELSE (SELECT count(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read
+              AND x.deletes IS NULL AND x.edits IS NULL AND x.reacts IS NULL) END,
+        r.private,
         CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
             (SELECT o.user_name FROM read_markers o
              WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
@@ -356,6 +361,19 @@ impl Sqlite {
         .bind(name.as_str())
         .bind(first.min(i64::MAX as u64) as i64)
         .bind(last.min(i64::MAX as u64) as i64)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The messages of the room called `name` stored as `seqs` that replies quote.
+    pub async fn quotes(&self, name: &RoomName, seqs: &[i64]) -> Result<Vec<QuoteRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, author_name, text FROM messages
+             WHERE room_id = (SELECT id FROM rooms WHERE name = ?)
+               AND seq IN (SELECT value FROM json_each(?))",
+        )
+        .bind(name.as_str())
+        .bind(serde_json::to_string(seqs).unwrap_or_default())
         .fetch_all(&self.read)
         .await?)
     }

@@ -201,8 +201,8 @@ fn append(
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages
              (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes, edits,
-              reacts, undo)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              reacts, undo, reply_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
@@ -226,6 +226,7 @@ fn append(
                     edited: r.get::<_, Option<i64>>(8)?.map(|e| e as u64),
                     reacts: r.get::<_, Option<i64>>(9)?.map(|e| e as u64),
                     undo: r.get(10)?,
+                    reply_to: None,
                     reactions: Vec::new(),
                     html: None,
                 })
@@ -250,7 +251,8 @@ fn append(
             msg.deletes.map(|d| d as i64),
             msg.edits.map(|e| e as i64),
             msg.reacts.map(|r| r as i64),
-            msg.undo
+            msg.undo,
+            msg.reply_to.as_ref().map(|q| q.seq as i64)
         ])?;
         if let Some(target) = msg.deletes {
             // A deletion leaves a tombstone: the message keeps its place, not its text.
@@ -423,6 +425,7 @@ mod tests {
             edits: None,
             reacts: None,
             undo: false,
+            reply_to: None,
         }
     }
 

@@ -257,7 +257,8 @@ impl Reader {
                 room,
                 client_id,
                 text,
-            } => self.send(&room, client_id, &text).await,
+                reply_to,
+            } => self.send(&room, client_id, &text, reply_to).await,
             ClientFrame::Delete {
                 room,
                 seq,

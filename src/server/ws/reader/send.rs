@@ -1,10 +1,12 @@
 //! `send`: validate the text, expand shortcodes, take a token from the user's and the
-//! address's buckets, and hand the message to its room (which stores, acks and broadcasts).
+//! address's buckets, quote the message it answers (if any), and hand the message to its
+//! room (which stores, acks and broadcasts).
 
 use uuid::Uuid;
 
 use super::Reader;
 use crate::{
+    protocol::ErrorCode,
     server::{
         hub::{Content, Reply, SendCmd},
         limits::{Key, Kind},
@@ -14,7 +16,13 @@ use crate::{
 };
 
 impl Reader {
-    pub(super) async fn send(&mut self, room: &str, client_id: Uuid, text: &str) {
+    pub(super) async fn send(
+        &mut self,
+        room: &str,
+        client_id: Uuid,
+        text: &str,
+        reply_to: Option<u64>,
+    ) {
         let room = match RoomName::parse(room) {
             Ok(room) => room,
             Err(e) => return self.invalid(e, Some(client_id)),
@@ -39,6 +47,29 @@ impl Reader {
                 None => return,
             },
         };
+        // A reply quotes a message of this room as it is now (decided on above: nothing of a
+        // room one may not post in is read).
+        let quote = match reply_to {
+            None => None,
+            Some(seq) => match self.ctx.store.quote(&room, seq).await {
+                Ok(Some(quote)) => Some(quote),
+                Ok(None) => {
+                    return self.error(
+                        ErrorCode::NotFound,
+                        format!("There is no message {seq} in #{room} to reply to."),
+                        Some(client_id),
+                    )
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not read the message replied to");
+                    return self.error(
+                        ErrorCode::Internal,
+                        "Your message was not sent; try again.",
+                        Some(client_id),
+                    );
+                }
+            },
+        };
         // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
         // pushes back) instead of overrunning its own queue with acks.
         let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
@@ -47,7 +78,7 @@ impl Reader {
         let cmd = SendCmd {
             author: self.user.clone(),
             client_id,
-            content: Content::Text(text),
+            content: Content::Text(text, quote),
             reply: Reply::Socket(self.outbox.clone()),
             _slot: Some(slot),
         };
