@@ -219,9 +219,13 @@ impl Quote {
         Self::new(msg.seq, &msg.author, &msg.text)
     }
 
-    /// The quote of message `seq` by `author` saying `text`: its first line, cut.
+    /// The quote of message `seq` by `author` saying `text`: its first line without
+    /// Markdown's marks (`*`, `~~`, `` ` ``, a leading `>`), cut.
     pub fn new(seq: u64, author: &str, text: &str) -> Self {
-        let line = text.trim().lines().next().unwrap_or_default().trim();
+        let line = text.trim().lines().next().unwrap_or_default();
+        let line = line.trim_start_matches(['>', ' ']).replace("~~", "");
+        let line = line.replace(['*', '`'], "");
+        let line = line.trim();
         let mut text: String = line.chars().take(QUOTE_CHARS).collect();
         if line.chars().nth(QUOTE_CHARS).is_some() {
             text.push('…');
@@ -570,7 +574,7 @@ mod tests {
             r#"{"room":"r","seq":1,"id":"00000000-0000-0000-0000-000000000000",
                 "client_id":"00000000-0000-0000-0000-000000000000","author":"ann",
                 "author_id":"00000000-0000-0000-0000-000000000001",
-                "text":"  first line\nsecond","ts":"2026-11-28T00:00:00.000Z"}"#,
+                "text":"  > **first** ~~line~~\nsecond","ts":"2026-11-28T00:00:00.000Z"}"#,
         )
         .unwrap();
         msg.react("👍", bob, "bob", false);
@@ -578,14 +582,22 @@ mod tests {
         msg.react("👍", ann, "ann", false);
         msg.react("🎉", ann, "ann", true);
         assert_eq!(msg.reactions.len(), 1);
-        assert_eq!((msg.reactions[0].by.clone(), msg.reactions[0].names.clone()),
-            (vec![bob, ann], vec!["bob".to_string(), "ann".to_string()]));
+        assert_eq!(
+            (msg.reactions[0].by.clone(), msg.reactions[0].names.clone()),
+            (vec![bob, ann], vec!["bob".to_string(), "ann".to_string()])
+        );
         msg.react("👍", bob, "bob", true);
         msg.react("👍", ann, "ann", true);
-        assert!(msg.reactions.is_empty(), "the last one taken back takes the chip");
+        assert!(
+            msg.reactions.is_empty(),
+            "the last one taken back takes the chip"
+        );
         msg.react("👍", bob, "bob", false);
         let quote = Quote::of(&msg);
-        assert_eq!((quote.seq, quote.author.as_str(), quote.text.as_str()), (1, "ann", "first line"));
+        assert_eq!(
+            (quote.seq, quote.author.as_str(), quote.text.as_str()),
+            (1, "ann", "first line")
+        );
         msg.tombstone();
         assert!(msg.reactions.is_empty() && Quote::of(&msg).text.is_empty());
         msg.text = "é".repeat(QUOTE_CHARS + 5);

@@ -67,7 +67,10 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
         }
     };
     view! {
+        // Focusable by a tap (not by Tab): on a touch screen a tap selects the message and
+        // shows its action bar (`:focus-within`).
         <div class="msg" class:pending=pending class:big=big class:for-me=for_me data-seq=seq
+            tabindex="-1"
             id=(seq > 0).then(|| format!("m-{seq}"))>
             // Where I left off, once hydrated (the server renders the log for all).
             <div class="new-divider" role="separator" aria-label="New messages"

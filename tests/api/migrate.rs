@@ -34,6 +34,19 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
             .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
             .await;
     }
+    // A reaction (an entry of its own, and a row of the reactions table).
+    alice
+        .send_frame(&cloud_msg::protocol::ClientFrame::React {
+            room: "ops".into(),
+            seq: 1,
+            client_id: uuid::Uuid::new_v4(),
+            emoji: "👍".into(),
+            undo: false,
+        })
+        .await;
+    alice
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await;
     alice
         .send_frame(&cloud_msg::protocol::ClientFrame::Read {
             room: "general".into(),
@@ -86,7 +99,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .http
         .post(app.url("/api/rooms/general/messages"))
         .bearer_auth(&bot.token)
-        .json(&serde_json::json!({"client_id": uuid::Uuid::new_v4(), "text": "deployed"}))
+        .json(&serde_json::json!({"client_id": uuid::Uuid::new_v4(), "text": "deployed", "reply_to": 1}))
         .send()
         .await
         .unwrap();
@@ -110,7 +123,9 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains("migrated 3 people, 2 sessions, 3 rooms, 4 messages, 2 memberships, 1 bans"),
+        said.contains(
+            "migrated 3 people, 2 sessions, 3 rooms, 5 messages, 2 memberships, 1 bans, 1 reactions"
+        ),
         "{said}"
     );
 
@@ -127,6 +142,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         .connect_with(&[("authorization", format!("Bearer {}", session.token))])
         .await
         .expect("the session moved too");
+    let room = |n: &str| cloud_msg::validation::RoomName::parse(n).unwrap();
     alice.join("general", Some(0)).await;
     let texts: Vec<(String, bool)> = alice
         .recv_n(3)
@@ -140,6 +156,17 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         want.map(|(t, b)| (t.to_owned(), b)),
         "the bot's mark moved"
     );
+    // The reply's quote and the reaction moved.
+    let general_history = node.state.store.recent(&room("general"), 10).await.unwrap();
+    assert_eq!(
+        general_history[2]
+            .reply_to
+            .as_ref()
+            .map(|q| q.text.as_str()),
+        Some("one")
+    );
+    let ops_history = node.state.store.recent(&room("ops"), 10).await.unwrap();
+    assert_eq!(ops_history[0].reactions[0].names, ["alice"]);
     alice.say("general", "after the move").await;
     let ack = alice
         .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -158,7 +185,6 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
         flags.is_some_and(|f| f.disabled),
         "a disabled account stays disabled"
     );
-    let room = |n: &str| cloud_msg::validation::RoomName::parse(n).unwrap();
     let store = &node.state.store;
     let vault = store
         .room_facts(&room("vault"), Some(zed.user_id))
