@@ -13,6 +13,8 @@ test('Alt+Arrow moves between rooms and Ctrl+K jumps to one by name', async ({ b
   await page.goto(`/r/${second}`);
   await expectConnected(page);
   await say(page, 'in the second');
+  // Stored, so the join before it made alice a member (the next page lists the room).
+  await expect(log(page).getByRole('img', { name: /^(Sent|Delivered|Read)/ })).toBeVisible();
   const names = await page.getByRole('navigation', { name: 'Rooms' }).getByRole('list').first()
     .getByRole('link').allInnerTexts();
   const order = names.map((n) => n.replace(/^#/, '').trim().split(/\s/)[0]);

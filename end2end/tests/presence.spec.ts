@@ -53,3 +53,34 @@ test('while my connection is away the member list says "Presence paused", and co
   await expect(paused).toBeHidden();
   await alice.context.close();
 });
+
+test('between 701 and 1099 px wide, Members opens the live list as a drawer; Esc closes it', async ({ browser }) => {
+  const room = freshRoom('drawer');
+  const alice = await joinAs(browser, room, 'alice', { viewport: { width: 900, height: 700 } });
+  const { page } = alice;
+  const toggle = page.getByRole('button', { name: 'Members', exact: true });
+  const members = page.getByRole('list', { name: 'Members' });
+  // Closed: the list is not shown, and the header has a button rather than the page link.
+  await expect(members).toBeHidden();
+  await expect(page.getByRole('link', { name: 'Members' })).toBeHidden();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(members.getByRole('listitem')).toHaveText(['alice online']);
+  // Live while open: bob comes, and shows at once.
+  const bob = await joinAs(browser, room, 'bob');
+  await expect(members.getByRole('listitem')).toHaveText(['alice online', 'bob online'], { timeout: 3_000 });
+  await page.screenshot({ path: 'test-results/members-drawer.png' });
+  await page.keyboard.press('Escape');
+  await expect(members).toBeHidden();
+  await expect(toggle).toBeFocused();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  // Close members does the same (the drawer covers the button that opened it).
+  await toggle.press('Enter');
+  await expect(members).toBeVisible();
+  await page.getByRole('button', { name: 'Close members' }).click();
+  await expect(members).toBeHidden();
+  await expect(toggle).toBeFocused();
+  await alice.context.close();
+  await bob.context.close();
+});

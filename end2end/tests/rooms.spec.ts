@@ -131,6 +131,8 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await expect(dms.getByRole('link', { name: bobName })).toHaveAttribute('aria-current', 'page');
   await say(ann.page, 'just us');
   await expect(log(ann.page)).toContainText('just us');
+  // Stored (not only on its way) before Bob's page is asked for.
+  await expect(log(ann.page).getByRole('img', { name: /^(Sent|Delivered|Read)/ })).toBeVisible();
   await ann.page.screenshot({ path: 'test-results/direct-message.png' });
 
   // Bob finds it in his list, by Ann's name, with the message unread.

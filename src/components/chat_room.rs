@@ -52,13 +52,17 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     .with(|rooms| rooms.iter().any(|r| r.mentions > 0 && r.name != *here))
             })
     };
+    // On a screen 701–1099 px wide the members are a drawer at the right, opened by the
+    // header's **Members** button (narrower, its link goes to the members page; wider, the
+    // list is always there).
+    let members = RwSignal::new(false);
     let close_on_esc = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             menu.set(false);
         }
     };
     view! {
-        <div class="app" class:menu-open=move || menu.get()>
+        <div class="app" class:menu-open=move || menu.get() class:members-open=move || members.get()>
             <aside class="sidebar" id="sidebar" on:keydown=close_on_esc>
                 <button class="menu-close" aria-label="Close menu" on:click=move |_| menu.set(false)>
                     "×"
@@ -99,6 +103,12 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     <a class="members-link" href=format!("/r/{room}/members") rel="external">
                         "Members"
                     </a>
+                    <button type="button" class="members-toggle" id="members-toggle"
+                        aria-controls="member-list"
+                        aria-expanded=move || members.get().to_string()
+                        on:click=move |_| members.update(|m| *m = !*m)>
+                        "Members"
+                    </button>
                     <ConnectionBadge status=state.status />
                 </header>
                 <MessageLog />
@@ -113,7 +123,7 @@ pub fn ChatRoom(data: RoomPageData) -> impl IntoView {
                     }
                 }}
             </main>
-            <MemberList />
+            <MemberList open=members />
         </div>
     }
 }

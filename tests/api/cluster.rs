@@ -537,11 +537,17 @@ async fn reactions_and_replies_on_one_node_are_seen_on_every_node() {
         }
     }
     assert_eq!((got[0].reacts, got[0].text.as_str()), (Some(1), "👍"));
-    assert_eq!(got[1].reply_to.as_ref().map(|q| q.text.as_str()), Some("ship it?"));
+    assert_eq!(
+        got[1].reply_to.as_ref().map(|q| q.text.as_str()),
+        Some("ship it?")
+    );
     // Both nodes' pages show the chip and the quote.
     for node in [&a, &b] {
         let html = node.get("/r/hall").await.text().await.unwrap();
-        assert!(html.contains("👍 1") && html.contains(r#"title="bob""#), "{html}");
+        assert!(
+            html.contains("👍 1") && html.contains(r#"title="bob""#),
+            "{html}"
+        );
         assert!(html.contains("Go to ann"), "{html}");
     }
 }

@@ -71,8 +71,14 @@ async fn a_reaction_counts_once_per_person_toggles_and_everyone_converges() {
     let given = react(&mut bob, "lobby", 1, "👍", false).await;
     assert_eq!(ack(&mut bob).await, 2);
     let seen = next_message(&mut ann).await;
-    assert_eq!((seen.seq, seen.reacts, seen.text.as_str()), (2, Some(1), "👍"));
-    assert_eq!((seen.author.as_str(), seen.undo, seen.html), ("bob", false, None));
+    assert_eq!(
+        (seen.seq, seen.reacts, seen.text.as_str()),
+        (2, Some(1), "👍")
+    );
+    assert_eq!(
+        (seen.author.as_str(), seen.undo, seen.html),
+        ("bob", false, None)
+    );
     // A retry is acked with the same seq and stores nothing new; a second 👍 from bob is
     // stored but counts once.
     react_as(&mut bob, "lobby", 1, given, "👍", false).await;
@@ -88,7 +94,10 @@ async fn a_reaction_counts_once_per_person_toggles_and_everyone_converges() {
     assert_eq!(error_frame(&mut ann).await.0, ErrorCode::NotFound);
 
     let msgs = history(&app, "lobby").await;
-    assert_eq!(chips(&msgs[0]), [chip("👍", &["bob", "ann"]), chip("🎉", &["ann"])]);
+    assert_eq!(
+        chips(&msgs[0]),
+        [chip("👍", &["bob", "ann"]), chip("🎉", &["ann"])]
+    );
     // The page shows each chip by emoji and count, who reacted in its title.
     let html = app.get("/r/lobby").await.text().await.unwrap();
     assert!(html.contains(r#"title="bob, ann""#), "{html}");
@@ -188,6 +197,9 @@ async fn a_message_holds_a_bounded_number_of_reactions_and_floods_are_slowed() {
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert!(limited > 50 && acked > 0, "{acked} acked, {limited} limited");
+    assert!(
+        limited > 50 && acked > 0,
+        "{acked} acked, {limited} limited"
+    );
     app.stop().await;
 }

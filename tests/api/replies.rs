@@ -113,7 +113,10 @@ async fn a_reply_quotes_its_message_as_it_is_now() {
     })
     .await;
     ack(&mut ann).await;
-    assert_eq!(history(&app, "lobby").await[1].reply_to, quote(1, "ann", ""));
+    assert_eq!(
+        history(&app, "lobby").await[1].reply_to,
+        quote(1, "ann", "")
+    );
     let page = app.get("/r/lobby").await.text().await.unwrap();
     assert!(!page.contains("lunch"), "{page}");
     // A deleted message takes no replies; a new client catching up gets the quotes.

@@ -713,13 +713,21 @@ on_both!(
             .unwrap();
         assert_eq!(stored.len(), 8);
         assert!(stored.iter().all(|a| a.fresh));
-        assert_eq!((stored[0].msg.reacts, stored[0].msg.html.as_deref()), (Some(1), None));
+        assert_eq!(
+            (stored[0].msg.reacts, stored[0].msg.html.as_deref()),
+            (Some(1), None)
+        );
         assert!(stored[4].msg.undo);
         let read = store.recent(&room("fans"), 20).await.unwrap();
         let chips: Vec<(&str, Vec<&str>)> = read[0]
             .reactions
             .iter()
-            .map(|r| (r.emoji.as_str(), r.names.iter().map(String::as_str).collect()))
+            .map(|r| {
+                (
+                    r.emoji.as_str(),
+                    r.names.iter().map(String::as_str).collect(),
+                )
+            })
             .collect();
         assert_eq!(chips, [("👍", vec!["bob", "ann"]), ("❤️", vec!["bob"])]);
         assert_eq!(read[0].reactions[0].by, [bob.id, ann.id]);

@@ -232,7 +232,10 @@ impl Room {
                         .last_seq
                         .fetch_max(self.last_seq, Ordering::AcqRel);
                     // Changes are in their messages already (see `deliver`).
-                    self.recent = recent.into_iter().filter(|m| m.changes().is_none()).collect();
+                    self.recent = recent
+                        .into_iter()
+                        .filter(|m| m.changes().is_none())
+                        .collect();
                     self.receipts = receipts;
                     return true;
                 }

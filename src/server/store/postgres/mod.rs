@@ -19,7 +19,10 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{
+            receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User,
+            MESSAGE_COLUMNS,
+        },
         Error, Result,
     },
     validation::RoomName,

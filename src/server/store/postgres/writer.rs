@@ -443,7 +443,8 @@ impl NewRows {
         self.edits.push(msg.edits.map(|e| e as i64));
         self.reacts.push(msg.reacts.map(|r| r as i64));
         self.undo.push(msg.undo);
-        self.reply_to.push(msg.reply_to.as_ref().map(|q| q.seq as i64));
+        self.reply_to
+            .push(msg.reply_to.as_ref().map(|q| q.seq as i64));
     }
 }
 

@@ -24,7 +24,10 @@ use super::jobs::Writer;
 use crate::{
     protocol::Receipt,
     server::{
-        model::{receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User, MESSAGE_COLUMNS},
+        model::{
+            receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User,
+            MESSAGE_COLUMNS,
+        },
         Result,
     },
     validation::RoomName,

@@ -309,7 +309,14 @@ fn react(
              WHERE room_id = ?1 AND seq = ?2 AND NOT deleted AND deletes IS NULL
                AND edits IS NULL AND reacts IS NULL",
         )?
-        .execute(params![room_id, target as i64, entry.text, author, entry.author, given])?;
+        .execute(params![
+            room_id,
+            target as i64,
+            entry.text,
+            author,
+            entry.author,
+            given
+        ])?;
     }
     Ok(())
 }

@@ -78,7 +78,16 @@ mod tests {
         for ok in ["👍", "❤️", "👍🏽", "👨‍👩‍👧", "🇫🇷", "🎉"] {
             assert_eq!(reaction(ok), Some(ok), "{ok}");
         }
-        for bad in ["", "a", "👍 👍", "<b>", "👍x", " 👍", &"👍".repeat(9), "\u{200b}"] {
+        for bad in [
+            "",
+            "a",
+            "👍 👍",
+            "<b>",
+            "👍x",
+            " 👍",
+            &"👍".repeat(9),
+            "\u{200b}",
+        ] {
             assert_eq!(reaction(bad), None, "{bad:?}");
         }
     }
