@@ -75,3 +75,33 @@ test('a reaction is added from the picker, toggled by its chip, and seen by ever
   await expect(chip(ann.page, text, '🎉 2')).toHaveAttribute('title', 'ann, bob');
   for (const c of [ann, bob]) await c.context.close();
 });
+
+test('on a phone in the dark theme, a tap on a message shows Add reaction and Reply', async ({ browser }) => {
+  const room = freshRoom('reactphone');
+  const bob = await joinAs(browser, room, 'bob');
+  const ann = await joinAs(browser, room, 'ann', {
+    viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, colorScheme: 'dark',
+  });
+  const text = 'deploy on friday?';
+  await say(bob.page, text);
+  await expect(row(ann.page, text)).toBeVisible();
+  // A tap selects the message: its action bar shows.
+  await row(ann.page, text).tap();
+  const add = row(ann.page, text).getByRole('button', { name: 'Add reaction' });
+  await expect(add).toBeVisible();
+  await expect(add).toHaveCSS('opacity', '1');
+  await add.tap();
+  await ann.page.getByRole('group', { name: 'Pick a reaction' }).getByRole('button', { name: 'eyes', exact: true }).tap();
+  await expect(chip(ann.page, text, '👀 1')).toHaveAttribute('aria-pressed', 'true');
+  await expect(chip(bob.page, text, '👀 1')).toHaveAttribute('title', 'ann');
+  // Reply from the phone: the strip, then the quote.
+  await row(ann.page, text).tap();
+  await row(ann.page, text).getByRole('button', { name: 'Reply' }).tap();
+  await expect(ann.page.getByText('Replying to bob')).toBeVisible();
+  await ann.page.getByRole('textbox', { name: 'Message' }).fill('not on a friday');
+  await ann.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await expect(row(bob.page, 'not on a friday').getByRole('button', { name: "Go to bob's message" }))
+    .toContainText(text);
+  await ann.page.screenshot({ path: 'test-results/reactions-phone-dark.png' });
+  for (const c of [ann, bob]) await c.context.close();
+});
