@@ -27,6 +27,10 @@ pub struct RoomSummary {
     /// A direct conversation with this person (listed under "Direct messages").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with: Option<String>,
+    /// That person is online now: learnt by the browser from the room's `presence` (never
+    /// in the page's data, which is rendered for every reader alike).
+    #[serde(skip)]
+    pub online: bool,
 }
 
 /// The signed-in person, as the page knows them.

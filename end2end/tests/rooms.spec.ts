@@ -139,7 +139,8 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await bob.page.reload();
   await expectConnected(bob.page);
   const bobsDms = bob.page.getByRole('list', { name: 'Direct messages' });
-  await expect(bobsDms.getByRole('link', { name: `${annName}, 1 unread` })).toBeVisible();
+  // Ann is there (her page is in the conversation): a dot, "online" for screen readers.
+  await expect(bobsDms.getByRole('link', { name: `${annName}, online, 1 unread` })).toBeVisible();
   await bobsDms.getByRole('link', { name: new RegExp(annName) }).click();
   await expect(log(bob.page)).toContainText('just us');
   const dmURL = ann.page.url();
@@ -153,6 +154,15 @@ test('"Message" on the Members page opens a direct conversation, listed under Di
   await log(ann.page).getByRole('link', { name: `Message ${bobName}` }).click();
   await expect(ann.page).toHaveURL(dmURL);
   await expect(log(ann.page)).toContainText('just us');
+  // Ann leaves: Bob's list takes her dot away, live.
+  await bob.page.goto(`/r/${room}`);
+  await expectConnected(bob.page);
+  const annLink = bobsDms.getByRole('link', { name: new RegExp(annName) });
+  await expect(annLink).toHaveClass(/online/);
+  await expect(annLink).toHaveAccessibleName(new RegExp(`^${annName}, online`));
+  await ann.context.close();
+  await expect(annLink).not.toHaveClass(/online/, { timeout: 3_000 });
+  await bob.page.screenshot({ path: 'test-results/direct-presence.png' });
   for (const c of [ann, bob]) await c.context.close();
 });
 

@@ -309,7 +309,10 @@ fn on_frame(
             }
             match frame {
                 // Written into the page at once: nothing else in the room depends on it.
-                ServerFrame::Presence(p) => super::members::show(state, &p),
+                ServerFrame::Presence(p) => {
+                    state.presence(&p);
+                    super::members::show(state, &p)
+                }
                 ServerFrame::Topic { room: r, topic } if r == room => state.topic.set(topic),
                 frame => state.receive(frame),
             }

@@ -1,5 +1,5 @@
 //! The rooms I am in, with unread counts (and, apart, how many of those mention me) for
-//! those I am not looking at.
+//! those I am not looking at; a direct conversation's person has a dot while online.
 
 use leptos::prelude::*;
 
@@ -25,17 +25,26 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
             Some(with) => ("@", with),
             None => ("#", r.name.clone()),
         };
+        // The other person of a direct conversation, online now (a dot): known only in the
+        // browser, so the server's page never says it.
+        let who = match r.online {
+            true => format!("{label}, online"),
+            false => label.clone(),
+        };
+        let aria_label = match (unread, mentions) {
+            (Some(n), Some(m)) => Some(format!("{who}, {n} unread, {m} mentioning you")),
+            (Some(n), None) => Some(format!("{who}, {n} unread")),
+            (None, _) => r.online.then_some(who),
+        };
         view! {
             <li>
                 <a
                     href=format!("/r/{}", r.name)
-                    aria-label=unread.map(|n| match mentions {
-                        Some(m) => format!("{label}, {n} unread, {m} mentioning you"),
-                        None => format!("{label}, {n} unread"),
-                    })
+                    aria-label=aria_label
                     aria-current=here.then_some("page")
                     class:unread=unread.is_some()
                     class:private=r.private
+                    class:online=r.online
                 >
                     <span aria-hidden="true">{mark}</span>
                     {label.clone()}
@@ -60,7 +69,7 @@ pub fn RoomList(rooms: RwSignal<Vec<RoomSummary>>, here: String) -> impl IntoVie
             </ul>
             <h2>"Direct messages"</h2>
             <ul aria-label="Direct messages">
-                <For each=listed(true) key=|r| (r.name.clone(), r.unread, r.mentions) children=entry />
+                <For each=listed(true) key=|r| (r.name.clone(), r.unread, r.mentions, r.online) children=entry />
             </ul>
         </nav>
     }

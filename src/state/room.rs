@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, ErrorCode, Quote, ServerFrame},
+    protocol::{ChatMessage, ErrorCode, Presence, Quote, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::{
         conn::ConnStatus,
@@ -153,6 +153,27 @@ impl RoomState {
         self.typing.mine(false);
         self.queue(text.into_string(), |m| m.edits = Some(seq));
         Ok(())
+    }
+
+    /// A room's `presence`: for a direct conversation, whether its other person is online
+    /// now (a dot in the room list).
+    pub fn presence(&self, p: &Presence) {
+        let online = |r: &RoomSummary| {
+            let with = r.with.as_deref();
+            p.people().any(|(name, on)| on && Some(name) == with)
+        };
+        let changed = self.rooms.with_untracked(|rooms| {
+            rooms
+                .iter()
+                .any(|r| r.name == p.room && r.with.is_some() && r.online != online(r))
+        });
+        if changed {
+            self.rooms.update(|rooms| {
+                if let Some(r) = rooms.iter_mut().find(|r| r.name == p.room) {
+                    r.online = online(r);
+                }
+            });
+        }
     }
 
     /// My next message answers the message stored as `seq` (it shows quoted above the

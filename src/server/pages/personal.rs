@@ -84,6 +84,7 @@ fn entries(out: &mut String, viewer: &Viewer, room: &RoomName, direct: bool) {
             mentions,
             private,
             with,
+            ..
         } = r;
         let here = name == room.as_str();
         let unread = (*unread > 0 && !here).then_some(*unread);
@@ -162,6 +163,7 @@ mod tests {
                 mentions: 1,
                 private: false,
                 with: Some("bob\\".into()),
+                online: false,
             }],
             with: None,
             moderator: true,
@@ -209,6 +211,7 @@ mod tests {
             mentions: unread / 2,
             private,
             with: with.map(Into::into),
+            online: false,
         };
         let me = |name: &str| {
             Some(Me {

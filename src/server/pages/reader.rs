@@ -76,6 +76,7 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
             unread: r.unread,
             private: r.private,
             with: r.with,
+            online: false,
         })
         .collect();
     if !rooms.iter().any(|r| r.name == name.as_str()) {
@@ -85,6 +86,7 @@ pub async fn reader(state: &AppState, user: Option<&User>, name: &RoomName) -> R
             mentions: 0,
             private: false,
             with: None,
+            online: false,
         });
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
     }
