@@ -1,18 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { busyURL, expectConnected, freshRoom, log, seedRoom } from './fixtures';
+import { freshRoom, joinBusy, log, seedRoom } from './fixtures';
 
 // A room with thousands of messages: the page holds a bounded window of them, brings
 // older ones back (from the server) when the reader scrolls up, and what the reader is
 // looking at never jumps while rows come and go above it.
-
-/** Opens `room` on the busy server and joins as `name`. */
-async function openAs(page: Page, room: string, name: string) {
-  await page.goto(`${busyURL()}/r/${room}`);
-  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
-  await page.getByLabel('Display name').fill(name);
-  await page.getByRole('button', { name: 'Join chat' }).click();
-  await expectConnected(page);
-}
 
 /** The first message whose top is inside the log's visible area: its seq and offset. */
 async function topVisible(page: Page): Promise<{ seq: string; y: number; rows: number }> {
@@ -56,7 +47,7 @@ test('a 2,000-message room scrolls back to its first message and down again with
   await seedRoom(browser, room, 2000);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await openAs(page, room, 'reader');
+  await joinBusy(page, room, 'reader');
   const messages = log(page).locator('.msg .text');
   await expect(messages.last()).toHaveText('m 1999');
   // The page starts at the end (and brings back a page more when that is less than a screen).
@@ -93,7 +84,7 @@ test('a burst of 1,000 messages arrives in order and the log follows its end', a
   await seedRoom(browser, room, 1);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await openAs(page, room, 'reader');
+  await joinBusy(page, room, 'reader');
   await seedRoom(browser, room, 1000, 'b');
   const texts = log(page).locator('.msg .text');
   await expect(texts.last()).toHaveText('b 999', { timeout: 10_000 });

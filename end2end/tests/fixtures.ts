@@ -40,6 +40,15 @@ export const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
 /** The server with every limit off (see playwright.config.ts). */
 export const busyURL = () => process.env.E2E_BUSY_URL ?? 'http://127.0.0.1:3101';
 
+/** Opens `room` on the busy server in `page` and joins as `name`. */
+export async function joinBusy(page: Page, room: string, name: string) {
+  await page.goto(`${busyURL()}/r/${room}`);
+  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Join chat' }).click();
+  await expectConnected(page);
+}
+
 /**
  * Posts `count` messages (`${prefix} 0`, `${prefix} 1`, …) into `room` on the busy server as
  * a bot, over the real socket from a page of its own, and waits until all are stored.

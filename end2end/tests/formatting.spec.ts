@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import hostileJson from '../fixtures/hostile-markdown.json';
-import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
+import { expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy } from './fixtures';
 
 // Formatting: the safe Markdown subset and bare links render for everyone, live and after
 // a reload; hostile markup never runs, never loads and never links anywhere unsafe.
@@ -69,11 +69,7 @@ test(`${hostile.length} hostile payloads all render inert, live and after a relo
   const page = await context.newPage();
   const dialogs: string[] = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
-  await page.goto(`${busyURL()}/r/${room}`);
-  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
-  await page.getByLabel('Display name').fill('reader');
-  await page.getByRole('button', { name: 'Join chat' }).click();
-  await expectConnected(page);
+  await joinBusy(page, room, 'reader');
 
   await seedTexts(browser, room, hostile);
   const rows = log(page).locator('.msg');

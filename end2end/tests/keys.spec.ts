@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
+import { expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy } from './fixtures';
 
 // The keyboard in a room: Alt+↑/↓ between rooms, Ctrl+K to a room by name, Esc back to the
 // latest (marking the room read); and Jump to latest when new messages come while I am up.
@@ -53,11 +53,7 @@ test('Jump to latest shows when new messages come while I read above; it and Esc
   await seedTexts(browser, room, Array.from({ length: 60 }, (_, i) => `old ${i}`));
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${busyURL()}/r/${room}`);
-  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
-  await page.getByLabel('Display name').fill('reader');
-  await page.getByRole('button', { name: 'Join chat' }).click();
-  await expectConnected(page);
+  await joinBusy(page, room, 'reader');
   const jump = page.getByRole('button', { name: 'Jump to latest' });
   await expect(jump).toBeHidden();
 

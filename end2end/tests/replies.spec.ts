@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
+import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy } from './fixtures';
 
 // Replies: **Reply** on a message quotes it above the box ("Replying to ann", an excerpt,
 // **Cancel reply**; Esc cancels too). The sent message shows a compact quote of the
@@ -83,11 +83,7 @@ test('a quote of a message older than the page fetches it and shows it', async (
   await seedTexts(browser, room, [`the ${word} plan`, ...Array.from({ length: 70 }, (_, i) => `later ${i}`)]);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${busyURL()}/r/${room}`);
-  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
-  await page.getByLabel('Display name').fill('asker');
-  await page.getByRole('button', { name: 'Join chat' }).click();
-  await expectConnected(page);
+  await joinBusy(page, room, 'asker');
   // Scrolled up until the first message is there, it is answered.
   const original = row(page, `the ${word} plan`);
   await expect(async () => {

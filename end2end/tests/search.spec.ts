@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts } from './fixtures';
+import { busyURL, expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy } from './fixtures';
 
 // Search: the sidebar's box finds messages by their words, the results show room, author,
 // time and the words marked, and a result opens the room at the message.
@@ -47,11 +47,7 @@ test('a result older than the messages the page opens with is fetched and shown'
   await seedTexts(browser, room, [`the ${word} notes`, ...Array.from({ length: 120 }, (_, i) => `later ${i}`)]);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${busyURL()}/r/${room}`);
-  await page.waitForFunction(() => (window as any).__cloud_msg_hydrated === true);
-  await page.getByLabel('Display name').fill('finder');
-  await page.getByRole('button', { name: 'Join chat' }).click();
-  await expectConnected(page);
+  await joinBusy(page, room, 'finder');
   // The room's page as served has not got it.
   const served = await (await page.request.get(`${busyURL()}/r/${room}`)).text();
   expect(served).not.toContain(word);
