@@ -18,6 +18,16 @@ test('a reaction is added from the picker, toggled by its chip, and seen by ever
   await say(ann.page, text);
   await expect(row(bob.page, text)).toBeVisible();
 
+  // By keyboard, on someone else's message: the message is a Tab stop, its focus brings
+  // its action bar, and Tab goes on into it.
+  await expect(row(bob.page, text).getByRole('button', { name: 'Add reaction' })).toHaveCount(0);
+  await row(bob.page, text).focus();
+  await expect(row(bob.page, text).getByRole('button', { name: 'Add reaction' })).toHaveCount(1);
+  await bob.page.keyboard.press('Tab');
+  await expect(row(bob.page, text).getByRole('button', { name: 'Add reaction' })).toBeFocused();
+  await bob.page.keyboard.press('Tab');
+  await expect(row(bob.page, text).getByRole('button', { name: 'Reply' })).toBeFocused();
+
   // bob: Add reaction → the picker → thumbs up.
   await row(bob.page, text).hover();
   const add = row(bob.page, text).getByRole('button', { name: 'Add reaction' });

@@ -66,11 +66,21 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
             state.delete(seq);
         }
     };
+    // The action bar of someone else's message is made when it is first wanted (the
+    // pointer over it, or the focus in it): a log of others' messages carries no bars. Mine
+    // (and, for owners, everyone's) have theirs from the start, reachable by Tab as before.
+    let wanted = RwSignal::new(may_delete);
+    let want = move || {
+        if !wanted.get_untracked() {
+            wanted.set(true);
+        }
+    };
     view! {
-        // Focusable by a tap (not by Tab): on a touch screen a tap selects the message and
-        // shows its action bar (`:focus-within`).
+        // A stored message is a Tab stop (and a tap focuses it on a touch screen): its focus
+        // shows its action bar (`:focus-within`), and Tab goes on into it.
         <div class="msg" class:pending=pending class:big=big class:for-me=for_me data-seq=seq
-            tabindex="-1"
+            tabindex=(seq > 0).then_some("0")
+            on:mouseover=move |_| want() on:focusin=move |_| want()
             id=(seq > 0).then(|| format!("m-{seq}"))>
             // Where I left off, once hydrated (the server renders the log for all).
             <div class="new-divider" role="separator" aria-label="New messages"
@@ -88,7 +98,7 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
             // Anyone signed in reacts to a stored message; the rest as above.
             {move || {
                 let signed_in = state.me.with(Option::is_some);
-                (stored && signed_in && hydrated.get()).then(|| view! {
+                (stored && signed_in && hydrated.get() && wanted.get()).then(|| view! {
                     <span class="actions">
                         <AddReaction seq />
                         <button aria-label="Reply" on:click=move |_| state.reply(seq)>"Reply"</button>
