@@ -145,6 +145,7 @@ impl ChatMessage {
         if self.deletes.is_some() {
             target.tombstone();
         } else if target.deleted {
+            // Nothing changes a tombstone.
         } else if self.edits.is_some() {
             target.text.clone_from(&self.text);
             target.html.clone_from(&self.html);
@@ -152,6 +153,12 @@ impl ChatMessage {
         } else if self.reacts.is_some() {
             target.react(&self.text, self.author_id, &self.author, self.undo);
         }
+    }
+
+    /// Whether this entry changes its message's words (a deletion or an edit), and so the
+    /// quotes of the replies to it.
+    pub fn requotes(&self) -> bool {
+        self.deletes.is_some() || self.edits.is_some()
     }
 
     /// Applies this entry (a deletion or an edit of message `target`) to the quote of
@@ -239,7 +246,7 @@ impl Quote {
 }
 
 /// One emoji given to a message, and by whom (ids and names, in the same order).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reaction {
     pub emoji: String,

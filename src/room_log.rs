@@ -91,7 +91,7 @@ impl RoomLog {
             if let Ok(at) = self.stored.binary_search_by_key(&target, |m| m.seq) {
                 change.apply_to(&mut self.stored[at]);
             }
-            if change.deletes.is_some() || change.edits.is_some() {
+            if change.requotes() {
                 let after = self.stored.partition_point(|m| m.seq <= target);
                 for reply in &mut self.stored[after..] {
                     change.requote(target, reply);

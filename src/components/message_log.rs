@@ -14,8 +14,7 @@ use leptos::{html, prelude::*};
 use crate::{
     components::{
         avatar::Avatar,
-        message_row::{Message, TimeOf},
-        reactions::changes_key,
+        message_row::{changes_key, Message, TimeOf},
     },
     protocol::ChatMessage,
     state::{

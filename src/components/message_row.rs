@@ -12,6 +12,7 @@ use crate::{
     },
     emoji::is_only_emoji,
     escape::text_html,
+    protocol::ChatMessage,
     state::{log_view::Entry, room::RoomState, Hydrated},
     timestamp::{reader_offset, Timestamp},
 };
@@ -112,6 +113,27 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
         </div>
     }
     .into_any()
+}
+
+/// A number that changes whenever `msg`'s reactions or quote do (a row is laid out again
+/// when its key changes): FNV-1a over each emoji and who gave it, and the quote's words.
+pub fn changes_key(msg: &ChatMessage) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for r in &msg.reactions {
+        eat(r.emoji.as_bytes());
+        for id in &r.by {
+            eat(id.as_bytes());
+        }
+    }
+    if let Some(quote) = &msg.reply_to {
+        eat(quote.text.as_bytes());
+    }
+    h
 }
 
 /// `<time datetime="…">HH:MM</time>`; the server's rendering says UTC.

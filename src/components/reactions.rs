@@ -6,30 +6,9 @@ use leptos::{ev, html, prelude::*};
 
 use crate::{
     components::emoji_picker::EmojiPicker,
-    protocol::{ChatMessage, Reaction},
+    protocol::Reaction,
     state::{room::RoomState, Hydrated},
 };
-
-/// A number that changes whenever `msg`'s reactions or quote do (a row is laid out again
-/// when its key changes): FNV-1a over each emoji and who gave it, and the quote's words.
-pub fn changes_key(msg: &ChatMessage) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-    };
-    for r in &msg.reactions {
-        eat(r.emoji.as_bytes());
-        for id in &r.by {
-            eat(id.as_bytes());
-        }
-    }
-    if let Some(quote) = &msg.reply_to {
-        eat(quote.text.as_bytes());
-    }
-    h
-}
 
 /// The chips of the message stored as `seq`.
 #[component]

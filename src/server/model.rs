@@ -95,18 +95,13 @@ impl NewMessage {
             undo: self.undo,
             reply_to: self.reply_to.clone(),
             reactions: Vec::new(),
-            html: match self.reacts {
-                None => crate::server::markdown::render(&self.text),
-                Some(_) => None,
-            },
+            html: crate::server::markdown::render(&self.text),
         }
     }
 
     /// The answer for this message when `msg` was stored under its `client_id` before.
     pub fn already(&self, mut msg: ChatMessage) -> Appended {
-        if msg.reacts.is_none() {
-            msg.html = crate::server::markdown::render(&msg.text);
-        }
+        msg.html = crate::server::markdown::render(&msg.text);
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
             reused: msg.deletes != self.deletes
@@ -258,10 +253,7 @@ pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, t
 impl MessageRow {
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
         ChatMessage {
-            html: match self.reacts {
-                None => crate::server::markdown::render(&self.text),
-                Some(_) => None,
-            },
+            html: crate::server::markdown::render(&self.text),
             room: room.to_string(),
             seq: self.seq as u64,
             id: parse_uuid(&self.id),

@@ -449,7 +449,7 @@ impl LogView {
 /// Applies `change` (a deletion, an edit or a reaction) to the message stored as `seq`, if
 /// a row in `rows` holds it, and to the quotes of the replies to it.
 fn change(rows: &[Row], seq: u64, change: &ChatMessage) {
-    if change.deletes.is_some() || change.edits.is_some() {
+    if change.requotes() {
         for row in rows {
             let Row::Group { entries, .. } = row else {
                 continue;

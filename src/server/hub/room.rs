@@ -660,7 +660,7 @@ impl Room {
                 msg.apply_to(changed);
             }
             // Replies to it quote its words as they are now.
-            if msg.deletes.is_some() || msg.edits.is_some() {
+            if msg.requotes() {
                 self.recent.iter_mut().for_each(|m| msg.requote(target, m));
             }
             return;

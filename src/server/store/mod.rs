@@ -275,8 +275,9 @@ impl Store {
     /// The quote of the message stored as `seq` in the room called `name`, for a reply
     /// to it: `None` unless it is a message (not a change) and not deleted.
     pub async fn quote(&self, name: &RoomName, seq: u64) -> Result<Option<Quote>> {
-        let found = self.messages_before(name, seq.saturating_add(1), 1).await?;
-        Ok(found
+        // The row alone: a quote needs neither its reactions nor what it answers.
+        let rows = on_backend!(self, b => b.messages_before(name, seq.saturating_add(1), 1).await)?;
+        Ok(messages(rows, name)
             .first()
             .filter(|m| m.seq == seq && m.changes().is_none() && !m.deleted)
             .map(Quote::of))

@@ -18,8 +18,7 @@ const MAX_EMOJI_BYTES: usize = 32;
 
 /// `emoji` if it is a reaction: only emoji (at most a few, no spaces), short.
 pub fn reaction(emoji: &str) -> Option<&str> {
-    let ok = !emoji.is_empty()
-        && emoji.len() <= MAX_EMOJI_BYTES
+    let ok = emoji.len() <= MAX_EMOJI_BYTES
         && !emoji.chars().any(char::is_whitespace)
         && is_only_emoji(emoji);
     ok.then_some(emoji)
