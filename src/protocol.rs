@@ -275,6 +275,14 @@ pub enum ServerFrame {
         room: String,
         receipts: Vec<Receipt>,
     },
+    /// The answer to a `join`: the membership is stored and the socket is subscribed. With
+    /// `since`, everything it missed up to `seq` (the room's last) was queued before this
+    /// frame; every message after `seq` comes live. A refused join gets an `error` instead,
+    /// and a replay that stopped at a page boundary gets `more`.
+    Joined {
+        room: String,
+        seq: u64,
+    },
     /// The replay after `join` with `since` stopped at a page boundary: there is more
     /// history. Join again with this `since` to get the rest (and then live messages).
     More {

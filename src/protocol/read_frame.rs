@@ -21,6 +21,7 @@ enum Kind {
     Message,
     Ack,
     Receipts,
+    Joined,
     More,
     Typing,
     Presence,
@@ -91,6 +92,10 @@ impl<'de> Visitor<'de> for FrameVisitor {
                 room: need(room, "room")?,
                 receipts: need(f.receipts, "receipts")?,
             },
+            Kind::Joined => ServerFrame::Joined {
+                room: need(room, "room")?,
+                seq: need(f.seq, "seq")?,
+            },
             Kind::More => ServerFrame::More {
                 room: need(room, "room")?,
                 since: need(f.since, "since")?,
@@ -133,6 +138,14 @@ mod tests {
                 since: 5
             }
         );
+        let joined = r#"{"type":"joined","room":"r","seq":7}"#;
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(joined).unwrap(),
+            ServerFrame::Joined {
+                room: "r".into(),
+                seq: 7
+            }
+        );
         let presence = r#"{"type":"presence","room":"r","online":1,"members":["a","b"]}"#;
         assert_eq!(
             serde_json::from_str::<ServerFrame>(presence).unwrap(),
@@ -166,6 +179,7 @@ mod tests {
             r#"{"room":"r","type":"more","since":5}"#,
             r#"{"type":"dance","room":"r"}"#,
             r#"{"type":"more","room":"r"}"#,
+            r#"{"type":"joined","room":"r"}"#,
             r#"{"type":"more","room":"r","since":"x"}"#,
             r#"[]"#,
             r#"{}"#,

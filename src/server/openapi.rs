@@ -24,7 +24,8 @@ use crate::protocol::{
         description = "Post and read messages as a bot. The admin makes a bot with \
             `POST /api/bots` and hands its token to the program, which sends it as \
             `Authorization: Bearer <token>` here and on the WebSocket `/ws` (frames in \
-            docs/protocol.md). A bot's messages carry `\"bot\": true`."
+            docs/protocol.md; each `join` is answered with `joined` once the bot is a member \
+            and receives the room live). A bot's messages carry `\"bot\": true`."
     ),
     paths(
         super::accounts::bots::create,

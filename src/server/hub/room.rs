@@ -270,10 +270,13 @@ impl Room {
                         upto: self.last_seq,
                     });
                 }
-                let user = member.user;
+                let (user, id) = (member.user, member.id);
                 self.members.push(member);
                 if self.removals.recent(user, Instant::now()) {
                     self.recheck(user).await;
+                }
+                if since.is_none() {
+                    self.joined(id);
                 }
             }
             Ctrl::Release { id } => {
@@ -283,6 +286,8 @@ impl Room {
                     let ok = held.into_iter().all(|frames| m.outbox.push(frames));
                     if !ok {
                         self.members.swap_remove(i);
+                    } else {
+                        self.joined(id);
                     }
                 }
             }
@@ -362,6 +367,18 @@ impl Room {
                     topic: self.topic.clone(),
                 });
             }
+        }
+    }
+
+    /// Answers subscription `id`'s `join`: it is live from the room's last `seq` on (what
+    /// came before was replayed or held and is queued already).
+    /// A socket whose queue is full is closed by the push and forgotten with the others gone.
+    fn joined(&self, id: u64) {
+        if let Some(m) = self.members.iter().find(|m| m.id == id) {
+            m.outbox.push_frame(&ServerFrame::Joined {
+                room: self.room.name.to_string(),
+                seq: self.last_seq,
+            });
         }
     }
 

@@ -204,8 +204,8 @@ impl RoomState {
             // The socket writes these into the page (`client::members`, the topic).
             | ServerFrame::Presence(_)
             | ServerFrame::Topic { .. } => {}
-            // The socket asks for the rest of the history itself.
-            ServerFrame::More { .. } => {}
+            // The socket asks for the rest of the history itself, and shows when it is live.
+            ServerFrame::More { .. } | ServerFrame::Joined { .. } => {}
             // Nothing is lost: the socket sends the message again after the wait.
             ServerFrame::Error {
                 code: ErrorCode::RateLimited,
