@@ -14,8 +14,9 @@ use crate::{
 pub async fn run(addr: &str, room: &str, count: usize, rate: f64, prefix: &str) {
     let token = http::sign_in(addr, "bot").await;
     let mut ws = Socket::open(addr, &token).await.expect("bot socket");
-    let join = format!(r#"{{"type":"join","room":"{room}"}}"#);
-    ws.send_text(&join).await.expect("join");
+    if let Err(e) = ws.join_all(&[room]).await {
+        panic!("the bot's join: {e}");
+    }
     let start = Instant::now();
     let period = (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
     let due = |i: usize| period.map_or(start, |p| start + p * i as u32);

@@ -194,6 +194,10 @@ pub struct Shared {
     pub markers: bool,
     pub senders: usize,
     pub open: Cell<usize>,
+    /// Sockets whose join the server answered (`joined`): members, subscribed.
+    pub joined: Cell<usize>,
+    /// Woken at each `joined`.
+    pub joins_answered: tokio::sync::Notify,
     pub steps: RefCell<Vec<StepStats>>,
     pub marker: memchr::memmem::Finder<'static>,
     pub seq_marker: memchr::memmem::Finder<'static>,
@@ -236,6 +240,8 @@ async fn run(args: Args) {
         markers: args.markers,
         senders: args.senders.min(args.users),
         open: Cell::new(0),
+        joined: Cell::new(0),
+        joins_answered: tokio::sync::Notify::new(),
         steps: RefCell::new(vec![StepStats::new()]),
         marker: memchr::memmem::Finder::new(b"\"text\":\"t:").into_owned(),
         seq_marker: memchr::memmem::Finder::new(b"\"seq\":").into_owned(),
@@ -267,8 +273,27 @@ async fn run(args: Args) {
         args.rooms,
         started.elapsed().as_secs_f64()
     );
-    // Let every join (and its membership write) land before measuring.
-    tokio::time::sleep(Duration::from_millis(500 + args.users as u64 / 2)).await;
+    // Every join answered (each membership stored, each socket subscribed) before measuring.
+    let all_joined = async {
+        while sh.joined.get() < args.users {
+            sh.joins_answered.notified().await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(120), all_joined)
+        .await
+        .is_err()
+    {
+        panic!(
+            "only {} of {} joins were answered within 120 s",
+            sh.joined.get(),
+            args.users
+        );
+    }
+    println!(
+        "joined: {} sockets in {:.1}s",
+        args.users,
+        started.elapsed().as_secs_f64()
+    );
 
     if let Some(idle) = args.idle {
         tokio::time::sleep(Duration::from_secs_f64(idle)).await;

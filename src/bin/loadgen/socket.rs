@@ -71,6 +71,9 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
                                 in_flight = in_flight.saturating_sub(1);
                                 let step = sh.step.get();
                                 sh.steps.borrow_mut()[step].acked += 1;
+                            } else if t.starts_with(br#"{"type":"joined""#) {
+                                sh.joined.set(sh.joined.get() + 1);
+                                sh.joins_answered.notify_one();
                             }
                         }
                         Frame::Ping(p) => pings.push(p.to_vec()),

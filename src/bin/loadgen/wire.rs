@@ -160,6 +160,39 @@ impl Socket {
     pub async fn answer_ping(&mut self, payload: Vec<u8>) -> std::io::Result<()> {
         self.pong(payload).await
     }
+
+    /// Joins each of `rooms` (live only) and waits until the server has answered every
+    /// join with `joined`; an `error` or a closed socket instead is the error.
+    pub async fn join_all(&mut self, rooms: &[&str]) -> Result<(), String> {
+        for room in rooms {
+            let join = format!(r#"{{"type":"join","room":"{room}"}}"#);
+            self.send_text(&join).await.map_err(|e| e.to_string())?;
+        }
+        let (mut answered, mut pings) = (0, Vec::new());
+        while answered < rooms.len() {
+            let more = tokio::time::timeout(Duration::from_secs(30), self.fill())
+                .await
+                .map_err(|_| "no answer to a join within 30 s".to_owned())?;
+            if !more.map_err(|e| e.to_string())? {
+                return Err("the socket closed before its joins were answered".into());
+            }
+            while let Some(frame) = self.next_frame() {
+                match frame {
+                    Frame::Text(t) if t.starts_with(br#"{"type":"joined""#) => answered += 1,
+                    Frame::Text(t) if t.starts_with(br#"{"type":"error""#) => {
+                        return Err(String::from_utf8_lossy(t).into_owned())
+                    }
+                    Frame::Close => return Err("the socket closed while joining".into()),
+                    Frame::Ping(p) => pings.push(p.to_vec()),
+                    _ => {}
+                }
+            }
+            for p in pings.drain(..) {
+                self.pong(p).await.map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Parses the decimal number at the front of `text`, and what follows it.
