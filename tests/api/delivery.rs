@@ -7,7 +7,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{bearer_request, message, spawn_sends, ServerProcess, TestApp};
+use crate::helpers::{bearer_request, message, spawn_sends, Client, ServerProcess, TestApp};
 
 /// Bob's receipt, if a `receipts` frame carries one.
 fn receipt(frame: &ServerFrame) -> Option<&Receipt> {
@@ -23,7 +23,6 @@ async fn received_and_read_markers_are_stored_capped_and_fanned_out() {
     let (mut alice, mut bob) = (app.client("alice").await, app.client("bob").await);
     alice.join("general", None).await;
     bob.join("general", None).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     alice.say("general", "one").await;
     alice.say("general", "two").await;
     alice
@@ -91,16 +90,15 @@ async fn a_stalled_reader_is_disconnected_while_others_keep_receiving() {
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(app.addr).await.unwrap();
     let req = bearer_request(app.addr, &token);
-    let (mut stalled, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
-    let join = serde_json::to_string(&ClientFrame::Join {
-        room: "busy".into(),
-        since: None,
-    });
-    stalled.send(Message::text(join.unwrap())).await.unwrap();
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+    let (stalled, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+    // It reads the answer to its join, and nothing after.
+    let mut stalled = Client::new(stalled);
+    stalled.join("busy", None).await;
+    let mut stalled = stalled.ws;
 
     let mut bob = app.client("bob").await;
     bob.join("busy", None).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
 
     let alice = app.client("alice").await;
     let (mut tx, mut rx) = alice.ws.split();

@@ -1,10 +1,10 @@
 //! Starts the real server on an ephemeral port with a fresh database, and speaks the
 //! real protocol to it over HTTP and WebSocket.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::VecDeque, net::SocketAddr, sync::Arc, time::Duration};
 
 use cloud_msg::{
-    protocol::{ClientFrame, Presence, ServerFrame, SessionResponse},
+    protocol::{ClientFrame, ErrorCode, Presence, ServerFrame, SessionResponse},
     server::{limits::Limits, AppState, Application, Config},
 };
 use futures::{SinkExt, StreamExt};
@@ -202,7 +202,23 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// `presence` frames come whenever someone joins or leaves: kept here for
     /// [`Client::presence`], and passed over by everything else.
-    presences: std::collections::VecDeque<Presence>,
+    presences: VecDeque<Presence>,
+    /// Frames read while [`Client::join`] waited for its answer, in order: the next reads
+    /// take them first.
+    pending: VecDeque<ServerFrame>,
+    /// `joined` answers not waited for yet (room, seq).
+    joined: Vec<(String, u64)>,
+}
+
+/// How the server answered a `join`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinAnswer {
+    /// A member, subscribed, caught up to this `seq`; later messages come live.
+    Joined(u64),
+    /// The replay stopped at a window: join again with this `since`.
+    More(u64),
+    /// Refused with this `error` code.
+    Refused(ErrorCode),
 }
 
 impl Client {
@@ -210,6 +226,8 @@ impl Client {
         Self {
             ws,
             presences: Default::default(),
+            pending: Default::default(),
+            joined: Vec::new(),
         }
     }
 
@@ -258,10 +276,63 @@ impl Client {
             .await;
     }
 
-    pub async fn join(&mut self, room: &str, since: Option<u64>) {
+    /// Joins `room` and waits for the server's answer: `joined` (consumed), `more` or an
+    /// `error` (both also kept for the next reads, as is every frame read meanwhile, such
+    /// as the replay). Panics after `WAIT` without an answer.
+    pub async fn join(&mut self, room: &str, since: Option<u64>) -> JoinAnswer {
         self.send_frame(&ClientFrame::Join {
             room: room.into(),
             since,
+        })
+        .await;
+        let until = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(i) = self.joined.iter().position(|(r, _)| r == room) {
+                return JoinAnswer::Joined(self.joined.remove(i).1);
+            }
+            let frame = tokio::time::timeout_at(until, self.read_frame())
+                .await
+                .unwrap_or_else(|_| panic!("no answer to the join of #{room}"));
+            let Some(frame) = frame else { continue };
+            let answer = match &frame {
+                ServerFrame::More { room: r, since } if r == room => {
+                    Some(JoinAnswer::More(*since))
+                }
+                ServerFrame::Error {
+                    code,
+                    client_id: None,
+                    ..
+                } => Some(JoinAnswer::Refused(*code)),
+                _ => None,
+            };
+            self.pending.push_back(frame);
+            if let Some(answer) = answer {
+                return answer;
+            }
+        }
+    }
+
+    /// The frames [`Client::join`] read before its answer, taken out of the queue.
+    pub fn read_meanwhile(&mut self) -> Vec<ServerFrame> {
+        self.pending.drain(..).collect()
+    }
+
+    /// The `joined` frames that came and were not waited for, as (room, seq).
+    pub fn joined_unread(&mut self) -> Vec<(String, u64)> {
+        std::mem::take(&mut self.joined)
+    }
+
+    /// Sends a `read` marker for `room` (joined on this socket) and waits until the room
+    /// passes on that `me` has read `seq`: the marker is stored by then.
+    pub async fn read_up_to(&mut self, room: &str, seq: u64, me: &str) {
+        self.send_frame(&ClientFrame::Read {
+            room: room.into(),
+            seq,
+        })
+        .await;
+        self.recv_frame_until(|f| {
+            matches!(f, ServerFrame::Receipts { room: r, receipts }
+                if r == room && receipts.iter().any(|x| x.name == me && x.read >= seq))
         })
         .await;
     }
@@ -306,6 +377,9 @@ impl Client {
     /// The next text frame but `presence` (kept for [`Client::presence`]), parsed, whatever
     /// it is; panics after `WAIT`.
     pub async fn recv_frame(&mut self) -> ServerFrame {
+        if let Some(frame) = self.pending.pop_front() {
+            return frame;
+        }
         loop {
             if let Some(frame) = self.read_frame().await {
                 return frame;
@@ -313,7 +387,8 @@ impl Client {
         }
     }
 
-    /// The next text frame, parsed; `None` for a `presence`, which is kept.
+    /// The next text frame from the socket, parsed; `None` for a `presence` or a `joined`,
+    /// which are kept.
     async fn read_frame(&mut self) -> Option<ServerFrame> {
         loop {
             let msg = tokio::time::timeout(WAIT, self.ws.next())
@@ -325,6 +400,10 @@ impl Client {
                 Message::Text(t) => match serde_json::from_str(&t).expect("valid server frame") {
                     ServerFrame::Presence(p) => {
                         self.presences.push_back(p);
+                        return None;
+                    }
+                    ServerFrame::Joined { room, seq } => {
+                        self.joined.push((room, seq));
                         return None;
                     }
                     frame => return Some(frame),
@@ -368,6 +447,14 @@ impl Client {
     /// Asserts that no frame other than a `receipt` or `presence` arrives for `ms`
     /// milliseconds.
     pub async fn expect_silence(&mut self, ms: u64) {
+        if let Some(frame) = self
+            .pending
+            .iter()
+            .find(|f| !matches!(f, ServerFrame::Receipts { .. }))
+        {
+            panic!("expected silence, got {frame:?}");
+        }
+        self.pending.clear();
         let deadline = tokio::time::sleep(Duration::from_millis(ms));
         tokio::pin!(deadline);
         loop {
@@ -375,6 +462,7 @@ impl Client {
                 _ = &mut deadline => return,
                 msg = self.ws.next() => match msg {
                     Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"receipts""#) => continue,
+                    Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"joined""#) => continue,
                     Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"presence""#) => {
                         if let ServerFrame::Presence(p) = serde_json::from_str(&t).unwrap() {
                             self.presences.push_back(p);
@@ -401,6 +489,24 @@ impl Client {
                 Some(Err(e)) => panic!("socket error before close: {e}"),
             }
         }
+    }
+}
+
+/// Asks `check` every 20 ms until it answers `Some`, for up to `WAIT`; panics with `what`
+/// after that. For a state the product announces with no event (a page's contents, a
+/// socket's place freed), never in place of a frame that can be awaited.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < until, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -503,17 +609,18 @@ impl ServerProcess {
     /// server says there is `more`).
     pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
         let mut client = Client::new(self.connect(token).await);
-        client.join(room, Some(0)).await;
         let mut out = Vec::new();
+        let mut since = 0;
         loop {
-            match tokio::time::timeout(Duration::from_millis(700), client.ws.next()).await {
-                Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str(&t).unwrap() {
-                    ServerFrame::Message(m) => out.push(m),
-                    ServerFrame::More { since, .. } => client.join(room, Some(since)).await,
-                    _ => {}
-                },
-                Ok(Some(Ok(_))) => {}
-                _ => return out,
+            let answer = client.join(room, Some(since)).await;
+            out.extend(client.pending.drain(..).filter_map(|f| match f {
+                ServerFrame::Message(m) => Some(m),
+                _ => None,
+            }));
+            match answer {
+                JoinAnswer::Joined(_) => return out,
+                JoinAnswer::More(next) => since = next,
+                JoinAnswer::Refused(code) => panic!("the replay of #{room} was refused: {code:?}"),
             }
         }
     }

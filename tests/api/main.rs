@@ -19,6 +19,7 @@ mod helpers;
 mod history;
 mod http;
 mod invites;
+mod joins;
 mod limits;
 mod mentions;
 mod migrate;

@@ -47,13 +47,7 @@ async fn a_single_node_moves_into_postgres_with_everything_and_only_once() {
     alice
         .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await;
-    alice
-        .send_frame(&cloud_msg::protocol::ClientFrame::Read {
-            room: "general".into(),
-            seq: 2,
-        })
-        .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    alice.read_up_to("general", 2, "alice").await;
     // And an account, whose password must still work after the move.
     let zed = app
         .http

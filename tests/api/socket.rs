@@ -47,11 +47,10 @@ async fn a_socket_needs_a_session_and_a_trusted_origin() {
 async fn two_clients_see_each_others_messages_in_order() {
     let app = TestApp::spawn().await;
     let (mut alice, mut bob) = (app.client("alice").await, app.client("bob").await);
+    // A join is processed in order with later frames on the same socket, but another
+    // socket's send may overtake it: each waits for its `joined`.
     alice.join("general", None).await;
     bob.join("general", None).await;
-    // A join is processed in order with later frames on the same socket, but another
-    // socket's send may overtake it: let the joins land first.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
     let id = alice.say("general", "hello :wave:").await;
     let frames = alice.recv_n(2).await;
@@ -93,7 +92,6 @@ async fn a_repeated_send_is_acked_again_and_stored_once() {
     let (mut alice, mut bob) = (app.client("alice").await, app.client("bob").await);
     bob.join("general", None).await;
     alice.join("general", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let id = Uuid::new_v4();
     alice.say_as("general", id, "only once").await;
     alice.say_as("general", id, "only once").await;
@@ -154,15 +152,22 @@ async fn join_with_since_replays_exactly_the_missed_messages_then_goes_live() {
 async fn catch_up_during_a_live_burst_has_no_gap_and_no_duplicate() {
     let app = TestApp::spawn_unlimited().await;
     let mut alice = app.client("alice").await;
+    // The first message is stored, then bob joins while the other 299 pour in.
+    let (started, under_way) = tokio::sync::oneshot::channel();
     let sender = tokio::spawn(async move {
-        for i in 0..300 {
+        alice.say("burst", "b0").await;
+        alice
+            .recv_until(|f| matches!(f, ServerFrame::Ack { seq: 1, .. }))
+            .await;
+        let _ = started.send(());
+        for i in 1..300 {
             alice.say("burst", &format!("b{i}")).await;
         }
         alice
             .recv_until(|f| matches!(f, ServerFrame::Ack { seq: 300, .. }))
             .await;
     });
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    under_way.await.unwrap();
     let mut bob = app.client("bob").await;
     bob.join("burst", Some(0)).await;
     let seqs: Vec<u64> = bob
@@ -182,7 +187,6 @@ async fn bad_input_gets_a_specific_error_for_the_sender_only() {
     let (mut alice, mut bob) = (app.client("alice").await, app.client("bob").await);
     alice.join("general", None).await;
     bob.join("general", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
     let id = Uuid::new_v4();
     let send = |text: String| {
