@@ -313,6 +313,9 @@ pub enum ServerFrame {
         /// With `rate_limited`: send again after this many milliseconds.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_ms: Option<u64>,
+        /// Set when the error refuses a `join`: the room it asked for (the join's answer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
     },
 }
 
@@ -333,6 +336,7 @@ impl ServerFrame {
             message: message.into(),
             client_id,
             retry_after_ms: None,
+            room: None,
         }
     }
 }
@@ -719,11 +723,26 @@ mod tests {
             message: "Slow down".into(),
             client_id: Some(Uuid::nil()),
             retry_after_ms: Some(250),
+            room: None,
         };
         assert_eq!(
             serde_json::to_string(&limited).unwrap(),
             r#"{"type":"error","code":"rate_limited","message":"Slow down","client_id":"00000000-0000-0000-0000-000000000000","retry_after_ms":250}"#
         );
+        // A refused join names its room, and reads back the same.
+        let refused = ServerFrame::Error {
+            code: ErrorCode::NotFound,
+            message: "There is no room called #secret.".into(),
+            client_id: None,
+            retry_after_ms: None,
+            room: Some("secret".into()),
+        };
+        let wire = serde_json::to_string(&refused).unwrap();
+        assert_eq!(
+            wire,
+            r#"{"type":"error","code":"not_found","message":"There is no room called #secret.","room":"secret"}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerFrame>(&wire).unwrap(), refused);
         let receipts = ServerFrame::Receipts {
             room: "r".into(),
             receipts: vec![Receipt {

@@ -119,6 +119,7 @@ impl<'de> Visitor<'de> for FrameVisitor {
                 message: need(f.message, "message")?,
                 client_id: f.client_id,
                 retry_after_ms: f.retry_after_ms,
+                room,
             },
         })
     }

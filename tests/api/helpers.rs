@@ -277,8 +277,8 @@ impl Client {
     }
 
     /// Joins `room` and waits for the server's answer: `joined` (consumed), `more` or an
-    /// `error` (both also kept for the next reads, as is every frame read meanwhile, such
-    /// as the replay). Panics after `WAIT` without an answer.
+    /// `error` naming the room (both also kept for the next reads, as is every frame read
+    /// meanwhile, such as the replay). Panics after `WAIT` without an answer.
     pub async fn join(&mut self, room: &str, since: Option<u64>) -> JoinAnswer {
         self.send_frame(&ClientFrame::Join {
             room: room.into(),
@@ -295,14 +295,12 @@ impl Client {
                 .unwrap_or_else(|_| panic!("no answer to the join of #{room}"));
             let Some(frame) = frame else { continue };
             let answer = match &frame {
-                ServerFrame::More { room: r, since } if r == room => {
-                    Some(JoinAnswer::More(*since))
-                }
+                ServerFrame::More { room: r, since } if r == room => Some(JoinAnswer::More(*since)),
                 ServerFrame::Error {
                     code,
-                    client_id: None,
+                    room: Some(r),
                     ..
-                } => Some(JoinAnswer::Refused(*code)),
+                } if r == room => Some(JoinAnswer::Refused(*code)),
                 _ => None,
             };
             self.pending.push_back(frame);

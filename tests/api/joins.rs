@@ -68,13 +68,19 @@ async fn once_joined_the_membership_is_stored_for_every_path() {
                 .contains("/r/open"),
             "round {round}: the room is in bob's list"
         );
-        assert_eq!(remove(&app, &ann, "open", bob.id()).await, 204, "round {round}");
+        assert_eq!(
+            remove(&app, &ann, "open", bob.id()).await,
+            204,
+            "round {round}"
+        );
         match bob
             .ws
             .recv_frame_until(|f| matches!(f, ServerFrame::Error { .. }))
             .await
         {
-            ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Removed, "round {round}"),
+            ServerFrame::Error { code, .. } => {
+                assert_eq!(code, ErrorCode::Removed, "round {round}")
+            }
             _ => unreachable!("matched above"),
         }
     }

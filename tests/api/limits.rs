@@ -29,6 +29,7 @@ async fn a_script_sending_300_at_once_is_slowed_down_and_loses_nothing() {
                 client_id: Some(id),
                 retry_after_ms: Some(ms),
                 message,
+                room: None,
             } => {
                 assert!(message.contains("Slow down"), "{message}");
                 wait = ms;

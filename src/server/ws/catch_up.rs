@@ -49,11 +49,14 @@ pub async fn run(
             Err(error) => {
                 tracing::error!(%error, "replay failed");
                 handle.unsubscribe(id);
-                outbox.push_frame(&ServerFrame::error(
-                    ErrorCode::Internal,
-                    "History could not be loaded; join again.",
-                    None,
-                ));
+                // The join's answer: refused for now.
+                outbox.push_frame(&ServerFrame::Error {
+                    code: ErrorCode::Internal,
+                    message: "History could not be loaded; join again.".into(),
+                    client_id: None,
+                    retry_after_ms: None,
+                    room: Some(handle.room.name.to_string()),
+                });
                 return;
             }
         };

@@ -84,6 +84,9 @@ pub struct Reader {
     replies: Vec<Bytes>,
     /// When this socket last passed on `typing`, per room.
     typed: HashMap<RoomName, std::time::Instant>,
+    /// The room of the `join` being answered: an error meanwhile refuses that join and
+    /// names its room.
+    joining: Option<String>,
 }
 
 impl Reader {
@@ -97,6 +100,7 @@ impl Reader {
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             replies: Vec::new(),
             typed: HashMap::new(),
+            joining: None,
         }
     }
 
@@ -214,22 +218,39 @@ impl Reader {
     }
 
     fn error(&mut self, code: ErrorCode, message: impl Into<String>, client_id: Option<Uuid>) {
-        self.replies
-            .push(encode(&ServerFrame::error(code, message, client_id)));
+        self.answer_error(code, message.into(), client_id, None);
+    }
+
+    /// Queues an `error` frame; one that refuses a `join` names its room.
+    fn answer_error(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        client_id: Option<Uuid>,
+        retry_after_ms: Option<u64>,
+    ) {
+        self.replies.push(encode(&ServerFrame::Error {
+            code,
+            message,
+            client_id,
+            retry_after_ms,
+            room: self.joining.clone(),
+        }));
     }
 
     /// Refuses a frame for now: the same frame may be sent again after the wait.
     fn limited(&mut self, what: &str, wait: RetryAfter, client_id: Option<Uuid>) {
         tracing::info!(user = %self.user.id, ip = %self.ctx.ip, what, "rate limited");
-        self.replies.push(encode(&ServerFrame::Error {
-            code: ErrorCode::RateLimited,
-            message: format!(
-                "Slow down: too many {what}. Try again in {:.1} s.",
-                wait.0.as_secs_f64()
-            ),
+        let message = format!(
+            "Slow down: too many {what}. Try again in {:.1} s.",
+            wait.0.as_secs_f64()
+        );
+        self.answer_error(
+            ErrorCode::RateLimited,
+            message,
             client_id,
-            retry_after_ms: Some(wait.millis()),
-        }));
+            Some(wait.millis()),
+        );
     }
 
     fn invalid(&mut self, e: ValidationError, client_id: Option<Uuid>) {
@@ -244,7 +265,11 @@ impl Reader {
             }
         };
         match frame {
-            ClientFrame::Join { room, since } => self.join(&room, since).await,
+            ClientFrame::Join { room, since } => {
+                self.joining = Some(room.clone());
+                self.join(&room, since).await;
+                self.joining = None;
+            }
             ClientFrame::Leave { room } => match RoomName::parse(&room) {
                 Ok(room) => {
                     if let Some(joined) = self.rooms.remove(&room) {

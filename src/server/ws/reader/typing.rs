@@ -6,11 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::Reader;
-use crate::{
-    protocol::{ErrorCode, ServerFrame},
-    server::wire::encode,
-    validation::RoomName,
-};
+use crate::{protocol::ErrorCode, validation::RoomName};
 
 /// The least time between two `typing` frames passed on, per socket and room.
 const TYPING_GAP: Duration = Duration::from_secs(2);
@@ -33,12 +29,12 @@ impl Reader {
         if let Some(last) = self.typed.get(&room) {
             let wait = TYPING_GAP.saturating_sub(now - *last);
             if !wait.is_zero() {
-                self.replies.push(encode(&ServerFrame::Error {
-                    code: ErrorCode::RateLimited,
-                    message: "Slow down: typing is sent at most every 2 s.".into(),
-                    client_id: None,
-                    retry_after_ms: Some((wait.as_millis() as u64).max(1)),
-                }));
+                self.answer_error(
+                    ErrorCode::RateLimited,
+                    "Slow down: typing is sent at most every 2 s.".into(),
+                    None,
+                    Some((wait.as_millis() as u64).max(1)),
+                );
                 return;
             }
         }
