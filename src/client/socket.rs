@@ -1,8 +1,9 @@
 //! The browser's one WebSocket. It joins the room with `since` (so it catches up without
-//! gaps or duplicates), delivers the outbox in order (again after every reconnect, with the
-//! same `client_id`, until each message is stored), reports `received` and `read` markers
-//! (throttled), applies server frames, and reconnects on its own with exponential backoff
-//! and jitter, showing a countdown. While the browser is offline it waits for the network.
+//! gaps or duplicates) and says "Connected" once the server answers `joined`; it delivers
+//! the outbox in order (again after every reconnect, with the same `client_id`, until each
+//! message is stored), reports `received` and `read` markers (throttled), applies server
+//! frames, and reconnects on its own with exponential backoff and jitter, showing a
+//! countdown. While the browser is offline it waits for the network.
 
 use std::collections::HashSet;
 
@@ -167,11 +168,12 @@ async fn session(
             return true;
         }
     }
-    state.status.set(ConnStatus::Connected);
     let mut sent_here = HashSet::<Uuid>::new();
     let mut markers_sent = (0u64, 0u64);
     // After `rate_limited`, nothing is sent before this time (ms since the epoch).
     let mut hold_until = 0f64;
+    // The room's join was refused for now (limited, or the server failed): ask again then.
+    let mut rejoin_at: Option<f64> = None;
     let mut tick = TimeoutFuture::new(MARKER_INTERVAL_MS);
     loop {
         // Deliver every queued message not yet sent on this connection, oldest first.
@@ -231,7 +233,14 @@ async fn session(
                 let mut next = Some(msg);
                 while let Some(msg) = next.take() {
                     if let Message::Text(raw) = msg {
-                        let reply = on_frame(state, &room, &raw, &mut sent_here, &mut hold_until);
+                        let reply = on_frame(
+                            state,
+                            &room,
+                            &raw,
+                            &mut sent_here,
+                            &mut hold_until,
+                            &mut rejoin_at,
+                        );
                         if let Some(reply) = reply {
                             if sink.send(text(&reply)).await.is_err() {
                                 return true;
@@ -262,6 +271,17 @@ async fn session(
                     return true;
                 }
             }
+            if rejoin_at.is_some_and(|at| js_sys::Date::now() >= at) {
+                rejoin_at = None;
+                let since = state.log.with_value(|l| l.last_seq());
+                let join = ClientFrame::Join {
+                    room: room.clone(),
+                    since: Some(since),
+                };
+                if sink.send(text(&join)).await.is_err() {
+                    return true;
+                }
+            }
             if let Some(frame) = marker_frame(state, &room, &mut markers_sent) {
                 if sink.send(text(&frame)).await.is_err() {
                     return true;
@@ -279,6 +299,7 @@ fn on_frame(
     raw: &str,
     sent_here: &mut HashSet<Uuid>,
     hold_until: &mut f64,
+    rejoin_at: &mut Option<f64>,
 ) -> Option<ClientFrame> {
     match serde_json::from_str::<ServerFrame>(raw) {
         Ok(ServerFrame::More { room: r, since }) if r == room => {
@@ -287,6 +308,30 @@ fn on_frame(
                 room: r,
                 since: Some(since),
             })
+        }
+        // A member, caught up and live: only now does the badge say so.
+        Ok(ServerFrame::Joined { room: r, .. }) if r == room => {
+            state.status.set(ConnStatus::Connected);
+            None
+        }
+        Ok(frame @ ServerFrame::Error { .. }) if refuses_join(&frame, room) => {
+            match &frame {
+                // Refused for now (too many joins, a server that failed): asked again
+                // after the wait, and the badge waits with it.
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited | ErrorCode::Internal,
+                    retry_after_ms,
+                    ..
+                } => {
+                    *rejoin_at = Some(js_sys::Date::now() + retry_after_ms.unwrap_or(2_000) as f64)
+                }
+                // The connection is up and the room is not: the alert says why.
+                _ => {
+                    state.status.set(ConnStatus::Connected);
+                    state.receive(frame);
+                }
+            }
+            None
         }
         Ok(frame) => {
             if let ServerFrame::Error {
@@ -323,6 +368,11 @@ fn on_frame(
             None
         }
     }
+}
+
+/// Whether `frame` refuses this socket's join of `room`.
+fn refuses_join(frame: &ServerFrame, room: &str) -> bool {
+    matches!(frame, ServerFrame::Error { client_id: None, room: Some(r), .. } if r == room)
 }
 
 /// `read` for everything while the reader is looking at the end of the log in a visible
