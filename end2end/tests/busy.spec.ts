@@ -26,15 +26,21 @@ async function offsetOf(page: Page, seq: string): Promise<number | null> {
   }, seq);
 }
 
+/** Resolves after the next frame is drawn (scroll events and layout of it done). */
+async function nextFrame(page: Page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+}
+
 /** Scrolls the log by `dy` pixels, as a wheel would, and checks that once the rows brought
  *  back (or dropped) have settled, the message at the top has not moved. */
 async function scrollAndCheck(page: Page, dy: number) {
   await log(page).evaluate((el, dy) => el.scrollBy(0, dy), dy);
-  await page.waitForTimeout(30);
+  // A frame later the scroll event has run (and asked for older rows, if it needed them).
+  await nextFrame(page);
   const anchor = await topVisible(page);
-  // Give a page fetched from the server time to arrive and be laid out.
-  await page.waitForTimeout(150);
-  await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+  // The log says when the rows it asked for (from memory or the server) are in place.
+  await expect(log(page)).toHaveAttribute('aria-busy', 'false');
+  await nextFrame(page);
   const now = await offsetOf(page, anchor.seq);
   expect(now, `message ${anchor.seq} left the page`).not.toBeNull();
   expect(Math.abs(now! - anchor.y), `message ${anchor.seq} jumped`).toBeLessThanOrEqual(2);

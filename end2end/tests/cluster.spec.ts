@@ -80,9 +80,15 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  for (const node of nodes) node?.kill('SIGKILL');
   for (const b of balancers) b.close();
-  await new Promise((r) => setTimeout(r, 200));
+  // Each node gone (its connections to the database closed) before the database is dropped.
+  await Promise.all(
+    nodes.map((node) =>
+      node && node.exitCode === null && node.signalCode === null
+        ? new Promise((r) => node.once('exit', r).kill('SIGKILL'))
+        : undefined,
+    ),
+  );
   execSync(`psql "${pgAdmin}" -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"`, quiet);
 });
 

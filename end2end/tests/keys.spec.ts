@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy } from './fixtures';
+import { expectConnected, freshRoom, joinAs, log, say, seedTexts, joinBusy, statusOf } from './fixtures';
 
 // The keyboard in a room: Alt+↑/↓ between rooms, Ctrl+K to a room by name, Esc back to the
 // latest (marking the room read); and Jump to latest when new messages come while I am up.
@@ -82,8 +82,8 @@ test('coming back to a room, "New messages" marks where I left off, and only the
   await expect(log(bob.page).getByText('before I left')).toBeVisible();
   const divider = bob.page.getByRole('separator', { name: 'New messages' });
   await expect(divider).toBeHidden();
-  // bob has read it (the marker goes out within a moment), then goes elsewhere.
-  await bob.page.waitForTimeout(1_000);
+  // bob has read it (alice sees his marker stored), then goes elsewhere.
+  await expect(statusOf(alice.page, 'before I left')).toHaveAccessibleName('Read');
   await bob.page.goto(`/r/${freshRoom('elsewhere')}`);
   await expectConnected(bob.page);
   await say(alice.page, 'while you were away');
@@ -98,8 +98,8 @@ test('coming back to a room, "New messages" marks where I left off, and only the
   await expect(row).toContainText('while you were away');
   await expect(bob.page.locator('.msg', { has: divider })).toHaveCount(1);
 
-  // Read now: the next visit has no divider.
-  await bob.page.waitForTimeout(1_000);
+  // Read now (alice sees it): the next visit has no divider.
+  await expect(statusOf(alice.page, 'and more')).toHaveAccessibleName('Read');
   await bob.page.reload();
   await expectConnected(bob.page);
   await expect(log(bob.page).getByText('and more')).toBeVisible();

@@ -29,6 +29,7 @@ test('the member list shows who is here, and follows joins and tabs closing', as
   ]);
   // Closing one tab leaves him online; closing the last one does not.
   await bob.page.close();
+  // He does not go offline: an absence, watched for the second in which he would have.
   await alice.page.waitForTimeout(1_000);
   await expect(online(alice)).toHaveText(['alice online', 'bob online']);
   await bobTab.close();

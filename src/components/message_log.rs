@@ -37,8 +37,9 @@ pub fn MessageLog() -> impl IntoView {
     let pending = state.pending();
     let log_ref = NodeRef::<html::Div>::new();
     let at_bottom = state.at_bottom;
-    // Rows are being brought back: wait before bringing more.
-    let busy = StoredValue::new(false);
+    // Rows are being brought back: wait before bringing more. The log says so
+    // (`aria-busy`): assistive technology, and a test, can wait until it is settled.
+    let busy = RwSignal::new(false);
 
     // Once hydrated, days and times follow the reader's zone: one new layout.
     Effect::new(move |_| {
@@ -79,7 +80,7 @@ pub fn MessageLog() -> impl IntoView {
         let listener = window_event_listener(leptos::ev::hashchange, move |_| {
             if show_linked() {
                 at_bottom.set(false);
-            } else if let Some(seq) = linked_seq().filter(|_| !busy.get_value()) {
+            } else if let Some(seq) = linked_seq().filter(|_| !busy.get_untracked()) {
                 reach_linked(state, seq, busy, at_bottom);
             }
         });
@@ -96,7 +97,7 @@ pub fn MessageLog() -> impl IntoView {
         if at_bottom.get_untracked() != bottom {
             at_bottom.set(bottom);
         }
-        if busy.get_value() {
+        if busy.get_untracked() {
             return;
         }
         if top < client {
@@ -133,7 +134,7 @@ pub fn MessageLog() -> impl IntoView {
         // Not live itself: it is laid out again at hydration and older pages come into it.
         // Screen readers hear each new message from others once, from `heard`.
         <div class="log" role="log" aria-label="Messages" aria-live="off" node_ref=log_ref
-            on:scroll=on_scroll>
+            aria-busy=move || if busy.get() { "true" } else { "false" } on:scroll=on_scroll>
             {move || empty().then(|| view! { <p class="empty">"No messages yet. Say hello!"</p> })}
             <For
                 each=move || rows.get()
@@ -185,8 +186,8 @@ fn linked_seq() -> Option<u64> {
 /// Shows message `seq`, older than what the page has: fetches older pages until it is held
 /// (at most 20 pages), brings rows into the page until it is there, and scrolls to it.
 #[cfg(feature = "hydrate")]
-fn reach_linked(state: RoomState, seq: u64, busy: StoredValue<bool>, at_bottom: RwSignal<bool>) {
-    busy.set_value(true);
+fn reach_linked(state: RoomState, seq: u64, busy: RwSignal<bool>, at_bottom: RwSignal<bool>) {
+    busy.set(true);
     leptos::task::spawn_local(async move {
         let room = state.room.get_value();
         for _ in 0..20 {
@@ -214,23 +215,23 @@ fn reach_linked(state: RoomState, seq: u64, busy: StoredValue<bool>, at_bottom: 
         if show_linked() {
             at_bottom.set(false);
         }
-        busy.set_value(false);
+        busy.set(false);
     });
 }
 
 /// Brings back older rows above the window: from memory, or else a page from the server.
-fn show_older(state: RoomState, el: web_sys::HtmlDivElement, busy: StoredValue<bool>) {
+fn show_older(state: RoomState, el: web_sys::HtmlDivElement, busy: RwSignal<bool>) {
     let anchor = el.query_selector("article").ok().flatten();
     if keep_in_place(el.clone(), anchor.clone(), busy, move || state.show_older()) {
         return;
     }
     #[cfg(feature = "hydrate")]
     if let Some(before) = state.older_before() {
-        busy.set_value(true);
+        busy.set(true);
         leptos::task::spawn_local(async move {
             let room = state.room.get_value();
             let page = crate::client::history::older(&room, before).await;
-            busy.set_value(false);
+            busy.set(false);
             match page {
                 Ok(msgs) => {
                     state.add_older(msgs);
@@ -248,7 +249,7 @@ fn show_older(state: RoomState, el: web_sys::HtmlDivElement, busy: StoredValue<b
 fn keep_in_place(
     el: web_sys::HtmlDivElement,
     anchor: Option<web_sys::Element>,
-    busy: StoredValue<bool>,
+    busy: RwSignal<bool>,
     change: impl FnOnce() -> usize,
 ) -> bool {
     let Some(anchor) = anchor else {
@@ -258,7 +259,7 @@ fn keep_in_place(
     if change() == 0 {
         return false;
     }
-    busy.set_value(true);
+    busy.set(true);
     leptos::task::spawn_local(async move {
         // The rows are rendered once the effects of this change have run.
         leptos::task::tick().await;
@@ -267,7 +268,7 @@ fn keep_in_place(
             let moved = anchor.get_bounding_client_rect().top() - before;
             el.set_scroll_top(el.scroll_top() + moved.round() as i32);
         }
-        busy.set_value(false);
+        busy.set(false);
     });
     true
 }
