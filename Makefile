@@ -11,12 +11,13 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 # cargo-leptos takes wasm-bindgen and wasm-opt (npm's binaryen) from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup setup-browser run dev build test test-rust check-services test-e2e bench fmt clean-data
+.PHONY: help setup setup-browser run dev build test test-rust check-services test-e2e test-stress bench fmt clean-data
 
 help:
 	@echo "make run    serve the release build on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)"
 	@echo "make dev    watch, rebuild and reload while you edit"
 	@echo "make test   unit, integration and browser tests"
+	@echo "make test-stress  every suite STRESS_RUNS times (5) with one core loaded; failures per test"
 	@echo "make bench  performance suite (writes bench/RESULTS.md)"
 
 ## Installs the pinned toolchain, cargo-leptos, wasm-bindgen and the npm packages if missing.
@@ -94,6 +95,12 @@ check-services:
 test-e2e: setup setup-browser
 	cargo leptos build --release
 	npx playwright test
+
+## Flakes, counted: every suite `make test` runs, STRESS_RUNS times, with stress-ng keeping
+## one core busy (installed from Debian when missing); prints the failures per test.
+STRESS_RUNS ?= 5
+test-stress: setup setup-browser check-services
+	bash tests/stress.sh $(STRESS_RUNS)
 
 ## The fixed performance suite (release builds, server and generator pinned); writes bench/RESULTS.md.
 bench: setup setup-browser
