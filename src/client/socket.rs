@@ -139,15 +139,12 @@ async fn session(
 ) -> bool {
     let (mut sink, mut stream) = ws.split();
     let room = state.room.get_value();
-    let since = state.log.with_value(|l| l.last_seq());
-    let join = ClientFrame::Join {
-        room: room.clone(),
-        since: Some(since),
-    };
     // The first write waits for the socket to open.
-    if sink.send(text(&join)).await.is_err() {
+    if sink.send(text(&room_join(state, &room))).await.is_err() {
         return false;
     }
+    // Open, and not yet in the room: "Connected" waits for the answer (`joined`).
+    state.status.set(ConnStatus::Connecting);
     // The other rooms in the list, live only, for their unread counts.
     let others: Vec<String> = state.rooms.with_untracked(|rooms| {
         rooms
@@ -273,12 +270,7 @@ async fn session(
             }
             if rejoin_at.is_some_and(|at| js_sys::Date::now() >= at) {
                 rejoin_at = None;
-                let since = state.log.with_value(|l| l.last_seq());
-                let join = ClientFrame::Join {
-                    room: room.clone(),
-                    since: Some(since),
-                };
-                if sink.send(text(&join)).await.is_err() {
+                if sink.send(text(&room_join(state, &room))).await.is_err() {
                     return true;
                 }
             }
@@ -367,6 +359,15 @@ fn on_frame(
             leptos::logging::warn!("unreadable frame from server: {e}");
             None
         }
+    }
+}
+
+/// The join of the page's `room`, from the last message held: the server replays what the
+/// page missed, then answers `joined`.
+fn room_join(state: RoomState, room: &str) -> ClientFrame {
+    ClientFrame::Join {
+        room: room.to_owned(),
+        since: Some(state.log.with_value(|l| l.last_seq())),
     }
 }
 

@@ -371,8 +371,8 @@ impl Room {
     }
 
     /// Answers subscription `id`'s `join`: it is live from the room's last `seq` on (what
-    /// came before was replayed or held and is queued already).
-    /// A socket whose queue is full is closed by the push and forgotten with the others gone.
+    /// came before was replayed or held and is queued already). A socket whose queue is
+    /// full is closed by this push, and forgotten with the others that are gone.
     fn joined(&self, id: u64) {
         if let Some(m) = self.members.iter().find(|m| m.id == id) {
             m.outbox.push_frame(&ServerFrame::Joined {
