@@ -87,6 +87,20 @@ pub fn decide(facts: Option<&RoomFacts>, signed_in: bool) -> Access {
     }
 }
 
+/// The one rule for bringing someone new into `room`, asked by every way in that is not
+/// the person's own `join` of a public room: a member adding someone, making an invite
+/// link, and using one (to sign up or as an account). A direct conversation is two people's
+/// and never gains a third, whoever asks and however old the link.
+pub fn admits_newcomers(room: &RoomName) -> Result<()> {
+    if room.is_direct() {
+        tracing::info!("refused: a third person into a direct conversation");
+        return Err(Error::Forbidden(
+            "A direct conversation is between two people; make a private room for more.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the facts for `user` (or a visitor) in `room` and decides: every HTTP path's
 /// way in. The facts come back too (`None`: no such room).
 pub async fn check(

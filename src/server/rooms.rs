@@ -128,11 +128,7 @@ pub async fn add_member(
 pub async fn add(state: &AppState, me: &User, room: &str, name: &str) -> Result<()> {
     manage_allowed(state, me)?;
     let (facts, access) = readable(state, me, room).await?;
-    if facts.room.name.is_direct() && facts.room.private {
-        return Err(Error::Forbidden(
-            "A direct conversation is between two people; make a private room for more.".into(),
-        ));
-    }
+    access::admits_newcomers(&facts.room.name)?;
     if !access.may_invite() {
         return Err(Error::Forbidden(format!(
             "Join #{} before adding people to it.",

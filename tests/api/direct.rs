@@ -177,3 +177,105 @@ async fn two_people_share_one_private_conversation_that_nobody_else_reaches() {
     assert_eq!(open_dm(&app, Some(&ann), "bob").await.0, 403);
     app.stop().await;
 }
+
+/// Issue 24: either person could make an invite link to the conversation (the API and the
+/// members page's form), and whoever used it read everything. One rule now answers every
+/// way in: a direct conversation never gains a third person. A link made before the rule
+/// (put in the store as it was then) admits nobody and loses nothing.
+#[tokio::test]
+async fn no_path_brings_a_third_person_into_a_direct_conversation() {
+    let app = TestApp::spawn_unlimited().await;
+    let ann = app.sign_up("ann").await;
+    let _bob = app.sign_up("bob").await;
+    let carl = app.sign_up("carl").await;
+    let (_, to) = open_dm(&app, Some(&ann), "bob").await;
+    let room = to.trim_start_matches("/r/").to_owned();
+
+    // The API's invite link.
+    let res = app
+        .http
+        .post(app.url("/api/invites"))
+        .bearer_auth(&ann.token)
+        .json(&json!({"room": room}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let why = res
+        .json::<cloud_msg::protocol::ApiError>()
+        .await
+        .unwrap()
+        .error;
+    assert!(why.contains("between two people"), "{why}");
+    // The members page's form.
+    let res = no_redirects()
+        .post(app.url(&format!("/r/{room}/members/invite")))
+        .header("cookie", format!("cloud_msg_session={}", ann.token))
+        .form(&[("uses", "5"), ("days", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the form is refused too");
+    assert!(!res.text().await.unwrap().contains("/invite/"));
+
+    // A link that exists from before the rule.
+    let (dm, _) = app
+        .state
+        .store
+        .find_room(&cloud_msg::validation::RoomName::parse(&room).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let old = cloud_msg::server::session::new_token();
+    app.state
+        .store
+        .create_invite(
+            cloud_msg::server::session::hash_token(&old),
+            ann.user_id,
+            Some(&dm),
+            5,
+            cloud_msg::timestamp::Timestamp::now().millis() + 3_600_000,
+        )
+        .await
+        .unwrap();
+    // Signing up with it: refused, and its uses stay.
+    let res = app
+        .http
+        .post(app.url("/api/accounts"))
+        .json(&json!({"name": "dave", "password": PASSWORD, "invite": old}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // An account using it.
+    let res = no_redirects()
+        .post(app.url(&format!("/invite/{old}/join")))
+        .header("cookie", format!("cloud_msg_session={}", carl.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let info = app
+        .state
+        .store
+        .invite(&cloud_msg::server::session::hash_token(&old))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.uses_left, 5, "nothing was spent");
+    // Still the two of them.
+    let members: Vec<MemberEntry> = app
+        .http
+        .get(app.url(&format!("/api/rooms/{room}/members")))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["ann", "bob"]);
+    app.stop().await;
+}

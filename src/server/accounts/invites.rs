@@ -87,6 +87,7 @@ pub async fn make(
                 Some(facts) if access.may_read() => facts,
                 _ => return Err(access::refusal(&name, access)),
             };
+            access::admits_newcomers(&facts.room.name)?;
             if !access.may_moderate() {
                 return Err(Error::Forbidden(
                     "Only the room's owners and the admin make invite links to it.".into(),
@@ -134,11 +135,14 @@ pub async fn usable(state: &AppState, token: &str) -> Result<Option<Option<RoomN
     Ok(info.filter(|i| i.usable()).map(|i| i.room))
 }
 
-/// Takes one use of `token` for a sign-up; answers the room it admits to. Refused (403)
-/// when it is used up, expired or unknown.
+/// Takes one use of `token`; answers the room it admits to. Refused (403) when it is used
+/// up, expired or unknown, or admits to a room that takes no newcomers (nothing is spent).
 pub async fn take(state: &AppState, token: &str) -> Result<Option<RoomName>> {
     let hash = session::hash_token(token);
     let info = state.store.invite(&hash).await?.ok_or_else(used_up)?;
+    if let Some(room) = &info.room {
+        access::admits_newcomers(room)?;
+    }
     if !state.store.use_invite(&hash, false).await? {
         return Err(used_up());
     }
