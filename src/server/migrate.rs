@@ -2,7 +2,10 @@
 //! deployment into Postgres.
 //!
 //! Everything is copied in one Postgres transaction: people, sessions (so everyone stays
-//! signed in), rooms (with their ids and privacy), messages, memberships and bans. Before the commit every
+//! signed in), rooms (with their ids, privacy and topics), messages, memberships and bans.
+//! Postgres cannot hold a NUL in text (SQLite could, before messages refused control
+//! characters): each one found is replaced by U+FFFD and reported by room and seq, and
+//! the rest is copied. Before the commit every
 //! room is checked: the same number of messages and the same SHA-256 over every stored
 //! field, in seq order, on both sides. Anything that does not match rolls it all back. A
 //! destination that already holds data is refused, so the command cannot run twice over
@@ -35,6 +38,32 @@ pub struct Copied {
     pub markers: u64,
     pub bans: u64,
     pub reactions: u64,
+    /// Texts that held a NUL, each "room #seq" (or "topic of room"), stored with U+FFFD.
+    pub repaired: Vec<String>,
+}
+
+/// Replaces each NUL of `text` by U+FFFD; whether there was one.
+pub fn repair(text: &mut String) -> bool {
+    if text.contains('\0') {
+        *text = text.replace('\0', "\u{FFFD}");
+        true
+    } else {
+        false
+    }
+}
+
+/// `rows` as they are copied: NULs replaced, each repaired row's place pushed on `repaired`.
+fn repaired_rows(
+    room: &str,
+    mut rows: Vec<MessageRow>,
+    repaired: &mut Vec<String>,
+) -> Vec<MessageRow> {
+    for r in &mut rows {
+        if repair(&mut r.text) | repair(&mut r.author_name) {
+            repaired.push(format!("#{room} message {}", r.seq));
+        }
+    }
+    rows
 }
 
 impl std::fmt::Display for Copied {
@@ -49,7 +78,16 @@ impl std::fmt::Display for Copied {
             self.markers,
             self.bans,
             self.reactions
-        )
+        )?;
+        if !self.repaired.is_empty() {
+            write!(
+                f,
+                "; {} texts held a NUL, stored with U+FFFD instead: {}",
+                self.repaired.len(),
+                self.repaired.join(", ")
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -165,21 +203,27 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
         .await?;
     }
 
-    let rooms: Vec<(i64, String, i64, i64, bool)> =
-        sqlx::query_as("SELECT id, name, last_seq, created_at, private FROM rooms ORDER BY id")
-            .fetch_all(&mut src)
-            .await?;
+    let rooms: Vec<(i64, String, i64, i64, bool, String)> = sqlx::query_as(
+        "SELECT id, name, last_seq, created_at, private, topic FROM rooms ORDER BY id",
+    )
+    .fetch_all(&mut src)
+    .await?;
     copied.rooms = rooms.len() as u64;
-    for (id, name, last_seq, created_at, private) in &rooms {
+    for (id, name, last_seq, created_at, private, topic) in &rooms {
+        let mut topic = topic.clone();
+        if repair(&mut topic) {
+            copied.repaired.push(format!("the topic of #{name}"));
+        }
         sqlx::query(
-            "INSERT INTO rooms (id, name, last_seq, created_at, private) OVERRIDING SYSTEM VALUE
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO rooms (id, name, last_seq, created_at, private, topic)
+             OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(name)
         .bind(last_seq)
         .bind(created_at)
         .bind(private)
+        .bind(topic)
         .execute(&mut *tx)
         .await?;
     }
@@ -191,7 +235,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
     .execute(&mut *tx)
     .await?;
 
-    for (room_id, ..) in &rooms {
+    for (room_id, room_name, ..) in &rooms {
         let mut after = 0i64;
         loop {
             let rows: Vec<MessageRow> = sqlx::query_as(&format!(
@@ -205,6 +249,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .await?;
             let Some(last) = rows.last() else { break };
             after = last.seq;
+            let rows = repaired_rows(room_name, rows, &mut copied.repaired);
             copied.messages += rows.len() as u64;
             sqlx::query(
                 "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name,
@@ -316,6 +361,7 @@ pub async fn run(from: &str, to: &str) -> Result<Copied> {
             .bind(room_id)
             .fetch_all(&mut src)
             .await?;
+        let theirs = repaired_rows(name, theirs, &mut Vec::new());
         let ours: Vec<MessageRow> = sqlx::query_as(&format!("{sql}$1 ORDER BY seq"))
             .bind(room_id)
             .fetch_all(&mut *tx)

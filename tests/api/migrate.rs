@@ -248,3 +248,59 @@ async fn migrate_refuses_what_it_cannot_do() {
         String::from_utf8_lossy(&backwards.stdout) + String::from_utf8_lossy(&backwards.stderr);
     assert!(log.contains("migrate copies from sqlite://"), "{log}");
 }
+
+/// SQLite kept a NUL in a message before texts refused control characters; Postgres cannot
+/// hold one, and `migrate` aborted on it. It now copies everything, stores U+FFFD in the
+/// NUL's place, and says which message (and topic) it changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_from_an_older_sqlite_is_replaced_and_reported_not_an_abort() {
+    let sqlite = Arc::new(TestDatabase::new(Backend::Sqlite).await);
+    let app = TestApp::spawn_in(sqlite.clone()).await;
+    let mut alice = app.client("alice").await;
+    alice.join("general", None).await;
+    for text in ["first", "second"] {
+        alice.say("general", text).await;
+        alice
+            .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+            .await;
+    }
+    app.stop().await;
+    // What an older server let in.
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&sqlite.url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE messages SET text = 'fir' || char(0) || 'st' WHERE seq = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE rooms SET topic = 'to' || char(0) || 'pic' WHERE name = 'general'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    drop(db);
+
+    let cluster = Cluster::new(redis_url()).await;
+    let out = migrate(&sqlite.url, &cluster.db.url);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("2 texts held a NUL, stored with U+FFFD instead: the topic of #general, #general message 1"),
+        "{said}"
+    );
+    let node = cluster.node().await;
+    let room = cloud_msg::validation::RoomName::parse("general").unwrap();
+    let texts: Vec<String> = node
+        .state
+        .store
+        .recent(&room, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["fir\u{FFFD}st", "second"]);
+}
