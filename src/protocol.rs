@@ -394,6 +394,9 @@ pub enum ErrorCode {
     EmptyText,
     /// The text is longer than 4,000 characters.
     TextTooLong,
+    /// The text holds a control character other than a new line or a tab (a NUL, an
+    /// escape…); the message says which.
+    BadText,
     /// Too many requests: wait `retry_after_ms`, then send the same frame again.
     RateLimited,
     /// This `client_id` was already used for a message with another text; the stored

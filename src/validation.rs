@@ -29,9 +29,18 @@ pub enum ValidationError {
     NameHasInvisible,
     /// No letter or digit at all (only punctuation, symbols or spaces).
     NameHasNoLetter,
+    /// Private-use, unassigned or line/paragraph-separator characters (the server knows
+    /// the tables; the browser lets them through to it).
+    NameHasOddCharacter,
+    /// More than two combining marks on one character (they pile up over the line).
+    NameHasStackedMarks,
     EmptyText,
     TextTooLong {
         chars: usize,
+    },
+    /// A control character other than a new line or a tab (a NUL, an escape…).
+    TextHasControl {
+        code: u32,
     },
 }
 
@@ -42,12 +51,15 @@ impl ValidationError {
             Self::BadRoom => ErrorCode::BadRoom,
             Self::EmptyText => ErrorCode::EmptyText,
             Self::TextTooLong { .. } => ErrorCode::TextTooLong,
+            Self::TextHasControl { .. } => ErrorCode::BadText,
             // Names are only sent over HTTP; on a socket they would be a bad frame.
             Self::EmptyName
             | Self::NameTooLong { .. }
             | Self::NameHasControl
             | Self::NameHasInvisible
-            | Self::NameHasNoLetter => ErrorCode::BadFrame,
+            | Self::NameHasNoLetter
+            | Self::NameHasOddCharacter
+            | Self::NameHasStackedMarks => ErrorCode::BadFrame,
         }
     }
 }
@@ -74,7 +86,19 @@ impl fmt::Display for ValidationError {
             Self::NameHasNoLetter => {
                 write!(f, "Display names need at least one letter or digit.")
             }
+            Self::NameHasOddCharacter => write!(
+                f,
+                "Display names cannot contain private-use, unassigned or line-separator characters."
+            ),
+            Self::NameHasStackedMarks => write!(
+                f,
+                "Display names cannot stack more than two accents on one letter."
+            ),
             Self::EmptyText => write!(f, "Messages cannot be empty."),
+            Self::TextHasControl { code } => write!(
+                f,
+                "Messages cannot contain the control character U+{code:04X}."
+            ),
             Self::TextTooLong { chars } => write!(
                 f,
                 "Message is too long: {chars} characters, the limit is {MAX_MESSAGE_CHARS}."
@@ -142,6 +166,8 @@ impl DisplayName {
             Err(ValidationError::NameHasInvisible)
         } else if !has_letter_or_digit(s) {
             Err(ValidationError::NameHasNoLetter)
+        } else if let Err(e) = unusual_characters(s) {
+            Err(e)
         } else {
             Ok(Self(s.to_owned()))
         }
@@ -150,6 +176,79 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key the name is owned under: the same for names a reader could mistake for
+    /// each other. The NFKC, lower-cased name's TR39 skeleton, lower-cased again (the
+    /// skeleton of `0` is `O`, so `b0b` is `bob`), without combining marks (`victi\u{307}m`,
+    /// an `i` with a second dot, is `victim`; `José` is `jose`). The store recomputes the
+    /// keys it holds at start (`store::name_keys`), so changing this rule is safe.
+    #[cfg(feature = "ssr")]
+    pub fn key(&self) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+        let folded: String = self.0.nfkc().collect::<String>().to_lowercase();
+        let skeleton: String = unicode_security::skeleton(&folded).collect();
+        skeleton
+            .to_lowercase()
+            .nfd()
+            .filter(|c| {
+                !matches!(
+                    c.general_category(),
+                    G::NonspacingMark | G::EnclosingMark | G::SpacingMark
+                )
+            })
+            .collect()
+    }
+}
+
+/// A character a reader cannot check on screen: an invisible one ([`is_invisible`]), a
+/// format character (Cf), a private-use or unassigned code point, or a line or paragraph
+/// separator. Names and topics refuse them (the server knows the tables).
+#[cfg(feature = "ssr")]
+pub fn is_unseen(c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    is_invisible(c)
+        || matches!(
+            c.general_category(),
+            G::Format
+                | G::PrivateUse
+                | G::Unassigned
+                | G::LineSeparator
+                | G::ParagraphSeparator
+                | G::Surrogate
+        )
+}
+
+/// Refuses what the eye cannot check in a name: format characters (Cf, such as U+FFF9, an
+/// interlinear annotation that draws nothing), private-use and unassigned code points,
+/// line and paragraph separators, and runs of more than two combining marks. The server
+/// decides with Unicode's tables; the browser, without them, leaves it to the server.
+fn unusual_characters(s: &str) -> Result<(), ValidationError> {
+    #[cfg(feature = "ssr")]
+    {
+        use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+        let mut marks = 0;
+        for c in s.chars() {
+            match c.general_category() {
+                G::Format => return Err(ValidationError::NameHasInvisible),
+                G::PrivateUse
+                | G::Unassigned
+                | G::LineSeparator
+                | G::ParagraphSeparator
+                | G::Surrogate => return Err(ValidationError::NameHasOddCharacter),
+                G::NonspacingMark | G::EnclosingMark | G::SpacingMark => {
+                    marks += 1;
+                    if marks > 2 {
+                        return Err(ValidationError::NameHasStackedMarks);
+                    }
+                }
+                _ => marks = 0,
+            }
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = s;
+    Ok(())
 }
 
 /// Whether `s` has a letter or digit. The browser only knows ASCII ones and lets the rest
@@ -183,7 +282,7 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{FE00}'..='\u{FE0F}'
             | '\u{FEFF}'
             | '\u{FFA0}'
-            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{FFF0}'..='\u{FFFB}'
             | '\u{1BCA0}'..='\u{1BCA3}'
             | '\u{1D173}'..='\u{1D17A}'
             | '\u{E0000}'..='\u{E0FFF}'
@@ -191,7 +290,8 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Message text: not blank (whitespace and invisible characters alone count as blank), at
-/// most 4,000 characters; surrounding whitespace is trimmed.
+/// most 4,000 characters, no control characters but new lines and tabs (a carriage
+/// return, as forms send line ends, becomes a new line); surrounding whitespace is trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageText(String);
 
@@ -203,6 +303,13 @@ impl MessageText {
             Err(ValidationError::EmptyText)
         } else if chars > MAX_MESSAGE_CHARS {
             Err(ValidationError::TextTooLong { chars })
+        } else if let Some(c) = s
+            .chars()
+            .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        {
+            Err(ValidationError::TextHasControl { code: u32::from(c) })
+        } else if s.contains('\r') {
+            Ok(Self(s.replace("\r\n", "\n").replace('\r', "\n")))
         } else {
             Ok(Self(s.to_owned()))
         }
@@ -388,6 +495,65 @@ mod tests {
             MessageText::parse("<script>x</script>").unwrap().as_str(),
             "<script>x</script>"
         );
+    }
+
+    #[test]
+    fn texts_refuse_control_characters_but_new_lines_and_tabs() {
+        assert_eq!(
+            MessageText::parse("a\u{0}b"),
+            Err(ValidationError::TextHasControl { code: 0 })
+        );
+        for bad in [
+            "\u{1b}[31mred",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}x",
+            "c1\u{9b}x",
+        ] {
+            assert!(
+                matches!(
+                    MessageText::parse(bad),
+                    Err(ValidationError::TextHasControl { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            MessageText::parse("line\r\nnext\rlast\tcell")
+                .unwrap()
+                .as_str(),
+            "line\nnext\nlast\tcell"
+        );
+        assert_eq!(
+            ValidationError::TextHasControl { code: 0 }.to_string(),
+            "Messages cannot contain the control character U+0000."
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn names_refuse_what_the_eye_cannot_check() {
+        for (bad, why) in [
+            ("vic\u{FFF9}tim", ValidationError::NameHasInvisible),
+            ("vic\u{FFFB}tim", ValidationError::NameHasInvisible),
+            ("soft\u{600}hyphen", ValidationError::NameHasInvisible),
+            ("priv\u{E000}ate", ValidationError::NameHasOddCharacter),
+            ("plane\u{F0000}", ValidationError::NameHasOddCharacter),
+            ("un\u{0378}assigned", ValidationError::NameHasOddCharacter),
+            ("line\u{2028}sep", ValidationError::NameHasOddCharacter),
+            ("para\u{2029}sep", ValidationError::NameHasOddCharacter),
+            (
+                "za\u{0300}\u{0301}\u{0302}\u{0303}lgo",
+                ValidationError::NameHasStackedMarks,
+            ),
+        ] {
+            assert_eq!(DisplayName::parse(bad), Err(why), "{bad:?}");
+        }
+        // Scripts that write with marks still pass.
+        for ok in ["नमस्ते", "ภาษาไทย", "กี่", "Nguyễn", "Zoë", "Ḯ"]
+        {
+            assert!(DisplayName::parse(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

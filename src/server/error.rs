@@ -37,6 +37,12 @@ pub enum Error {
         message: String,
         retry_after_secs: u64,
     },
+    /// 503 with `Retry-After`: the server is at a cap for this kind of work right now.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database error: {0}")]
@@ -71,6 +77,7 @@ impl Error {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::ForbiddenOrigin | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_)
             | Self::Sqlite(_)
             | Self::Commit(_)
@@ -85,7 +92,7 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let error = if status.is_server_error() {
+        let error = if status.is_server_error() && !matches!(self, Self::Busy { .. }) {
             tracing::error!(error = %self, "request failed");
             "internal server error".to_owned()
         } else {
@@ -93,6 +100,9 @@ impl IntoResponse for Error {
         };
         let mut res = (status, Json(ApiError { error })).into_response();
         if let Self::RateLimited {
+            retry_after_secs, ..
+        }
+        | Self::Busy {
             retry_after_secs, ..
         } = self
         {

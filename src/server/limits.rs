@@ -87,6 +87,12 @@ pub struct Limits {
     pub manage: Rate,
     /// Sign-ins (`POST /api/session`, `POST /join`) from one IP address.
     pub sign_in: Rate,
+    /// Password checks of `POST /api/password` by one person (each also counts as a sign-in
+    /// of the address).
+    pub password: Rate,
+    /// Passwords hashed or checked at once (each takes 19 MiB while it runs); applies even
+    /// with the limits off.
+    pub password_workers: usize,
     /// Pages of older messages (`GET /api/rooms/<room>/messages`) from one IP address.
     pub history: Rate,
     /// Sockets one user may hold open at once.
@@ -105,6 +111,8 @@ impl Default for Limits {
             create_room: Rate::new(20, 3600),
             manage: Rate::new(60, 60),
             sign_in: Rate::new(50, 60),
+            password: Rate::new(10, 600),
+            password_workers: crate::server::accounts::password::default_workers(),
             history: Rate::new(300, 60),
             sockets_per_user: 32,
             sockets_total: 16_384,
@@ -113,14 +121,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// `off`, or comma-separated `name=value` overrides of the defaults.
+    /// Comma-separated `name=value` overrides of the defaults; an item `off` turns the rate
+    /// limits and socket caps off (`off,password_workers=1` keeps a setting).
     pub fn parse(s: &str) -> Result<Self, String> {
         let mut limits = Self::default();
-        if s.trim().eq_ignore_ascii_case("off") {
-            limits.enabled = false;
-            return Ok(limits);
-        }
         for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            if item.eq_ignore_ascii_case("off") {
+                limits.enabled = false;
+                continue;
+            }
             let (name, value) = item
                 .split_once('=')
                 .ok_or_else(|| format!("CLOUD_MSG_LIMITS: {item:?} is not name=value"))?;
@@ -138,6 +147,8 @@ impl Limits {
                 "manage" => limits.manage = value.parse()?,
                 "sign_in" => limits.sign_in = value.parse()?,
                 "history" => limits.history = value.parse()?,
+                "password" => limits.password = value.parse()?,
+                "password_workers" => limits.password_workers = count()?.max(1),
                 "sockets_per_user" => limits.sockets_per_user = count()?,
                 "sockets_total" => limits.sockets_total = count()?,
                 other => return Err(format!("CLOUD_MSG_LIMITS: unknown limit {other:?}")),
@@ -156,6 +167,7 @@ pub enum Kind {
     CreateRoom,
     Manage,
     SignIn,
+    Password,
     History,
 }
 
@@ -192,6 +204,7 @@ pub struct Limiter {
     create_room: Bucket,
     manage: Bucket,
     sign_in: Bucket,
+    password: Bucket,
     history: Bucket,
 }
 
@@ -213,6 +226,7 @@ impl Limiter {
             create_room: bucket(limits.create_room),
             manage: bucket(limits.manage),
             sign_in: bucket(limits.sign_in),
+            password: bucket(limits.password),
             history: bucket(limits.history),
             limits,
         }
@@ -234,6 +248,7 @@ impl Limiter {
             Kind::CreateRoom => &self.create_room,
             Kind::Manage => &self.manage,
             Kind::SignIn => &self.sign_in,
+            Kind::Password => &self.password,
             Kind::History => &self.history,
         };
         bucket.check_key(&key).map_err(|not_until| {
@@ -251,6 +266,7 @@ impl Limiter {
             &self.create_room,
             &self.manage,
             &self.sign_in,
+            &self.password,
             &self.history,
         ] {
             bucket.retain_recent();
@@ -280,6 +296,9 @@ mod tests {
     #[test]
     fn limits_are_off_or_overridden_one_by_one() {
         assert!(!Limits::parse("off").unwrap().enabled);
+        let off = Limits::parse("off, password_workers=1").unwrap();
+        assert!(!off.enabled);
+        assert_eq!(off.password_workers, 1);
         let l = Limits::parse("send=5/1s, sockets_per_user=2").unwrap();
         assert_eq!(l.send, Rate::new(5, 1));
         assert_eq!(l.sockets_per_user, 2);

@@ -55,6 +55,8 @@ pub struct AppState {
     pub bus: bus::Bus,
     /// Token buckets per user and per address.
     pub limiter: Arc<limits::Limiter>,
+    /// The bounded pool that hashes and checks passwords.
+    pub passwords: Arc<accounts::PasswordWork>,
     /// Open sockets, by user and session.
     pub connections: connections::Connections,
     /// Room pages for visitors without a session, one per room version.

@@ -1,7 +1,8 @@
 //! Ending sessions everywhere at once. The store deletes them; every node then forgets
 //! them (each caches sessions) and closes their sockets: this node at once, the others
 //! when the bus brings the `Revocation`. Sign-out, ending one of my sessions, a new
-//! password and a disabled account all end sessions this way.
+//! password, a disabled account and a guest's name taken by an account all end sessions
+//! this way.
 
 use tokio::sync::mpsc;
 
@@ -40,11 +41,14 @@ pub fn apply(state: &AppState, revocation: &Revocation) -> usize {
             user,
             keep,
             disabled,
+            name_taken,
         } => {
             let keep = keep.as_deref().and_then(unhex);
             state.store.forget_sessions_of(*user, keep.as_deref());
             let reason = if *disabled {
                 CloseReason::Disabled
+            } else if *name_taken {
+                CloseReason::NameTaken
             } else {
                 CloseReason::SignedOut
             };

@@ -69,6 +69,10 @@ impl Application {
             ),
             bus,
             store,
+            passwords: Arc::new(accounts::PasswordWork::new(
+                limits.password_workers,
+                accounts::password::QUEUE_DEADLINE,
+            )),
             limiter: Arc::new(Limiter::new(limits)),
             connections: Connections::new(caps),
             pages: Default::default(),

@@ -12,18 +12,19 @@ use axum::{
 use crate::{
     protocol::TopicRequest,
     server::{model::User, rooms, session, AppState, Error, Result},
-    validation::RoomName,
+    validation::{is_unseen, RoomName},
 };
 
 /// Longest topic, in characters.
 pub const TOPIC_MAX: usize = 250;
 
 /// `raw` as a topic: trimmed, every run of blanks (new lines too) one space. Refused: over
-/// `TOPIC_MAX` characters, or a control or invisible formatting character.
+/// `TOPIC_MAX` characters, or a control character or one the reader cannot see
+/// ([`is_unseen`]: invisible, format, private-use, unassigned, a line separator).
 pub fn parse(raw: &str) -> Result<String> {
     if let Some(c) = raw
         .chars()
-        .find(|c| (c.is_control() && !c.is_whitespace()) || is_invisible(*c))
+        .find(|c| (c.is_control() && !c.is_whitespace()) || is_unseen(*c))
     {
         return Err(Error::BadRequest(format!(
             "A topic cannot hold the character U+{:04X}.",
@@ -37,11 +38,6 @@ pub fn parse(raw: &str) -> Result<String> {
         )));
     }
     Ok(topic)
-}
-
-/// Characters that change how the text around them reads without being seen.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Makes the room `name` (see `rooms::create_room`) with the topic `raw`, and answers the
@@ -132,6 +128,9 @@ mod tests {
             "esc\u{1b}[31m",
             "rtl \u{202E}txt.exe",
             "zw\u{200B}j",
+            "our \u{FFF9}secret\u{FFFB} plans",
+            "private \u{E000} use",
+            "un\u{0378}assigned",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was taken");
         }

@@ -580,6 +580,16 @@ impl ServerProcess {
             .expect("VmRSS")
     }
 
+    /// The server's peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+
     /// SIGKILL: no shutdown, no flush.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");

@@ -13,6 +13,7 @@ mod deletes;
 mod delivery;
 mod direct;
 mod edits;
+mod endurance;
 mod formatting;
 mod forms;
 mod helpers;

@@ -55,6 +55,7 @@ async fn set(
                 user,
                 keep: None,
                 disabled: true,
+                name_taken: false,
             },
         )
     } else {

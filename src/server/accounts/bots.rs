@@ -114,6 +114,7 @@ pub async fn new_token(
             user: bot.id,
             keep: Some(session::hex(&hash)),
             disabled: false,
+            name_taken: false,
         },
     );
     tracing::info!(by = %me.id, bot = %bot.id, sockets = closed, "bot token replaced");

@@ -10,13 +10,14 @@ use axum::{
     Json,
 };
 
-use super::{check_password, hash_password, invites, name_key, verify_password, Registration};
+use super::{check_password, invites, name_key, Registration};
 use crate::{
     protocol::AccountRequest,
     server::{
         api::{session_response, sign_in_allowed},
+        bus::Revocation,
         model::{NewSession, User},
-        session, AppState, Error, Result,
+        revoke, session, AppState, Error, Result,
     },
     validation::DisplayName,
 };
@@ -80,7 +81,7 @@ pub async fn sign_up(
         Some(guest) if name_key(&guest.name) == key => Some(guest),
         _ => None,
     };
-    let password_hash = hash_password(password).await?;
+    let password_hash = state.passwords.hash(password).await?;
     // Taken only now, so that a bad name or password does not spend it.
     let room = match invite {
         Some(invite) => Some(invites::take(state, invite).await?),
@@ -105,7 +106,47 @@ pub async fn sign_up(
         invites::admit(state, &user, room).await?;
     }
     tracing::info!(user = %user.id, invited = room.is_some(), "account created");
+    end_guests_named(state, &user).await;
     Ok((user, token))
+}
+
+/// Ends the sessions of every guest whose name looks like the new account's (the claimed
+/// guest became the account and is not one): their sockets close with 4002 and the reason
+/// says why; they sign in again under another name. Their messages stay.
+async fn end_guests_named(state: &AppState, account: &User) {
+    let key = name_key(&account.name);
+    let guests = match state.store.guests_signed_in().await {
+        Ok(guests) => guests,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the guests to end those under a new account's name");
+            return;
+        }
+    };
+    for (id, name) in guests {
+        if id == account.id || name_key(&name) != key {
+            continue;
+        }
+        let guest = User {
+            id,
+            name,
+            bot: false,
+            admin: false,
+        };
+        if let Err(error) = state.store.delete_other_sessions(&guest, &[]).await {
+            tracing::warn!(%error, "could not end a guest's sessions");
+            continue;
+        }
+        let closed = revoke::announce(
+            state,
+            Revocation::User {
+                user: id,
+                keep: None,
+                disabled: false,
+                name_taken: true,
+            },
+        );
+        tracing::info!(guest = %id, account = %account.id, sockets = closed, "guest sessions ended: the name went to an account");
+    }
 }
 
 /// The account called `name` (or one that looks like it) if `password` is its password,
@@ -122,7 +163,7 @@ pub async fn password_sign_in(
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    if !verify_password(password, hash).await {
+    if !state.passwords.verify(password, hash).await? {
         return Err(Error::BadCredentials);
     }
     let user = user.ok_or(Error::BadCredentials)?;

@@ -2,18 +2,22 @@
 //! `DELETE /api/sessions/<id>` ends one (its sockets close with 4001), and
 //! `POST /api/password` changes an account's password and ends every other session.
 
+use std::net::SocketAddr;
+
 use axum::{
-    extract::{rejection::JsonRejection, Path, State},
+    extract::{rejection::JsonRejection, ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 
-use super::{check_password, hash_password, name_key, verify_password};
+use super::{check_password, name_key};
 use crate::{
     protocol::{PasswordChange, SessionEntry},
     server::{
+        api::sign_in_allowed,
         bus::Revocation,
+        limits::{Key, Kind},
         revoke,
         session::{self, hex},
         AppState, Error, Result,
@@ -70,14 +74,25 @@ pub async fn revoke(
 
 /// `POST /api/password {"current","new"}` → 204: the account's password changes and every
 /// other session of it ends (their sockets close with 4001). 401 for a wrong current
-/// password, 400 with a sentence for a weak new one, 403 for a guest (no password to change).
+/// password, 400 with a sentence for a weak new one, 403 for a guest (no password to change),
+/// 429 past the person's `password` limit or the address's `sign_in` limit.
 pub async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Response> {
     let Json(req) = body.map_err(|e| Error::BadRequest(e.body_text()))?;
     let (user, current) = session::require(&state.store, &headers).await?;
+    // Each attempt is a sign-in of the address and one of the person's few tries.
+    sign_in_allowed(&state, peer.ip())?;
+    state
+        .limiter
+        .check(Kind::Password, Key::User(user.id))
+        .map_err(|wait| {
+            tracing::info!(user = %user.id, "password changes rate limited");
+            Error::too_many("Too many password attempts.", wait)
+        })?;
     // An account owns the name under its key; a guest of a look-alike name is not it.
     let hash = match state.store.account(&name_key(&user.name)).await? {
         Some((account, Some(hash))) if account.id == user.id => hash,
@@ -88,11 +103,11 @@ pub async fn change_password(
             ))
         }
     };
-    if !verify_password(req.current, Some(hash)).await {
+    if !state.passwords.verify(req.current, Some(hash)).await? {
         return Err(Error::BadCredentials);
     }
     check_password(&req.new, &user.name)?;
-    let new_hash = hash_password(req.new).await?;
+    let new_hash = state.passwords.hash(req.new).await?;
     state.store.set_password(&user, new_hash).await?;
     state.store.delete_other_sessions(&user, &current).await?;
     let closed = revoke::announce(
@@ -101,6 +116,7 @@ pub async fn change_password(
             user: user.id,
             keep: Some(hex(&current)),
             disabled: false,
+            name_taken: false,
         },
     );
     tracing::info!(user = %user.id, sockets = closed, "password changed");

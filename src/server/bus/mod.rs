@@ -53,11 +53,14 @@ pub enum Revocation {
     /// One session ended (signed out or revoked); `hash` is its token's SHA-256, in hex.
     Session { hash: String },
     /// Every session of `user` but `keep` (a new password), or all of them; `disabled`
-    /// when an admin disabled the account (its sockets close with 4003).
+    /// when an admin disabled the account (its sockets close with 4003), `name_taken` when
+    /// a guest's name went to an account (4002).
     User {
         user: uuid::Uuid,
         keep: Option<String>,
         disabled: bool,
+        #[serde(default)]
+        name_taken: bool,
     },
 }
 

@@ -21,6 +21,7 @@ macro_rules! on_backend {
 mod invites;
 pub mod jobs;
 mod members;
+pub mod name_keys;
 mod postgres;
 mod sessions;
 mod sqlite;

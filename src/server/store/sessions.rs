@@ -162,6 +162,18 @@ impl Store {
             .retain(|hash, (u, _)| u.id != user || Some(hash.as_slice()) == keep);
     }
 
+    /// Every guest with a session, with their names (an account about to take a name ends
+    /// the sessions of the guests who look like it).
+    pub async fn guests_signed_in(&self) -> Result<Vec<(Uuid, DisplayName)>> {
+        let rows = on_backend!(self, b => b.guests_signed_in().await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, name)| {
+                Some((Uuid::parse_str(&id).ok()?, DisplayName::parse(&name).ok()?))
+            })
+            .collect())
+    }
+
     /// The account (or bot) owned under `key`: its user and password hash (a bot has
     /// none: it signs in with its token only).
     pub async fn account(&self, key: &str) -> Result<Option<(User, Option<String>)>> {

@@ -50,6 +50,8 @@ pub enum CloseReason {
     TooSlow,
     /// An admin disabled the account.
     Disabled,
+    /// The guest's name (or one that looks like it) now belongs to an account.
+    NameTaken,
 }
 
 impl CloseReason {
@@ -65,6 +67,7 @@ impl CloseReason {
             Self::SignedOut => 4001,
             Self::TooSlow => 1008,
             Self::Disabled => 4003,
+            Self::NameTaken => 4002,
         }
     }
 
@@ -80,6 +83,7 @@ impl CloseReason {
             Self::SignedOut => "signed out",
             Self::TooSlow => "frame not completed in time",
             Self::Disabled => "account disabled",
+            Self::NameTaken => "your name now belongs to an account: sign in with another name",
         }
     }
 }

@@ -54,6 +54,7 @@ impl Postgres {
             .await?;
         // Nodes starting together take turns: sqlx holds an advisory lock while it migrates.
         sqlx::migrate!("./migrations/postgres").run(&read).await?;
+        super::name_keys::refresh_postgres(&read).await?;
         let write = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(5))
@@ -363,6 +364,15 @@ impl Postgres {
         )
         .bind(key)
         .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn guests_signed_in(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.name FROM users u WHERE u.name_key IS NULL AND NOT u.bot
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id)",
+        )
+        .fetch_all(&self.read)
         .await?)
     }
 

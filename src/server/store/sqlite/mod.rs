@@ -96,6 +96,7 @@ impl Sqlite {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&migrate).await?;
+        super::name_keys::refresh_sqlite(&migrate).await?;
         migrate.close().await;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
@@ -441,6 +442,15 @@ impl Sqlite {
         )
         .bind(key)
         .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn guests_signed_in(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.name FROM users u WHERE u.name_key IS NULL AND NOT u.bot
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id)",
+        )
+        .fetch_all(&self.read)
         .await?)
     }
 

@@ -1,0 +1,264 @@
+//! Tried as a determined stranger would, and over time: work that costs the server much
+//! for a request that costs little (password hashing, replays), doors left open (a direct
+//! conversation's invite), and input that looks like something it is not. Each finding is
+//! refused clearly and costs the server nothing lasting. (docs/security.md lists them.)
+
+use std::time::Duration;
+
+use cloud_msg::{protocol::ApiError, server::limits::Limits};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_changes_are_limited_per_person_with_a_retry_after() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = Limits::parse("password=3/10m").unwrap();
+    })
+    .await;
+    let me = app.sign_up("patient").await;
+    let attempt = || {
+        app.http
+            .post(app.url("/api/password"))
+            .bearer_auth(&me.token)
+            .json(&json!({"current": "not my password", "new": "a brand new passphrase"}))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt().await.unwrap().status(), 401);
+    }
+    let refused = attempt().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(
+        refused.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    let why = refused.json::<ApiError>().await.unwrap().error;
+    assert!(why.starts_with("Too many password attempts."), "{why}");
+    // Even the right password waits: the limit is on attempts, not on failures.
+    let right = app
+        .http
+        .post(app.url("/api/password"))
+        .bearer_auth(&me.token)
+        .json(&json!({"current": PASSWORD, "new": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 429);
+    // Someone else's tries are their own.
+    let other = app.sign_up("other-person").await;
+    let res = app
+        .http
+        .post(app.url("/api/password"))
+        .bearer_auth(&other.token)
+        .json(&json!({"current": PASSWORD, "new": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+/// 60 password sign-ins at once (the whole `sign_in` budget of an address, and more than
+/// a person makes in a year) used to take 19 MiB each at the same time: ~1.1 GB. The pool
+/// runs two at once; the rest wait, or are told 503 with `Retry-After` past the deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_password_sign_ins_at_once_cost_two_workers_memory_not_sixty() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(&[
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/chat.db", dir.path().display()),
+        ),
+        ("CLOUD_MSG_LIMITS", "off,password_workers=2".into()),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("http://{}/api/accounts", server.addr))
+        .json(&json!({"name": "target", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let before = server.peak_rss_kib();
+    let attempts = (0..60).map(|i| {
+        let http = http.clone();
+        let url = format!("http://{}/api/session", server.addr);
+        async move {
+            let res = http
+                .post(url)
+                .json(&json!({"name": "target", "password": format!("guess number {i}")}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            if status == 503 {
+                assert!(res.headers().contains_key("retry-after"));
+            }
+            status
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&401), "some were checked: {statuses:?}");
+    let grown_mib = server.peak_rss_kib().saturating_sub(before) / 1024;
+    assert!(
+        grown_mib < 150,
+        "60 password checks raised the peak RSS by {grown_mib} MiB"
+    );
+    // And the server still answers at once.
+    let health = tokio::time::timeout(
+        Duration::from_secs(5),
+        http.get(format!("http://{}/healthz", server.addr)).send(),
+    )
+    .await
+    .expect("healthz in time")
+    .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+/// Names that look like another (or like nothing) are refused or owned together: a guest
+/// cannot stand beside an account under a look-alike name, and characters the eye cannot
+/// check are refused with a sentence.
+#[tokio::test]
+async fn look_alike_and_invisible_names_are_refused() {
+    let app = TestApp::spawn_unlimited().await;
+    app.sign_up("bob").await;
+    app.sign_up("victim").await;
+    for lookalike in ["b0b", "BOB", "victi\u{0307}m", "VICTIM", "v\u{0456}ctim"] {
+        let res = app.post_session(json!({ "name": lookalike })).await;
+        assert_eq!(res.status(), 409, "{lookalike:?} beside an account");
+        let res = app
+            .http
+            .post(app.url("/api/accounts"))
+            .json(&json!({"name": lookalike, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409, "{lookalike:?} as a second account");
+    }
+    for (odd, why) in [
+        ("vic\u{FFF9}tim", "invisible"),
+        ("pr\u{E000}vate", "private-use"),
+        ("un\u{0378}known", "unassigned"),
+        ("two\u{2028}lines", "line-separator"),
+        ("zal\u{0300}\u{0301}\u{0302}\u{0303}go", "accents"),
+    ] {
+        let res = app.post_session(json!({ "name": odd })).await;
+        assert_eq!(res.status(), 400, "{odd:?}");
+        let error = res.json::<ApiError>().await.unwrap().error;
+        assert!(error.contains(why), "{odd:?}: {error}");
+    }
+    // A topic with an invisible annotation character.
+    let owner = app.sign_up("olivia").await;
+    let res = app
+        .http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"name": "plans", "topic": "our \u{FFF9}secret\u{FFFB} plans"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "{:?}", res.text().await);
+    app.stop().await;
+}
+
+/// A guest called carol could keep posting as "carol" after someone else made the account
+/// `carol`, and the page showed both alike. Now the account ends every guest session under
+/// its name: the guest's sockets close with 4002 and say why, the old token is refused,
+/// and the account posts as itself.
+#[tokio::test]
+async fn a_guest_under_a_name_an_account_takes_is_signed_out_and_told_why() {
+    let app = TestApp::spawn_unlimited().await;
+    let guest = app.sign_in("Car0l").await;
+    let bystander = app.sign_in("dave").await;
+    let mut guest_ws = app
+        .connect_with(&[("authorization", format!("Bearer {}", guest.token))])
+        .await
+        .unwrap();
+    guest_ws.join("general", None).await;
+    let mut dave_ws = app
+        .connect_with(&[("authorization", format!("Bearer {}", bystander.token))])
+        .await
+        .unwrap();
+    dave_ws.join("general", None).await;
+
+    // Someone else makes the account (with no guest session of that name).
+    let res = app
+        .http
+        .post(app.url("/api/accounts"))
+        .json(&json!({"name": "carol", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(guest_ws.expect_close().await, 4002);
+    let res = app
+        .http
+        .get(app.url("/api/sessions"))
+        .bearer_auth(&guest.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "the guest's session is over");
+    // Another guest stays, and the guest may come back under another name.
+    dave_ws.say("general", "still here").await;
+    assert!(matches!(
+        dave_ws
+            .recv_until(|f| matches!(f, cloud_msg::protocol::ServerFrame::Ack { .. }))
+            .await,
+        cloud_msg::protocol::ServerFrame::Ack { .. }
+    ));
+    assert_eq!(
+        app.post_session(json!({"name": "carol"})).await.status(),
+        409
+    );
+    app.sign_in("carol-the-guest").await;
+    app.stop().await;
+}
+
+/// A NUL was stored on SQLite, answered 500 on Postgres (failing the next message of the
+/// batch too), and aborted `cloud_msg migrate`. Control characters other than new lines
+/// and tabs are now refused on the socket and over HTTP, on both backends, and the
+/// messages around them are stored.
+#[tokio::test]
+async fn control_characters_in_a_message_are_refused_and_nothing_else_is_lost() {
+    let app = TestApp::spawn_unlimited().await;
+    let mut ws = app.client("nul-sender").await;
+    ws.join("general", None).await;
+    ws.say("general", "before").await;
+    ws.say("general", "a\u{0}b").await;
+    ws.say("general", "esc \u{1b}[2J").await;
+    ws.say("general", "after\r\nwith a form's line end").await;
+    let mut acks = 0;
+    let mut refused = Vec::new();
+    while acks + refused.len() < 4 {
+        match ws.recv().await {
+            cloud_msg::protocol::ServerFrame::Ack { .. } => acks += 1,
+            cloud_msg::protocol::ServerFrame::Error { code, message, .. } => {
+                refused.push((code, message))
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(acks, 2);
+    assert_eq!(refused.len(), 2);
+    for (code, message) in &refused {
+        assert_eq!(*code, cloud_msg::protocol::ErrorCode::BadText);
+        assert!(message.contains("control character U+"), "{message}");
+    }
+    let texts: Vec<String> = history(&app, "general")
+        .await
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["before", "after\nwith a form's line end"]);
+    app.stop().await;
+}
