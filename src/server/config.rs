@@ -47,6 +47,8 @@ pub struct Timeouts {
     /// A request's headers (the WebSocket handshake's too) must arrive within this, and an
     /// idle keep-alive connection is closed after it.
     pub request_headers: Duration,
+    /// A whole HTTP request (its body too) must be done within this, or it is answered 408.
+    pub request: Duration,
     /// A WebSocket frame (or fragmented message) that has started must be complete within this.
     pub frame: Duration,
     /// A room nobody is connected to ends its task after this long without use.
@@ -57,6 +59,7 @@ impl Default for Timeouts {
     fn default() -> Self {
         Self {
             request_headers: Duration::from_secs(10),
+            request: Duration::from_secs(30),
             frame: Duration::from_secs(30),
             room_idle: Duration::from_secs(60),
         }

@@ -99,6 +99,13 @@ pub struct Limits {
     pub sockets_per_user: usize,
     /// Sockets the server holds open at once.
     pub sockets_total: usize,
+    /// Sockets open at once from one address (everyone behind it together).
+    pub sockets_per_ip: usize,
+    /// TCP connections open at once (sockets and HTTP); lowered to what the process's
+    /// file descriptors allow. Applies even with the limits off.
+    pub connections_total: usize,
+    /// TCP connections open at once from one address.
+    pub connections_per_ip: usize,
 }
 
 impl Default for Limits {
@@ -116,6 +123,9 @@ impl Default for Limits {
             history: Rate::new(300, 60),
             sockets_per_user: 32,
             sockets_total: 16_384,
+            sockets_per_ip: 512,
+            connections_total: 20_000,
+            connections_per_ip: 1_024,
         }
     }
 }
@@ -151,6 +161,9 @@ impl Limits {
                 "password_workers" => limits.password_workers = count()?.max(1),
                 "sockets_per_user" => limits.sockets_per_user = count()?,
                 "sockets_total" => limits.sockets_total = count()?,
+                "sockets_per_ip" => limits.sockets_per_ip = count()?,
+                "connections_total" => limits.connections_total = count()?,
+                "connections_per_ip" => limits.connections_per_ip = count()?,
                 other => return Err(format!("CLOUD_MSG_LIMITS: unknown limit {other:?}")),
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admission;
 pub mod api;
 pub mod bus;
 pub mod config;

@@ -1,10 +1,20 @@
-//! The accept loop: HTTP/1.1 (and h2c) with upgrades, with a clock for hyper so that slow
-//! peers are cut off. `axum::serve` gives hyper no timer, so a connection that sends half
-//! a request line, or nothing, would stay open for ever.
+//! The accept loop: HTTP/1.1 with upgrades, with a clock for hyper so that slow peers are
+//! cut off. `axum::serve` gives hyper no timer, so a connection that sends half a request
+//! line, or nothing, would stay open for ever. Every connection needs a place
+//! ([`admission`]); every request has a whole-request deadline, so a body trickled a byte
+//! at a time is answered **408** and closed. There is no h2c: cleartext HTTP/2 with prior
+//! knowledge let one connection hold a hundred stalled streams, and browsers speak HTTP/2
+//! only over TLS, to the proxy in front (which speaks HTTP/1.1 to cloud_msg).
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{extract::ConnectInfo, Router};
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json, Router,
+};
 use hyper::{body::Incoming, service::service_fn, Request};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -13,18 +23,94 @@ use hyper_util::{
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::{
+    protocol::ApiError,
+    server::admission::{Admission, Over, Verdict},
+};
+
 /// How long to wait before accepting again when the process is out of file descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Serves `router` on `listener` until `signal`, then waits (at most `drain`) for requests
-/// in progress. Upgraded sockets are not waited for here: they have their own shutdown.
+/// How the accept loop treats connections.
+pub struct Edge {
+    /// A request's headers must arrive within this; an idle keep-alive connection closes.
+    pub header_timeout: Duration,
+    /// A whole request (body included, up to its response's head) must be done within this.
+    pub request_deadline: Duration,
+    /// Requests in progress get this long at shutdown.
+    pub drain: Duration,
+    pub admission: Arc<Admission>,
+}
+
+/// The answer for a request that did not finish in time; the connection closes after it.
+fn too_slow() -> Response {
+    let mut res = (
+        StatusCode::REQUEST_TIMEOUT,
+        Json(ApiError {
+            error: "The request took too long to arrive; send it again.".into(),
+        }),
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// The overflow lane's answer: `/healthz` as usual, anything else 503.
+async fn overflow(router: Router, req: Request<Incoming>, over: Over) -> Response {
+    if req.uri().path() == "/healthz" {
+        return router
+            .oneshot(req.map(Body::new))
+            .await
+            .unwrap_or_else(|e| match e {});
+    }
+    let error = match over {
+        Over::Total => "The server is at its connection cap. Try again in a few seconds.",
+        Over::Address => {
+            "Too many connections from your address. Close some tabs or try again in a few seconds."
+        }
+    };
+    let mut res = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(ApiError {
+            error: error.into(),
+        }),
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// The connection's first four bytes, once they have come (`None`: it closed first).
+async fn first_bytes(stream: &tokio::net::TcpStream) -> Option<[u8; 4]> {
+    let mut first = [0u8; 4];
+    loop {
+        match stream.peek(&mut first).await {
+            Ok(0) | Err(_) => return None,
+            Ok(4) => return Some(first),
+            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `signal`, then waits (at most `edge.drain`) for
+/// requests in progress. Upgraded sockets are not waited for here: they have their own
+/// shutdown.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    header_timeout: Duration,
-    drain: Duration,
+    edge: Edge,
     signal: impl Future<Output = ()>,
 ) {
+    let Edge {
+        header_timeout,
+        request_deadline,
+        drain,
+        admission,
+    } = edge;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -32,11 +118,8 @@ pub async fn serve(
         // Counts from when the connection waits for a request, so an idle keep-alive
         // connection is closed after it too.
         .header_read_timeout(header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(header_timeout))
-        .keep_alive_timeout(header_timeout);
+    let mut lane = builder.clone();
+    lane.http1().keep_alive(false);
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
     loop {
@@ -54,19 +137,52 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let (place, over) = match admission.admit(peer.ip()) {
+            Verdict::Take(place) => (place, None),
+            Verdict::Overflow(place, over) => (place, Some(over)),
+            Verdict::Close => continue,
+        };
+        if let Some(over) = over {
+            let service = service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                let router = router.clone();
+                async move { Ok::<_, Infallible>(overflow(router, req, over).await) }
+            });
+            let lane = lane.clone();
+            tokio::spawn(async move {
+                let _place = place;
+                let conn = lane.serve_connection(TokioIo::new(stream), service);
+                let _ = tokio::time::timeout(header_timeout * 2, conn).await;
+            });
+            continue;
+        }
         let service = service_fn(move |mut req: Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             let router = router.clone();
-            async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+            async move {
+                let answer = tokio::time::timeout(request_deadline, router.oneshot(req)).await;
+                Ok::<_, Infallible>(match answer {
+                    Ok(res) => res.unwrap_or_else(|e| match e {}),
+                    Err(_) => {
+                        tracing::info!(%peer, "request not completed within its deadline");
+                        too_slow()
+                    }
+                })
+            }
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            let _place = place;
             // The auto builder reads the first bytes (HTTP/1 or HTTP/2?) before hyper's
-            // timer runs: a connection that sends nothing gets the same deadline here.
-            let mut first = [0u8; 1];
-            match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-                Ok(Ok(n)) if n > 0 => {}
+            // timer runs: a connection that sends nothing gets the same deadline here. An
+            // HTTP/2 preface (`PRI * HTTP/2.0`) is closed: hyper would speak h2c to it.
+            match tokio::time::timeout(header_timeout, first_bytes(&stream)).await {
+                Ok(Some(first)) if &first != b"PRI " => {}
+                Ok(Some(_)) => {
+                    tracing::debug!(%peer, "h2c preface refused");
+                    return;
+                }
                 _ => return,
             }
             let conn = builder

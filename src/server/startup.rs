@@ -13,9 +13,11 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     app::shell,
     server::{
-        accounts, api,
+        accounts,
+        admission::Admission,
+        api,
         bus::Bus,
-        connections::Connections,
+        connections::{Connections, SocketCaps},
         direct, forms, headers, history,
         hub::Hub,
         limits::Limiter,
@@ -53,9 +55,11 @@ impl Application {
         let listener = TcpListener::bind(config.addr).await?;
         let tasks = TaskTracker::new();
         let limits = config.limits.clone();
-        let caps = limits
-            .enabled
-            .then_some((limits.sockets_per_user, limits.sockets_total));
+        let caps = limits.enabled.then_some(SocketCaps {
+            per_user: limits.sockets_per_user,
+            per_ip: limits.sockets_per_ip,
+            total: limits.sockets_total,
+        });
         let (revoked, revocations) = tokio::sync::mpsc::unbounded_channel();
         let state = AppState {
             leptos_options: config.leptos.clone(),
@@ -121,17 +125,21 @@ impl Application {
                 }
             }
         });
-        serve::serve(
-            listener,
-            router,
-            state.config.timeouts.request_headers,
-            DRAIN_TIMEOUT,
-            async move {
-                signal.await;
-                tracing::info!("shutting down");
-                token.cancel();
-            },
-        )
+        let limits = &state.config.limits;
+        let edge = serve::Edge {
+            header_timeout: state.config.timeouts.request_headers,
+            request_deadline: state.config.timeouts.request,
+            drain: DRAIN_TIMEOUT,
+            admission: Admission::new(
+                limits.connections_total,
+                limits.enabled.then_some(limits.connections_per_ip),
+            ),
+        };
+        serve::serve(listener, router, edge, async move {
+            signal.await;
+            tracing::info!("shutting down");
+            token.cancel();
+        })
         .await;
         state.hub.close();
         state.tasks.close();

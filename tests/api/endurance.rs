@@ -262,3 +262,156 @@ async fn control_characters_in_a_message_are_refused_and_nothing_else_is_lost() 
     assert_eq!(texts, ["before", "after\nwith a form's line end"]);
     app.stop().await;
 }
+
+/// Raw HTTP on a fresh TCP connection to `app`.
+async fn raw_tcp(app: &TestApp) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(app.addr).await.unwrap()
+}
+
+/// Everything the server sends until it closes (or `within` passes: then `None`).
+async fn read_to_close(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    // A reset is a close too.
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut got))
+        .await
+        .ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+/// A POST whose body came one byte every 25 s held its connection for ever (and a few
+/// hundred of them ran the process out of file descriptors). A whole request now has a
+/// deadline: 408, and the connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_is_answered_408_at_the_request_deadline() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn_configured(|c| c.timeouts.request = Duration::from_secs(1)).await;
+    let mut stream = raw_tcp(&app).await;
+    stream
+        .write_all(
+            b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let trickle = async {
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if stream.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = trickle => {}
+        _ = tokio::time::sleep(Duration::from_millis(1)) => {}
+    }
+    let answer = read_to_close(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("closed within the deadline");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("took too long"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    app.stop().await;
+}
+
+/// Cleartext HTTP/2 with prior knowledge let one connection hold 100 stalled streams.
+/// The server speaks HTTP/1.1 only: the preface is refused and the connection closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2c_prior_knowledge_is_not_spoken() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let mut stream = raw_tcp(&app).await;
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("closed at once");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4") || answer.starts_with("HTTP/1.1 5"),
+        "{answer:?}"
+    );
+    app.stop().await;
+}
+
+/// Connections from one address are capped; over the cap, `/healthz` still answers and
+/// everything else is a clear 503 with `Retry-After`; a place given back is taken again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection_and_healthz_still_answers() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = Limits::parse("connections_per_ip=3").unwrap();
+    })
+    .await;
+    // Three connections in the middle of a request each (as a slow client holds them).
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = raw_tcp(&app).await;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    let fresh = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap()
+    };
+    let over = eventually("the fourth connection is over the cap", || async {
+        let res = fresh()
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .ok()?;
+        (res.status() == 503).then_some(res)
+    })
+    .await;
+    assert_eq!(over.headers()["retry-after"], "5");
+    let why = over.json::<ApiError>().await.unwrap().error;
+    assert!(
+        why.contains("Too many connections from your address"),
+        "{why}"
+    );
+    let health = fresh().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "healthz answers over the cap");
+    // A place given back is taken again.
+    drop(held.pop());
+    eventually("a place is free again", || async {
+        let res = fresh()
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .ok()?;
+        (res.status() == 200).then_some(())
+    })
+    .await;
+    app.stop().await;
+}
+
+/// 512 guests from one address filled the server's socket total. One address now holds at
+/// most `sockets_per_ip` sockets, whoever signs in behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_at_most_its_share_of_sockets() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = Limits::parse("sockets_per_ip=2").unwrap();
+    })
+    .await;
+    let _a = app.client("first-guest").await;
+    let _b = app.client("second-guest").await;
+    let third = app.sign_in("third-guest").await;
+    let refused = app
+        .connect_with(&[("authorization", format!("Bearer {}", third.token))])
+        .await
+        .err()
+        .expect("a third socket from the address is refused");
+    match refused {
+        tokio_tungstenite::tungstenite::Error::Http(res) => assert_eq!(res.status(), 429),
+        other => panic!("{other:?}"),
+    }
+    app.stop().await;
+}

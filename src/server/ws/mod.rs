@@ -57,11 +57,15 @@ pub async fn upgrade(
     }
     let (user, session) = session::require(&state.store, headers).await?;
     let (outbox, queue) = Outbox::new();
-    let registration = match state.connections.register(user.id, session, outbox.clone()) {
+    let registration = match state
+        .connections
+        .register(user.id, peer.ip(), session, outbox.clone())
+    {
         Ok(registration) => registration,
         Err(refused) => {
             let why = match refused {
                 Refused::PerUser(n) => format!("at most {n} sockets per person"),
+                Refused::PerAddress(n) => format!("at most {n} sockets per address"),
                 Refused::Total(n) => format!("the server holds its maximum of {n} sockets"),
             };
             tracing::info!(user = %user.id, %why, "socket refused");
