@@ -65,8 +65,8 @@ pub fn content_security_policy(nonce: &str) -> String {
 /// when the browser sends it (a page cannot forge it, and trusting `same-origin` also works
 /// behind a proxy that rewrites `Host`), else `Origin`. Requests with neither (bots, curl)
 /// pass: they carry no ambient cookie of a victim.
-pub fn cross_site(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let origin_ok = || origin_allowed(headers, allowed);
+pub fn cross_site(headers: &HeaderMap, allowed: &[String], public: Option<&str>) -> bool {
+    let origin_ok = || origin_allowed(headers, allowed, public);
     match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         Some("same-origin") | Some("none") => false,
         // `same-site` is a sibling host: only when its origin is on the allow-list.
@@ -81,7 +81,13 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && cross_site(req.headers(), &state.config.allowed_origins) {
+    if changes_state
+        && cross_site(
+            req.headers(),
+            &state.config.allowed_origins,
+            state.config.public_url.as_deref(),
+        )
+    {
         tracing::info!(path = %req.uri().path(), "cross-site request refused");
         return Error::CrossSite.into_response();
     }
@@ -136,7 +142,7 @@ mod tests {
     #[test]
     fn foreign_sites_are_told_apart_from_our_own_pages_and_bots() {
         let allowed = vec!["https://allowed.example".to_owned()];
-        let cross = |p: &[(&'static str, &'static str)]| cross_site(&headers(p), &allowed);
+        let cross = |p: &[(&'static str, &'static str)]| cross_site(&headers(p), &allowed, None);
         assert!(!cross(&[]), "a bot without Origin");
         assert!(!cross(&[("origin", "http://chat.test")]));
         assert!(!cross(&[

@@ -415,3 +415,36 @@ async fn one_address_holds_at_most_its_share_of_sockets() {
     }
     app.stop().await;
 }
+
+/// The docs say a started frame must be complete within 30 s; a frame trickled a byte
+/// at a time was closed after 39. Measured here at a shorter deadline, from the first
+/// byte to the close frame, with a byte every 30 % of the deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_frame_is_closed_at_the_frame_deadline_not_later() {
+    use crate::raw::{frame, send_json, Raw, OP_TEXT};
+    let deadline = Duration::from_secs(2);
+    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
+    let token = app.sign_in("trickler").await.token;
+    let mut raw = Raw::connect(app.addr, &token).await;
+    let whole = frame(true, OP_TEXT, send_json("slow", "x").as_bytes());
+    let started = std::time::Instant::now();
+    let mut bytes = whole[..whole.len() - 1].iter();
+    raw.send(std::slice::from_ref(bytes.next().unwrap())).await;
+    let code = loop {
+        tokio::select! {
+            code = raw.close_code() => break code,
+            _ = tokio::time::sleep(deadline * 3 / 10) => {
+                if let Some(byte) = bytes.next() {
+                    raw.send(std::slice::from_ref(byte)).await;
+                }
+            }
+        }
+    };
+    let took = started.elapsed();
+    assert_eq!(code, 1008);
+    assert!(
+        took >= deadline && took < deadline + Duration::from_millis(700),
+        "closed after {took:?}"
+    );
+    app.stop().await;
+}

@@ -383,6 +383,26 @@ async fn behind_tls_the_cookie_is_secure_and_pages_carry_hsts() {
         .unwrap()
         .contains("max-age="));
     assert_eq!(page.headers()["cache-control"], "private, no-store");
+    // Behind TLS the public origin is the one origin: its scheme, host and port (issue 24:
+    // the scheme was ignored, so a page on http:// of the same host passed).
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let socket_from = |origin: &'static str| {
+        let headers = [
+            ("authorization", bearer.clone()),
+            ("origin", origin.to_owned()),
+            ("host", "chat.example.com".to_owned()),
+        ];
+        let app = &app;
+        async move { app.connect_with(&headers).await }
+    };
+    assert!(socket_from("https://chat.example.com").await.is_ok());
+    for other in [
+        "http://chat.example.com",
+        "https://chat.example.com:8443",
+        "https://chat.example.com.evil.example",
+    ] {
+        assert!(socket_from(other).await.is_err(), "{other}");
+    }
     // Without TLS: neither.
     let plain = TestApp::spawn().await;
     let res = plain.post_session(json!({ "name": "plain" })).await;

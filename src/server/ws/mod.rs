@@ -52,7 +52,11 @@ pub async fn upgrade(
         Ok(key) => key,
         Err(refusal) => return Ok(refusal),
     };
-    if !origin_allowed(headers, &state.config.allowed_origins) {
+    if !origin_allowed(
+        headers,
+        &state.config.allowed_origins,
+        state.config.public_url.as_deref(),
+    ) {
         return Err(Error::ForbiddenOrigin);
     }
     let (user, session) = session::require(&state.store, headers).await?;
@@ -170,8 +174,10 @@ fn handshake(headers: &HeaderMap) -> Result<&str, Response> {
 }
 
 /// A request without `Origin` (a bot) is judged by its token alone; a browser's `Origin`
-/// must be this server's own (same host) or on the allow-list.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+/// must be on the allow-list or be this server's own, compared whole (scheme, host and
+/// port): the origin of `public` (`CLOUD_MSG_PUBLIC_URL`) when it is set, else `http://` or
+/// `https://` and the request's `Host`.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String], public: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -182,9 +188,23 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     if allowed.contains(&origin) {
         return true;
     }
+    if let Some(public) = public {
+        return origin == origin_of(public);
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, lower-cased as given.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
 }
 
 /// Everything one open socket owns.
@@ -255,27 +275,68 @@ mod tests {
     #[test]
     fn origins() {
         let allowed = vec!["https://chat.example.com".to_owned()];
-        assert!(origin_allowed(&headers(None, "127.0.0.1:3000"), &allowed));
+        assert!(origin_allowed(
+            &headers(None, "127.0.0.1:3000"),
+            &allowed,
+            None
+        ));
         assert!(origin_allowed(
             &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
-            &allowed
+            &allowed,
+            None
         ));
         assert!(origin_allowed(
             &headers(Some("https://chat.example.com"), "10.0.0.1"),
-            &allowed
+            &allowed,
+            None
         ));
         assert!(!origin_allowed(
             &headers(Some("https://evil.example"), "127.0.0.1:3000"),
-            &allowed
+            &allowed,
+            None
         ));
         assert!(!origin_allowed(
             &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
-            &allowed
+            &allowed,
+            None
         ));
         assert!(!origin_allowed(
             &headers(Some("null"), "127.0.0.1:3000"),
-            &allowed
+            &allowed,
+            None
         ));
+        // Not a web origin at all, though its host is ours.
+        assert!(!origin_allowed(
+            &headers(Some("ftp://127.0.0.1:3000"), "127.0.0.1:3000"),
+            &allowed,
+            None
+        ));
+        // With the public URL set: its scheme, host and port exactly.
+        let public = Some("https://chat.example.com/");
+        let public = public.map(|p| p.trim_end_matches('/'));
+        let proxied = |o| headers(Some(o), "chat.example.com");
+        assert!(origin_allowed(
+            &proxied("https://chat.example.com"),
+            &[],
+            public
+        ));
+        assert!(
+            !origin_allowed(&proxied("http://chat.example.com"), &[], public),
+            "scheme"
+        );
+        assert!(
+            !origin_allowed(&proxied("https://chat.example.com:8443"), &[], public),
+            "port"
+        );
+        assert!(!origin_allowed(
+            &proxied("https://evil.example"),
+            &[],
+            public
+        ));
+        assert_eq!(
+            super::origin_of("https://a.example:8443/chat"),
+            "https://a.example:8443"
+        );
     }
 
     #[test]
