@@ -95,6 +95,13 @@ pub struct Limits {
     pub password_workers: usize,
     /// Pages of older messages (`GET /api/rooms/<room>/messages`) from one IP address.
     pub history: Rate,
+    /// Messages a person's joins with `since` may replay (counted before the replay, as the
+    /// messages missed up to the window), across all their sockets.
+    pub replay: Rate,
+    /// The same, for everyone behind one address (guests are free to make).
+    pub replay_per_ip: Rate,
+    /// `typing` frames a person may send to one room, across all their sockets.
+    pub typing: Rate,
     /// Sockets one user may hold open at once.
     pub sockets_per_user: usize,
     /// Sockets the server holds open at once.
@@ -121,6 +128,9 @@ impl Default for Limits {
             password: Rate::new(10, 600),
             password_workers: crate::server::accounts::password::default_workers(),
             history: Rate::new(300, 60),
+            replay: Rate::new(20_000, 600),
+            replay_per_ip: Rate::new(50_000, 600),
+            typing: Rate::new(1, 2),
             sockets_per_user: 32,
             sockets_total: 16_384,
             sockets_per_ip: 512,
@@ -157,6 +167,9 @@ impl Limits {
                 "manage" => limits.manage = value.parse()?,
                 "sign_in" => limits.sign_in = value.parse()?,
                 "history" => limits.history = value.parse()?,
+                "replay" => limits.replay = value.parse()?,
+                "replay_per_ip" => limits.replay_per_ip = value.parse()?,
+                "typing" => limits.typing = value.parse()?,
                 "password" => limits.password = value.parse()?,
                 "password_workers" => limits.password_workers = count()?.max(1),
                 "sockets_per_user" => limits.sockets_per_user = count()?,
@@ -182,6 +195,9 @@ pub enum Kind {
     SignIn,
     Password,
     History,
+    Replay,
+    ReplayPerIp,
+    Typing,
 }
 
 /// Who is counted: a user or an address.
@@ -189,6 +205,8 @@ pub enum Kind {
 pub enum Key {
     User(Uuid),
     Ip(IpAddr),
+    /// A person in one room (by the room's id).
+    UserInRoom(Uuid, i64),
 }
 
 /// Refused: try again after this long.
@@ -219,6 +237,9 @@ pub struct Limiter {
     sign_in: Bucket,
     password: Bucket,
     history: Bucket,
+    replay: Bucket,
+    replay_per_ip: Bucket,
+    typing: Bucket,
 }
 
 fn bucket(rate: Rate) -> Bucket {
@@ -241,6 +262,9 @@ impl Limiter {
             sign_in: bucket(limits.sign_in),
             password: bucket(limits.password),
             history: bucket(limits.history),
+            replay: bucket(limits.replay),
+            replay_per_ip: bucket(limits.replay_per_ip),
+            typing: bucket(limits.typing),
             limits,
         }
     }
@@ -251,10 +275,35 @@ impl Limiter {
 
     /// Takes a token from `kind`'s bucket for `key`, or says how long until there is one.
     pub fn check(&self, kind: Kind, key: Key) -> Result<(), RetryAfter> {
-        if !self.limits.enabled {
+        self.check_n(kind, key, 1)
+    }
+
+    /// Takes `n` tokens at once (none if there are not `n`), or says how long until there
+    /// are. More than the bucket holds waits for a full bucket and takes it all.
+    pub fn check_n(&self, kind: Kind, key: Key, n: u32) -> Result<(), RetryAfter> {
+        if !self.limits.enabled || n == 0 {
             return Ok(());
         }
-        let bucket = match kind {
+        let bucket = self.bucket(kind);
+        let burst = match kind {
+            Kind::Replay => self.limits.replay.burst,
+            Kind::ReplayPerIp => self.limits.replay_per_ip.burst,
+            _ => n,
+        };
+        let n = NonZeroU32::new(n.min(burst.max(1))).expect("not zero");
+        match bucket.check_key_n(&key, n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => {
+                let now = governor::clock::DefaultClock::default().now();
+                Err(RetryAfter(not_until.wait_time_from(now)))
+            }
+            // More than the bucket can ever hold: wait for one whole period.
+            Err(_) => Err(RetryAfter(Duration::from_secs(60))),
+        }
+    }
+
+    fn bucket(&self, kind: Kind) -> &Bucket {
+        match kind {
             Kind::Send => &self.send,
             Kind::SendPerIp => &self.send_per_ip,
             Kind::Join => &self.join,
@@ -263,11 +312,10 @@ impl Limiter {
             Kind::SignIn => &self.sign_in,
             Kind::Password => &self.password,
             Kind::History => &self.history,
-        };
-        bucket.check_key(&key).map_err(|not_until| {
-            let now = governor::clock::DefaultClock::default().now();
-            RetryAfter(not_until.wait_time_from(now))
-        })
+            Kind::Replay => &self.replay,
+            Kind::ReplayPerIp => &self.replay_per_ip,
+            Kind::Typing => &self.typing,
+        }
     }
 
     /// Forgets buckets that are full again, so memory follows the active users only.
@@ -281,6 +329,9 @@ impl Limiter {
             &self.sign_in,
             &self.password,
             &self.history,
+            &self.replay,
+            &self.replay_per_ip,
+            &self.typing,
         ] {
             bucket.retain_recent();
             bucket.shrink_to_fit();

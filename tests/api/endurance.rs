@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use cloud_msg::{protocol::ApiError, server::limits::Limits};
+use cloud_msg::{
+    protocol::{ApiError, ErrorCode},
+    server::limits::Limits,
+};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -446,5 +449,112 @@ async fn a_trickled_frame_is_closed_at_the_frame_deadline_not_later() {
         took >= deadline && took < deadline + Duration::from_millis(700),
         "closed after {took:?}"
     );
+    app.stop().await;
+}
+
+/// Sends `n` messages to `room` and waits for their acks.
+async fn seed(ws: &mut Client, room: &str, n: usize) {
+    for i in 0..n {
+        ws.say(room, &format!("history {i}")).await;
+    }
+    let mut acks = 0;
+    while acks < n {
+        if let cloud_msg::protocol::ServerFrame::Ack { .. } = ws.recv().await {
+            acks += 1;
+        }
+    }
+}
+
+/// The answer to a join with `since=0`: `Ok(messages replayed)` or the refusal's code.
+async fn join_answer(ws: &mut Client, room: &str) -> Result<usize, ErrorCode> {
+    let answer = ws.join(room, Some(0)).await;
+    let replayed = ws
+        .read_meanwhile()
+        .iter()
+        .filter(|f| matches!(f, cloud_msg::protocol::ServerFrame::Message(_)))
+        .count();
+    match answer {
+        JoinAnswer::Joined(_) | JoinAnswer::More(_) => Ok(replayed),
+        JoinAnswer::Refused(code) => Err(code),
+    }
+}
+
+/// One guest re-joining a long room with `since=0` in a loop pulled 565 MB in 20 s from
+/// 50-byte frames. Replays now spend a budget per person and per address, counted before
+/// anything is read; past it the join is refused `rate_limited` with the wait (the
+/// browser joins again then), and nothing else of the socket is affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_spend_a_budget_per_person_and_per_address() {
+    let app = TestApp::spawn_configured(|c| {
+        c.limits = Limits::parse("send=1000/1s,replay=600/10m,replay_per_ip=1000/10m").unwrap();
+    })
+    .await;
+    let mut writer = app.client("writer").await;
+    writer.join("long", None).await;
+    seed(&mut writer, "long", 300).await;
+
+    let mut reader = app.client("re-reader").await;
+    assert_eq!(join_answer(&mut reader, "long").await, Ok(300));
+    assert_eq!(join_answer(&mut reader, "long").await, Ok(300));
+    assert_eq!(
+        join_answer(&mut reader, "long").await,
+        Err(ErrorCode::RateLimited)
+    );
+    // The socket carries on: a join without a replay is answered.
+    reader.join("elsewhere", None).await;
+
+    // A fresh guest from the same address has 400 left of the address's 1,000.
+    let mut second = app.client("second-reader").await;
+    assert_eq!(join_answer(&mut second, "long").await, Ok(300));
+    assert_eq!(
+        join_answer(&mut second, "long").await,
+        Err(ErrorCode::RateLimited),
+        "the address's budget"
+    );
+    app.stop().await;
+}
+
+/// Typing was limited per socket: 32 sockets of one person sent 8,280 typing frames to 60
+/// listeners in 10 s. It is now limited per person and room, across their sockets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_is_limited_per_person_across_their_sockets() {
+    use cloud_msg::protocol::{ClientFrame, ServerFrame};
+    let app = TestApp::spawn().await;
+    let me = app.sign_in("many-tabs").await;
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        let mut tab = app
+            .connect_with(&[("authorization", format!("Bearer {}", me.token))])
+            .await
+            .unwrap();
+        tab.join("general", None).await;
+        tabs.push(tab);
+    }
+    let mut listener = app.client("listener").await;
+    listener.join("general", None).await;
+    for tab in &mut tabs {
+        tab.send_frame(&ClientFrame::Typing {
+            room: "general".into(),
+        })
+        .await;
+    }
+    // Whichever arrives first passes; the other tabs are told to slow down.
+    let mut refused = 0;
+    for tab in &mut tabs {
+        let answer = tokio::time::timeout(
+            Duration::from_millis(700),
+            tab.recv_until(|f| matches!(f, ServerFrame::Error { .. })),
+        )
+        .await;
+        if let Ok(ServerFrame::Error { code, .. }) = answer {
+            assert_eq!(code, ErrorCode::RateLimited);
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 3, "one typing frame per person, not one per tab");
+    listener
+        .recv_until(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    listener.expect_silence(300).await;
     app.stop().await;
 }

@@ -21,6 +21,8 @@ pub(super) struct Usable {
     pub handle: RoomHandle,
     /// The person's markers if they were a member when asked.
     pub markers: Option<(u64, u64)>,
+    /// The room's last seq when asked.
+    pub last_seq: u64,
 }
 
 impl Reader {
@@ -61,6 +63,7 @@ impl Reader {
                         return Some(Usable {
                             handle,
                             markers: Some((0, 0)),
+                            last_seq: 0,
                         })
                     }
                     // Someone made it a moment ago: decide on what they made.
@@ -88,6 +91,7 @@ impl Reader {
         Some(Usable {
             handle: self.ctx.hub.open_known(&facts),
             markers: facts.member.map(|(_, delivered, read)| (delivered, read)),
+            last_seq: facts.last_seq,
         })
     }
 
@@ -150,6 +154,23 @@ impl Reader {
             }
             return;
         };
+        if let Some(since) = since {
+            // What this join will replay, counted against the person's and the address's
+            // replay budgets before any of it is read.
+            let missed = usable
+                .last_seq
+                .saturating_sub(since)
+                .min(catch_up::MAX_REPLAY) as u32;
+            let budgets = [
+                (Kind::Replay, Key::User(self.user.id)),
+                (Kind::ReplayPerIp, Key::Ip(self.ctx.ip)),
+            ];
+            for (kind, key) in budgets {
+                if let Err(wait) = self.ctx.limiter.check_n(kind, key, missed) {
+                    return self.limited("replayed messages", wait, None);
+                }
+            }
+        }
         let handle = usable.handle;
         // Joining makes the user a member: the room shows in their list from now on.
         // Members (the common case, e.g. on a reconnect) cost no write.

@@ -1,12 +1,18 @@
 //! `typing`: the sender is typing in a room they joined on this socket. Never stored; the
 //! room tells everyone else in it, on every node. Passed on at most once every
-//! `TYPING_GAP` per socket and room (a client sends one every 3 s while it types); more
-//! often is refused with `rate_limited`, and typing in a room not joined with `not_found`.
+//! `TYPING_GAP` per socket and room (a client sends one every 3 s while it types), and at
+//! the `typing` rate per person and room across all their sockets (32 sockets do not type
+//! 32 times as much); more often is refused with `rate_limited`, and typing in a room not
+//! joined with `not_found`.
 
 use std::time::{Duration, Instant};
 
 use super::Reader;
-use crate::{protocol::ErrorCode, validation::RoomName};
+use crate::{
+    protocol::ErrorCode,
+    server::limits::{Key, Kind},
+    validation::RoomName,
+};
 
 /// The least time between two `typing` frames passed on, per socket and room.
 const TYPING_GAP: Duration = Duration::from_secs(2);
@@ -37,6 +43,19 @@ impl Reader {
                 );
                 return;
             }
+        }
+        if let Err(wait) = self
+            .ctx
+            .limiter
+            .check(Kind::Typing, Key::UserInRoom(self.user.id, handle.room.id))
+        {
+            self.answer_error(
+                ErrorCode::RateLimited,
+                "Slow down: typing is sent at most every 2 s.".into(),
+                None,
+                Some(wait.millis()),
+            );
+            return;
         }
         self.typed.insert(room, now);
         handle.typing(self.user.id, self.user.name.to_string());
