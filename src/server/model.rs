@@ -99,6 +99,17 @@ impl NewMessage {
         }
     }
 
+    /// The answer for a reaction refused in the writer's transaction: its message already
+    /// holds `REACTIONS_MAX` other emoji. Nothing was stored (`msg` has seq 0).
+    pub fn too_many_reactions(&self, room: &RoomName) -> Appended {
+        Appended {
+            msg: self.stored(room, 0),
+            fresh: false,
+            reused: false,
+            too_many_reactions: true,
+        }
+    }
+
     /// The answer for this message when `msg` was stored under its `client_id` before.
     pub fn already(&self, mut msg: ChatMessage) -> Appended {
         msg.html = crate::server::markdown::render(&msg.text);
@@ -112,6 +123,7 @@ impl NewMessage {
                 || (!msg.deleted && msg.edited.is_none() && msg.text != self.text),
             msg,
             fresh: false,
+            too_many_reactions: false,
         }
     }
 }
@@ -124,6 +136,8 @@ pub struct Appended {
     pub msg: ChatMessage,
     pub fresh: bool,
     pub reused: bool,
+    /// A new emoji for a message that holds `REACTIONS_MAX` already: refused, not stored.
+    pub too_many_reactions: bool,
 }
 
 /// A member's markers after a raise, and whether they changed.

@@ -105,6 +105,10 @@ pub async fn post_message(
              send a new message with a new client_id."
                 .into(),
         )),
+        Ok(Sent::TooManyReactions) => Err(Error::Conflict(format!(
+            "A message holds at most {} different reactions.",
+            crate::protocol::REACTIONS_MAX
+        ))),
         Ok(Sent::Failed) | Err(_) => Err(Error::Commit(format!(
             "message {client_id} in #{room} was not stored"
         ))),

@@ -558,3 +558,46 @@ async fn typing_is_limited_per_person_across_their_sockets() {
     listener.expect_silence(300).await;
     app.stop().await;
 }
+
+/// 22 reactions in a burst landed on one message (the cap of 20 was checked against a
+/// snapshot each reader held). The writer's transaction holds it now: 20 stored, two
+/// refused `bad_reaction`, and the stored message shows 20.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_reactions_cannot_pass_the_cap() {
+    use cloud_msg::protocol::{ClientFrame, ServerFrame, REACTIONS_MAX};
+    let app = TestApp::spawn_unlimited().await;
+    let mut ws = app.client("reactor").await;
+    ws.join("general", None).await;
+    ws.say("general", "react to me").await;
+    let seq = ack(&mut ws).await;
+    let emoji = [
+        "😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊", "😋", "😎", "😍", "😘", "🥰",
+        "😗", "😙", "😚", "🙂", "🤗", "🤩", "🤔",
+    ];
+    for e in emoji {
+        ws.send_frame(&ClientFrame::React {
+            room: "general".into(),
+            seq,
+            client_id: uuid::Uuid::new_v4(),
+            emoji: e.into(),
+            undo: false,
+        })
+        .await;
+    }
+    let (mut acks, mut refused) = (0, 0);
+    while acks + refused < emoji.len() {
+        match ws.recv().await {
+            ServerFrame::Ack { .. } => acks += 1,
+            ServerFrame::Error { code, .. } => {
+                assert_eq!(code, ErrorCode::BadReaction);
+                refused += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((acks, refused), (REACTIONS_MAX, 2));
+    let stored = history(&app, "general").await;
+    let target = stored.iter().find(|m| m.seq == seq).unwrap();
+    assert_eq!(target.reactions.len(), REACTIONS_MAX);
+    app.stop().await;
+}

@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ErrorCode, ServerFrame},
+    protocol::{ErrorCode, ServerFrame, REACTIONS_MAX},
     server::wire::{encode, Outbox},
 };
 
@@ -16,6 +16,8 @@ pub enum Sent {
     Stored { seq: u64, fresh: bool },
     /// Its `client_id` was used before for another text.
     Reused,
+    /// A new emoji for a message that holds `REACTIONS_MAX` different ones already.
+    TooManyReactions,
     /// It could not be stored (the sender may send it again).
     Failed,
 }
@@ -49,6 +51,11 @@ impl Reply {
                 ErrorCode::ClientIdReused,
                 "This client_id was already used for another message; \
                  send a new message with a new client_id.",
+                Some(client_id),
+            ),
+            Sent::TooManyReactions => ServerFrame::error(
+                ErrorCode::BadReaction,
+                format!("A message holds at most {REACTIONS_MAX} different reactions."),
                 Some(client_id),
             ),
             Sent::Failed => ServerFrame::error(

@@ -597,6 +597,8 @@ impl Room {
         for (cmd, appended) in cmds.drain(..).zip(stored) {
             let sent = if appended.reused {
                 Sent::Reused
+            } else if appended.too_many_reactions {
+                Sent::TooManyReactions
             } else {
                 Sent::Stored {
                     seq: appended.msg.seq,

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{ChatMessage, Receipt, REACTIONS_MAX},
     server::{
         model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
@@ -285,12 +285,58 @@ async fn append(
             },
         )
         .collect();
+    // The reactions of the messages this batch reacts to, as they will be after each entry
+    // before it: the cap holds here, in the transaction (the room's row is locked), whatever
+    // the readers saw.
+    let targets: Vec<i64> = batch
+        .iter()
+        .filter_map(|m| m.reacts)
+        .map(|t| t as i64)
+        .collect();
+    let mut reactions: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
+    if !targets.is_empty() {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT seq, emoji, user_id FROM reactions WHERE room_id = $1 AND seq = ANY($2)",
+        )
+        .bind(room.id)
+        .bind(&targets)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (seq, emoji, user) in rows {
+            reactions
+                .entry(seq)
+                .or_default()
+                .entry(emoji)
+                .or_default()
+                .push(user);
+        }
+    }
     let mut new = NewRows::default();
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         if let Some(msg) = known.get(&(m.author.id, m.client_id)) {
             out.push(m.already(msg.clone()));
             continue;
+        }
+        if let Some(target) = m.deletes {
+            reactions.remove(&(target as i64));
+        }
+        if let Some(target) = m.reacts {
+            let given = reactions.entry(target as i64).or_default();
+            let user = m.author.id.to_string();
+            if m.undo {
+                if let Some(users) = given.get_mut(&m.text) {
+                    users.retain(|u| *u != user);
+                    if users.is_empty() {
+                        given.remove(&m.text);
+                    }
+                }
+            } else if !given.contains_key(&m.text) && given.len() >= REACTIONS_MAX {
+                out.push(m.too_many_reactions(&room.name));
+                continue;
+            } else {
+                given.entry(m.text.clone()).or_default().push(user);
+            }
         }
         last_seq += 1;
         let msg = m.stored(&room.name, last_seq as u64);
@@ -300,6 +346,7 @@ async fn append(
             msg,
             fresh: true,
             reused: false,
+            too_many_reactions: false,
         });
     }
     if !new.seq.is_empty() {

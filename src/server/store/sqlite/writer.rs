@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{ChatMessage, Receipt, REACTIONS_MAX},
     server::{
         model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
@@ -236,6 +236,21 @@ fn append(
             out.push(m.already(msg));
             continue;
         }
+        if let (Some(target), false) = (m.reacts, m.undo) {
+            // The cap holds here, in the transaction, whatever the reader saw.
+            let (emoji, has): (i64, bool) = conn
+                .prepare_cached(
+                    "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?3), 0)
+                     FROM reactions WHERE room_id = ?1 AND seq = ?2",
+                )?
+                .query_row(params![room.id, target as i64, m.text], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            if !has && emoji as usize >= REACTIONS_MAX {
+                out.push(m.too_many_reactions(&room.name));
+                continue;
+            }
+        }
         last_seq += 1;
         let msg = m.stored(&room.name, last_seq as u64);
         insert.execute(params![
@@ -280,6 +295,7 @@ fn append(
             msg,
             fresh: true,
             reused: false,
+            too_many_reactions: false,
         });
     }
     conn.prepare_cached("UPDATE rooms SET last_seq = ? WHERE id = ?")?
