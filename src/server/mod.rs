@@ -56,6 +56,8 @@ pub struct AppState {
     pub bus: bus::Bus,
     /// Token buckets per user and per address.
     pub limiter: Arc<limits::Limiter>,
+    /// The one-time link that makes the first admin.
+    pub setup: Arc<accounts::setup::Setup>,
     /// The bounded pool that hashes and checks passwords.
     pub passwords: Arc<accounts::PasswordWork>,
     /// Open sockets, by user and session.

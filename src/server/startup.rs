@@ -73,6 +73,7 @@ impl Application {
             ),
             bus,
             store,
+            setup: Default::default(),
             passwords: Arc::new(accounts::PasswordWork::new(
                 limits.password_workers,
                 accounts::password::QUEUE_DEADLINE,
@@ -85,6 +86,18 @@ impl Application {
             tasks,
         };
         crate::server::revoke::listen(state.clone(), revocations);
+        if !state.store.has_admin().await? {
+            let addr = listener.local_addr()?;
+            let token = state.setup.begin();
+            let base = state
+                .config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}"));
+            tracing::warn!(
+                "this server has no admin yet: open {base}/invite/{token} to make the admin                  account (the link works once, whatever CLOUD_MSG_REGISTRATION says; a restart                  prints a new one)"
+            );
+        }
         let router = router(state.clone());
         Ok(Self {
             listener,

@@ -601,3 +601,50 @@ async fn a_burst_of_reactions_cannot_pass_the_cap() {
     assert_eq!(target.reactions.len(), REACTIONS_MAX);
     app.stop().await;
 }
+
+/// With `CLOUD_MSG_REGISTRATION=invite` (or `closed`) a fresh server could never get its
+/// first account: only the admin makes links. A server without an admin now prints a
+/// one-time setup link at start; the account made with it is the admin, whatever the
+/// policy, and the link then stops working. A server with an admin prints none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_invite_only_or_closed_server_gets_its_admin_from_the_setup_link() {
+    use cloud_msg::server::accounts::Registration;
+    for policy in [Registration::Invite, Registration::Closed] {
+        let app = TestApp::spawn_configured(|c| c.registration = policy).await;
+        assert!(
+            app.state.setup.waiting(),
+            "{policy:?}: the link is printed at start"
+        );
+        // The link the log printed is only in the log; the test makes the same kind anew.
+        let token = app.state.setup.begin();
+        let page = app.get(&format!("/invite/{token}")).await;
+        assert_eq!(page.status(), 200, "{policy:?}: the sign-up form");
+        let sign_up = |name: &str, invite: &str| {
+            app.http
+                .post(app.url("/api/accounts"))
+                .json(&json!({"name": name, "password": PASSWORD, "invite": invite}))
+                .send()
+        };
+        let res = sign_up("root", &token).await.unwrap();
+        assert_eq!(res.status(), 201, "{policy:?}");
+        let root: cloud_msg::protocol::SessionResponse = res.json().await.unwrap();
+        let flags = app
+            .state
+            .store
+            .user_flags(root.user_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(flags.admin, "{policy:?}: the setup link makes the admin");
+        assert_eq!(
+            sign_up("second", &token).await.unwrap().status(),
+            403,
+            "{policy:?}: once"
+        );
+        let db = app.db.clone();
+        app.stop().await;
+        let again = TestApp::spawn_with(db, |c| c.registration = policy).await;
+        assert!(!again.state.setup.waiting(), "an admin exists: no link");
+        again.stop().await;
+    }
+}

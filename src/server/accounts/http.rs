@@ -55,7 +55,20 @@ pub async fn sign_up(
     password: String,
     invite: Option<&str>,
 ) -> Result<(User, String)> {
+    // The setup link makes the first admin whatever the policy says.
+    let setting_up = match invite {
+        Some(token) if state.setup.matches(token) => {
+            if state.store.has_admin().await? {
+                return Err(Error::Forbidden(
+                    "This server has its admin already: sign in, or ask them for a link.".into(),
+                ));
+            }
+            true
+        }
+        _ => false,
+    };
     match (state.config.registration, invite) {
+        _ if setting_up => {}
         (Registration::Closed, _) => {
             return Err(Error::Forbidden(
                 "Registration is closed on this server: ask its admin for an account.".into(),

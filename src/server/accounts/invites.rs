@@ -131,6 +131,9 @@ fn used_up() -> Error {
 
 /// The room an invite admits to, if it still admits anyone.
 pub async fn usable(state: &AppState, token: &str) -> Result<Option<Option<RoomName>>> {
+    if state.setup.matches(token) {
+        return Ok(Some(None));
+    }
     let info = state.store.invite(&session::hash_token(token)).await?;
     Ok(info.filter(|i| i.usable()).map(|i| i.room))
 }
@@ -138,6 +141,9 @@ pub async fn usable(state: &AppState, token: &str) -> Result<Option<Option<RoomN
 /// Takes one use of `token`; answers the room it admits to. Refused (403) when it is used
 /// up, expired or unknown, or admits to a room that takes no newcomers (nothing is spent).
 pub async fn take(state: &AppState, token: &str) -> Result<Option<RoomName>> {
+    if state.setup.take(token) {
+        return Ok(None);
+    }
     let hash = session::hash_token(token);
     let info = state.store.invite(&hash).await?.ok_or_else(used_up)?;
     if let Some(room) = &info.room {
@@ -151,6 +157,9 @@ pub async fn take(state: &AppState, token: &str) -> Result<Option<RoomName>> {
 
 /// Gives back a use taken for a sign-up that failed.
 pub async fn give_back(state: &AppState, token: &str) {
+    if state.setup.give_back(token) {
+        return;
+    }
     if let Err(error) = state
         .store
         .use_invite(&session::hash_token(token), true)

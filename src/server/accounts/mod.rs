@@ -13,6 +13,7 @@ pub mod http;
 pub mod invites;
 pub mod password;
 pub mod sessions;
+pub mod setup;
 
 pub use password::{check_password, PasswordWork};
 

@@ -162,6 +162,11 @@ impl Store {
             .retain(|hash, (u, _)| u.id != user || Some(hash.as_slice()) == keep);
     }
 
+    /// Whether the server has an admin (the first account made is).
+    pub async fn has_admin(&self) -> Result<bool> {
+        on_backend!(self, b => b.has_admin().await)
+    }
+
     /// Every guest with a session, with their names (an account about to take a name ends
     /// the sessions of the guests who look like it).
     pub async fn guests_signed_in(&self) -> Result<Vec<(Uuid, DisplayName)>> {

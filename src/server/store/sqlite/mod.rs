@@ -445,6 +445,14 @@ impl Sqlite {
         .await?)
     }
 
+    pub async fn has_admin(&self) -> Result<bool> {
+        let (found,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM users WHERE admin = 1)")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(found)
+    }
+
     pub async fn guests_signed_in(&self) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
             "SELECT u.id, u.name FROM users u WHERE u.name_key IS NULL AND NOT u.bot
