@@ -140,6 +140,10 @@ impl RoomName {
 /// What the name of every direct conversation starts with.
 pub const DIRECT_PREFIX: &str = "dm-";
 
+/// The room everyone starts in. It belongs to the server's admin, never to whoever
+/// happened to open it first.
+pub const HOME_ROOM: &str = "general";
+
 /// A display name: 1–32 characters after NFKC normalisation (on the server) and trimming,
 /// with no control or invisible characters and at least one letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

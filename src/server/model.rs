@@ -164,6 +164,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role of whoever makes `room`: its owner if they hold an account. A guest may
+    /// open a room by its name, but owner powers (removing, banning, deleting others'
+    /// messages, the topic) belong to accounts; the admin moderates a public room a guest
+    /// opened. The home room is the admin's, whoever opened it first.
+    pub fn of_creator(room: &RoomName, account: bool) -> Self {
+        if account && room.as_str() != crate::validation::HOME_ROOM {
+            Self::Owner
+        } else {
+            Self::Member
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Member => "member",

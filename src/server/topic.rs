@@ -86,9 +86,9 @@ pub async fn set(state: &AppState, me: &User, room: &str, raw: &str) -> Result<(
             "A direct conversation has no topic.".into(),
         ));
     }
-    if !access.may_invite() {
+    if !access.may_moderate() {
         return Err(Error::Forbidden(format!(
-            "Join #{name} before setting its topic."
+            "Only the owners of #{name} and the admin set its topic."
         )));
     }
     if !state.store.set_topic(&facts.room, &topic).await? {

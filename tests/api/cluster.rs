@@ -129,7 +129,8 @@ async fn clients_on_two_nodes_chat_as_on_one_server() {
 async fn a_ban_on_one_node_removes_the_socket_on_another() {
     let cluster = Cluster::new(redis_url()).await;
     let (a, b) = (cluster.node().await, cluster.node().await);
-    let owner = a.sign_in("owner").await;
+    // Owner powers belong to accounts.
+    let owner = a.sign_up("owner").await;
     let mut ann = a
         .connect_with(&[("authorization", format!("Bearer {}", owner.token))])
         .await

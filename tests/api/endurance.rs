@@ -648,3 +648,89 @@ async fn a_fresh_invite_only_or_closed_server_gets_its_admin_from_the_setup_link
         again.stop().await;
     }
 }
+
+/// The first joiner owned any new room, `#general` included on a fresh server, and any
+/// passing guest could change a public room's topic. A guest still opens a public room by
+/// its name, but owner powers belong to accounts: the admin moderates a room a guest
+/// opened, `#general` is the admin's from their account on, and the topic is the owners'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_powers_belong_to_accounts_and_general_to_the_admin() {
+    use cloud_msg::protocol::MemberEntry;
+    let app = TestApp::spawn_unlimited().await;
+    // A guest is first everywhere on a fresh server.
+    let guest = app.sign_in("gus").await;
+    let mut gus = app
+        .connect_with(&[("authorization", format!("Bearer {}", guest.token))])
+        .await
+        .unwrap();
+    gus.join("general", None).await;
+    gus.join("guest-room", None).await;
+    let root = app.sign_up("root").await;
+    let acc = app.sign_up("acc").await;
+    let put_topic = |token: &str, room: &str| {
+        app.http
+            .put(app.url(&format!("/api/rooms/{room}/topic")))
+            .bearer_auth(token)
+            .json(&json!({"topic": "what this room is for"}))
+            .send()
+    };
+    let roles = |token: String, room: &'static str| {
+        let app = &app;
+        async move {
+            let members: Vec<MemberEntry> = app
+                .http
+                .get(app.url(&format!("/api/rooms/{room}/members")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut roles: Vec<(String, String)> =
+                members.into_iter().map(|m| (m.name, m.role)).collect();
+            roles.sort();
+            roles
+        }
+    };
+    // The guest opened both rooms and owns neither.
+    assert_eq!(
+        put_topic(&guest.token, "guest-room")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        put_topic(&guest.token, "general").await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        roles(root.token.clone(), "general").await,
+        [
+            ("gus".into(), "member".into()),
+            ("root".into(), "owner".into())
+        ],
+        "#general is the admin's"
+    );
+    // The admin moderates the room the guest opened; another account does not.
+    assert_eq!(
+        put_topic(&acc.token, "guest-room").await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        put_topic(&root.token, "guest-room").await.unwrap().status(),
+        200
+    );
+    // An account that opens a room owns it.
+    let mut acc_ws = app
+        .connect_with(&[("authorization", format!("Bearer {}", acc.token))])
+        .await
+        .unwrap();
+    acc_ws.join("acc-room", None).await;
+    assert_eq!(
+        put_topic(&acc.token, "acc-room").await.unwrap().status(),
+        200
+    );
+    app.stop().await;
+}

@@ -129,7 +129,7 @@ async fn a_bad_topic_stops_the_new_room_and_comes_back_with_the_reason_and_what_
 }
 
 #[tokio::test]
-async fn members_set_and_clear_the_topic_and_nobody_else_can() {
+async fn owners_set_and_clear_the_topic_and_nobody_else_can() {
     let app = TestApp::spawn_unlimited().await;
     let ann = signed_up(&app, "ann").await;
     let bob = signed_up(&app, "bob").await;
@@ -154,23 +154,24 @@ async fn members_set_and_clear_the_topic_and_nobody_else_can() {
     assert_eq!(location(&res), "/r/lobby/members");
     assert_eq!(topic_in_directory().await.as_deref(), Some("Standup at 9"));
 
-    // bob is not a member: refused, with the reason, and nothing changes.
+    // bob is not an owner: refused, with the reason, and nothing changes.
     let res = set(&app, &bob, "bob was here").await;
     assert_eq!(res.status(), 403);
     assert!(res
         .text()
         .await
         .unwrap()
-        .contains("Join #lobby before setting its topic."));
+        .contains("Only the owners of #lobby and the admin set its topic."));
     // A visitor (no session) neither.
     let res = set(&app, &browser(), "anyone?").await;
     assert_eq!(res.status(), 401);
     assert_eq!(topic_in_directory().await.as_deref(), Some("Standup at 9"));
 
-    // Once a member (ann adds him), bob may.
+    // A member is not an owner either (issue 24: any passing guest could change it).
     let add = post_form(&ann, &app, "/r/lobby/members/add", &[("name", "bob")]).await;
     assert_eq!(add.status(), 303);
-    assert_eq!(set(&app, &bob, "Standup at 9:30").await.status(), 303);
+    assert_eq!(set(&app, &bob, "Standup at 9:30").await.status(), 403);
+    assert_eq!(set(&app, &ann, "Standup at 9:30").await.status(), 303);
     assert_eq!(
         topic_in_directory().await.as_deref(),
         Some("Standup at 9:30")

@@ -16,10 +16,10 @@ use crate::{
     server::{
         api::{session_response, sign_in_allowed},
         bus::Revocation,
-        model::{NewSession, User},
+        model::{NewSession, Role, User},
         revoke, session, AppState, Error, Result,
     },
-    validation::DisplayName,
+    validation::{DisplayName, RoomName, HOME_ROOM},
 };
 
 /// `POST /api/accounts {"name","password"}` → 201 with the session (as `POST /api/session`).
@@ -119,6 +119,12 @@ pub async fn sign_up(
         invites::admit(state, &user, room).await?;
     }
     tracing::info!(user = %user.id, invited = room.is_some(), "account created");
+    if user.admin {
+        // The home room is the admin's from the first account on.
+        let home = RoomName::parse(HOME_ROOM).expect("a valid room name");
+        let (home, _) = state.store.ensure_room(&home, false, &user).await?;
+        state.store.admit(&home, &user, Role::Owner).await?;
+    }
     end_guests_named(state, &user).await;
     Ok((user, token))
 }

@@ -196,21 +196,18 @@ async fn body(
 <input id="add-name" name="name" autocomplete="off" required>
 <p class="hint">People with an account can be added by their name. An owner adding someone banned lets them back.</p>
 <button type="submit">Add</button>
-</form>
-<form method="post" action="/r/{room}/members/topic" class="stack" aria-labelledby="topic-title">
+</form>"#
+        ));
+        if access.may_moderate() {
+            html.push_str(&format!(
+                r#"<form method="post" action="/r/{room}/members/topic" class="stack" aria-labelledby="topic-title">
 <h2 id="topic-title">Topic</h2>
 <label for="topic">Topic of #{room}</label>
 <input id="topic" name="topic" maxlength="{max}" value="{topic}" placeholder="What this room is for">
 <p class="hint">Shown in the room directory. Empty clears it.</p>
 <button type="submit">Set topic</button>
 </form>
-<form method="post" action="/r/{room}/members/leave" class="leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#,
-            max = topic::TOPIC_MAX,
-            topic = esc(&topic),
-        ));
-        if access.may_moderate() {
-            html.push_str(&format!(
-                r#"<form method="post" action="/r/{room}/members/invite" class="stack" aria-labelledby="invite-title">
+<form method="post" action="/r/{room}/members/invite" class="stack" aria-labelledby="invite-title">
 <h2 id="invite-title">Invite link</h2>
 <p class="hint">Whoever opens it can make an account and is a member of #{room} at once.</p>
 <label for="invite-uses">Uses</label>
@@ -218,9 +215,14 @@ async fn body(
 <label for="invite-days">Valid for (days)</label>
 <input id="invite-days" name="days" type="number" min="1" max="30" value="7">
 <button type="submit">Make invite link</button>
-</form>"#
+</form>"#,
+                max = topic::TOPIC_MAX,
+                topic = esc(&topic),
             ));
         }
+        html.push_str(&format!(
+            r#"<form method="post" action="/r/{room}/members/leave" class="leave"><button type="submit" class="quiet">Leave #{room}</button></form>"#
+        ));
     } else {
         html.push_str(&format!(
             "<p class=\"hint\">Join #{room} to add people to it.</p>"

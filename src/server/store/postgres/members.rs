@@ -34,7 +34,13 @@ pub async fn ensure_room(
                 name: name.clone(),
                 private,
             };
-            admit(conn, &room, creator, Role::Owner).await?;
+            let (account,): (bool,) =
+                sqlx::query_as("SELECT name_key IS NOT NULL FROM users WHERE id = $1")
+                    .bind(creator.id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .unwrap_or((false,));
+            admit(conn, &room, creator, Role::of_creator(name, account)).await?;
             Ok((room, true))
         }
         None => {
@@ -53,7 +59,8 @@ pub async fn ensure_room(
     }
 }
 
-/// Makes `user` a member of `room` (nothing if they are one already).
+/// Makes `user` a member of `room` (nothing if they are one already), or its owner (a
+/// member is made one).
 pub async fn admit(
     conn: &mut PgConnection,
     room: &RoomRef,
@@ -62,7 +69,8 @@ pub async fn admit(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO read_markers (user_id, room_id, user_name, role, updated_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) DO UPDATE
+         SET role = EXCLUDED.role WHERE EXCLUDED.role = 'owner'",
     )
     .bind(user.id.to_string())
     .bind(room.id)

@@ -35,7 +35,8 @@ pub fn ensure_room(
                 name: name.clone(),
                 private,
             };
-            admit(conn, &room, creator, Role::Owner)?;
+            let role = Role::of_creator(name, creator_has_account(conn, creator)?);
+            admit(conn, &room, creator, role)?;
             Ok((room, true))
         }
         None => {
@@ -52,11 +53,20 @@ pub fn ensure_room(
     }
 }
 
-/// Makes `user` a member of `room` (nothing if they are one already).
+fn creator_has_account(conn: &Connection, creator: &User) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT name_key IS NOT NULL FROM users WHERE id = ?")?
+        .query_row([creator.id.to_string()], |r| r.get(0))
+        .optional()
+        .map(|found| found.unwrap_or(false))
+}
+
+/// Makes `user` a member of `room` (nothing if they are one already), or its owner (a
+/// member is made one).
 pub fn admit(conn: &Connection, room: &RoomRef, user: &User, role: Role) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO read_markers (user_id, room_id, user_name, role, updated_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, room_id) DO NOTHING",
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, room_id) DO UPDATE SET role = excluded.role
+         WHERE excluded.role = 'owner'",
     )?
     .execute(params![
         user.id.to_string(),
