@@ -136,6 +136,8 @@ async fn a_taken_or_lookalike_name_is_a_409_and_a_weak_password_a_400_with_a_rea
         ("dave", "short", "at least 10"),
         ("dave", "Password123", "most common"),
         ("davethedave", "DaveTheDave", "your name"),
+        ("davethedave", "davethedave1", "too easy to guess"),
+        ("dave", "aaaaaaaaaa", "Repeats"),
     ];
     for (name, password, why) in cases {
         let res = post(

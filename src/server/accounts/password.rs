@@ -7,9 +7,11 @@
 //! `Retry-After`. A flood of sign-ins therefore costs the server a few workers' memory and
 //! time, never the rest of the chat's.
 //!
-//! A password has at least 10 characters, at most 256, is not the name, and is not on a
-//! list of common passwords (`common_passwords.txt`: the entries of 10 characters or more
-//! among the 30,000 most common in zxcvbn's list, MIT).
+//! A password has at least 10 characters, at most 256, is not the name, is not on a list
+//! of common passwords (`common_passwords.txt`: the entries of 10 characters or more among
+//! the 30,000 most common in zxcvbn's list, MIT), and is strong by zxcvbn's measure: a
+//! score of at least [`MIN_SCORE`] (of 4), with the person's name and the server's name
+//! counting against it. A refusal says why, in zxcvbn's words.
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -26,6 +28,13 @@ use crate::{
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// The least zxcvbn score a password needs: 3 is "safely unguessable: moderate protection
+/// from offline slow-hash scenarios" (at least 10^8 guesses).
+pub const MIN_SCORE: u8 = 3;
+/// Characters of a password that zxcvbn looks at (its work grows with the length; a longer
+/// one is judged by its start, which must be strong on its own).
+const SCORED_CHARS: usize = 100;
 
 /// How long a password check may wait for a worker before it is answered 503.
 pub const QUEUE_DEADLINE: Duration = Duration::from_secs(10);
@@ -49,6 +58,31 @@ pub fn check_password(password: &str, name: &DisplayName) -> Result<()> {
     }
     if common().contains(lower.as_str()) {
         return refuse("This password is on the list of the most common ones; pick another.");
+    }
+    let scored: String = password.chars().take(SCORED_CHARS).collect();
+    let name_words: Vec<&str> = name
+        .as_str()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut inputs = vec![name.as_str(), "cloud_msg", "cloudmsg", "cloud", "chat"];
+    inputs.extend(name_words);
+    let strength = zxcvbn::zxcvbn(&scored, &inputs);
+    if u8::from(strength.score()) < MIN_SCORE {
+        let feedback = strength.feedback();
+        let mut why = String::from("This password is too easy to guess.");
+        if let Some(warning) = feedback.and_then(|f| f.warning()) {
+            why.push(' ');
+            why.push_str(&warning.to_string());
+        }
+        match feedback.and_then(|f| f.suggestions().first()) {
+            Some(suggestion) => {
+                why.push(' ');
+                why.push_str(&suggestion.to_string());
+            }
+            None => why.push_str(" Add another word or two."),
+        }
+        return Err(Error::BadRequest(why));
     }
     Ok(())
 }
@@ -181,6 +215,27 @@ mod tests {
             "case does not help"
         );
         assert!(check_password("correct horse battery", &ann).is_ok());
+        // Issue 24: ten spaces, one letter ten times, the name and a digit passed.
+        for weak in [
+            "          ",
+            "aaaaaaaaaa",
+            "annabelle1",
+            "Annabelle2026",
+            "cloudmsg2026",
+        ] {
+            let why = why(weak);
+            assert!(
+                why.starts_with("This password is too easy to guess."),
+                "{weak:?}: {why}"
+            );
+        }
+        assert!(
+            why("aaaaaaaaaa").contains("Repeats"),
+            "the reason, in words"
+        );
+        for strong in ["a brand new passphrase", "Tr0ub4dor&3x", "chat-server-xyz!"] {
+            assert!(check_password(strong, &ann).is_ok(), "{strong}");
+        }
     }
 
     #[tokio::test]
