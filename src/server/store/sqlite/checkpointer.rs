@@ -1,5 +1,6 @@
 //! Keeps the write-ahead log small: a thread with its own connection copies the log into
-//! the database once it has grown. It runs at the lowest priority, so on a busy core it
+//! the database once it has grown (and the writer empties it past `WAL_LIMIT` when these
+//! passive copies fall behind: `writer::WalGuard`). It runs at the lowest priority, so on a busy core it
 //! takes idle time instead of delaying messages, and never blocks the writer (a passive
 //! checkpoint needs no lock the writer holds).
 
@@ -26,7 +27,7 @@ pub struct Checkpointer {
 impl Checkpointer {
     pub fn start(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = 67108864;")?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         let wal = PathBuf::from(wal);

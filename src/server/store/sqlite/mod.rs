@@ -11,6 +11,7 @@ mod invites;
 mod members;
 mod quick;
 mod search_index;
+mod wal_guard;
 mod writer;
 
 use std::{str::FromStr, sync::Arc, time::Duration};

@@ -11,6 +11,7 @@ use std::path::Path;
 use super::{
     accounts::{self, create_account, create_user_session, insert_session},
     invites, members,
+    wal_guard::{WalGuard, WAL_LIMIT, WAL_LOOK_EVERY},
 };
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -34,23 +35,27 @@ pub fn start(path: &Path) -> Result<Writer> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         -- Checkpoints run off this thread (see `checkpointer`).
-         PRAGMA wal_autocheckpoint = 0;",
+         -- Checkpoints run off this thread (see `checkpointer`), but for the one that
+         -- wins when those fall behind (`WalGuard`).
+         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = 67108864;",
     )?;
     conn.set_prepared_statement_cache_capacity(32);
     let (writer, rx) = Writer::new();
+    let guard = WalGuard::new(path, WAL_LIMIT, WAL_LOOK_EVERY);
     std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(conn, rx))?;
+        .spawn(move || run(conn, rx, guard))?;
     Ok(writer)
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>) {
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>, mut guard: WalGuard) {
     let mut jobs = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let stop = fill_pass(first, &mut rx, &mut jobs);
         if !jobs.is_empty() {
             pass(&mut conn, &mut jobs);
+            guard.after_batch(&conn);
         }
         if let Some(done) = stop {
             rx.close();
