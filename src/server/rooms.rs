@@ -267,3 +267,47 @@ pub async fn remove(
     tracing::info!(by = %me.id, %user, banned, leaving, "member removed");
     Ok(())
 }
+
+/// `POST /api/rooms/<room>/claim` → 204: an account member of a public room that has no
+/// owner (a guest opened it; the admin moderates it meanwhile) becomes its owner. 409 when
+/// it has one, 403 for a guest, someone not in it, a private room or `#general` (the
+/// admin's).
+pub async fn claim_room(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    let me = me(&state, &headers).await?;
+    claim(&state, &me, &room).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `me` claims `room` (see [`claim_room`]).
+pub async fn claim(state: &AppState, me: &User, room: &str) -> Result<()> {
+    manage_allowed(state, me)?;
+    let (facts, _) = readable(state, me, room).await?;
+    let name = &facts.room.name;
+    if facts.room.private || name.as_str() == crate::validation::HOME_ROOM {
+        return Err(Error::Forbidden(format!(
+            "#{name} cannot be claimed: only a public room a guest opened can."
+        )));
+    }
+    let first = state.store.members(&facts.room, 1).await?;
+    if first.first().is_some_and(|m| m.role == Role::Owner) {
+        return Err(Error::Conflict(format!("#{name} has an owner already.")));
+    }
+    if facts.member.is_none() {
+        return Err(Error::Forbidden(format!(
+            "Join #{name} before claiming it."
+        )));
+    }
+    let account = state.store.account(&accounts::name_key(&me.name)).await?;
+    if !account.is_some_and(|(a, _)| a.id == me.id) {
+        return Err(Error::Forbidden(
+            "Owner powers belong to accounts: sign up to claim a room.".into(),
+        ));
+    }
+    state.store.admit(&facts.room, me, Role::Owner).await?;
+    tracing::info!(user = %me.id, room = %name, "room claimed");
+    Ok(())
+}

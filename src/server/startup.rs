@@ -223,6 +223,7 @@ fn router(state: AppState) -> Router {
             delete(rooms::remove_member),
         )
         .route("/api/rooms/{room}/bans", post(rooms::ban))
+        .route("/api/rooms/{room}/claim", post(rooms::claim_room))
         .route("/api/rooms/{room}/topic", put(topic::put))
         .route("/api/rooms/{room}/bans/{user}", delete(rooms::unban))
         .route("/join", post(api::join_form))

@@ -722,11 +722,50 @@ async fn owner_powers_belong_to_accounts_and_general_to_the_admin() {
         put_topic(&root.token, "guest-room").await.unwrap().status(),
         200
     );
-    // An account that opens a room owns it.
+    // An account member claims the room the guest opened; then it is theirs, and a second
+    // claim finds an owner.
+    let claim = |token: &str| {
+        app.http
+            .post(app.url("/api/rooms/guest-room/claim"))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(
+        claim(&acc.token).await.unwrap().status(),
+        403,
+        "not a member yet"
+    );
+    assert_eq!(claim(&guest.token).await.unwrap().status(), 403, "a guest");
     let mut acc_ws = app
         .connect_with(&[("authorization", format!("Bearer {}", acc.token))])
         .await
         .unwrap();
+    acc_ws.join("guest-room", None).await;
+    let members_page = app
+        .page_with_cookie(
+            "/r/guest-room/members",
+            &format!("cloud_msg_session={}", acc.token),
+        )
+        .await;
+    assert!(members_page.contains("Claim #guest-room"), "{members_page}");
+    assert_eq!(claim(&acc.token).await.unwrap().status(), 204);
+    assert_eq!(
+        put_topic(&acc.token, "guest-room").await.unwrap().status(),
+        200
+    );
+    assert_eq!(claim(&root.token).await.unwrap().status(), 409);
+    assert_eq!(
+        app.http
+            .post(app.url("/api/rooms/general/claim"))
+            .bearer_auth(&acc.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "#general is the admin's"
+    );
+    // An account that opens a room owns it.
     acc_ws.join("acc-room", None).await;
     assert_eq!(
         put_topic(&acc.token, "acc-room").await.unwrap().status(),

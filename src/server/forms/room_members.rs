@@ -83,6 +83,7 @@ pub async fn act(
             None => Err(Error::BadRequest("Whom? The form names nobody.".into())),
         },
         "leave" => rooms::remove(&state, &me, &room, me.id, false).await,
+        "claim" => rooms::claim(&state, &me, &room).await,
         "topic" => topic::set(&state, &me, &room, &form.topic).await,
         "invite" => {
             let uses = form.uses.unwrap_or(1);
@@ -158,6 +159,22 @@ async fn body(
         html.push_str(&format!(
             r#"<p class="made" role="status">Invite link (shown once): <code>{}</code></p>"#,
             esc(link)
+        ));
+    }
+    // A public room a guest opened has no owner: an account member may claim it.
+    let ownerless = !members.first().is_some_and(|m| m.role == Role::Owner);
+    let i_hold_an_account = members.iter().any(|m| m.user_id == me.id && m.account);
+    if ownerless
+        && i_hold_an_account
+        && !facts.room.private
+        && room.as_str() != crate::validation::HOME_ROOM
+    {
+        html.push_str(&format!(
+            r#"<form method="post" action="/r/{room}/members/claim" class="stack" aria-labelledby="claim-title">
+<h2 id="claim-title">No owner</h2>
+<p class="hint">A guest opened #{room}; the admin looks after it until a member with an account claims it.</p>
+<button type="submit">Claim #{room}</button>
+</form>"#
         ));
     }
     html.push_str("<ul class=\"members\" aria-label=\"Members\">");
