@@ -343,3 +343,29 @@ test('a room made with a Topic shows it in its header and Browse rooms, as text;
   await expect(entry(page)).toBeVisible();
   for (const c of [owner, reader]) await c.context.close();
 });
+
+test('a room a guest opened has no owner until a member with an account claims it on the Members page', async ({ browser }) => {
+  const room = freshRoom('guestmade');
+  const guest = await joinAs(browser, room, 'gus');
+  await say(guest.page, 'I opened this');
+  // The guest opened it and owns nothing: no topic form, no claim for a guest.
+  await guest.page.getByRole('link', { name: 'Members', exact: true }).click();
+  await expect(guest.page.getByRole('list', { name: 'Members' })).toContainText('gus');
+  await expect(guest.page.getByRole('button', { name: 'Set topic' })).toHaveCount(0);
+  await expect(guest.page.getByRole('button', { name: `Claim #${room}` })).toHaveCount(0);
+
+  const name = fresh('cleo');
+  const member = await signUp(browser, room, name);
+  const { page } = member;
+  await page.getByRole('link', { name: 'Members', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'No owner' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/members-claim.png', fullPage: true });
+  await page.getByRole('button', { name: `Claim #${room}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${room}/members$`));
+  const me = page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+  await expect(me).toContainText('owner');
+  await expect(page.getByRole('button', { name: `Claim #${room}` })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Set topic' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/members-claimed.png', fullPage: true });
+  for (const c of [guest, member]) await c.context.close();
+});

@@ -773,3 +773,33 @@ async fn owner_powers_belong_to_accounts_and_general_to_the_admin() {
     );
     app.stop().await;
 }
+
+/// Accounts made before the key folded digits and marks are found again after the
+/// upgrade: the store brings stored keys up to date at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_name_keys_follow_a_new_rule_at_start() {
+    let db = std::sync::Arc::new(TestDatabase::new(Backend::Sqlite).await);
+    let app = TestApp::spawn_in(db.clone()).await;
+    app.sign_up("b0b").await;
+    app.stop().await;
+    // As the rule before stored it: the skeleton's capital O.
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET name_key = 'bOb' WHERE name = 'b0b'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let app = TestApp::spawn_in(db).await;
+    let res = app
+        .post_session(json!({"name": "b0b", "password": PASSWORD}))
+        .await;
+    assert_eq!(res.status(), 200, "the account signs in by its name");
+    assert_eq!(
+        app.post_session(json!({"name": "bob"})).await.status(),
+        409,
+        "and owns its look-alikes"
+    );
+    app.stop().await;
+}

@@ -17,7 +17,21 @@ fn changes(rows: Vec<(String, String)>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn log(changed: usize, kept: usize) {
+/// Puts each changed key in place with `update(old, new)` (false: another account holds
+/// the new key, so this one keeps its old one), and says what happened.
+async fn apply<F, Fut>(rows: Vec<(String, String)>, mut update: F)
+where
+    F: FnMut(String, String) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let (mut changed, mut kept) = (0, 0);
+    for (old, new) in changes(rows) {
+        if update(old, new).await {
+            changed += 1;
+        } else {
+            kept += 1;
+        }
+    }
     if changed > 0 || kept > 0 {
         tracing::info!(changed, "account name keys brought up to date");
     }
@@ -29,45 +43,33 @@ fn log(changed: usize, kept: usize) {
     }
 }
 
+const KEYS: &str = "SELECT name, name_key FROM users WHERE name_key IS NOT NULL";
+
 pub async fn refresh_sqlite(pool: &sqlx::SqlitePool) -> Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, name_key FROM users WHERE name_key IS NOT NULL")
-            .fetch_all(pool)
-            .await?;
-    let (mut changed, mut kept) = (0, 0);
-    for (old, new) in changes(rows) {
-        match sqlx::query("UPDATE users SET name_key = ? WHERE name_key = ?")
-            .bind(&new)
-            .bind(&old)
+    let rows = sqlx::query_as(KEYS).fetch_all(pool).await?;
+    apply(rows, |old, new| async move {
+        sqlx::query("UPDATE users SET name_key = ? WHERE name_key = ?")
+            .bind(new)
+            .bind(old)
             .execute(pool)
             .await
-        {
-            Ok(_) => changed += 1,
-            Err(_) => kept += 1,
-        }
-    }
-    log(changed, kept);
+            .is_ok()
+    })
+    .await;
     Ok(())
 }
 
 pub async fn refresh_postgres(pool: &sqlx::PgPool) -> Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, name_key FROM users WHERE name_key IS NOT NULL")
-            .fetch_all(pool)
-            .await?;
-    let (mut changed, mut kept) = (0, 0);
-    for (old, new) in changes(rows) {
-        match sqlx::query("UPDATE users SET name_key = $1 WHERE name_key = $2")
-            .bind(&new)
-            .bind(&old)
+    let rows = sqlx::query_as(KEYS).fetch_all(pool).await?;
+    apply(rows, |old, new| async move {
+        sqlx::query("UPDATE users SET name_key = $1 WHERE name_key = $2")
+            .bind(new)
+            .bind(old)
             .execute(pool)
             .await
-        {
-            Ok(_) => changed += 1,
-            Err(_) => kept += 1,
-        }
-    }
-    log(changed, kept);
+            .is_ok()
+    })
+    .await;
     Ok(())
 }
 
