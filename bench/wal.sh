@@ -12,7 +12,7 @@ PORT=${BENCH_PORT:-3301}
 ADDR=127.0.0.1:$PORT
 DATA=$(mktemp -d)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn CLOUD_MSG_LIMITS=off \
+LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn,cloud_msg::server::store::sqlite::wal_guard=info CLOUD_MSG_LIMITS=off \
   LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" > "$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null; rm -rf "$DATA"' EXIT
@@ -33,4 +33,5 @@ done
 wait "$LOAD_PID" || true
 grep -E "sent:|server:" "$DATA/load.txt" || cat "$DATA/load.txt"
 echo "largest WAL: $((largest / 1048576)) MB"
-grep -c "emptied between batches" "$DATA/server.log" | sed 's/^/log-emptying checkpoints (info, not shown at warn): /' || true
+echo "log-emptying checkpoints: $(grep -c "emptied between batches" "$DATA/server.log" || true)"
+grep "emptied between batches" "$DATA/server.log" | grep -o 'ms=[0-9]*' | sort -t= -k2 -n | tail -1 | sed 's/^/longest: /' || true

@@ -10,9 +10,9 @@ use rusqlite::Connection;
 /// 19 GB in four minutes (issue 24). Past this size the writer itself, between two
 /// batches, runs a `TRUNCATE` checkpoint: it waits for the readers of the moment (short
 /// reads, at most the busy timeout), copies what the passive ones left, and empties the log.
-pub const WAL_LIMIT: u64 = 128 * 1024 * 1024;
+pub const WAL_LIMIT: u64 = 64 * 1024 * 1024;
 /// How often the writer looks at the log's size, at most.
-pub const WAL_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+pub const WAL_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub struct WalGuard {
     wal: std::path::PathBuf,
