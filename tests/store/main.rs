@@ -479,15 +479,21 @@ on_both!(memberships_roles_bans_and_the_first_admin, |store, _db| {
     assert!(!facts(guest.id).await.admin, "a guest before her is not");
 
     store.admit(&r, &bob, Role::Member).await.unwrap();
-    store.admit(&r, &bob, Role::Owner).await.unwrap();
+    store.admit(&r, &bob, Role::Member).await.unwrap();
     assert_eq!(
         facts(bob.id).await.member.map(|m| m.0),
         Some(Role::Member),
         "admitting a member again changes nothing"
     );
+    // Admitting as an owner makes a member one (the admin's #general, a claimed room),
+    // and admitting an owner as a member does not demote them.
+    store.admit(&r, &bob, Role::Owner).await.unwrap();
+    store.admit(&r, &bob, Role::Member).await.unwrap();
+    assert_eq!(facts(bob.id).await.member.map(|m| m.0), Some(Role::Owner));
     let members = store.members(&r, 10).await.unwrap();
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["ann", "bob"], "owners first");
+    assert!(members.iter().all(|m| m.role == Role::Owner));
     let rooms = store.rooms_of(&bob, 10).await.unwrap();
     assert_eq!(rooms.len(), 1);
     assert!(
