@@ -59,11 +59,7 @@ const UNREAD_WITH_AT: &str = "SELECT r.name, msg.text FROM read_markers m
  WHERE m.user_id = ?1 AND r.name <> ?2 AND msg.author_id <> ?1
    AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'";
 
-/// The newest matches a search reads at most (of every room; those the searcher may not
-/// read are skipped): a word common in rooms they cannot read costs this much and no more.
-const SEARCH_SCAN: i64 = 20_000;
-/// Matches read at a time.
-const SEARCH_PAGE: i64 = 200;
+use crate::server::search::{PAGE as SEARCH_PAGE, SCAN as SEARCH_SCAN};
 
 /// A room and one person's standing in it: `FactsRow`.
 const ROOM_FACTS: &str = "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
@@ -212,7 +208,9 @@ impl Sqlite {
             .bind(SEARCH_PAGE)
             .fetch_all(&self.read)
             .await?;
-            let Some(&(last,)) = entries.last() else { break };
+            let Some(&(last,)) = entries.last() else {
+                break;
+            };
             before = last;
             scanned += entries.len() as i64;
             let ids = serde_json::to_string(&entries.iter().map(|e| e.0).collect::<Vec<_>>())
