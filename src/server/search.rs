@@ -10,6 +10,12 @@ use crate::server::forms::esc;
 /// Words a query keeps at most, and the longest word.
 const MAX_TERMS: usize = 8;
 const MAX_TERM: usize = 64;
+/// The newest matches a search reads at most, on either backend (of every room; those the
+/// searcher may not read are skipped): a word common in rooms they cannot read costs this
+/// much and no more. Older hits of such a word are not found.
+pub const SCAN: i64 = 20_000;
+/// Matches read at a time, newest first.
+pub const PAGE: i64 = 200;
 /// The most text of a hit shown; a longer one is cut around its first match.
 const SHOWN: usize = 280;
 

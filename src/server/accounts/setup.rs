@@ -8,10 +8,12 @@ use std::sync::Mutex;
 
 use crate::server::session;
 
+/// The link's token hash while it works, and once taken (until the account is made).
+type Held = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 #[derive(Default)]
 pub struct Setup {
-    /// The link's token hash while it works, and once taken (until the account is made).
-    held: Mutex<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    held: Mutex<Held>,
 }
 
 impl Setup {

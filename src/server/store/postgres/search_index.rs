@@ -47,8 +47,9 @@ pub async fn catch_up(pool: &PgPool) -> Result<u64> {
         // A message's words; for an edit, its message's current words again (the forget
         // trigger put the old ones out).
         let done = sqlx::query(
-            "INSERT INTO message_search (room_id, seq, words)
-             SELECT DISTINCT ON (t.room_id, t.seq) t.room_id, t.seq, to_tsvector('simple', t.text)
+            "INSERT INTO message_search (room_id, seq, words, ts)
+             SELECT DISTINCT ON (t.room_id, t.seq) t.room_id, t.seq, to_tsvector('simple', t.text),
+                    t.ts
              FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS k(room_id, from_seq, upto)
              JOIN messages m ON m.room_id = k.room_id AND m.seq > k.from_seq AND m.seq <= k.upto
              JOIN messages t ON t.room_id = m.room_id AND t.seq = coalesce(m.edits, m.seq)

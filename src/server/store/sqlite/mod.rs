@@ -59,6 +59,8 @@ const UNREAD_WITH_AT: &str = "SELECT r.name, msg.text FROM read_markers m
  WHERE m.user_id = ?1 AND r.name <> ?2 AND msg.author_id <> ?1
    AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'";
 
+use crate::server::search::{PAGE as SEARCH_PAGE, SCAN as SEARCH_SCAN};
+
 /// A room and one person's standing in it: `FactsRow`.
 const ROOM_FACTS: &str = "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
         EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2),
@@ -189,22 +191,53 @@ impl Sqlite {
     ) -> Result<Vec<crate::server::search::HitRow>> {
         // What was stored before the search is found by it.
         self.index.run().await;
-        Ok(sqlx::query_as(
-            "SELECT r.name, m.seq, m.author_name, m.text, m.ts
-             FROM message_search s
-             JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
-             JOIN rooms r ON r.id = m.room_id
-             WHERE message_search MATCH ?1 AND NOT m.deleted
-               AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2)
-               AND (NOT r.private OR EXISTS (
-                    SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = ?2))
-             ORDER BY m.ts DESC, m.seq DESC LIMIT ?3",
-        )
-        .bind(terms.fts5())
-        .bind(user_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?)
+        // Entries are in time order: the matches are read from the newest, a page at a
+        // time, and those the searcher may read are kept until the page of hits is full,
+        // or `SEARCH_SCAN` matches were read.
+        let query = terms.fts5();
+        let mut hits = Vec::new();
+        let mut before = i64::MAX;
+        let mut scanned = 0;
+        while scanned < SEARCH_SCAN && hits.len() < limit as usize {
+            let entries: Vec<(i64,)> = sqlx::query_as(
+                "SELECT rowid FROM message_search WHERE message_search MATCH ?1 AND rowid < ?2
+                 ORDER BY rowid DESC LIMIT ?3",
+            )
+            .bind(&query)
+            .bind(before)
+            .bind(SEARCH_PAGE)
+            .fetch_all(&self.read)
+            .await?;
+            let Some(&(last,)) = entries.last() else {
+                break;
+            };
+            before = last;
+            scanned += entries.len() as i64;
+            let ids = serde_json::to_string(&entries.iter().map(|e| e.0).collect::<Vec<_>>())
+                .expect("numbers");
+            let page: Vec<crate::server::search::HitRow> = sqlx::query_as(
+                "SELECT r.name, m.seq, m.author_name, m.text, m.ts
+                 FROM json_each(?1) e
+                 JOIN search_rows p ON p.rowid = e.value
+                 JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
+                 JOIN rooms r ON r.id = m.room_id
+                 WHERE NOT m.deleted
+                   AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2)
+                   AND (NOT r.private OR EXISTS (
+                        SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = ?2))
+                 ORDER BY e.value DESC LIMIT ?3",
+            )
+            .bind(ids)
+            .bind(user_id)
+            .bind(i64::from(limit) - hits.len() as i64)
+            .fetch_all(&self.read)
+            .await?;
+            hits.extend(page);
+            if (entries.len() as i64) < SEARCH_PAGE {
+                break;
+            }
+        }
+        Ok(hits)
     }
 
     /// The room and one person's standing in it, in one query (on this thread, as every

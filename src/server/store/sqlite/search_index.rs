@@ -20,6 +20,27 @@ const BATCH: i64 = 1000;
 /// Rows one call indexes at most; the next call goes on.
 const MOST: usize = 50_000;
 
+/// The index entry (rowid) of the message `seq` of `room`, sent at `ts`: the one it has,
+/// or a new one, `ts << 16` plus the first free tie-breaker, so entries are in time order.
+fn entry_for(conn: &Connection, room: i64, seq: i64, ts: i64) -> rusqlite::Result<i64> {
+    use rusqlite::OptionalExtension;
+    if let Some(entry) = conn
+        .prepare_cached("SELECT rowid FROM search_rows WHERE room_id = ?1 AND seq = ?2")?
+        .query_row(params![room, seq], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(entry);
+    }
+    let mut entry = (ts.max(0) << 16) | (seq & 0xFFFF);
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO search_rows (rowid, room_id, seq) VALUES (?1, ?2, ?3)",
+    )?;
+    while insert.execute(params![entry, room, seq])? == 0 {
+        entry += 1;
+    }
+    Ok(entry)
+}
+
 #[derive(Clone)]
 pub struct SearchIndex(Arc<Mutex<Connection>>);
 
@@ -52,26 +73,32 @@ impl SearchIndex {
             let mut rows = 0i64;
             for (room, from, last) in pending {
                 let upto = last.min(from + (BATCH - rows).max(1));
-                rows += tx
+                // The messages with words, and (an edit put its message's words out: the
+                // forget trigger) the current words of the messages edited.
+                let found: Vec<(i64, i64, String)> = tx
                     .prepare_cached(
-                        "INSERT OR REPLACE INTO message_search (rowid, text)
-                         SELECT (room_id << 32) | seq, text FROM messages
+                        "SELECT seq, ts, text FROM messages
                          WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3
                            AND deletes IS NULL AND edits IS NULL AND reacts IS NULL
-                           AND text <> ''",
-                    )?
-                    .execute(params![room, from, upto])? as i64;
-                // An edit put its message's words out (the forget trigger); its current
-                // words go back in.
-                rows += tx
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO message_search (rowid, text)
-                         SELECT (t.room_id << 32) | t.seq, t.text
+                           AND text <> ''
+                         UNION ALL
+                         SELECT t.seq, t.ts, t.text
                          FROM messages e JOIN messages t ON t.room_id = e.room_id AND t.seq = e.edits
                          WHERE e.room_id = ?1 AND e.seq > ?2 AND e.seq <= ?3
                            AND NOT t.deleted AND t.text <> ''",
                     )?
-                    .execute(params![room, from, upto])? as i64;
+                    .query_map(params![room, from, upto], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (seq, ts, text) in found {
+                    let entry = entry_for(&tx, room, seq, ts)?;
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO message_search (rowid, text) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![entry, text])?;
+                    rows += 1;
+                }
                 tx.prepare_cached(
                     "INSERT INTO search_progress (room_id, indexed_seq) VALUES (?1, ?2)
                      ON CONFLICT (room_id) DO UPDATE SET indexed_seq = excluded.indexed_seq",
