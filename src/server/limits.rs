@@ -285,12 +285,7 @@ impl Limiter {
             return Ok(());
         }
         let bucket = self.bucket(kind);
-        let burst = match kind {
-            Kind::Replay => self.limits.replay.burst,
-            Kind::ReplayPerIp => self.limits.replay_per_ip.burst,
-            _ => n,
-        };
-        let n = NonZeroU32::new(n.min(burst.max(1))).expect("not zero");
+        let n = NonZeroU32::new(n.min(self.rate(kind).burst.max(1))).expect("not zero");
         match bucket.check_key_n(&key, n) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(not_until)) => {
@@ -299,6 +294,23 @@ impl Limiter {
             }
             // More than the bucket can ever hold: wait for one whole period.
             Err(_) => Err(RetryAfter(Duration::from_secs(60))),
+        }
+    }
+
+    fn rate(&self, kind: Kind) -> Rate {
+        let l = &self.limits;
+        match kind {
+            Kind::Send => l.send,
+            Kind::SendPerIp => l.send_per_ip,
+            Kind::Join => l.join,
+            Kind::CreateRoom => l.create_room,
+            Kind::Manage => l.manage,
+            Kind::SignIn => l.sign_in,
+            Kind::Password => l.password,
+            Kind::History => l.history,
+            Kind::Replay => l.replay,
+            Kind::ReplayPerIp => l.replay_per_ip,
+            Kind::Typing => l.typing,
         }
     }
 
