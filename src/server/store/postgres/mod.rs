@@ -68,7 +68,7 @@ impl Postgres {
             let pool = read.clone();
             tokio::spawn(async move {
                 loop {
-                    search_index::run(&pool).await;
+                    search_index::run(&pool, search_index::MOST).await;
                     tokio::time::sleep(search_index::EVERY).await;
                 }
             })
@@ -126,8 +126,9 @@ impl Postgres {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::server::search::HitRow>> {
-        // What was stored before the search is found by it.
-        search_index::run(&self.read).await;
+        // What was stored before the search is found by it (unless the indexer is far
+        // behind: then the search does not wait for all of it).
+        search_index::run(&self.read, search_index::SEARCH_CATCH_UP).await;
         // The matches are read from the newest, a page at a time (a common word through
         // the index in time order, a rare one through the words' index), and those the
         // searcher may read are kept until the page of hits is full, or `SEARCH_SCAN`

@@ -1,8 +1,9 @@
 //! The search index's indexer: messages' words go into `message_search` after the
 //! messages are stored, in batches, so that storing a message never waits for them. It
 //! runs every `EVERY` on every node, and before each search (`Postgres::search`), which
-//! waits for its turn so that it finds what was stored before it. Nodes take turns through
-//! an advisory lock.
+//! waits for its turn so that it finds what was stored before it (up to `SEARCH_CATCH_UP`
+//! messages: past a bigger burst the search answers at once and the newest are found once
+//! the indexer is through). Nodes take turns through an advisory lock, a batch at a time.
 
 use std::time::Duration;
 
@@ -14,14 +15,16 @@ use crate::server::Result;
 pub const EVERY: Duration = Duration::from_millis(250);
 /// Rows indexed in one transaction at most.
 const BATCH: i64 = 2000;
-/// Rows one call indexes at most; the next call goes on.
-const MOST: u64 = 50_000;
+/// Rows one call of the indexer indexes at most; the next call goes on.
+pub const MOST: u64 = 50_000;
+/// Rows a search indexes at most before it reads the index.
+pub const SEARCH_CATCH_UP: u64 = 2_000;
 /// The advisory lock the nodes' indexers take turns with ("search" in ASCII).
 const LOCK: i64 = 0x7365_6172_6368;
 
 /// Indexes what is stored and not indexed yet, after any other node's indexer; returns
 /// how many messages went in.
-pub async fn catch_up(pool: &PgPool) -> Result<u64> {
+pub async fn catch_up(pool: &PgPool, most: u64) -> Result<u64> {
     let mut total = 0;
     loop {
         let mut tx = pool.begin().await?;
@@ -74,15 +77,15 @@ pub async fn catch_up(pool: &PgPool) -> Result<u64> {
         .await?;
         tx.commit().await?;
         total += done;
-        if total >= MOST {
+        if total >= most {
             return Ok(total);
         }
     }
 }
 
 /// `catch_up`, with a failure logged (search is then behind).
-pub async fn run(pool: &PgPool) {
-    if let Err(error) = catch_up(pool).await {
+pub async fn run(pool: &PgPool, most: u64) {
+    if let Err(error) = catch_up(pool, most).await {
         tracing::warn!(%error, "search indexing failed");
     }
 }

@@ -112,7 +112,7 @@ impl Sqlite {
             let index = index.clone();
             tokio::spawn(async move {
                 loop {
-                    index.run().await;
+                    index.run(search_index::MOST, false).await;
                     tokio::time::sleep(search_index::EVERY).await;
                 }
             })
@@ -189,8 +189,9 @@ impl Sqlite {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::server::search::HitRow>> {
-        // What was stored before the search is found by it.
-        self.index.run().await;
+        // What was stored before the search is found by it (unless the indexer is far
+        // behind: then the search does not wait for all of it).
+        self.index.run(search_index::SEARCH_CATCH_UP, true).await;
         // Entries are in time order: the matches are read from the newest, a page at a
         // time, and those the searcher may read are kept until the page of hits is full,
         // or `SEARCH_SCAN` matches were read.

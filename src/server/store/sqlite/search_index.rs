@@ -1,11 +1,15 @@
 //! The search index's indexer: messages go into FTS5 after they are stored, in batches on
 //! a connection of its own, so that storing a message never waits for its words. It runs
 //! every `EVERY`, and before each search (`Sqlite::search`), so a search finds what was
-//! stored before it.
+//! stored before it — up to `SEARCH_CATCH_UP` messages: past a burst bigger than that the
+//! search answers at once and the newest messages are found once the indexer is through.
 
 use std::{
     path::Path,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
@@ -17,8 +21,11 @@ use crate::server::Result;
 pub const EVERY: Duration = Duration::from_millis(250);
 /// Rows indexed in one transaction at most (the writer waits for it meanwhile).
 const BATCH: i64 = 1000;
-/// Rows one call indexes at most; the next call goes on.
-const MOST: usize = 50_000;
+/// Rows one call of the indexer indexes at most; the next call goes on.
+pub const MOST: usize = 50_000;
+/// Rows a search indexes at most before it reads the index (a second's burst, about
+/// 0.1 s of work); what was stored before it is found unless the indexer is further behind.
+pub const SEARCH_CATCH_UP: usize = 2_000;
 
 /// The index entry (rowid) of the message `seq` of `room`, sent at `ts`: the one it has,
 /// or a new one, `ts << 16` plus the first free tie-breaker, so entries are in time order.
@@ -42,21 +49,43 @@ fn entry_for(conn: &Connection, room: i64, seq: i64, ts: i64) -> rusqlite::Resul
 }
 
 #[derive(Clone)]
-pub struct SearchIndex(Arc<Mutex<Connection>>);
+pub struct SearchIndex(Arc<Shared>);
+
+struct Shared {
+    conn: Mutex<Connection>,
+    /// Searches waiting for the connection: the timer's indexer lets them in between its
+    /// batches.
+    waiting: AtomicUsize,
+}
 
 impl SearchIndex {
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
-        Ok(Self(Arc::new(Mutex::new(conn))))
+        Ok(Self(Arc::new(Shared {
+            conn: Mutex::new(conn),
+            waiting: AtomicUsize::new(0),
+        })))
     }
 
-    /// Indexes what is stored and not indexed yet (blocking: call on a blocking thread).
-    /// Returns how many messages went in.
-    pub fn catch_up(&self) -> rusqlite::Result<usize> {
-        let mut conn = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    /// Indexes what is stored and not indexed yet, `most` messages at most, a batch per
+    /// transaction (blocking: call on a blocking thread). Returns how many went in.
+    pub fn catch_up(&self, most: usize, searching: bool) -> rusqlite::Result<usize> {
         let mut total = 0;
         loop {
+            if !searching {
+                // A search waiting goes first: it waits for one batch at most.
+                while self.0.waiting.load(Ordering::Acquire) > 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            if searching {
+                self.0.waiting.fetch_add(1, Ordering::AcqRel);
+            }
+            let mut conn = self.0.conn.lock().unwrap_or_else(|e| e.into_inner());
+            if searching {
+                self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+            }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let pending: Vec<(i64, i64, i64)> = tx
                 .prepare_cached(
@@ -109,20 +138,85 @@ impl SearchIndex {
                 }
             }
             tx.commit()?;
+            drop(conn);
             total += rows as usize;
-            if total >= MOST {
+            if total >= most {
                 return Ok(total);
             }
         }
     }
 
     /// `catch_up` on a blocking thread; a failure is logged (search is then behind).
-    pub async fn run(&self) {
+    pub async fn run(&self, most: usize, searching: bool) {
         let index = self.clone();
-        match tokio::task::spawn_blocking(move || index.catch_up()).await {
+        match tokio::task::spawn_blocking(move || index.catch_up(most, searching)).await {
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(%error, "search indexing failed"),
             Err(error) => tracing::warn!(%error, "search indexing stopped"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with the real schema and `n` messages waiting to be indexed.
+    fn waiting(n: i64) -> (tempfile::TempDir, SearchIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        let conn = Connection::open(&path).unwrap();
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            conn.execute_batch(&std::fs::read_to_string(file).unwrap())
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO rooms (id, name, last_seq, created_at) VALUES (1, 'ops', ?1, 0)",
+            [n],
+        )
+        .unwrap();
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+                 VALUES (1, ?1, 'm' || ?1, 'c' || ?1, 'u', 'ann', 'deploy number ' || ?1, ?1)",
+            )
+            .unwrap();
+        for seq in 1..=n {
+            insert.execute([seq]).unwrap();
+        }
+        (dir, SearchIndex::open(&path).unwrap())
+    }
+
+    fn indexed(index: &SearchIndex) -> i64 {
+        let conn = index.0.conn.lock().unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM message_search WHERE message_search MATCH 'deploy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_search_indexes_its_share_and_the_indexer_the_rest() {
+        let (_dir, index) = waiting(7_500);
+        // A search after a burst indexes about SEARCH_CATCH_UP (whole batches), not all.
+        let by_search = index.catch_up(SEARCH_CATCH_UP, true).unwrap();
+        assert!(
+            (SEARCH_CATCH_UP..SEARCH_CATCH_UP + BATCH as usize).contains(&by_search),
+            "{by_search}"
+        );
+        assert_eq!(indexed(&index), by_search as i64);
+        // The timer's indexer goes on from there, and then there is nothing left.
+        let by_timer = index.catch_up(MOST, false).unwrap();
+        assert_eq!(by_search + by_timer, 7_500);
+        assert_eq!(indexed(&index), 7_500);
+        assert_eq!(index.catch_up(MOST, false).unwrap(), 0);
     }
 }
