@@ -58,6 +58,10 @@ BENCH_URL="http://$ADDR" LOADGEN="$LOADGEN" npx playwright test --config bench/p
   | tee "$OUT/i.txt"
 stop_server
 bash bench/cluster.sh
+echo "== (k) years of history: 10 million messages over 1,000 rooms (the fill takes minutes)"
+bash bench/years.sh
+echo "== (l) soak: 30 minutes of mixed load, then 10 minutes of durable writes"
+bash bench/soak.sh
 echo "== (g) client size"
 wasm=target/site/pkg/cloud_msg.wasm; js=target/site/pkg/cloud_msg.js
 size() { stat -c %s "$1"; }
@@ -95,6 +99,23 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   echo "| (i) busy room in Chromium: after 10,000 messages | $(line i '^after 10,000'); $(line i '^one more') |"
   echo "| cluster (e): durable writes on 2 nodes (Postgres + Redis), 100 senders | $(line cluster_e 'sent:') |"
   echo "| cluster (b): fan-out from node A to 995 readers on node B, 5 senders x 20/s | $(line cluster_b deliveries:); $(line cluster_b latency) |"
+  k() { grep -h "$1" "$OUT/k.txt" | head -1 | sed 's/ (whole answer.*bytes with gzip)//'; }
+  echo "| (k) 10M messages / 1,000 rooms: fill (not a target) | $(k '^filled') |"
+  echo "| (k) search index caught up with the fill | $(k '^indexed:') |"
+  echo "| (k) start after a restart | $(k '^start:') |"
+  for who in small big typical; do
+    echo "| (k) room of $(case $who in small) echo 600 messages, before the fill;; big) echo 2M messages;; *) echo 8k messages;; esac) | $(k "^$who ttfb"); $(k "^$who get /r/"); $(k "^$who history"); $(k "^$who join") |"
+  done
+  for q in quetzal: the: the+to: d: deploy+release:; do
+    echo "| (k) search \`$(echo $q | tr -d :)\` | $(k "^search get /search?q=$q") |"
+  done
+  echo "| (k) disk and memory | $(k '^disk:'); $(k '^rss:') |"
+  echo "| (l) soak, 1,000 people, 30 min | $(grep -h '^soak: from' "$OUT/l.txt") |"
+  echo "| (l) durable writes for 10 min | $(grep -h 'sent:' "$OUT/l-durable.txt"); $(grep -h 'largest WAL' "$OUT/l-durable.txt") |"
+  echo
+  echo "Minutes of (l):"
+  echo
+  grep -h '^minute' "$OUT/l.txt" | sed 's/^/- /'
   echo
   echo "Steps of (d), messages/s per sender (x 5 senders x 1,000 members):"
   echo

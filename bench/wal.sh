@@ -15,7 +15,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn,cloud_msg::server::store::sqlite::wal_guard=info CLOUD_MSG_LIMITS=off \
   LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" > "$DATA/server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" > /dev/null && break; sleep 0.1; done
 taskset -c 1 "$LOADGEN" --url "$ADDR" --pid "$SERVER_PID" --users 100 --rooms 100 --senders 100 \
   --durable --secs "$SECS" --room-prefix wal > "$DATA/load.txt" 2>&1 &

@@ -15,10 +15,24 @@ use tokio::{
 
 /// A one-shot request (`Connection: close`); returns (status, body).
 pub async fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    request_as(addr, method, path, body, None).await
+}
+
+/// [`request`] with a bearer token.
+pub async fn request_as(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.expect("server reachable");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();

@@ -18,12 +18,19 @@
 //! loadgen --bot general --count 5000 --rate 50   # one bot posting (0: all at once)
 //! loadgen --url A,B ...        # several nodes: senders on A, everyone else on the others
 //! loadgen --url A,B --spread   # several nodes: user i on node i % nodes
+//! loadgen --fill 10000000 --rooms 1000 --big 2000000 --room-prefix years   # history
+//! loadgen --get '/search?q=the' --requests 200   # whole answers, one after another
+//! loadgen --replay years-0 --requests 200        # join since=0, to the replay's end
+//! loadgen --soak 1800 --users 1000 --rooms 50 --pid P --wal chat.db-wal   # mixed load
 //! ```
 
 mod bot;
+mod fill;
 mod http;
 mod probe;
+mod soak;
 mod socket;
+mod timing;
 mod wire;
 
 use std::{
@@ -62,6 +69,12 @@ struct Args {
     bot: Option<String>,
     count: usize,
     text: String,
+    fill: Option<u64>,
+    big: u64,
+    get: Option<String>,
+    replay: Option<String>,
+    soak: Option<f64>,
+    wal: String,
 }
 
 fn parse_args() -> Args {
@@ -88,6 +101,12 @@ fn parse_args() -> Args {
         bot: None,
         count: 100,
         text: "bot".into(),
+        fill: None,
+        big: 0,
+        get: None,
+        replay: None,
+        soak: None,
+        wal: String::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -129,6 +148,12 @@ fn parse_args() -> Args {
                     "--bot" => a.bot = Some(v()),
                     "--count" => a.count = v().parse().expect("--count N"),
                     "--text" => a.text = v(),
+                    "--fill" => a.fill = Some(v().parse().expect("--fill N")),
+                    "--big" => a.big = v().parse().expect("--big N"),
+                    "--get" => a.get = Some(v()),
+                    "--replay" => a.replay = Some(v()),
+                    "--soak" => a.soak = Some(v().parse().expect("--soak SECS")),
+                    "--wal" => a.wal = v(),
                     other => panic!("unknown argument {other}"),
                 }
                 i += 1;
@@ -216,6 +241,20 @@ fn main() {
 async fn run(args: Args) {
     if let Some(room) = &args.bot {
         return bot::run(&args.addr, room, args.count, args.rate, &args.text).await;
+    }
+    if let Some(total) = args.fill {
+        let (rooms, big) = (args.rooms, args.big);
+        return fill::run(&args.addr, total, rooms, big, &args.room_prefix, args.pid).await;
+    }
+    if let Some(secs) = args.soak {
+        let (users, rooms) = (args.users, args.rooms);
+        return soak::run(&args.addr, secs, users, rooms, args.pid, &args.wal).await;
+    }
+    if let Some(path) = &args.get {
+        return timing::get(&args.addr, path, args.requests).await;
+    }
+    if let Some(room) = &args.replay {
+        return timing::replay(&args.addr, room, args.requests).await;
     }
     if let Some(path) = &args.ttfb {
         let cookie = if args.signed_in {
