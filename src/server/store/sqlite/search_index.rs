@@ -177,6 +177,11 @@ mod tests {
                 .unwrap();
         }
         conn.execute(
+            "INSERT INTO users (id, name, created_at) VALUES ('u', 'ann', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
             "INSERT INTO rooms (id, name, last_seq, created_at) VALUES (1, 'ops', ?1, 0)",
             [n],
         )
