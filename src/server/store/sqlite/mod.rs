@@ -516,3 +516,22 @@ impl Sqlite {
         Ok(())
     }
 }
+
+/// A new database file with the real schema, for the tests of the parts beneath.
+#[cfg(test)]
+fn test_database() -> (tempfile::TempDir, std::path::PathBuf, rusqlite::Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        conn.execute_batch(&std::fs::read_to_string(file).unwrap())
+            .unwrap();
+    }
+    (dir, path, conn)
+}

@@ -163,19 +163,7 @@ mod tests {
 
     /// A database with the real schema and `n` messages waiting to be indexed.
     fn waiting(n: i64) -> (tempfile::TempDir, SearchIndex) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chat.db");
-        let conn = Connection::open(&path).unwrap();
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-        let mut files: Vec<_> = std::fs::read_dir(folder)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for file in files {
-            conn.execute_batch(&std::fs::read_to_string(file).unwrap())
-                .unwrap();
-        }
+        let (dir, path, conn) = crate::server::store::sqlite::test_database();
         conn.execute(
             "INSERT INTO users (id, name, created_at) VALUES ('u', 'ann', 0)",
             [],
