@@ -16,6 +16,10 @@ const MAX_TERM: usize = 64;
 pub const SCAN: i64 = 20_000;
 /// Matches read at a time, newest first.
 pub const PAGE: i64 = 200;
+/// Messages waiting for the index that a search indexes itself before it reads the index,
+/// on either backend (about a second's burst, 0.1 s of work): what was stored before it is
+/// found unless the indexer is further behind, and then the search does not wait for it.
+pub const CATCH_UP: usize = 2_000;
 /// The most text of a hit shown; a longer one is cut around its first match.
 const SHOWN: usize = 280;
 

@@ -128,7 +128,7 @@ impl Postgres {
     ) -> Result<Vec<crate::server::search::HitRow>> {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
-        search_index::run(&self.read, search_index::SEARCH_CATCH_UP).await;
+        search_index::run(&self.read, crate::server::search::CATCH_UP as u64).await;
         // The matches are read from the newest, a page at a time (a common word through
         // the index in time order, a rare one through the words' index), and those the
         // searcher may read are kept until the page of hits is full, or `SEARCH_SCAN`

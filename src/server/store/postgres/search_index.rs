@@ -1,7 +1,7 @@
 //! The search index's indexer: messages' words go into `message_search` after the
 //! messages are stored, in batches, so that storing a message never waits for them. It
 //! runs every `EVERY` on every node, and before each search (`Postgres::search`), which
-//! waits for its turn so that it finds what was stored before it (up to `SEARCH_CATCH_UP`
+//! waits for its turn so that it finds what was stored before it (up to `search::CATCH_UP`
 //! messages: past a bigger burst the search answers at once and the newest are found once
 //! the indexer is through). Nodes take turns through an advisory lock, a batch at a time.
 
@@ -17,8 +17,6 @@ pub const EVERY: Duration = Duration::from_millis(250);
 const BATCH: i64 = 2000;
 /// Rows one call of the indexer indexes at most; the next call goes on.
 pub const MOST: u64 = 50_000;
-/// Rows a search indexes at most before it reads the index.
-pub const SEARCH_CATCH_UP: u64 = 2_000;
 /// The advisory lock the nodes' indexers take turns with ("search" in ASCII).
 const LOCK: i64 = 0x7365_6172_6368;
 

@@ -191,7 +191,7 @@ impl Sqlite {
     ) -> Result<Vec<crate::server::search::HitRow>> {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
-        self.index.run(search_index::SEARCH_CATCH_UP, true).await;
+        self.index.run(crate::server::search::CATCH_UP, true).await;
         // Entries are in time order: the matches are read from the newest, a page at a
         // time, and those the searcher may read are kept until the page of hits is full,
         // or `SEARCH_SCAN` matches were read.

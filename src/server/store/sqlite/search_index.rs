@@ -1,7 +1,7 @@
 //! The search index's indexer: messages go into FTS5 after they are stored, in batches on
 //! a connection of its own, so that storing a message never waits for its words. It runs
 //! every `EVERY`, and before each search (`Sqlite::search`), so a search finds what was
-//! stored before it — up to `SEARCH_CATCH_UP` messages: past a burst bigger than that the
+//! stored before it — up to `search::CATCH_UP` messages: past a burst bigger than that the
 //! search answers at once and the newest messages are found once the indexer is through.
 
 use std::{
@@ -23,9 +23,6 @@ pub const EVERY: Duration = Duration::from_millis(250);
 const BATCH: i64 = 1000;
 /// Rows one call of the indexer indexes at most; the next call goes on.
 pub const MOST: usize = 50_000;
-/// Rows a search indexes at most before it reads the index (a second's burst, about
-/// 0.1 s of work); what was stored before it is found unless the indexer is further behind.
-pub const SEARCH_CATCH_UP: usize = 2_000;
 
 /// The index entry (rowid) of the message `seq` of `room`, sent at `ts`: the one it has,
 /// or a new one, `ts << 16` plus the first free tie-breaker, so entries are in time order.
@@ -199,10 +196,11 @@ mod tests {
     #[test]
     fn a_search_indexes_its_share_and_the_indexer_the_rest() {
         let (_dir, index) = waiting(7_500);
-        // A search after a burst indexes about SEARCH_CATCH_UP (whole batches), not all.
-        let by_search = index.catch_up(SEARCH_CATCH_UP, true).unwrap();
+        // A search after a burst indexes about CATCH_UP (whole batches), not all.
+        use crate::server::search::CATCH_UP;
+        let by_search = index.catch_up(CATCH_UP, true).unwrap();
         assert!(
-            (SEARCH_CATCH_UP..SEARCH_CATCH_UP + BATCH as usize).contains(&by_search),
+            (CATCH_UP..CATCH_UP + BATCH as usize).contains(&by_search),
             "{by_search}"
         );
         assert_eq!(indexed(&index), by_search as i64);
