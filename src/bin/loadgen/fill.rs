@@ -15,6 +15,7 @@ use std::{
 
 use crate::{
     http, probe,
+    rng::Rng,
     wire::{Frame, Socket},
 };
 
@@ -103,26 +104,10 @@ impl Words {
     }
 }
 
-/// xorshift64*: deterministic and cheap.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 struct Fill {
     jobs: RefCell<VecDeque<(String, u64)>>,
     words: Words,
-    /// Messages sent (numbers them for the rare word) and acked.
+    /// Messages sent (numbers them for the rare word) and acked, by every socket.
     sent: Cell<u64>,
     acked: Cell<u64>,
 }
@@ -225,7 +210,7 @@ async fn indexed(addr: &str, prefix: &str, start: Instant) {
 /// One socket taking rooms off the queue until it is empty.
 async fn worker(addr: &str, token: &str, w: u64, fill: &Fill) {
     let mut ws = Socket::open(addr, token).await.expect("fill socket");
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w + 1).wrapping_mul(0x1000_0000_01B3));
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ (w + 1).wrapping_mul(0x1000_0000_01B3));
     loop {
         let Some((room, count)) = fill.jobs.borrow_mut().pop_front() else {
             return;
@@ -254,7 +239,10 @@ async fn worker(addr: &str, token: &str, w: u64, fill: &Fill) {
             );
             while let Some(frame) = ws.next_frame() {
                 match frame {
-                    Frame::Text(t) if t.starts_with(br#"{"type":"ack""#) => acked += 1,
+                    Frame::Text(t) if t.starts_with(br#"{"type":"ack""#) => {
+                        acked += 1;
+                        fill.acked.set(fill.acked.get() + 1);
+                    }
                     Frame::Text(t) if t.starts_with(br#"{"type":"error""#) => {
                         panic!("fill: {}", String::from_utf8_lossy(t))
                     }
@@ -267,7 +255,6 @@ async fn worker(addr: &str, token: &str, w: u64, fill: &Fill) {
                 ws.answer_ping(p).await.expect("pong");
             }
         }
-        fill.acked.set(fill.acked.get() + acked);
     }
 }
 
@@ -278,7 +265,7 @@ mod tests {
     #[test]
     fn lines_are_chat_like_and_the_head_is_common() {
         let words = Words::new();
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         let lines: Vec<String> = (0..10_000).map(|_| words.line(&mut rng, false)).collect();
         let with = |w: &str| {
             lines

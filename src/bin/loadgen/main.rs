@@ -28,6 +28,7 @@ mod bot;
 mod fill;
 mod http;
 mod probe;
+mod rng;
 mod soak;
 mod socket;
 mod timing;

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     http, probe,
+    rng::Rng,
     wire::{self, Frame, Socket},
 };
 
@@ -120,13 +121,8 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
         "soak: {users} people over {rooms} rooms; per second {MESSAGES} messages, {REACTIONS} reactions, \
          {TYPING} typing, {MOVES} room changes, {SIGN_INS} sign-ins, {SEARCHES} searches, {PAGES} pages"
     );
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let mut rand = move |n: usize| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        (rng % n as u64) as usize
-    };
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
+    let mut rand = move |n: usize| rng.below(n);
     let start = Instant::now();
     let tick = Duration::from_millis(10);
     let mut due = [0.0f64; 7];
@@ -379,19 +375,13 @@ async fn person(mut ws: Socket, home: usize, mut asks: mpsc::UnboundedReceiver<A
 }
 
 fn seq_of(sh: &Soak, frame: &[u8]) -> u64 {
-    sh.seq_marker
-        .find(frame)
-        .and_then(|at| wire::leading_number(&frame[at + b"\"seq\":".len()..]))
-        .map_or(0, |(seq, _)| seq)
+    wire::number_after(&sh.seq_marker, frame).unwrap_or(0)
 }
 
 /// Times a message the soak sent (its text carries the send time); false for any other
 /// entry (a reaction, say).
 fn record(sh: &Soak, frame: &[u8]) -> bool {
-    let Some(at) = sh.marker.find(frame) else {
-        return false;
-    };
-    let Some((sent, _)) = wire::leading_number(&frame[at + b"\"text\":\"t:".len()..]) else {
+    let Some(sent) = wire::number_after(&sh.marker, frame) else {
         return false;
     };
     let now = sh.t0.elapsed().as_micros() as u64;

@@ -149,10 +149,7 @@ async fn send(
 
 /// The `seq` of a message frame.
 fn seq_of(sh: &Shared, frame: &[u8]) -> u64 {
-    sh.seq_marker
-        .find(frame)
-        .and_then(|at| wire::leading_number(&frame[at + b"\"seq\":".len()..]))
-        .map_or(0, |(seq, _)| seq)
+    wire::number_after(&sh.seq_marker, frame).unwrap_or(0)
 }
 
 /// Counts a delivered message toward its step and records its latency.

@@ -195,6 +195,12 @@ impl Socket {
     }
 }
 
+/// The number right after the first `finder`'s key (`"seq":`, say) in `frame`.
+pub fn number_after(finder: &memchr::memmem::Finder<'_>, frame: &[u8]) -> Option<u64> {
+    let at = finder.find(frame)? + finder.needle().len();
+    leading_number(&frame[at..]).map(|(n, _)| n)
+}
+
 /// Parses the decimal number at the front of `text`, and what follows it.
 pub fn leading_number(text: &[u8]) -> Option<(u64, &[u8])> {
     let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
