@@ -111,11 +111,16 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   done
   echo "| (k) disk and memory | $(k '^disk:'); $(k '^rss:') |"
   echo "| (l) soak, 1,000 people, 30 min | $(grep -h '^soak: from' "$OUT/l.txt") |"
-  echo "| (l) durable writes for 10 min | $(grep -h 'sent:' "$OUT/l-durable.txt"); $(grep -h 'largest WAL' "$OUT/l-durable.txt") |"
+  echo "| (l) soak, minutes 5-9 against the last five | $(grep -h '^soak: minutes' "$OUT/l.txt" | cut -d: -f3- | xargs) |"
+  echo "| (l) durable writes for 10 min (target: within 10 % of (e)) | $(grep -h 'sent:' "$OUT/l-durable.txt"); $(grep -h 'largest WAL' "$OUT/l-durable.txt") |"
   echo
   echo "Minutes of (l):"
   echo
   grep -h '^minute' "$OUT/l.txt" | sed 's/^/- /'
+  echo
+  echo "Minutes of (l)'s durable writes:"
+  echo
+  grep -h '^minute' "$OUT/l-durable.txt" | sed 's/^/- /'
   echo
   echo "Steps of (d), messages/s per sender (x 5 senders x 1,000 members):"
   echo

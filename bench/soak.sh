@@ -4,7 +4,8 @@
 # changes, 2 sign-ins, 2 searches, 10 room pages — with the server's RSS, open files, WAL
 # size and the delivery p99 each minute. Then DURABLE_SECS (600) of durable writes at the
 # highest rate (bench/wal.sh: 100 senders, 32 sends in flight each). Server on CPU 0, load
-# tool on CPU 1. Writes bench/out/l.txt and bench/out/l-durable.txt.
+# tool on CPU 1 (DURABLE_SECS=0: the soak alone). Writes bench/out/l.txt and
+# bench/out/l-durable.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-./target/release/cloud_msg}
@@ -25,5 +26,6 @@ for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" > /dev/null && break; sl
 taskset -c 1 "$LOADGEN" --url "$ADDR" --pid "$SERVER_PID" --soak "$SOAK_SECS" --users 1000 --rooms 50 \
   --wal "$DATA/chat.db-wal" 2>&1 | tee "$OUT/l.txt"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+[ "$DURABLE_SECS" -gt 0 ] || exit 0
 echo "== (l) durable writes at the highest rate for ${DURABLE_SECS} s"
 SECS=$DURABLE_SECS SERVER=$SERVER LOADGEN=$LOADGEN bash bench/wal.sh | tee "$OUT/l-durable.txt"

@@ -31,7 +31,7 @@ while kill -0 "$LOAD_PID" 2>/dev/null; do
   echo "$t  $((wal / 1048576))  $((db / 1048576))"
 done
 wait "$LOAD_PID" || true
-grep -E "sent:|server:" "$DATA/load.txt" || cat "$DATA/load.txt"
+grep -E "minute|sent:|server:" "$DATA/load.txt" || cat "$DATA/load.txt"
 echo "largest WAL: $((largest / 1048576)) MB"
 echo "log-emptying checkpoints: $(grep -c "emptied between batches" "$DATA/server.log" || true)"
 grep "emptied between batches" "$DATA/server.log" | grep -o 'ms=[0-9]*' | sort -t= -k2 -n | tail -1 | sed 's/^/longest: /' || true

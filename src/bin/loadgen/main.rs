@@ -402,7 +402,24 @@ async fn run_step(args: &Args, sh: &Rc<Shared>, step: usize, rate: f64) -> StepR
         .set(Instant::now() + Duration::from_millis(10));
     sh.sending.set(true);
     let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(args.secs)).await;
+    // A long run says what each minute did, so a rate that sinks over time shows.
+    let end = start + Duration::from_secs_f64(args.secs);
+    let (mut minute, mut acked_before, mut received_before) = (0, 0, 0);
+    while Instant::now() < end {
+        let whole = start + Duration::from_secs(60 * (minute + 1));
+        tokio::time::sleep_until(whole.min(end).into()).await;
+        if args.secs < 120.0 || whole > end {
+            continue;
+        }
+        minute += 1;
+        let s = &sh.steps.borrow()[step];
+        println!(
+            "minute {minute}: {} acked/s, {} deliveries/s",
+            (s.acked - acked_before) / 60,
+            (s.received - received_before) / 60
+        );
+        (acked_before, received_before) = (s.acked, s.received);
+    }
     sh.sending.set(false);
     let send_secs = start.elapsed().as_secs_f64();
     // Let the last deliveries arrive.

@@ -53,3 +53,16 @@ impl Meter {
         self.pid.map(rss_kib).unwrap_or(0)
     }
 }
+
+/// Seconds the hypervisor gave CPU `cpu`'s time to someone else (steal), since boot: a
+/// stall the server did not cause shows here.
+pub fn steal_secs(cpu: usize) -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let label = format!("cpu{cpu} ");
+    stat.lines()
+        .find(|l| l.starts_with(&label))
+        .and_then(|l| l.split_whitespace().nth(8))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / clock_ticks()
+}

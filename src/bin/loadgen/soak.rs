@@ -5,8 +5,9 @@
 //! rooms (`leave`, then `join` with `since`), and 2 visitors sign in (and out again), 2
 //! search and 10 load a room page. The people and their rooms stay the same, so a steady
 //! server stays the same size. Each minute prints the messages' delivery p99, the
-//! HTTP p99, and the server's RSS, open files and WAL size (`--pid`, `--wal PATH`); at the
-//! end, how each grew from the fifth minute to the last.
+//! HTTP p99 of each kind of request, and the server's RSS, open files, WAL size and CPU
+//! (`--pid`, `--wal PATH`) with the steal on both cores; at the end, how each grew from the
+//! fifth minute to the last, and the p50 and p99 of minutes 5–9 against the last five.
 
 use std::{
     cell::{Cell, RefCell},
@@ -36,19 +37,26 @@ const MARKER_INTERVAL: Duration = Duration::from_millis(400);
 const THEIR_ROOMS: [usize; 3] = [0, 7, 19];
 const WORDS: &[&str] = &["deploy", "review", "lunch", "the", "release", "fix"];
 
+/// The HTTP requests, each timed on its own: a sign-in (and its sign-out), a search, a
+/// room page.
+const KINDS: [&str; 3] = ["sign-in", "search", "page"];
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).unwrap()
+}
+
 struct Minute {
     delivery_us: Histogram<u64>,
-    http_us: Histogram<u64>,
+    http_us: [Histogram<u64>; 3],
     delivered: u64,
     errors: u64,
 }
 
 impl Minute {
     fn new() -> Self {
-        let h = || Histogram::new_with_bounds(1, 600_000_000, 3).unwrap();
         Self {
-            delivery_us: h(),
-            http_us: h(),
+            delivery_us: histogram(),
+            http_us: [histogram(), histogram(), histogram()],
             delivered: 0,
             errors: 0,
         }
@@ -84,6 +92,21 @@ struct Sample {
     fds: u64,
     wal: u64,
     p99: f64,
+}
+
+/// The minutes `from..to` together (five minutes hold 600 searches, where one minute's
+/// p99 is its second slowest).
+fn merged(
+    minutes: &[Minute],
+    from: usize,
+    to: usize,
+    pick: &dyn Fn(&Minute) -> &Histogram<u64>,
+) -> Histogram<u64> {
+    let mut all = histogram();
+    for m in &minutes[from..to] {
+        let _ = all.add(pick(m));
+    }
+    all
 }
 
 pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<u32>, wal: &str) {
@@ -130,6 +153,9 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
         MESSAGES, REACTIONS, TYPING, MOVES, SIGN_INS, SEARCHES, PAGES,
     ];
     let mut samples: Vec<Sample> = Vec::new();
+    let mut minutes: Vec<Minute> = Vec::new();
+    let mut cpu_before = pid.map(probe::cpu_secs).unwrap_or(0.0);
+    let mut steal_before = [probe::steal_secs(0), probe::steal_secs(1)];
     let mut next_minute = start + Duration::from_secs(60);
     let (mut sent, mut visitor) = (0u64, 0u64);
     while start.elapsed().as_secs_f64() < secs {
@@ -157,7 +183,10 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
             due[3] -= 1.0;
             let _ = asks[rand(users)].send(Ask::Move(rand(THEIR_ROOMS.len())));
         }
-        for (k, path) in [(4usize, None), (5, Some("search")), (6, Some("page"))] {
+        for (kind, (k, path)) in [(4usize, None), (5, Some("search")), (6, Some("page"))]
+            .into_iter()
+            .enumerate()
+        {
             while due[k] >= 1.0 {
                 due[k] -= 1.0;
                 let (sh, addr) = (sh.clone(), addr.to_owned());
@@ -194,7 +223,7 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
                         Some(p) => http::request(&addr, "GET", &p, "").await.0 == 200,
                     };
                     let mut m = sh.minute.borrow_mut();
-                    let _ = m.http_us.record(t.elapsed().as_micros().max(1) as u64);
+                    let _ = m.http_us[kind].record(t.elapsed().as_micros().max(1) as u64);
                     m.errors += u64::from(!ok);
                 });
             }
@@ -210,20 +239,33 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
                 p99: ms(m.delivery_us.value_at_quantile(0.99)),
             };
             samples.push(s);
+            let cpu = pid.map(probe::cpu_secs).unwrap_or(0.0);
+            let steal = [probe::steal_secs(0), probe::steal_secs(1)];
+            let http: Vec<String> = KINDS
+                .iter()
+                .zip(&m.http_us)
+                .map(|(kind, h)| format!("{kind} {:.2}", ms(h.value_at_quantile(0.99))))
+                .collect();
             println!(
-                "minute {}: {} deliveries, p99 {:.2} ms (max {:.2}); http p99 {:.2} ms, {} errors; \
-                 server RSS {} KiB, {} open files, WAL {} MB; {} of {users} sockets open",
+                "minute {}: {} deliveries, p99 {:.2} ms (max {:.2}); http p99 ms: {}; {} errors; \
+                 server RSS {} KiB, {} open files, WAL {} MB, CPU {:.0}%; steal {:.1}% on CPU 0, {:.1}% on 1; \
+                 {} of {users} sockets open",
                 samples.len(),
                 m.delivered,
                 s.p99,
                 ms(m.delivery_us.max()),
-                ms(m.http_us.value_at_quantile(0.99)),
+                http.join(", "),
                 m.errors,
                 s.rss,
                 s.fds,
                 s.wal / 1_048_576,
+                (cpu - cpu_before) / 0.6,
+                (steal[0] - steal_before[0]) / 0.6,
+                (steal[1] - steal_before[1]) / 0.6,
                 sh.open.get()
             );
+            (cpu_before, steal_before) = (cpu, steal);
+            minutes.push(m);
         }
     }
     if samples.len() > 5 {
@@ -241,6 +283,32 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
             last.p99,
             peak(|s| s.p99),
             samples.iter().map(|s| s.wal).max().unwrap_or(0) / 1_048_576
+        );
+    }
+    // Five minutes against five: from the fifth minute, and the last five.
+    let n = minutes.len();
+    if n >= 10 {
+        let windows = |pick: &dyn Fn(&Minute) -> &Histogram<u64>| {
+            let (a, b) = (
+                merged(&minutes, 4, 9, pick),
+                merged(&minutes, n - 5, n, pick),
+            );
+            let at = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+            let (a50, b50, a99, b99) = (at(&a, 0.5), at(&b, 0.5), at(&a, 0.99), at(&b, 0.99));
+            format!(
+                "p50 {a50:.2} -> {b50:.2} ms ({:+.0}%), p99 {a99:.2} -> {b99:.2} ms ({:+.0}%)",
+                (b50 - a50) / a50.max(1e-9) * 100.0,
+                (b99 - a99) / a99.max(1e-9) * 100.0
+            )
+        };
+        let mut parts = vec![format!("delivery {}", windows(&|m| &m.delivery_us))];
+        for (k, kind) in KINDS.iter().enumerate() {
+            parts.push(format!("{kind} {}", windows(&|m| &m.http_us[k])));
+        }
+        println!(
+            "soak: minutes 5-9 against {}-{n}: {}",
+            n - 4,
+            parts.join("; ")
         );
     }
 }
