@@ -66,3 +66,39 @@ pub fn steal_secs(cpu: usize) -> f64 {
         .unwrap_or(0.0)
         / clock_ticks()
 }
+
+/// The disk as the server meets it, apart from the server: a thread that writes 4 KiB and
+/// `fdatasync`s it into a file beside the database every 100 ms. `take_max_us` answers the
+/// slowest since it was last asked, so a stall of the disk shows apart from the server's.
+pub struct DiskProbe(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl DiskProbe {
+    pub fn start(dir: &std::path::Path) -> Self {
+        use std::{io::Write, sync::atomic::Ordering};
+        let max = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let path = dir.join("disk-probe");
+        let seen = max.clone();
+        std::thread::spawn(move || {
+            let Ok(mut file) = std::fs::File::create(&path) else {
+                return;
+            };
+            let page = [7u8; 4096];
+            loop {
+                let t = std::time::Instant::now();
+                let _ = file.write_all(&page).and_then(|_| file.sync_data());
+                seen.fetch_max(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+                if file.metadata().map(|m| m.len()).unwrap_or(0) >= 1 << 20 {
+                    let _ = file.set_len(0);
+                    let _ = std::io::Seek::rewind(&mut file);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        Self(max)
+    }
+
+    /// The slowest write and sync (µs) since the last call.
+    pub fn take_max_us(&self) -> u64 {
+        self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
+}

@@ -157,6 +157,11 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
     let mut cpu_before = pid.map(probe::cpu_secs).unwrap_or(0.0);
     let mut steal_before = [probe::steal_secs(0), probe::steal_secs(1)];
     let mut next_minute = start + Duration::from_secs(60);
+    let disk = probe::DiskProbe::start(
+        std::path::Path::new(wal)
+            .parent()
+            .unwrap_or(std::path::Path::new(".")),
+    );
     let (mut sent, mut visitor) = (0u64, 0u64);
     while start.elapsed().as_secs_f64() < secs {
         tokio::time::sleep(tick).await;
@@ -249,7 +254,7 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
             println!(
                 "minute {}: {} deliveries, p99 {:.2} ms (max {:.2}); http p99 ms: {}; {} errors; \
                  server RSS {} KiB, {} open files, WAL {} MB, CPU {:.0}%; steal {:.1}% on CPU 0, {:.1}% on 1; \
-                 {} of {users} sockets open",
+                 slowest disk sync {:.1} ms; {} of {users} sockets open",
                 samples.len(),
                 m.delivered,
                 s.p99,
@@ -262,6 +267,7 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
                 (cpu - cpu_before) / 0.6,
                 (steal[0] - steal_before[0]) / 0.6,
                 (steal[1] - steal_before[1]) / 0.6,
+                ms(disk.take_max_us()),
                 sh.open.get()
             );
             (cpu_before, steal_before) = (cpu, steal);

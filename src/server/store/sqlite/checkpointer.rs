@@ -68,9 +68,15 @@ impl Checkpointer {
 }
 
 fn checkpoint(conn: &Connection, mode: &str) {
+    let started = std::time::Instant::now();
     let r = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
     if let Err(error) = r {
         tracing::warn!(%error, mode, "checkpoint failed");
+    }
+    let ms = started.elapsed().as_millis() as u64;
+    if ms >= 1000 {
+        // The database's flush can hold the log's syncs (the writer's commits) behind it.
+        tracing::warn!(mode, ms, "a slow checkpoint");
     }
 }
 

@@ -66,12 +66,18 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>, mut guard: WalGuard
     }
 }
 
+/// A pass that takes this long is logged (with how long its commit took).
+const SLOW_PASS_MS: u64 = 100;
+
 /// Runs `jobs` in one transaction, each in its own savepoint (a job that fails is rolled
 /// back alone and answered with its error), and answers them after the commit.
 fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     let mut done: Vec<(Job, Result<Output>)> = Vec::with_capacity(jobs.len());
     // Jobs the pass does not reach (the transaction could not begin, or a savepoint
     // failed) stay here and are answered below.
+    let size = jobs.len();
+    let started = std::time::Instant::now();
+    let mut commit_ms = 0;
     let mut pending = jobs.drain(..);
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -85,8 +91,17 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
             }
             done.push((job, result.map_err(Error::from)));
         }
-        tx.commit()
+        let commit = std::time::Instant::now();
+        let committed = tx.commit();
+        commit_ms = commit.elapsed().as_millis() as u64;
+        committed
     })();
+    let ms = started.elapsed().as_millis() as u64;
+    if ms >= SLOW_PASS_MS {
+        // Every write of the pass waited this long: a slow disk, a long job, or the search
+        // index's connection holding the database's lock.
+        tracing::warn!(jobs = size, ms, commit_ms, "a slow pass of the writer");
+    }
     let failed = committed.err().map(|e| {
         tracing::error!(error = %e, "commit failed");
         e.to_string()
