@@ -26,8 +26,8 @@ for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" > /dev/null && break; sl
 taskset -c 1 "$LOADGEN" --url "$ADDR" --pid "$SERVER_PID" --soak "$SOAK_SECS" --users 1000 --rooms 50 \
   --wal "$DATA/chat.db-wal" 2>&1 | tee "$OUT/l.txt"
 # What the server warned of (slow passes of the writer, slow checkpoints), never bodies.
-echo "server warnings: $(grep -c ' WARN ' "$DATA/server.log" || true)" | tee -a "$OUT/l.txt"
-grep -E ' (WARN|ERROR) ' "$DATA/server.log" | tail -20 | tee -a "$OUT/l.txt" || true
+echo "server warnings: $(grep -c 'WARN' "$DATA/server.log" || true)" | tee -a "$OUT/l.txt"
+grep -E 'WARN|ERROR' "$DATA/server.log" | tail -20 | tee -a "$OUT/l.txt" || true
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 [ "$DURABLE_SECS" -gt 0 ] || exit 0
 echo "== (l) durable writes at the highest rate for ${DURABLE_SECS} s"

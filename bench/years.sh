@@ -7,7 +7,8 @@
 # The server on CPU 0, the load tool on CPU 1. Writes bench/out/k.txt.
 # TOTAL, ROOMS and BIG change the size; SERVER=<binary> measures another build;
 # YEARS_DATA=<dir> keeps the database, and MEASURE_ONLY=1 measures a kept one again;
-# YEARS_DATABASE_URL=postgres://… measures Postgres instead (an empty database).
+# YEARS_DATABASE_URL=postgres://… measures Postgres instead (an empty database; REDIS_URL, else
+# the local Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-./target/release/cloud_msg}
@@ -27,7 +28,8 @@ SERVER_PID=
 DB_URL=${YEARS_DATABASE_URL:-sqlite://$DATA/chat.db}
 start() {
   if curl -sf "http://$ADDR/healthz" > /dev/null; then echo "something already answers on $ADDR" >&2; exit 1; fi
-  LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="$DB_URL" RUST_LOG=warn CLOUD_MSG_LIMITS=off \
+  LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="$DB_URL" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} \
+    RUST_LOG=warn CLOUD_MSG_LIMITS=off \
     LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" >> "$DATA/server.log" 2>&1 &
   SERVER_PID=$!
   local t0; t0=$(date +%s%N)

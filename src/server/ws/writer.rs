@@ -51,6 +51,13 @@ pub async fn write_loop(io: OwnedWriteHalf, mut queue: Queue, outbox: Outbox) {
     // Finish what is queued (acks of stored messages), then say why we close.
     queue.try_recv_many(&mut batch, usize::MAX);
     let reason = outbox.close_reason().unwrap_or(CloseReason::Normal);
+    if !matches!(reason, CloseReason::Normal | CloseReason::Shutdown) {
+        tracing::info!(
+            code = reason.code(),
+            why = reason.text(),
+            "closing a socket"
+        );
+    }
     batch.push(codec::close(reason.code(), reason.text()));
     // Dropping the write half on return sends FIN after the close frame.
     let _ = write_all(&io, &mut batch).await;

@@ -67,8 +67,12 @@ impl Postgres {
         let indexer = {
             let pool = read.clone();
             tokio::spawn(async move {
+                let mut since_analyze = 0;
                 loop {
-                    search_index::run(&pool, search_index::MOST).await;
+                    since_analyze += search_index::run(&pool, search_index::MOST).await;
+                    if search_index::analyze_if_grown(&pool, since_analyze).await {
+                        since_analyze = 0;
+                    }
                     tokio::time::sleep(search_index::EVERY).await;
                 }
             })
