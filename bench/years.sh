@@ -29,7 +29,7 @@ DB_URL=${YEARS_DATABASE_URL:-sqlite://$DATA/chat.db}
 start() {
   if curl -sf "http://$ADDR/healthz" > /dev/null; then echo "something already answers on $ADDR" >&2; exit 1; fi
   LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="$DB_URL" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} \
-    RUST_LOG=warn CLOUD_MSG_LIMITS=off \
+    RUST_LOG=${YEARS_LOG:-warn,cloud_msg::server::ws=info} CLOUD_MSG_LIMITS=off \
     LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" >> "$DATA/server.log" 2>&1 &
   SERVER_PID=$!
   local t0; t0=$(date +%s%N)

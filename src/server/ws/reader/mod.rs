@@ -5,6 +5,7 @@
 mod change;
 mod delete;
 mod edit;
+mod frame_clock;
 mod join;
 mod mark;
 mod react;
@@ -32,6 +33,7 @@ use crate::{
     },
     validation::{RoomName, ValidationError},
 };
+use frame_clock::FrameClock;
 
 /// What a socket's reader needs from the server.
 #[derive(Clone)]
@@ -122,8 +124,7 @@ impl Reader {
         let mut fed = decoder.feed(&early, &mut incoming);
         // Hyper's leftover bytes may hold its whole read buffer: let it go now.
         drop(early);
-        // When the frame (or fragmented message) now arriving began.
-        let mut started: Option<Instant> = None;
+        let mut clock = FrameClock::default();
         loop {
             // What arrived before a protocol error is still answered (a ping is ponged).
             for msg in incoming.drain(..) {
@@ -152,20 +153,16 @@ impl Reader {
             if incoming.capacity() > 16 {
                 incoming = Vec::new();
             }
-            started = match (decoder.in_frame(), started) {
-                (false, _) => None,
-                (true, None) => Some(Instant::now()),
-                (true, Some(t)) => Some(t),
+            let Some(wait) =
+                clock.next_wait(decoder.in_frame(), self.ctx.frame_timeout, IDLE_TIMEOUT)
+            else {
+                return self.outbox.close(CloseReason::TooSlow);
             };
-            let wait = match started {
-                Some(t) => match self.ctx.frame_timeout.checked_sub(t.elapsed()) {
-                    Some(left) => left.min(IDLE_TIMEOUT),
-                    None => return self.outbox.close(CloseReason::TooSlow),
-                },
-                None => IDLE_TIMEOUT,
-            };
-            match tokio::time::timeout(wait, io.readable()).await {
-                Err(_elapsed) if started.is_some() => {
+            let since = Instant::now();
+            let readable = tokio::time::timeout(wait, io.readable()).await;
+            clock.waited(since.elapsed());
+            match readable {
+                Err(_elapsed) if clock.in_frame() => {
                     tracing::debug!(user = %self.user.id, "frame too slow");
                     return self.outbox.close(CloseReason::TooSlow);
                 }
