@@ -229,9 +229,10 @@ async fn append(
     let authors: Vec<String> = batch.iter().map(|m| m.author.id.to_string()).collect();
     let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
     let stored: Vec<StoredRow> = sqlx::query_as(
-        // One probe of the unique key per message, whatever the planner knows: as a join,
-        // the plan cached while the table was small read the whole room for every batch
-        // (a 200k-message room took 454 messages/s, falling as it grew).
+        // One probe of the unique key per message, whatever the planner knows. As a join
+        // it was most of a busy room's write time, falling as the room grew (a
+        // 200k-message room took ~400 messages/s; no statistics, autovacuum off), as if
+        // the plan cached while the table was small read the room.
         "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
                 m.deleted, m.edits, m.edited, m.reacts, m.undo
          FROM UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)

@@ -31,6 +31,13 @@ impl FrameClock {
             .map(|left| left.min(idle))
     }
 
+    /// A whole message arrived: what is part-way in now is a new one, with its own time.
+    /// (Without this, a client streaming frames whose reads end mid-frame would carry one
+    /// frame's time into the next, and be closed after 30 s of sending.)
+    pub fn restart(&mut self) {
+        self.0 = None;
+    }
+
     /// After a wait of `took`: counted if a frame was part-way in.
     pub fn waited(&mut self, took: Duration) {
         if let Some(w) = self.0.as_mut() {
@@ -74,6 +81,19 @@ mod tests {
         clock.waited(Duration::from_secs(5));
         assert_eq!(clock.next_wait(true, DEADLINE, IDLE), None);
         assert!(clock.in_frame());
+    }
+
+    #[test]
+    fn a_message_that_arrives_restarts_the_clock() {
+        let mut clock = FrameClock::default();
+        // Reads that always end part-way into the next frame: in a frame at every look.
+        for _ in 0..100 {
+            assert!(clock.next_wait(true, DEADLINE, IDLE).is_some());
+            clock.waited(Duration::from_secs(1));
+            // A message was completed by that read.
+            clock.restart();
+        }
+        assert_eq!(clock.next_wait(true, DEADLINE, IDLE), Some(DEADLINE));
     }
 
     #[test]

@@ -126,6 +126,9 @@ impl Reader {
         drop(early);
         let mut clock = FrameClock::default();
         loop {
+            if !incoming.is_empty() {
+                clock.restart();
+            }
             // What arrived before a protocol error is still answered (a ping is ponged).
             for msg in incoming.drain(..) {
                 match msg {
