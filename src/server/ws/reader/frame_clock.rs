@@ -31,7 +31,8 @@ impl FrameClock {
             .map(|left| left.min(idle))
     }
 
-    /// A whole message arrived: what is part-way in now is a new one, with its own time.
+    /// A whole data message arrived: what is part-way in now is a new one, with its own
+    /// time.
     /// (Without this, a client streaming frames whose reads end mid-frame would carry one
     /// frame's time into the next, and be closed after 30 s of sending.)
     pub fn restart(&mut self) {

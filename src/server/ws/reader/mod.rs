@@ -126,7 +126,13 @@ impl Reader {
         drop(early);
         let mut clock = FrameClock::default();
         loop {
-            if !incoming.is_empty() {
+            // A whole data message: what is part-way in now has its own time. (Not a
+            // control frame: those may come between the fragments of a message, whose time
+            // runs on.)
+            if incoming
+                .iter()
+                .any(|m| matches!(m, Incoming::Text(_) | Incoming::Binary))
+            {
                 clock.restart();
             }
             // What arrived before a protocol error is still answered (a ping is ponged).
