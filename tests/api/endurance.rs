@@ -452,6 +452,93 @@ async fn a_trickled_frame_is_closed_at_the_frame_deadline_not_later() {
     app.stop().await;
 }
 
+/// A fragmented message whose fragments trickle in, with a ping between them (control
+/// frames may come between fragments): each ping is a whole frame, but the message is not
+/// whole, and its time runs on. Closed at the deadline, as a trickled frame is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_fragmented_message_is_closed_at_the_deadline_despite_pings() {
+    use crate::raw::{frame, send_json, Raw, OP_CONT, OP_PING, OP_TEXT};
+    let deadline = Duration::from_secs(2);
+    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
+    let token = app.sign_in("fragments").await.token;
+    let mut raw = Raw::connect(app.addr, &token).await;
+    let json = send_json("slow", "x");
+    let mut parts = json.as_bytes().chunks(4);
+    let started = std::time::Instant::now();
+    raw.send(&frame(false, OP_TEXT, parts.next().unwrap()))
+        .await;
+    let code = loop {
+        tokio::select! {
+            code = raw.close_code() => break code,
+            _ = tokio::time::sleep(deadline * 3 / 10) => {
+                raw.send(&frame(true, OP_PING, b"")).await;
+                if let Some(part) = parts.next() {
+                    if parts.len() > 0 {
+                        raw.send(&frame(false, OP_CONT, part)).await;
+                    }
+                }
+            }
+        }
+    };
+    let took = started.elapsed();
+    assert_eq!(code, 1008);
+    assert!(
+        took >= deadline && took < deadline + Duration::from_millis(700),
+        "closed after {took:?}"
+    );
+    app.stop().await;
+}
+
+/// A client that streams whole frames for longer than the deadline, with reads ending
+/// part-way into the next frame, is not slow: every frame is answered and the socket
+/// stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_streaming_frames_past_the_deadline_is_not_closed() {
+    use crate::raw::{frame, send_json, Raw, OP_TEXT};
+    let deadline = Duration::from_secs(1);
+    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
+    let token = app.sign_in("streamer").await.token;
+    let mut raw = Raw::connect(app.addr, &token).await;
+    let framed = |i: usize| {
+        frame(
+            true,
+            OP_TEXT,
+            send_json("stream", &format!("m{i}")).as_bytes(),
+        )
+    };
+    let started = std::time::Instant::now();
+    let first = framed(0);
+    let half = first.len() / 2;
+    raw.send(&first[..half]).await;
+    let mut pending = first[half..].to_vec();
+    let mut sent = 0;
+    while started.elapsed() < deadline * 3 {
+        // Each write ends one frame and begins the next: the server is part-way into a
+        // frame after every read, for three deadlines.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        sent += 1;
+        let next = framed(sent);
+        let half = next.len() / 2;
+        pending.extend_from_slice(&next[..half]);
+        raw.send(&pending).await;
+        pending = next[half..].to_vec();
+    }
+    raw.send(&pending).await;
+    sent += 1;
+    // Every frame answered (an ack, or a refusal by the rate limit), and never a close.
+    let mut answered = 0;
+    while answered < sent {
+        let v = tokio::time::timeout(Duration::from_secs(10), raw.next_json())
+            .await
+            .expect("an answer for every frame");
+        if v["type"] == "ack" || v["type"] == "error" {
+            answered += 1;
+        }
+    }
+    assert!(sent >= 20, "{sent} frames");
+    app.stop().await;
+}
+
 /// Sends `n` messages to `room` and waits for their acks.
 async fn seed(ws: &mut Client, room: &str, n: usize) {
     for i in 0..n {
