@@ -229,17 +229,12 @@ async fn append(
     let authors: Vec<String> = batch.iter().map(|m| m.author.id.to_string()).collect();
     let clients: Vec<String> = batch.iter().map(|m| m.client_id.to_string()).collect();
     let stored: Vec<StoredRow> = sqlx::query_as(
-        // One probe of the unique key per message, whatever the planner knows. As a join
-        // it was most of a busy room's write time, falling as the room grew (a
-        // 200k-message room took ~400 messages/s; no statistics, autovacuum off), as if
-        // the plan cached while the table was small read the room.
         "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
                 m.deleted, m.edits, m.edited, m.reacts, m.undo
-         FROM UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
-         CROSS JOIN LATERAL (
-             SELECT * FROM messages
-             WHERE room_id = $1 AND author_id = k.author_id AND client_id = k.client_id
-         ) m",
+         FROM messages m
+         JOIN UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
+           ON m.author_id = k.author_id AND m.client_id = k.client_id
+         WHERE m.room_id = $1",
     )
     .bind(room.id)
     .bind(&authors)
