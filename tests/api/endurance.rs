@@ -419,7 +419,18 @@ async fn one_address_holds_at_most_its_share_of_sockets() {
     app.stop().await;
 }
 
-/// Sends what `next` gives (nothing once it gives `None`) every 30 % of `deadline` until the
+/// A server whose frame deadline is `deadline`, and a raw socket of `name` on it.
+async fn raw_socket_with_frame_deadline(
+    name: &str,
+    deadline: Duration,
+) -> (TestApp, crate::raw::Raw) {
+    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
+    let token = app.sign_in(name).await.token;
+    let raw = crate::raw::Raw::connect(app.addr, &token).await;
+    (app, raw)
+}
+
+/// Sends what `next` gives every 30 % of `deadline` until the
 /// server closes; asserts the close is 1008, at the deadline counted from `started`.
 async fn closed_at_the_deadline(
     raw: &mut crate::raw::Raw,
@@ -446,11 +457,9 @@ async fn closed_at_the_deadline(
 /// byte to the close frame, with a byte every 30 % of the deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_frame_is_closed_at_the_frame_deadline_not_later() {
-    use crate::raw::{frame, send_json, Raw, OP_TEXT};
+    use crate::raw::{frame, send_json, OP_TEXT};
     let deadline = Duration::from_secs(2);
-    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
-    let token = app.sign_in("trickler").await.token;
-    let mut raw = Raw::connect(app.addr, &token).await;
+    let (app, mut raw) = raw_socket_with_frame_deadline("trickler", deadline).await;
     let whole = frame(true, OP_TEXT, send_json("slow", "x").as_bytes());
     let started = std::time::Instant::now();
     let mut bytes = whole[..whole.len() - 1].iter();
@@ -467,11 +476,9 @@ async fn a_trickled_frame_is_closed_at_the_frame_deadline_not_later() {
 /// whole, and its time runs on. Closed at the deadline, as a trickled frame is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_fragmented_message_is_closed_at_the_deadline_despite_pings() {
-    use crate::raw::{frame, send_json, Raw, OP_CONT, OP_PING, OP_TEXT};
+    use crate::raw::{frame, send_json, OP_CONT, OP_PING, OP_TEXT};
     let deadline = Duration::from_secs(2);
-    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
-    let token = app.sign_in("fragments").await.token;
-    let mut raw = Raw::connect(app.addr, &token).await;
+    let (app, mut raw) = raw_socket_with_frame_deadline("fragments", deadline).await;
     let json = send_json("slow", "x");
     let mut parts = json.as_bytes().chunks(4);
     let started = std::time::Instant::now();
@@ -494,11 +501,9 @@ async fn a_trickled_fragmented_message_is_closed_at_the_deadline_despite_pings()
 /// stays open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_streaming_frames_past_the_deadline_is_not_closed() {
-    use crate::raw::{frame, send_json, Raw, OP_TEXT};
+    use crate::raw::{frame, send_json, OP_TEXT};
     let deadline = Duration::from_secs(1);
-    let app = TestApp::spawn_configured(|c| c.timeouts.frame = deadline).await;
-    let token = app.sign_in("streamer").await.token;
-    let mut raw = Raw::connect(app.addr, &token).await;
+    let (app, mut raw) = raw_socket_with_frame_deadline("streamer", deadline).await;
     let framed = |i: usize| {
         frame(
             true,

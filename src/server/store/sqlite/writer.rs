@@ -73,11 +73,11 @@ const SLOW_PASS_MS: u64 = 100;
 /// back alone and answered with its error), and answers them after the commit.
 fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     let mut done: Vec<(Job, Result<Output>)> = Vec::with_capacity(jobs.len());
-    // Jobs the pass does not reach (the transaction could not begin, or a savepoint
-    // failed) stay here and are answered below.
     let size = jobs.len();
     let started = std::time::Instant::now();
     let mut commit_ms = 0;
+    // Jobs the pass does not reach (the transaction could not begin, or a savepoint
+    // failed) stay here and are answered below.
     let mut pending = jobs.drain(..);
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

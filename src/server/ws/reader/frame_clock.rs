@@ -32,9 +32,8 @@ impl FrameClock {
     }
 
     /// A whole data message arrived: what is part-way in now is a new one, with its own
-    /// time.
-    /// (Without this, a client streaming frames whose reads end mid-frame would carry one
-    /// frame's time into the next, and be closed after 30 s of sending.)
+    /// time. (Without this, a client streaming frames whose reads end mid-frame would carry
+    /// one frame's time into the next, and be closed after 30 s of sending.)
     pub fn restart(&mut self) {
         self.0 = None;
     }
