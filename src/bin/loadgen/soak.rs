@@ -71,6 +71,7 @@ struct Soak {
     minute: RefCell<Minute>,
     marker: memchr::memmem::Finder<'static>,
     seq_marker: memchr::memmem::Finder<'static>,
+    room_marker: memchr::memmem::Finder<'static>,
     joined: Cell<usize>,
     open: Cell<usize>,
 }
@@ -117,6 +118,7 @@ pub async fn run(addr: &str, secs: f64, users: usize, rooms: usize, pid: Option<
         minute: RefCell::new(Minute::new()),
         marker: memchr::memmem::Finder::new(b"\"text\":\"t:").into_owned(),
         seq_marker: memchr::memmem::Finder::new(b"\"seq\":").into_owned(),
+        room_marker: memchr::memmem::Finder::new(b"\"room\":\"soak-").into_owned(),
         joined: Cell::new(0),
         open: Cell::new(0),
     });
@@ -352,11 +354,21 @@ async fn person(mut ws: Socket, home: usize, mut asks: mpsc::UnboundedReceiver<A
                     match frame {
                         Frame::Text(t) if t.starts_with(br#"{"type":"message""#) => {
                             let seq = seq_of(&sh, t);
-                            seen = seen.max(seq);
+                            // A frame names its room: after a move, the last messages
+                            // of the room left still arrive, and their numbers are not
+                            // the new room's (a reaction to one was refused).
+                            let from = wire::number_after(&sh.room_marker, t)
+                                .map(|r| r as usize)
+                                .filter(|&r| r < sh.rooms);
+                            if from == Some(room) {
+                                seen = seen.max(seq);
+                            }
                             // Reactions go to messages, not to other reactions.
                             if record(&sh, t) {
-                                let mut newest = sh.newest.borrow_mut();
-                                newest[room] = newest[room].max(seq);
+                                if let Some(from) = from {
+                                    let mut newest = sh.newest.borrow_mut();
+                                    newest[from] = newest[from].max(seq);
+                                }
                             }
                         }
                         Frame::Text(t) if t.starts_with(br#"{"type":"joined""#) => {
