@@ -3,7 +3,8 @@
 //! A query is its words (letters and digits; everything else separates them, so nothing a
 //! person types can be query syntax), each matching the start of a word of the message,
 //! all of them required. SQLite asks its FTS5 index (`"word"*` …), Postgres its tsvector
-//! (`word:* & …`); the matching words are marked here, in Rust, so both look alike.
+//! (`'word':* & …`, by slices of time: `store/postgres/search_index.rs`); the matching
+//! words are marked here, in Rust, so both look alike.
 
 use crate::server::forms::esc;
 
@@ -52,12 +53,6 @@ impl Terms {
     pub fn fts5(&self) -> String {
         let quoted: Vec<String> = self.0.iter().map(|t| format!("\"{t}\"*")).collect();
         quoted.join(" ")
-    }
-
-    /// A `to_tsquery('simple', …)` expression: every word as a prefix, all required.
-    pub fn tsquery(&self) -> String {
-        let prefixed: Vec<String> = self.0.iter().map(|t| format!("{t}:*")).collect();
-        prefixed.join(" & ")
     }
 
     /// `text` escaped, with the words a term starts in `<mark>`; cut to about `SHOWN`
@@ -163,7 +158,6 @@ mod tests {
         let t = Terms::parse("Deploy  the DEPLOY; café\" OR x*").unwrap();
         assert_eq!(t.shown(), "deploy the café or x");
         assert_eq!(t.fts5(), r#""deploy"* "the"* "café"* "or"* "x"*"#);
-        assert_eq!(t.tsquery(), "deploy:* & the:* & café:* & or:* & x:*");
         let many = Terms::parse("a b c d e f g h i j k").unwrap();
         assert_eq!(many.0.len(), MAX_TERMS);
     }

@@ -3,6 +3,7 @@
 
 #[path = "../common/database.rs"]
 mod database;
+mod search_slices;
 
 use std::collections::HashSet;
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod invites;
 mod members;
+mod search;
 mod search_index;
 mod writer;
 
@@ -39,8 +40,6 @@ pub struct Postgres {
     /// Indexes new messages' words every `search_index::EVERY`.
     indexer: tokio::task::AbortHandle,
 }
-
-use crate::server::search::{PAGE as SEARCH_PAGE, SCAN as SEARCH_SCAN};
 
 impl Postgres {
     /// Connects (retrying for a while: the database may be starting too), migrates, and
@@ -122,66 +121,6 @@ impl Postgres {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?)
-    }
-
-    pub async fn search(
-        &self,
-        terms: &crate::server::search::Terms,
-        user_id: &str,
-        limit: u32,
-    ) -> Result<Vec<crate::server::search::HitRow>> {
-        // What was stored before the search is found by it (unless the indexer is far
-        // behind: then the search does not wait for all of it).
-        search_index::run(&self.read, crate::server::search::CATCH_UP as u64).await;
-        // The matches are read from the newest, a page at a time (a common word through
-        // the index in time order, a rare one through the words' index), and those the
-        // searcher may read are kept until the page of hits is full, or `SEARCH_SCAN`
-        // matches were read.
-        let query = terms.tsquery();
-        let mut hits = Vec::new();
-        let mut before = (i64::MAX, i64::MAX, i64::MAX);
-        let mut scanned = 0;
-        while scanned < SEARCH_SCAN && hits.len() < limit as usize {
-            let entries: Vec<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT ts, room_id, seq FROM message_search
-                 WHERE words @@ to_tsquery('simple', $1) AND (ts, room_id, seq) < ($2, $3, $4)
-                 ORDER BY ts DESC, room_id DESC, seq DESC LIMIT $5",
-            )
-            .bind(&query)
-            .bind(before.0)
-            .bind(before.1)
-            .bind(before.2)
-            .bind(SEARCH_PAGE)
-            .fetch_all(&self.read)
-            .await?;
-            let Some(&last) = entries.last() else { break };
-            before = last;
-            scanned += entries.len() as i64;
-            let rooms: Vec<i64> = entries.iter().map(|e| e.1).collect();
-            let seqs: Vec<i64> = entries.iter().map(|e| e.2).collect();
-            let page: Vec<crate::server::search::HitRow> = sqlx::query_as(
-                "SELECT r.name, m.seq, m.author_name, m.text, m.ts
-                 FROM UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS e(room_id, seq, n)
-                 JOIN messages m ON m.room_id = e.room_id AND m.seq = e.seq
-                 JOIN rooms r ON r.id = m.room_id
-                 WHERE NOT m.deleted
-                   AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = $3)
-                   AND (NOT r.private OR EXISTS (
-                        SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = $3))
-                 ORDER BY e.n LIMIT $4",
-            )
-            .bind(&rooms)
-            .bind(&seqs)
-            .bind(user_id)
-            .bind(i64::from(limit) - hits.len() as i64)
-            .fetch_all(&self.read)
-            .await?;
-            hits.extend(page);
-            if (entries.len() as i64) < SEARCH_PAGE {
-                break;
-            }
-        }
-        Ok(hits)
     }
 
     /// The room and one person's standing in it, in one query.
