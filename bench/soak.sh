@@ -4,8 +4,8 @@
 # changes, 2 sign-ins, 2 searches, 10 room pages — with the server's RSS, open files, WAL
 # size and the delivery p99 each minute. Then DURABLE_SECS (600) of durable writes at the
 # highest rate (bench/wal.sh: 100 senders, 32 sends in flight each). Server on CPU 0, load
-# tool on CPU 1 (DURABLE_SECS=0: the soak alone). Writes bench/out/l.txt and
-# bench/out/l-durable.txt.
+# tool on CPU 1 (DURABLE_SECS=0: the soak alone; SOAK_LOG sets the server's RUST_LOG).
+# Writes bench/out/l.txt and bench/out/l-durable.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-./target/release/cloud_msg}
@@ -18,7 +18,7 @@ DATA=$(mktemp -d)
 OUT=bench/out
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn CLOUD_MSG_LIMITS=off \
+LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=${SOAK_LOG:-warn} CLOUD_MSG_LIMITS=off \
   LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" > "$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$DATA"' EXIT

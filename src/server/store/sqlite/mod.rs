@@ -191,7 +191,10 @@ impl Sqlite {
     ) -> Result<Vec<crate::server::search::HitRow>> {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
+        let began = std::time::Instant::now();
         self.index.run(crate::server::search::CATCH_UP, true).await;
+        let indexed = began.elapsed();
+        let mut matching = std::time::Duration::ZERO;
         // Entries are in time order: the matches are read from the newest, a page at a
         // time, and those the searcher may read are kept until the page of hits is full,
         // or `SEARCH_SCAN` matches were read.
@@ -200,6 +203,7 @@ impl Sqlite {
         let mut before = i64::MAX;
         let mut scanned = 0;
         while scanned < SEARCH_SCAN && hits.len() < limit as usize {
+            let asked = std::time::Instant::now();
             let entries: Vec<(i64,)> = sqlx::query_as(
                 "SELECT rowid FROM message_search WHERE message_search MATCH ?1 AND rowid < ?2
                  ORDER BY rowid DESC LIMIT ?3",
@@ -209,6 +213,7 @@ impl Sqlite {
             .bind(SEARCH_PAGE)
             .fetch_all(&self.read)
             .await?;
+            matching += asked.elapsed();
             let Some(&(last,)) = entries.last() else {
                 break;
             };
@@ -238,6 +243,15 @@ impl Sqlite {
                 break;
             }
         }
+        // Where a search's time goes (never what it asked).
+        tracing::debug!(
+            ms = began.elapsed().as_secs_f64() * 1e3,
+            index_ms = indexed.as_secs_f64() * 1e3,
+            match_ms = matching.as_secs_f64() * 1e3,
+            scanned,
+            hits = hits.len(),
+            "search"
+        );
         Ok(hits)
     }
 

@@ -45,6 +45,18 @@ fn entry_for(conn: &Connection, room: i64, seq: i64, ts: i64) -> rusqlite::Resul
     Ok(entry)
 }
 
+/// Rooms with messages not indexed yet (64 at most): each one's id, the last seq indexed
+/// and its last seq.
+fn pending(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    conn.prepare_cached(
+        "SELECT r.id, coalesce(p.indexed_seq, 0), r.last_seq
+         FROM rooms r LEFT JOIN search_progress p ON p.room_id = r.id
+         WHERE r.last_seq > coalesce(p.indexed_seq, 0) LIMIT 64",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}
+
 #[derive(Clone)]
 pub struct SearchIndex(Arc<Shared>);
 
@@ -63,7 +75,16 @@ impl SearchIndex {
         // at everyday rates that keeps the log at tens of MB, below the size where the
         // checkpointer or the writer itself (`WalGuard`) would step in. Indexing in the
         // writer instead left that to them, and the soak's delivery p99 rose by a quarter.
-        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 1000;")?;
+        //
+        // Its commits do not wait for the disk (`synchronous = NORMAL`): the index is made
+        // from the messages, and the log is written in order, so a crash loses at most its
+        // last batches, progress and entries together, and they are indexed again; the
+        // writer's next durable commit syncs them anyway. A search indexes what came before
+        // it, and under the soak's load waiting for that sync took its p99 to 47–135 ms.
+        conn.execute_batch(
+            "PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 1000;
+             PRAGMA synchronous = NORMAL;",
+        )?;
         Ok(Self(Arc::new(Shared {
             conn: Mutex::new(conn),
             waiting: AtomicUsize::new(0),
@@ -88,15 +109,13 @@ impl SearchIndex {
             if searching {
                 self.0.waiting.fetch_sub(1, Ordering::AcqRel);
             }
+            // Whether anything waits is read first, without the write lock: with nothing
+            // new, a search does not queue behind the writer's batch for it.
+            if pending(&conn)?.is_empty() {
+                return Ok(total);
+            }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let pending: Vec<(i64, i64, i64)> = tx
-                .prepare_cached(
-                    "SELECT r.id, coalesce(p.indexed_seq, 0), r.last_seq
-                     FROM rooms r LEFT JOIN search_progress p ON p.room_id = r.id
-                     WHERE r.last_seq > coalesce(p.indexed_seq, 0) LIMIT 64",
-                )?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let pending = pending(&tx)?;
             if pending.is_empty() {
                 tx.commit()?;
                 return Ok(total);
