@@ -18,8 +18,8 @@ DATA=$(mktemp -d)
 OUT=bench/out
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=${SOAK_LOG:-warn} CLOUD_MSG_LIMITS=off \
-  LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" > "$DATA/server.log" 2>&1 &
+LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=${SOAK_LOG:-warn} \
+  CLOUD_MSG_LIMITS=off LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" > "$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" > /dev/null && break; sleep 0.1; done
