@@ -10,6 +10,7 @@ mod checkpointer;
 mod invites;
 mod members;
 mod quick;
+mod search;
 mod search_index;
 mod wal_guard;
 mod writer;
@@ -58,8 +59,6 @@ const UNREAD_WITH_AT: &str = "SELECT r.name, msg.text FROM read_markers m
  JOIN messages msg ON msg.room_id = m.room_id AND msg.seq > max(m.read, r.last_seq - 200)
  WHERE m.user_id = ?1 AND r.name <> ?2 AND msg.author_id <> ?1
    AND msg.deletes IS NULL AND msg.edits IS NULL AND msg.text LIKE '%@%'";
-
-use crate::server::search::{PAGE as SEARCH_PAGE, SCAN as SEARCH_SCAN};
 
 /// A room and one person's standing in it: `FactsRow`.
 const ROOM_FACTS: &str = "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
@@ -181,78 +180,6 @@ impl Sqlite {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?)
-    }
-
-    pub async fn search(
-        &self,
-        terms: &crate::server::search::Terms,
-        user_id: &str,
-        limit: u32,
-    ) -> Result<Vec<crate::server::search::HitRow>> {
-        // What was stored before the search is found by it (unless the indexer is far
-        // behind: then the search does not wait for all of it).
-        let began = std::time::Instant::now();
-        self.index.run(crate::server::search::CATCH_UP, true).await;
-        let indexed = began.elapsed();
-        let mut matching = std::time::Duration::ZERO;
-        // Entries are in time order: the matches are read from the newest, a page at a
-        // time, and those the searcher may read are kept until the page of hits is full,
-        // or `SEARCH_SCAN` matches were read.
-        let query = terms.fts5();
-        let mut hits = Vec::new();
-        let mut before = i64::MAX;
-        let mut scanned = 0;
-        while scanned < SEARCH_SCAN && hits.len() < limit as usize {
-            let asked = std::time::Instant::now();
-            let entries: Vec<(i64,)> = sqlx::query_as(
-                "SELECT rowid FROM message_search WHERE message_search MATCH ?1 AND rowid < ?2
-                 ORDER BY rowid DESC LIMIT ?3",
-            )
-            .bind(&query)
-            .bind(before)
-            .bind(SEARCH_PAGE)
-            .fetch_all(&self.read)
-            .await?;
-            matching += asked.elapsed();
-            let Some(&(last,)) = entries.last() else {
-                break;
-            };
-            before = last;
-            scanned += entries.len() as i64;
-            let ids = serde_json::to_string(&entries.iter().map(|e| e.0).collect::<Vec<_>>())
-                .expect("numbers");
-            let page: Vec<crate::server::search::HitRow> = sqlx::query_as(
-                "SELECT r.name, m.seq, m.author_name, m.text, m.ts
-                 FROM json_each(?1) e
-                 JOIN search_rows p ON p.rowid = e.value
-                 JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
-                 JOIN rooms r ON r.id = m.room_id
-                 WHERE NOT m.deleted
-                   AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?2)
-                   AND (NOT r.private OR EXISTS (
-                        SELECT 1 FROM read_markers k WHERE k.room_id = r.id AND k.user_id = ?2))
-                 ORDER BY e.value DESC LIMIT ?3",
-            )
-            .bind(ids)
-            .bind(user_id)
-            .bind(i64::from(limit) - hits.len() as i64)
-            .fetch_all(&self.read)
-            .await?;
-            hits.extend(page);
-            if (entries.len() as i64) < SEARCH_PAGE {
-                break;
-            }
-        }
-        // Where a search's time goes (never what it asked).
-        tracing::debug!(
-            ms = began.elapsed().as_secs_f64() * 1e3,
-            index_ms = indexed.as_secs_f64() * 1e3,
-            match_ms = matching.as_secs_f64() * 1e3,
-            scanned,
-            hits = hits.len(),
-            "search"
-        );
-        Ok(hits)
     }
 
     /// The room and one person's standing in it, in one query (on this thread, as every
