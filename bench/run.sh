@@ -17,6 +17,10 @@ start_server() {
   rm -rf "$DATA" && mkdir -p "$DATA"
   # Let the disk settle after the last run's writes: latency here includes an fsync.
   sync; sleep 1
+  launch_server
+}
+# The server on the data there is (a restart).
+launch_server() {
   LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="sqlite://$DATA/chat.db" RUST_LOG=warn CLOUD_MSG_LIMITS=off \
     taskset -c 0 ./target/release/cloud_msg > "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
@@ -30,6 +34,18 @@ gen() { taskset -c 1 "$LOADGEN" --url "$ADDR" --pid "$SERVER_PID" "$@"; }
 echo "== (a) idle: 5,000 sockets over 10 rooms, then 10,000"
 start_server; gen --users 5000 --rooms 10 --idle 5 --room-prefix idle | tee "$OUT/a.txt"; stop_server
 start_server; gen --users 10000 --rooms 10 --idle 5 --room-prefix idle | tee "$OUT/a10k.txt"; stop_server
+echo "== (a) idle as a restart brings them: 5,000 sockets opened at once"
+start_server; gen --users 5000 --rooms 10 --idle 5 --burst --room-prefix idle | tee "$OUT/a-burst.txt"; stop_server
+echo "== (m) reconnect storm: 5,000 sockets in 10 rooms, the server restarted, all back at once with since"
+start_server
+PID_FILE=$(mktemp)
+echo "$SERVER_PID" > "$PID_FILE"
+gen --storm "$PID_FILE" --users 5000 --rooms 10 --room-prefix storm > "$OUT/m.txt" &
+STORM=$!
+for _ in $(seq 600); do grep -q '^ready:' "$OUT/m.txt" && break; sleep 0.5; done
+stop_server; launch_server; echo "$SERVER_PID" > "$PID_FILE"
+wait "$STORM" || echo "the storm's generator failed" >> "$OUT/m.txt"
+cat "$OUT/m.txt"; rm -f "$PID_FILE"; stop_server
 echo "== (b) fan-out: 1 room of 1,000, 5 senders x 20 msg/s (three runs: its tail is noisy)"
 for run in 1 2 3; do
   start_server; gen --users 1000 --rooms 1 --senders 5 --rate 20 --secs 10 --room-prefix fan | tee "$OUT/b$run.txt"
@@ -82,6 +98,8 @@ line() { grep -h "$2" "$OUT/$1.txt" | head -1; }
   echo "|---|---|"
   echo "| (a) idle, 5,000 sockets / 10 rooms | $(line a 'idle:') |"
   echo "| (a) idle, 10,000 sockets / 10 rooms | $(line a10k 'idle:') |"
+  echo "| (a) idle, 5,000 sockets / 10 rooms, all opened at once | $(line a-burst 'idle:') |"
+  echo "| (m) reconnect storm, 5,000 sockets / 10 rooms: restart, all back at once | $(line m 'caught up:'); $(line m 'presence:'); $(line m 'server:'); $(line m 'messages:') |"
   for run in 1 2 3; do
     echo "| (b) fan-out, 1 room x 1,000, 5 senders x 20/s, run $run | $(line b$run deliveries:); $(line b$run latency); $(line b$run 'server:'); $(line b$run 'loadgen:') |"
   done

@@ -12,6 +12,7 @@
 //! loadgen --url 127.0.0.1:3000 --pid 1234 --users 1000 --rooms 1 --senders 5 --rate 20 --secs 10
 //! loadgen ... --steps 20,40,80,160 --p99-max 50   # highest rate with p99 <= 50 ms, no loss
 //! loadgen ... --idle 30        # connect, join, hold for 30 s, report memory only
+//! loadgen ... --idle 5 --burst # every socket opened at once, as after a restart
 //! loadgen ... --durable        # senders keep 32 sends in flight; report acked/s
 //! loadgen ... --markers        # every member reports `read` as the browser does (400 ms)
 //! loadgen --ttfb /r/general --requests 1000 --conns 32 [--cookie-of alice]
@@ -22,6 +23,7 @@
 //! loadgen --get '/search?q=the' --requests 200   # whole answers, one after another
 //! loadgen --replay years-0 --requests 200        # join since=0, to the replay's end
 //! loadgen --soak 1800 --users 1000 --rooms 50 --pid P --wal chat.db-wal   # mixed load
+//! loadgen --storm pidfile --users 5000 --rooms 10 --pid P   # restart, all back at once
 //! ```
 
 mod bot;
@@ -31,6 +33,7 @@ mod probe;
 mod rng;
 mod soak;
 mod socket;
+mod storm;
 mod timing;
 mod wire;
 
@@ -76,6 +79,8 @@ struct Args {
     replay: Option<String>,
     soak: Option<f64>,
     wal: String,
+    burst: bool,
+    storm: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -108,6 +113,8 @@ fn parse_args() -> Args {
         replay: None,
         soak: None,
         wal: String::new(),
+        burst: false,
+        storm: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -119,6 +126,7 @@ fn parse_args() -> Args {
             "--markers" => a.markers = true,
             "--signed-in" => a.signed_in = true,
             "--spread" => a.spread = true,
+            "--burst" => a.burst = true,
             _ => {
                 match flag {
                     "--url" => {
@@ -155,6 +163,7 @@ fn parse_args() -> Args {
                     "--replay" => a.replay = Some(v()),
                     "--soak" => a.soak = Some(v().parse().expect("--soak SECS")),
                     "--wal" => a.wal = v(),
+                    "--storm" => a.storm = Some(v()),
                     other => panic!("unknown argument {other}"),
                 }
                 i += 1;
@@ -251,6 +260,18 @@ async fn run(args: Args) {
         let (users, rooms) = (args.users, args.rooms);
         return soak::run(&args.addr, secs, users, rooms, args.pid, &args.wal).await;
     }
+    if let Some(pid_file) = &args.storm {
+        let (users, rooms) = (args.users, args.rooms);
+        return storm::run(
+            &args.addr,
+            users,
+            rooms,
+            args.pid,
+            pid_file,
+            &args.room_prefix,
+        )
+        .await;
+    }
     if let Some(path) = &args.get {
         return timing::get(&args.addr, path, args.requests).await;
     }
@@ -298,14 +319,28 @@ async fn run(args: Args) {
     for i in 0..args.users {
         members[i % args.rooms] += 1;
     }
-    for (i, token) in tokens.iter().enumerate() {
-        let socket = Socket::open(args.node_of(i, sh.senders), token)
-            .await
-            .unwrap_or_else(|e| panic!("socket {i} did not open: {e}"));
+    // One after another (a gentle ramp), or with `--burst` all at once, as after a restart.
+    let mut opening = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let node = args.node_of(i, sh.senders).to_owned();
         let room = format!("{}-{}", args.room_prefix, i % args.rooms);
         let sender = (i < sh.senders).then(|| (i, members[i % args.rooms]));
-        sh.open.set(sh.open.get() + 1);
-        tokio::task::spawn_local(socket::run(socket, room, sender, sh.clone()));
+        let sh = sh.clone();
+        let open = async move {
+            let socket = Socket::open(&node, &token)
+                .await
+                .unwrap_or_else(|e| panic!("socket {i} did not open: {e}"));
+            sh.open.set(sh.open.get() + 1);
+            tokio::task::spawn_local(socket::run(socket, room, sender, sh));
+        };
+        if args.burst {
+            opening.push(tokio::task::spawn_local(open));
+        } else {
+            open.await;
+        }
+    }
+    for task in opening {
+        task.await.expect("a socket did not open");
     }
     println!(
         "connected: {} sockets over {} rooms in {:.1}s",
