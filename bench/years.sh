@@ -26,9 +26,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 SERVER_PID=
 
 DB_URL=${YEARS_DATABASE_URL:-sqlite://$DATA/chat.db}
+# Redis only beside Postgres: a SQLite server is one node, and refuses REDIS_URL.
+CLUSTER_ENV=(-u REDIS_URL)
+if [ -n "${YEARS_DATABASE_URL:-}" ]; then CLUSTER_ENV=(REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"); fi
 start() {
   if curl -sf "http://$ADDR/healthz" > /dev/null; then echo "something already answers on $ADDR" >&2; exit 1; fi
-  LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="$DB_URL" REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} \
+  env "${CLUSTER_ENV[@]}" LEPTOS_SITE_ADDR=$ADDR DATABASE_URL="$DB_URL" \
     RUST_LOG=${YEARS_LOG:-warn,cloud_msg::server::ws=info} CLOUD_MSG_LIMITS=off \
     LEPTOS_SITE_ROOT=target/site taskset -c 0 "$SERVER" >> "$DATA/server.log" 2>&1 &
   SERVER_PID=$!
