@@ -177,7 +177,8 @@ pub async fn run(addr: &str, total: u64, rooms: usize, big: u64, prefix: &str, p
 }
 
 /// Posts one last message with a word of its own and waits until search finds it: the
-/// search index has caught up with the fill (it indexes after the messages are stored).
+/// search index has taken in that room (it indexes after the messages are stored, room
+/// by room, so other rooms may still wait: `bench/years.sh` waits for them too).
 async fn indexed(addr: &str, prefix: &str, start: Instant) {
     let token = http::sign_in(addr, "writer-last").await;
     let mut ws = Socket::open(addr, &token).await.expect("last socket");
@@ -201,7 +202,7 @@ async fn indexed(addr: &str, prefix: &str, start: Instant) {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     println!(
-        "indexed: search found the last message {:.0}s after the fill ended ({:.0}s after it began)",
+        "found: search found the last message {:.0}s after the fill ended ({:.0}s after it began)",
         waited.elapsed().as_secs_f64(),
         start.elapsed().as_secs_f64()
     );
