@@ -389,9 +389,7 @@ async fn person(mut ws: Socket, home: usize, mut asks: mpsc::UnboundedReceiver<A
                         _ => {}
                     }
                 }
-                for p in pings.drain(..) {
-                    let _ = ws.answer_ping(p).await;
-                }
+                ws.answer_pings(&mut pings).await;
                 if closed {
                     break;
                 }

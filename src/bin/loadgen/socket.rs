@@ -81,9 +81,7 @@ pub async fn run(mut ws: Socket, room: String, sender: Option<(usize, u64)>, sh:
                         Frame::Other => {}
                     }
                 }
-                for p in pings.drain(..) {
-                    let _ = ws.answer_ping(p).await;
-                }
+                ws.answer_pings(&mut pings).await;
                 if closed {
                     break;
                 }

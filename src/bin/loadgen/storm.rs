@@ -259,9 +259,7 @@ async fn person(
                     _ => {}
                 }
             }
-            for p in pings.drain(..) {
-                let _ = ws.answer_ping(p).await;
-            }
+            ws.answer_pings(&mut pings).await;
             if closed {
                 break 'read;
             }

@@ -161,6 +161,14 @@ impl Socket {
         self.pong(payload).await
     }
 
+    /// Answers every ping gathered while parsing, emptying `pings` (a failed write shows
+    /// at the next read).
+    pub async fn answer_pings(&mut self, pings: &mut Vec<Vec<u8>>) {
+        for p in pings.drain(..) {
+            let _ = self.pong(p).await;
+        }
+    }
+
     /// Joins each of `rooms` (live only) and waits until the server has answered every
     /// join with `joined`; an `error` or a closed socket instead is the error.
     pub async fn join_all(&mut self, rooms: &[&str]) -> Result<(), String> {
