@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # (k) Years of history (issue 24): 10 million messages over 1,000 rooms, 2 million of them in
 # one room, written through the protocol (durable sends; the fill is not what is measured).
-# Then, after a restart: how long the server takes to start, what a room page, an older
-# history page, a `join` with `since=0` and searches cost, against a room of 600 messages
-# measured on the same server before the fill; RSS and bytes per message on disk.
+# Then, once the search index holds every room and after a restart: how long the server
+# takes to start, what a room page, an older history page, a `join` with `since=0` and
+# searches cost, against a room of 600 messages measured on the same server before the
+# fill; RSS and bytes per message on disk.
 # The server on CPU 0, the load tool on CPU 1. Writes bench/out/k.txt.
 # TOTAL, ROOMS and BIG change the size; SERVER=<binary> measures another build;
 # YEARS_DATA=<dir> keeps the database, and MEASURE_ONLY=1 measures a kept one again;
