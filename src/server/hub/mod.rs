@@ -19,6 +19,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
@@ -75,6 +76,9 @@ pub struct PageData {
 pub struct CatchUp {
     /// Replay stored messages with `since < seq <= upto`.
     pub upto: u64,
+    /// Then every member's markers, as the room has them (a `receipts` frame; none when
+    /// nobody has any).
+    pub receipts: Option<Bytes>,
 }
 
 enum Ctrl {

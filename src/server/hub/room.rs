@@ -79,6 +79,9 @@ pub struct Room {
     recent: VecDeque<ChatMessage>,
     /// Members' markers (at most `MAX_RECEIPTS`, the most recently read kept).
     receipts: Vec<Receipt>,
+    /// `receipts` as one frame, for the sockets that catch up (every one after a
+    /// restart): made once, until a marker changes.
+    receipts_frame: Option<Bytes>,
     members: Vec<Member>,
     /// Reused for each message's JSON.
     scratch: Vec<u8>,
@@ -106,6 +109,7 @@ impl Room {
             gap_at: None,
             recent: VecDeque::new(),
             receipts: Vec::new(),
+            receipts_frame: None,
             members: Vec::new(),
             scratch: Vec::new(),
             shared,
@@ -139,6 +143,7 @@ impl Room {
             let flush_at = self.flush_at;
             let gap_at = self.gap_at;
             let presence_at = self.presence.due;
+            let newcomers_at = self.presence.newcomers_due;
             tokio::select! {
                 biased;
                 Some(c) = ctrl.recv() => {
@@ -159,6 +164,9 @@ impl Room {
                 }
                 _ = tokio::time::sleep_until(presence_at.unwrap_or_else(Instant::now)), if presence_at.is_some() => {
                     self.send_presence();
+                }
+                _ = tokio::time::sleep_until(newcomers_at.unwrap_or_else(Instant::now)), if newcomers_at.is_some() => {
+                    self.send_newcomers();
                 }
                 _ = tokio::time::sleep_until(gap_at.unwrap_or_else(Instant::now)), if gap_at.is_some() => {
                     self.gap_at = None;
@@ -182,6 +190,7 @@ impl Room {
                     if self.members.is_empty()
                         && self.flush_at.is_none()
                         && self.presence.due.is_none()
+                        && self.presence.newcomers_due.is_none()
                         && last_use.elapsed() >= retire.after
                         && self.retire(&retire.rooms, &sends, &ctrl)
                     {
@@ -237,6 +246,7 @@ impl Room {
                         .filter(|m| m.changes().is_none())
                         .collect();
                     self.receipts = receipts;
+                    self.receipts_frame = None;
                     return true;
                 }
                 Err(error) => {
@@ -268,6 +278,7 @@ impl Room {
                 if since.is_some() {
                     let _ = reply.send(CatchUp {
                         upto: self.last_seq,
+                        receipts: self.receipts_frame(),
                     });
                 }
                 let (user, id) = (member.user, member.id);
@@ -400,6 +411,7 @@ impl Room {
             false
         });
         self.receipts.retain(|r| r.user != user);
+        self.receipts_frame = None;
         self.unsent_receipts.retain(|r| r.user != user);
         self.presence.removed(user);
         self.removals.record(user, Instant::now());
@@ -500,7 +512,7 @@ impl Room {
     /// never had it; and tells the other nodes if whom this node has online changed.
     fn send_presence(&mut self) {
         self.drop_gone();
-        self.presence.due = None;
+        self.presence.sending();
         let local = presence::online(self.members.iter().map(|m| (&m.user, &m.name)));
         if self.bus.is_shared() && local != self.presence.published {
             self.presence.published = local.clone();
@@ -524,6 +536,40 @@ impl Room {
             m.deliver(&frame)
         });
         // A socket too slow for this frame left: the others hear of it next time round.
+        self.left_if(before);
+    }
+
+    /// Sends the sockets that joined since the last list the room's list as it is now;
+    /// the others have theirs when the window ends (see `PresenceState::changed`).
+    fn send_newcomers(&mut self) {
+        self.presence.newcomers_due = None;
+        // The list goes out to everyone as soon: theirs is in it.
+        if self
+            .presence
+            .due
+            .is_some_and(|due| due <= Instant::now() + presence::PRESENCE_QUIET)
+        {
+            return;
+        }
+        self.drop_gone();
+        if self.members.iter().all(|m| m.knows_presence) {
+            return;
+        }
+        let local = presence::online(self.members.iter().map(|m| (&m.user, &m.name)));
+        let (online, members) = self.presence.current(&local);
+        let frame = encode(&ServerFrame::Presence(Presence {
+            room: self.room.name.to_string(),
+            online,
+            members,
+        }));
+        let before = self.members.len();
+        self.members.retain_mut(|m| {
+            if m.knows_presence {
+                return true;
+            }
+            m.knows_presence = true;
+            m.deliver(&frame)
+        });
         self.left_if(before);
     }
 

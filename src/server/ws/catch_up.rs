@@ -12,8 +12,8 @@ use crate::{
     protocol::{ErrorCode, ServerFrame},
     server::{
         hub::{CatchUp, RoomHandle},
-        store::{Store, MAX_RECEIPTS},
-        wire::{encode, encode_into, Outbox},
+        store::Store,
+        wire::{encode_into, Outbox},
     },
 };
 
@@ -35,7 +35,7 @@ pub async fn run(
     outbox: Outbox,
 ) {
     // No answer: the socket left or closed before the room saw the join.
-    let Ok(CatchUp { upto }) = plan.await else {
+    let Ok(CatchUp { upto, receipts }) = plan.await else {
         return;
     };
     let mut cursor = since;
@@ -88,16 +88,12 @@ pub async fn run(
     if !chunk.is_empty() && !outbox.send(chunk.split().freeze()).await {
         return;
     }
-    // Where everyone is, so the joiner can show delivery status.
-    match store.receipts(&handle.room.name, MAX_RECEIPTS).await {
-        Ok(receipts) if !receipts.is_empty() => {
-            let frame = ServerFrame::receipts(handle.room.name.as_str(), receipts);
-            if !outbox.send(encode(&frame)).await {
-                return;
-            }
+    // Where everyone is (as the room had it when it answered the join; what changed since
+    // is in the held frames), so the joiner can show delivery status.
+    if let Some(frame) = receipts {
+        if !outbox.send(frame).await {
+            return;
         }
-        Ok(_) => {}
-        Err(error) => tracing::error!(%error, "could not load receipts"),
     }
     handle.release(id);
 }

@@ -12,8 +12,15 @@ use uuid::Uuid;
 use super::CHECK_EVERY;
 use crate::protocol::PRESENCE_MAX;
 
-/// Changes are merged over this window: a burst of joins makes one frame.
-pub const PRESENCE_WINDOW: Duration = Duration::from_millis(100);
+/// Changes are merged: the list goes out once they pause this long (a burst of joins
+/// makes one frame), and a socket that just joined has its first list this soon.
+pub const PRESENCE_QUIET: Duration = Duration::from_millis(100);
+/// While changes keep coming (a whole team reconnecting after a restart), the list goes
+/// out anyway this long after the first of them; each time that happens the next wait is
+/// twice as long, up to `PRESENCE_LATEST_MAX`, until changes pause. So a room of N people
+/// arriving at once is sent a few lists of N names, not one per arrival.
+pub const PRESENCE_LATEST: Duration = Duration::from_secs(1);
+pub const PRESENCE_LATEST_MAX: Duration = Duration::from_secs(4);
 /// Another node's list counts this long after it last said it.
 pub const REMOTE_FOR: Duration = Duration::from_secs(CHECK_EVERY.as_secs() * 3);
 
@@ -36,6 +43,13 @@ pub struct PresenceState {
     sent: (usize, Vec<String>),
     /// When the list goes out next (after a change).
     pub due: Option<Instant>,
+    /// The first change not sent yet.
+    first_change: Option<Instant>,
+    /// How long after it the list goes out however busy the room (see
+    /// [`PRESENCE_LATEST`]).
+    latest: Duration,
+    /// When the sockets that joined since the last list have theirs.
+    pub newcomers_due: Option<Instant>,
 }
 
 impl PresenceState {
@@ -48,6 +62,9 @@ impl PresenceState {
             published: Vec::new(),
             sent: (0, Vec::new()),
             due: None,
+            first_change: None,
+            latest: PRESENCE_LATEST,
+            newcomers_due: None,
         }
     }
 
@@ -67,12 +84,41 @@ impl PresenceState {
     /// if they leave before the list goes out.
     pub fn joined(&mut self, user: Uuid, name: &str) {
         self.roster.entry(user).or_insert_with(|| name.to_owned());
+        self.newcomers_due = self
+            .newcomers_due
+            .or_else(|| Some(Instant::now() + PRESENCE_QUIET));
         self.changed();
     }
 
-    /// Something changed: the list goes out after the window.
+    /// Something changed: the list goes out once changes pause for `PRESENCE_QUIET`, or
+    /// `latest` after the first of them.
     pub fn changed(&mut self) {
-        self.due = self.due.or_else(|| Some(Instant::now() + PRESENCE_WINDOW));
+        self.changed_at(Instant::now());
+    }
+
+    fn changed_at(&mut self, now: Instant) {
+        let first = *self.first_change.get_or_insert(now);
+        self.due = Some((now + PRESENCE_QUIET).min(first + self.latest));
+    }
+
+    /// The list is going out to everyone now.
+    pub fn sending(&mut self) {
+        self.sending_at(Instant::now());
+    }
+
+    fn sending_at(&mut self, now: Instant) {
+        // Sent because changes went on for `latest`: the next wait is longer.
+        let busy = self
+            .first_change
+            .is_some_and(|first| now >= first + self.latest);
+        self.latest = if busy {
+            (self.latest * 2).min(PRESENCE_LATEST_MAX)
+        } else {
+            PRESENCE_LATEST
+        };
+        self.first_change = None;
+        self.due = None;
+        self.newcomers_due = None;
     }
 
     /// `user` is no longer a member (removed or banned).
@@ -108,8 +154,19 @@ impl PresenceState {
 
     /// The list with `local` (this node's people online, sorted and without repeats): how
     /// many are online (they come first) and the names; and whether it differs from the
-    /// one sent last.
+    /// one sent last to everyone, which it now is.
     pub fn list(&mut self, local: &Online) -> (usize, Vec<String>, bool) {
+        let (on, names) = self.current(local);
+        let changed = (on, &names) != (self.sent.0, &self.sent.1);
+        if changed {
+            self.sent = (on, names.clone());
+        }
+        (on, names, changed)
+    }
+
+    /// The list with `local`, as [`Self::list`], for the sockets that just joined: the
+    /// others still have the one sent last.
+    pub fn current(&mut self, local: &Online) -> (usize, Vec<String>) {
         let mut online: HashMap<Uuid, &str> = HashMap::new();
         for (user, name) in local
             .iter()
@@ -131,11 +188,7 @@ impl PresenceState {
         list.truncate(PRESENCE_MAX);
         let on = list.iter().filter(|(on, _)| *on).count();
         let names: Vec<String> = list.into_iter().map(|(_, n)| n.to_owned()).collect();
-        let changed = (on, &names) != (self.sent.0, &self.sent.1);
-        if changed {
-            self.sent = (on, names.clone());
-        }
-        (on, names, changed)
+        (on, names)
     }
 }
 
@@ -158,6 +211,62 @@ mod tests {
             .enumerate()
             .map(|(i, n)| (n.clone(), i < list.0))
             .collect()
+    }
+
+    #[test]
+    fn the_list_waits_for_a_pause_or_longer_and_longer_while_changes_keep_coming() {
+        let mut p = PresenceState::new();
+        let t0 = Instant::now();
+        let ms = |n: u64| Duration::from_millis(n);
+        // A change in a quiet room goes out after the pause.
+        p.changed_at(t0);
+        assert_eq!(p.due, Some(t0 + PRESENCE_QUIET));
+        // More changes before it push it back ...
+        p.changed_at(t0 + ms(50));
+        assert_eq!(p.due, Some(t0 + ms(150)));
+        p.sending_at(t0 + ms(150));
+        assert_eq!(p.due, None);
+        // ... but a storm (a change every 10 ms, for 20 s) is sent 1, 2, 4, 4, ... s after
+        // its first change, not once per change.
+        let mut sent = Vec::new();
+        let storm = t0 + ms(1000);
+        for i in 0..2000 {
+            let now = storm + ms(10 * i);
+            if p.due.is_some_and(|due| due <= now) {
+                let due = p.due.unwrap();
+                sent.push((due - storm).as_millis());
+                p.sending_at(due);
+            }
+            p.changed_at(now);
+        }
+        assert_eq!(sent, [1000, 3000, 7000, 11000, 15000, 19000]);
+        // Once it pauses, the list goes out after the pause, and the next change in a
+        // quiet room is as quick as ever.
+        let end = storm + ms(10 * 1999);
+        assert_eq!(p.due, Some(end + PRESENCE_QUIET));
+        p.sending_at(end + PRESENCE_QUIET);
+        p.changed_at(end + ms(5000));
+        p.changed_at(end + ms(5001));
+        p.changed_at(end + ms(5090));
+        assert_eq!(p.due, Some(end + ms(5190)));
+        p.sending_at(end + ms(5190));
+        p.changed_at(end + ms(6000));
+        assert_eq!(p.due, Some(end + ms(6000) + PRESENCE_QUIET));
+    }
+
+    #[test]
+    fn a_socket_that_joins_has_its_list_soon_however_busy_the_room() {
+        let mut p = PresenceState::new();
+        let t0 = Instant::now();
+        p.changed_at(t0);
+        p.changed_at(t0 + Duration::from_millis(90));
+        p.joined(Uuid::new_v4(), "eve");
+        let soon = p.newcomers_due.expect("the newcomer's list is due");
+        assert!(soon <= Instant::now() + PRESENCE_QUIET);
+        // Eve is on the list the newcomers get, before it goes out to everyone.
+        let local = vec![];
+        assert_eq!(p.current(&local).1, ["eve"]);
+        assert!(p.list(&local).2, "and the list everyone has changed");
     }
 
     #[test]

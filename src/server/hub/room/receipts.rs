@@ -1,6 +1,7 @@
 //! Members' markers in a room's actor: kept (the most recently read first), merged over
 //! `RECEIPT_WINDOW`, and sent as one `receipts` frame to everyone.
 
+use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::{Room, RECEIPT_WINDOW};
@@ -37,6 +38,21 @@ impl Room {
         let at = self.receipts.partition_point(|r| r.read >= receipt.read);
         self.receipts.insert(at, receipt);
         self.receipts.truncate(MAX_RECEIPTS as usize);
+        self.receipts_frame = None;
+    }
+
+    /// Every member's markers as one `receipts` frame (none when nobody has any).
+    pub(super) fn receipts_frame(&mut self) -> Option<Bytes> {
+        if self.receipts.is_empty() {
+            return None;
+        }
+        let receipts = &self.receipts;
+        let room = self.room.name.as_str();
+        Some(
+            self.receipts_frame
+                .get_or_insert_with(|| encode(&ServerFrame::receipts(room, receipts.clone())))
+                .clone(),
+        )
     }
 
     /// Sends every member's marker changes of the window in one frame.
