@@ -94,7 +94,10 @@ impl Connections {
         let id = inner.next_id;
         inner.total += 1;
         *inner.by_ip.entry(ip).or_insert(0) += 1;
-        inner.by_user.entry(user).or_default().push(Entry {
+        // Most people have a tab or two: no spare slots.
+        let sockets = inner.by_user.entry(user).or_default();
+        sockets.reserve_exact(1);
+        sockets.push(Entry {
             id,
             session,
             outbox,

@@ -10,14 +10,16 @@
 //! connection is closed with [`CloseReason::SlowConsumer`]; the client reconnects and
 //! catches up with `since`.
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc, OnceLock,
+use std::{
+    collections::VecDeque,
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex, OnceLock,
+    },
 };
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use tokio::sync::Notify;
 
 use super::codec;
 use crate::protocol::ServerFrame;
@@ -88,8 +90,21 @@ impl CloseReason {
     }
 }
 
+/// Everything an open socket's queue needs, in one allocation and nothing more while the
+/// socket is idle: no frame slots until a frame is queued, released after a burst. (It was
+/// a tokio `mpsc` channel and a `CancellationToken`: 1.7 KiB per socket at rest.) The
+/// queue's slots are freed whenever the writer empties it.
 struct Shared {
-    closed: CancellationToken,
+    queue: Mutex<VecDeque<Bytes>>,
+    /// Wakes the writer when frames are queued (or the socket closes).
+    queued_ready: Notify,
+    /// Wakes senders waiting for room in a full queue.
+    room: Notify,
+    /// Wakes whoever waits for the close.
+    closing: Notify,
+    closed: AtomicBool,
+    /// The writer is gone: nothing queued now would be written.
+    writer_gone: AtomicBool,
     reason: OnceLock<CloseReason>,
     /// Bytes queued and not yet written.
     queued: AtomicUsize,
@@ -97,33 +112,57 @@ struct Shared {
 
 #[derive(Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Bytes>,
     shared: Arc<Shared>,
 }
 
 /// The writer's end of an [`Outbox`].
 pub struct Queue {
-    rx: mpsc::Receiver<Bytes>,
     shared: Arc<Shared>,
+}
+
+impl Shared {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Bytes>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `frame` unless the queue is full (`Err` gives it back) or its writer is
+    /// gone (`Ok(false)`).
+    fn try_push(&self, frame: Bytes) -> Result<bool, Bytes> {
+        if self.writer_gone.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let mut queue = self.queue();
+        if queue.len() >= QUEUE_CAPACITY {
+            return Err(frame);
+        }
+        queue.push_back(frame);
+        drop(queue);
+        self.queued_ready.notify_one();
+        Ok(true)
+    }
 }
 
 impl Outbox {
     pub fn new() -> (Self, Queue) {
-        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let shared = Arc::new(Shared {
-            closed: CancellationToken::new(),
+            queue: Mutex::new(VecDeque::new()),
+            queued_ready: Notify::new(),
+            room: Notify::new(),
+            closing: Notify::new(),
+            closed: AtomicBool::new(false),
+            writer_gone: AtomicBool::new(false),
             reason: OnceLock::new(),
             queued: AtomicUsize::new(0),
         });
         let queue = Queue {
-            rx,
             shared: shared.clone(),
         };
-        (Self { tx, shared }, queue)
+        (Self { shared }, queue)
     }
 
     /// Queues ready-framed bytes without waiting; a full queue closes the connection.
-    /// False once the connection is closed (or closing).
+    /// False when it was not queued: the queue was full, or its writer is gone. (A closing
+    /// connection still takes frames: its writer sends what is queued before the close.)
     pub fn push(&self, frame: Bytes) -> bool {
         let len = frame.len();
         let queued = self.shared.queued.fetch_add(len, Ordering::Relaxed) + len;
@@ -131,13 +170,12 @@ impl Outbox {
             self.close(CloseReason::SlowConsumer);
             return false;
         }
-        match self.tx.try_send(frame) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+        match self.shared.try_push(frame) {
+            Ok(queued) => queued,
+            Err(_) => {
                 self.close(CloseReason::SlowConsumer);
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 
@@ -146,15 +184,41 @@ impl Outbox {
         self.push(encode(frame))
     }
 
-    /// Queues `frame`, waiting for room; false once the connection is gone.
-    pub async fn send(&self, frame: Bytes) -> bool {
+    /// Queues `frame` if there is room, without waiting: `Err` gives it back when the
+    /// queue is full; false once the writer is gone.
+    pub fn try_send(&self, frame: Bytes) -> Result<bool, Bytes> {
         let len = frame.len();
-        tokio::select! {
-            r = self.tx.send(frame) => {
-                self.shared.queued.fetch_add(len, Ordering::Relaxed);
-                r.is_ok()
+        let queued = self.shared.try_push(frame)?;
+        if queued {
+            self.shared.queued.fetch_add(len, Ordering::Relaxed);
+        }
+        Ok(queued)
+    }
+
+    /// Queues `frame`, waiting for room; false once the connection is gone.
+    pub async fn send(&self, mut frame: Bytes) -> bool {
+        let len = frame.len();
+        loop {
+            // Registered before the look, so that room made in between is not missed.
+            let room = self.shared.room.notified();
+            let closing = self.shared.closing.notified();
+            tokio::pin!(room, closing);
+            room.as_mut().enable();
+            closing.as_mut().enable();
+            if self.is_closed() {
+                return false;
             }
-            _ = self.shared.closed.cancelled() => false,
+            match self.shared.try_push(frame) {
+                Ok(queued) => {
+                    self.shared.queued.fetch_add(len, Ordering::Relaxed);
+                    return queued;
+                }
+                Err(back) => frame = back,
+            }
+            tokio::select! {
+                _ = room => {}
+                _ = closing => return false,
+            }
         }
     }
 
@@ -163,11 +227,15 @@ impl Outbox {
         if self.shared.reason.set(reason).is_ok() {
             tracing::debug!(?reason, "closing connection");
         }
-        self.shared.closed.cancel();
+        if !self.shared.closed.swap(true, Ordering::AcqRel) {
+            self.shared.closing.notify_waiters();
+            self.shared.room.notify_waiters();
+            self.shared.queued_ready.notify_one();
+        }
     }
 
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.is_cancelled()
+        self.shared.closed.load(Ordering::Acquire)
     }
 
     pub fn close_reason(&self) -> Option<CloseReason> {
@@ -176,24 +244,46 @@ impl Outbox {
 
     /// Resolves once the connection is asked to close.
     pub async fn closed(&self) {
-        self.shared.closed.cancelled().await
+        let closing = self.shared.closing.notified();
+        tokio::pin!(closing);
+        closing.as_mut().enable();
+        if self.is_closed() {
+            return;
+        }
+        closing.await
     }
 }
 
 impl Queue {
-    /// Waits for queued frames and moves up to `limit` of them into `out`; 0 once every
-    /// sender is gone.
+    /// Waits for queued frames and moves up to `limit` of them into `out`; 0 once the
+    /// connection is closed and nothing is queued.
     pub async fn recv_many(&mut self, out: &mut Vec<Bytes>, limit: usize) -> usize {
-        self.rx.recv_many(out, limit).await
+        loop {
+            let n = self.try_recv_many(out, limit);
+            if n > 0 {
+                return n;
+            }
+            if self.shared.closed.load(Ordering::Acquire) {
+                return 0;
+            }
+            // `notify_one` keeps a permit when nobody waits: a push between the look above
+            // and this wait is not missed.
+            self.shared.queued_ready.notified().await;
+        }
     }
 
     /// Moves what is queued right now (up to `limit`) into `out`.
     pub fn try_recv_many(&mut self, out: &mut Vec<Bytes>, limit: usize) -> usize {
-        let mut n = 0;
-        while n < limit {
-            let Ok(frame) = self.rx.try_recv() else { break };
-            out.push(frame);
-            n += 1;
+        let mut queue = self.shared.queue();
+        let n = queue.len().min(limit);
+        out.extend(queue.drain(..n));
+        if queue.is_empty() && queue.capacity() > 0 {
+            // An idle socket holds no slots.
+            *queue = VecDeque::new();
+        }
+        drop(queue);
+        if n > 0 {
+            self.shared.room.notify_waiters();
         }
         n
     }
@@ -201,6 +291,14 @@ impl Queue {
     /// Records that `bytes` queued bytes were written.
     pub fn written(&self, bytes: usize) {
         self.shared.queued.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        self.shared.writer_gone.store(true, Ordering::Release);
+        self.shared.queue().clear();
+        self.shared.room.notify_waiters();
     }
 }
 
@@ -237,6 +335,44 @@ mod tests {
         let mut out = Vec::new();
         queue.recv_many(&mut out, 1).await;
         assert_eq!(&out[0][..], b"0");
+    }
+
+    #[tokio::test]
+    async fn a_sender_waits_for_room_and_a_burst_leaves_no_slots_behind() {
+        let (outbox, mut queue) = Outbox::new();
+        for i in 0..QUEUE_CAPACITY {
+            assert!(outbox.push(Bytes::from(format!("{i}"))));
+        }
+        let waiting = tokio::spawn({
+            let outbox = outbox.clone();
+            async move { outbox.send(Bytes::from_static(b"late")).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "no room: the sender waits");
+        let mut out = Vec::new();
+        assert_eq!(queue.recv_many(&mut out, usize::MAX).await, QUEUE_CAPACITY);
+        assert!(waiting.await.unwrap(), "room was made: it is queued");
+        out.clear();
+        assert_eq!(queue.recv_many(&mut out, 10).await, 1);
+        assert_eq!(&out[0][..], b"late");
+        assert_eq!(
+            queue.shared.queue().capacity(),
+            0,
+            "an empty queue holds no slots"
+        );
+        // A close wakes the writer waiting for frames ...
+        let writer = tokio::spawn(async move {
+            let n = queue.recv_many(&mut Vec::new(), 1).await;
+            (n, queue)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        outbox.close(CloseReason::Normal);
+        let (n, queue) = writer.await.unwrap();
+        assert_eq!(n, 0);
+        // ... and once the writer is gone nothing is queued.
+        drop(queue);
+        assert!(!outbox.push(Bytes::from_static(b"nobody writes this")));
+        assert!(!outbox.send(Bytes::from_static(b"nor this")).await);
     }
 
     #[tokio::test]

@@ -90,6 +90,15 @@ pub async fn upgrade(
         frame_timeout: state.config.timeouts.frame,
     };
     let shutdown = state.shutdown.clone();
+    // Boxed: the socket's task then holds one pointer for it, not a copy per layer of
+    // futures (an async fn keeps its arguments even after they are moved on).
+    let socket = Box::new(Socket {
+        ctx,
+        user,
+        outbox,
+        queue,
+        _registration: registration,
+    });
     let fut = async move {
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
@@ -97,15 +106,7 @@ pub async fn upgrade(
         };
         match hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded) {
             Ok(parts) => {
-                let stream = parts.io.into_inner();
-                let socket = Socket {
-                    ctx,
-                    user,
-                    outbox,
-                    queue,
-                    _registration: registration,
-                };
-                serve_socket(socket, shutdown, stream, parts.read_buf).await
+                serve_socket(socket, shutdown, parts.io.into_inner(), parts.read_buf).await
             }
             Err(_) => tracing::error!("upgraded connection is not a TCP stream"),
         }
@@ -218,7 +219,7 @@ struct Socket {
 }
 
 async fn serve_socket(
-    socket: Socket,
+    socket: Box<Socket>,
     shutdown: CancellationToken,
     stream: TcpStream,
     early: Bytes,
@@ -229,7 +230,11 @@ async fn serve_socket(
         outbox,
         queue,
         _registration,
-    } = socket;
+    } = {
+        // Moved out here, so that the box is freed now, not when the socket closes.
+        let socket = socket;
+        *socket
+    };
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
     tracing::debug!(user = %user.id, "socket open");

@@ -44,9 +44,8 @@ pub async fn write_loop(io: OwnedWriteHalf, mut queue: Queue, outbox: Outbox) {
                 }
             }
         }
-        if batch.capacity() > MAX_WRITE_BATCH {
-            batch = Vec::new();
-        }
+        // Written: an idle socket keeps no slots.
+        batch = Vec::new();
     }
     // Finish what is queued (acks of stored messages), then say why we close.
     queue.try_recv_many(&mut batch, usize::MAX);

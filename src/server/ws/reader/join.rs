@@ -175,20 +175,19 @@ impl Reader {
         // Joining makes the user a member: the room shows in their list from now on.
         // Members (the common case, e.g. on a reconnect) cost no write.
         let markers = match usable.markers {
-            Some(markers) => Ok(markers),
-            None => self
-                .ctx
-                .store
-                .admit(&handle.room, &self.user, Role::Member)
-                .await
-                .map(|()| (0, 0)),
-        };
-        match markers {
-            Ok(markers) => {
-                self.markers.insert(room.clone(), markers);
+            Some(markers) => markers,
+            None => {
+                let admitted = self
+                    .ctx
+                    .store
+                    .admit(&handle.room, &self.user, Role::Member)
+                    .await;
+                if let Err(error) = admitted {
+                    tracing::error!(%error, "could not record membership");
+                }
+                (0, 0)
             }
-            Err(error) => tracing::error!(%error, "could not record membership"),
-        }
+        };
         if let Some(old) = self.rooms.remove(&room) {
             old.leave();
         }
@@ -208,6 +207,14 @@ impl Reader {
                 self.outbox.clone(),
             ))
         });
-        self.rooms.insert(room, Joined { sub, catch_up });
+        self.rooms.insert(
+            room,
+            Joined {
+                sub,
+                markers,
+                typed: None,
+                catch_up,
+            },
+        );
     }
 }

@@ -29,7 +29,7 @@ impl Reader {
         let last = handle.last_seq();
         let read = read.min(last);
         let delivered = delivered.min(last).max(read);
-        let prev = self.markers.get(&room).copied().unwrap_or_default();
+        let prev = joined.map_or((0, 0), |j| j.markers);
         if delivered <= prev.0 && read <= prev.1 {
             return;
         }
@@ -41,11 +41,15 @@ impl Reader {
         {
             Ok(None) => {
                 // Removed from the room meanwhile.
-                self.markers.remove(&room);
+                if let Some(joined) = self.rooms.get_mut(&room) {
+                    joined.markers = (0, 0);
+                }
             }
             Ok(Some(change)) => {
                 let r = &change.receipt;
-                self.markers.insert(room, (r.delivered, r.read));
+                if let Some(joined) = self.rooms.get_mut(&room) {
+                    joined.markers = (r.delivered, r.read);
+                }
                 // Another tab of the same person may have raised them already.
                 if change.rose {
                     handle.publish_receipt(change.receipt);

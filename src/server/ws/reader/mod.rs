@@ -12,7 +12,7 @@ mod react;
 mod send;
 mod typing;
 
-use std::{collections::HashMap, io, net::IpAddr, sync::Arc, time::Duration};
+use std::{io, net::IpAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle, time::Instant};
@@ -59,6 +59,11 @@ const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Joined {
     sub: Subscription,
+    /// The markers this socket last stored here (delivered, read): only rises are written
+    /// and broadcast.
+    markers: (u64, u64),
+    /// When this socket last passed on `typing` here.
+    typed: Option<std::time::Instant>,
     /// Replaying history for `since`, until the room releases live frames.
     catch_up: Option<JoinHandle<()>>,
 }
@@ -72,20 +77,58 @@ impl Joined {
     }
 }
 
+/// The rooms a socket is in: a few, so a list that grows one at a time (a hash table
+/// keeps spare slots: 468 bytes for a socket in one room).
+#[derive(Default)]
+struct JoinedRooms(Vec<(RoomName, Joined)>);
+
+impl JoinedRooms {
+    fn get(&self, room: &RoomName) -> Option<&Joined> {
+        self.0.iter().find(|(r, _)| r == room).map(|(_, j)| j)
+    }
+
+    fn get_mut(&mut self, room: &RoomName) -> Option<&mut Joined> {
+        self.0.iter_mut().find(|(r, _)| r == room).map(|(_, j)| j)
+    }
+
+    fn contains_key(&self, room: &RoomName) -> bool {
+        self.get(room).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Adds `room` (not in the list: callers remove it first).
+    fn insert(&mut self, room: RoomName, joined: Joined) {
+        debug_assert!(!self.contains_key(&room));
+        self.0.reserve_exact(1);
+        self.0.push((room, joined));
+    }
+
+    fn remove(&mut self, room: &RoomName) -> Option<Joined> {
+        let at = self.0.iter().position(|(r, _)| r == room)?;
+        let (_, joined) = self.0.swap_remove(at);
+        if self.0.is_empty() {
+            self.0 = Vec::new();
+        }
+        Some(joined)
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = (RoomName, Joined)> {
+        std::mem::take(&mut self.0).into_iter()
+    }
+}
+
 pub struct Reader {
     ctx: SocketCtx,
     user: User,
     outbox: Outbox,
-    rooms: HashMap<RoomName, Joined>,
-    /// The markers this socket last stored per room (delivered, read): only rises are
-    /// written and broadcast.
-    markers: HashMap<RoomName, (u64, u64)>,
+    rooms: JoinedRooms,
     /// Sends stored but not yet acked.
     in_flight: Arc<Semaphore>,
     /// Answers to the frames just read, queued after each (see `flush_replies`).
     replies: Vec<Bytes>,
-    /// When this socket last passed on `typing`, per room.
-    typed: HashMap<RoomName, std::time::Instant>,
     /// The room of the `join` being answered: an error meanwhile refuses that join and
     /// names its room.
     joining: Option<String>,
@@ -97,11 +140,9 @@ impl Reader {
             ctx,
             user,
             outbox,
-            rooms: HashMap::new(),
-            markers: HashMap::new(),
+            rooms: JoinedRooms::default(),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             replies: Vec::new(),
-            typed: HashMap::new(),
             joining: None,
         }
     }
@@ -159,7 +200,8 @@ impl Reader {
             if let Err(e) = fed {
                 return self.refuse(e);
             }
-            if incoming.capacity() > 16 {
+            if incoming.capacity() > 0 {
+                // Handled: an idle socket keeps no slots.
                 incoming = Vec::new();
             }
             let Some(wait) =
@@ -207,8 +249,17 @@ impl Reader {
     /// a client that sends faster than it reads is slowed down by TCP, not disconnected.
     /// False once the connection is closing (or could not take them in time).
     async fn flush_replies(&mut self) -> bool {
-        for frame in self.replies.drain(..) {
-            match tokio::time::timeout(REPLY_WAIT, self.outbox.send(frame)).await {
+        // Taken: an idle socket keeps no slots.
+        for frame in std::mem::take(&mut self.replies) {
+            let frame = match self.outbox.try_send(frame) {
+                Ok(true) => continue,
+                Ok(false) => return false,
+                Err(full) => full,
+            };
+            // Boxed: waiting is rare, and its future would make every idle socket's
+            // task bigger.
+            let wait = Box::pin(tokio::time::timeout(REPLY_WAIT, self.outbox.send(frame)));
+            match wait.await {
                 Ok(true) => {}
                 Ok(false) => return false,
                 Err(_) => {
@@ -216,9 +267,6 @@ impl Reader {
                     return false;
                 }
             }
-        }
-        if self.replies.capacity() > 16 {
-            self.replies = Vec::new();
         }
         true
     }

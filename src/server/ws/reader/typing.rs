@@ -32,8 +32,8 @@ impl Reader {
         };
         let handle = joined.sub.handle().clone();
         let now = Instant::now();
-        if let Some(last) = self.typed.get(&room) {
-            let wait = TYPING_GAP.saturating_sub(now - *last);
+        if let Some(last) = joined.typed {
+            let wait = TYPING_GAP.saturating_sub(now - last);
             if !wait.is_zero() {
                 self.answer_error(
                     ErrorCode::RateLimited,
@@ -57,7 +57,9 @@ impl Reader {
             );
             return;
         }
-        self.typed.insert(room, now);
+        if let Some(joined) = self.rooms.get_mut(&room) {
+            joined.typed = Some(now);
+        }
         handle.typing(self.user.id, self.user.name.to_string());
     }
 }
