@@ -19,8 +19,8 @@ pub const PRESENCE_QUIET: Duration = Duration::from_millis(100);
 /// out anyway this long after the first of them; each time that happens the next wait is
 /// twice as long, up to `PRESENCE_LATEST_MAX`, until changes pause. So a room of N people
 /// arriving at once is sent a few lists of N names, not one per arrival.
-pub const PRESENCE_LATEST: Duration = Duration::from_secs(1);
-pub const PRESENCE_LATEST_MAX: Duration = Duration::from_secs(4);
+pub const PRESENCE_LATEST: Duration = Duration::from_secs(2);
+pub const PRESENCE_LATEST_MAX: Duration = Duration::from_secs(8);
 /// Another node's list counts this long after it last said it.
 pub const REMOTE_FOR: Duration = Duration::from_secs(CHECK_EVERY.as_secs() * 3);
 
@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(p.due, Some(t0 + ms(150)));
         p.sending_at(t0 + ms(150));
         assert_eq!(p.due, None);
-        // ... but a storm (a change every 10 ms, for 20 s) is sent 1, 2, 4, 4, ... s after
+        // ... but a storm (a change every 10 ms, for 20 s) is sent 2, 4, 8, 8, ... s after
         // its first change, not once per change.
         let mut sent = Vec::new();
         let storm = t0 + ms(1000);
@@ -239,7 +239,7 @@ mod tests {
             }
             p.changed_at(now);
         }
-        assert_eq!(sent, [1000, 3000, 7000, 11000, 15000, 19000]);
+        assert_eq!(sent, [2000, 6000, 14000]);
         // Once it pauses, the list goes out after the pause, and the next change in a
         // quiet room is as quick as ever.
         let end = storm + ms(10 * 1999);
@@ -252,6 +252,7 @@ mod tests {
         p.sending_at(end + ms(5190));
         p.changed_at(end + ms(6000));
         assert_eq!(p.due, Some(end + ms(6000) + PRESENCE_QUIET));
+        assert_eq!(p.latest, PRESENCE_LATEST);
     }
 
     #[test]
