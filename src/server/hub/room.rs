@@ -522,21 +522,7 @@ impl Room {
         if !changed && self.members.iter().all(|m| m.knows_presence) {
             return;
         }
-        let frame = encode(&ServerFrame::Presence(Presence {
-            room: self.room.name.to_string(),
-            online,
-            members,
-        }));
-        let before = self.members.len();
-        self.members.retain_mut(|m| {
-            if !changed && m.knows_presence {
-                return true;
-            }
-            m.knows_presence = true;
-            m.deliver(&frame)
-        });
-        // A socket too slow for this frame left: the others hear of it next time round.
-        self.left_if(before);
+        self.deliver_presence(online, members, changed);
     }
 
     /// Sends the sockets that joined since the last list the room's list as it is now;
@@ -557,6 +543,12 @@ impl Room {
         }
         let local = presence::online(self.members.iter().map(|m| (&m.user, &m.name)));
         let (online, members) = self.presence.current(&local);
+        self.deliver_presence(online, members, false);
+    }
+
+    /// Sends the list (`online` of `members` are online) to every socket here, or with
+    /// `everyone` false to those that never had it.
+    fn deliver_presence(&mut self, online: usize, members: Vec<String>, everyone: bool) {
         let frame = encode(&ServerFrame::Presence(Presence {
             room: self.room.name.to_string(),
             online,
@@ -564,12 +556,13 @@ impl Room {
         }));
         let before = self.members.len();
         self.members.retain_mut(|m| {
-            if m.knows_presence {
+            if !everyone && m.knows_presence {
                 return true;
             }
             m.knows_presence = true;
             m.deliver(&frame)
         });
+        // A socket too slow for this frame left: the others hear of it next time round.
         self.left_if(before);
     }
 
