@@ -195,9 +195,13 @@ impl Outbox {
         Ok(queued)
     }
 
-    /// Queues `frame`, waiting for room; false once the connection is gone.
-    pub async fn send(&self, mut frame: Bytes) -> bool {
-        let len = frame.len();
+    /// Whether `n` more frames fit in the queue now.
+    pub fn has_room_for(&self, n: usize) -> bool {
+        self.shared.queue().len() + n <= QUEUE_CAPACITY
+    }
+
+    /// Waits until `n` more frames fit in the queue; false once the connection is closed.
+    pub async fn room_for(&self, n: usize) -> bool {
         loop {
             // Registered before the look, so that room made in between is not missed.
             let room = self.shared.room.notified();
@@ -208,16 +212,26 @@ impl Outbox {
             if self.is_closed() {
                 return false;
             }
-            match self.shared.try_push(frame) {
-                Ok(queued) => {
-                    self.shared.queued.fetch_add(len, Ordering::Relaxed);
-                    return queued;
-                }
-                Err(back) => frame = back,
+            if self.has_room_for(n) {
+                return true;
             }
             tokio::select! {
                 _ = room => {}
                 _ = closing => return false,
+            }
+        }
+    }
+
+    /// Queues `frame`, waiting for room; false once the connection is gone.
+    pub async fn send(&self, mut frame: Bytes) -> bool {
+        loop {
+            if !self.room_for(1).await {
+                return false;
+            }
+            match self.try_send(frame) {
+                Ok(queued) => return queued,
+                // Another sender took the place first.
+                Err(back) => frame = back,
             }
         }
     }
