@@ -25,6 +25,7 @@ mod removals;
 
 pub use member::Member;
 use presence::PresenceState;
+use receipts::Receipts;
 use removals::Removals;
 
 use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
@@ -77,11 +78,8 @@ pub struct Room {
     /// When a gap before `pending` is filled from the store.
     gap_at: Option<Instant>,
     recent: VecDeque<ChatMessage>,
-    /// Members' markers (at most `MAX_RECEIPTS`, the most recently read kept).
-    receipts: Vec<Receipt>,
-    /// `receipts` as one frame, for the sockets that catch up (every one after a
-    /// restart): made once, until a marker changes.
-    receipts_frame: Option<Bytes>,
+    /// Members' markers.
+    receipts: Receipts,
     members: Vec<Member>,
     /// Reused for each message's JSON.
     scratch: Vec<u8>,
@@ -108,8 +106,7 @@ impl Room {
             pending: BTreeMap::new(),
             gap_at: None,
             recent: VecDeque::new(),
-            receipts: Vec::new(),
-            receipts_frame: None,
+            receipts: Receipts::default(),
             members: Vec::new(),
             scratch: Vec::new(),
             shared,
@@ -245,8 +242,7 @@ impl Room {
                         .into_iter()
                         .filter(|m| m.changes().is_none())
                         .collect();
-                    self.receipts = receipts;
-                    self.receipts_frame = None;
+                    self.receipts.replace(receipts);
                     return true;
                 }
                 Err(error) => {
@@ -278,7 +274,7 @@ impl Room {
                 if since.is_some() {
                     let _ = reply.send(CatchUp {
                         upto: self.last_seq,
-                        receipts: self.receipts_frame(),
+                        receipts: self.receipts.frame(self.room.name.as_str()),
                     });
                 }
                 let (user, id) = (member.user, member.id);
@@ -364,7 +360,7 @@ impl Room {
                 // Receipts the bus lost: whatever the store has that this room does not.
                 if let Ok(stored) = self.store.receipts(&self.room.name, MAX_RECEIPTS).await {
                     for receipt in stored {
-                        if !self.receipts.contains(&receipt) {
+                        if !self.receipts.list().contains(&receipt) {
                             self.take_receipt(receipt);
                         }
                     }
@@ -374,7 +370,7 @@ impl Room {
                 let skip = self.recent.len().saturating_sub(limit);
                 let _ = reply.send(PageData {
                     history: self.recent.iter().skip(skip).cloned().collect(),
-                    receipts: self.receipts.clone(),
+                    receipts: self.receipts.list().to_vec(),
                     topic: self.topic.clone(),
                 });
             }
@@ -410,8 +406,7 @@ impl Room {
             m.outbox.push(frame.clone());
             false
         });
-        self.receipts.retain(|r| r.user != user);
-        self.receipts_frame = None;
+        self.receipts.forget(user);
         self.unsent_receipts.retain(|r| r.user != user);
         self.presence.removed(user);
         self.removals.record(user, Instant::now());

@@ -10,15 +10,64 @@ use crate::{
     server::{store::MAX_RECEIPTS, wire::encode},
 };
 
+/// Members' markers (at most `MAX_RECEIPTS`, the most recently read first), and the
+/// `receipts` frame of them that a socket catching up gets (every one after a restart):
+/// made once, until a marker changes.
+#[derive(Default)]
+pub(super) struct Receipts {
+    list: Vec<Receipt>,
+    frame: Option<Bytes>,
+}
+
+impl Receipts {
+    pub(super) fn list(&self) -> &[Receipt] {
+        &self.list
+    }
+
+    /// In place of all of them (the store's, when the room loads).
+    pub(super) fn replace(&mut self, list: Vec<Receipt>) {
+        self.list = list;
+        self.frame = None;
+    }
+
+    /// `user` left the room: their markers go.
+    pub(super) fn forget(&mut self, user: uuid::Uuid) {
+        self.list.retain(|r| r.user != user);
+        self.frame = None;
+    }
+
+    /// Keeps `receipt` in place of the member's older one, most recently read first.
+    fn keep(&mut self, receipt: Receipt) {
+        self.list.retain(|r| r.user != receipt.user);
+        let at = self.list.partition_point(|r| r.read >= receipt.read);
+        self.list.insert(at, receipt);
+        self.list.truncate(MAX_RECEIPTS as usize);
+        self.frame = None;
+    }
+
+    /// All of them as one `receipts` frame for `room` (none when nobody has any).
+    pub(super) fn frame(&mut self, room: &str) -> Option<Bytes> {
+        if self.list.is_empty() {
+            return None;
+        }
+        let list = &self.list;
+        Some(
+            self.frame
+                .get_or_insert_with(|| encode(&ServerFrame::receipts(room, list.clone())))
+                .clone(),
+        )
+    }
+}
+
 impl Room {
     /// Keeps a member's new markers and sends them with the window's other changes.
     /// Markers only rise: one that comes late (from another node) lowers nothing.
     pub(super) fn take_receipt(&mut self, mut receipt: Receipt) {
-        if let Some(known) = self.receipts.iter().find(|r| r.user == receipt.user) {
+        if let Some(known) = self.receipts.list.iter().find(|r| r.user == receipt.user) {
             receipt.delivered = receipt.delivered.max(known.delivered);
             receipt.read = receipt.read.max(known.read);
         }
-        self.keep_receipt(receipt.clone());
+        self.receipts.keep(receipt.clone());
         match self
             .unsent_receipts
             .iter_mut()
@@ -30,29 +79,6 @@ impl Room {
         if self.flush_at.is_none() {
             self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
         }
-    }
-
-    /// Keeps `receipt` in place of the member's older one, most recently read first.
-    fn keep_receipt(&mut self, receipt: Receipt) {
-        self.receipts.retain(|r| r.user != receipt.user);
-        let at = self.receipts.partition_point(|r| r.read >= receipt.read);
-        self.receipts.insert(at, receipt);
-        self.receipts.truncate(MAX_RECEIPTS as usize);
-        self.receipts_frame = None;
-    }
-
-    /// Every member's markers as one `receipts` frame (none when nobody has any).
-    pub(super) fn receipts_frame(&mut self) -> Option<Bytes> {
-        if self.receipts.is_empty() {
-            return None;
-        }
-        let receipts = &self.receipts;
-        let room = self.room.name.as_str();
-        Some(
-            self.receipts_frame
-                .get_or_insert_with(|| encode(&ServerFrame::receipts(room, receipts.clone())))
-                .clone(),
-        )
     }
 
     /// Sends every member's marker changes of the window in one frame.
