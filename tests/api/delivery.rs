@@ -165,6 +165,54 @@ async fn a_stalled_reader_is_disconnected_while_others_keep_receiving() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_that_reads_its_acks_late_is_slowed_down_not_cut_off() {
+    const N: usize = 20_000;
+    let app = TestApp::spawn_unlimited().await;
+    // A bot that sends everything before it reads anything, with a tiny receive window:
+    // its acks back up in the server.
+    let token = app.sign_in("hasty").await.token;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let req = bearer_request(app.addr, &token);
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+    let (ws, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    let sender = tokio::spawn(async move {
+        for i in 0..N {
+            let frame = ClientFrame::Send {
+                room: "hasty".into(),
+                client_id: Uuid::new_v4(),
+                text: format!("{i}"),
+                reply_to: None,
+            };
+            tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
+                .await
+                .unwrap();
+        }
+        tx
+    });
+    // Not reading for a while: TCP holds the sender back meanwhile.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut acked = 0;
+    while acked < N {
+        match tokio::time::timeout(Duration::from_secs(30), rx.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let frame: ServerFrame = serde_json::from_str(&t).unwrap();
+                assert!(matches!(frame, ServerFrame::Ack { .. }), "{frame:?}");
+                acked += 1;
+            }
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                panic!("closed after {acked} acks: {frame:?}")
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("the socket ended after {acked} acks: {other:?}"),
+        }
+    }
+    let _ = sender.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acked_message_survives_sigkill_exactly_once() {
     const N: usize = 2000;
     let dir = tempfile::tempdir().unwrap();

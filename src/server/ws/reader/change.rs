@@ -83,7 +83,7 @@ impl Reader {
     /// Hands `content`, a change of `target`, to its room, which stores, acks and
     /// broadcasts it.
     pub(super) async fn change(&mut self, target: Target, client_id: Uuid, content: Content) {
-        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
+        let Some(slot) = self.send_slot().await else {
             return;
         };
         target

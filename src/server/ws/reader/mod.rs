@@ -248,6 +248,36 @@ impl Reader {
     /// Queues this socket's own answers (errors, pongs), waiting for room in its outbox:
     /// a client that sends faster than it reads is slowed down by TCP, not disconnected.
     /// False once the connection is closing (or could not take them in time).
+    /// A place for one more send (at most `MAX_IN_FLIGHT` unacked per socket), once its
+    /// ack will fit in the queue: a slot is free again as soon as its ack is queued, not
+    /// written, so without the look at the queue a client that reads its acks late (or a
+    /// writer that the runtime has not run for a while) would fill the queue with its own
+    /// acks and be closed with 4008. A fast sender waits here, and TCP holds it back.
+    /// `None` once the connection is closing.
+    async fn send_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if !self.outbox.has_room_for(MAX_IN_FLIGHT)
+            && !self
+                .within_reply_wait(self.outbox.room_for(MAX_IN_FLIGHT))
+                .await
+        {
+            return None;
+        }
+        self.in_flight.clone().acquire_owned().await.ok()
+    }
+
+    /// Waits for `room` (room in the queue; false once closing) for `REPLY_WAIT` at most,
+    /// then counts the client as not reading. Boxed: waiting is rare, and its future
+    /// would make every idle socket's task bigger.
+    async fn within_reply_wait(&self, room: impl std::future::Future<Output = bool>) -> bool {
+        match Box::pin(tokio::time::timeout(REPLY_WAIT, room)).await {
+            Ok(room) => room,
+            Err(_) => {
+                self.outbox.close(CloseReason::SlowConsumer);
+                false
+            }
+        }
+    }
+
     async fn flush_replies(&mut self) -> bool {
         // Taken: an idle socket keeps no slots.
         for frame in std::mem::take(&mut self.replies) {
@@ -256,16 +286,8 @@ impl Reader {
                 Ok(false) => return false,
                 Err(full) => full,
             };
-            // Boxed: waiting is rare, and its future would make every idle socket's
-            // task bigger.
-            let wait = Box::pin(tokio::time::timeout(REPLY_WAIT, self.outbox.send(frame)));
-            match wait.await {
-                Ok(true) => {}
-                Ok(false) => return false,
-                Err(_) => {
-                    self.outbox.close(CloseReason::SlowConsumer);
-                    return false;
-                }
+            if !self.within_reply_wait(self.outbox.send(frame)).await {
+                return false;
             }
         }
         true

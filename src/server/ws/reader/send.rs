@@ -70,9 +70,7 @@ impl Reader {
                 }
             },
         };
-        // At most MAX_IN_FLIGHT unacked sends per socket: a fast sender waits here (and TCP
-        // pushes back) instead of overrunning its own queue with acks.
-        let Ok(slot) = self.in_flight.clone().acquire_owned().await else {
+        let Some(slot) = self.send_slot().await else {
             return;
         };
         let cmd = SendCmd {
