@@ -7,7 +7,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{bearer_request, message, spawn_sends, Client, ServerProcess, TestApp};
+use crate::helpers::{message, spawn_sends, ServerProcess, TestApp};
 
 /// Bob's receipt, if a `receipts` frame carries one.
 fn receipt(frame: &ServerFrame) -> Option<&Receipt> {
@@ -85,15 +85,8 @@ async fn a_stalled_reader_is_disconnected_while_others_keep_receiving() {
     const N: usize = 3000;
     let app = TestApp::spawn_unlimited().await;
     // The stalled reader: a tiny receive window, and it never reads.
-    let token = app.sign_in("sleepy").await.token;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(app.addr).await.unwrap();
-    let req = bearer_request(app.addr, &token);
-    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-    let (stalled, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+    let mut stalled = app.tiny_window_client("sleepy").await;
     // It reads the answer to its join, and nothing after.
-    let mut stalled = Client::new(stalled);
     stalled.join("busy", None).await;
     let mut stalled = stalled.ws;
 
@@ -170,28 +163,8 @@ async fn a_sender_that_reads_its_acks_late_is_slowed_down_not_cut_off() {
     let app = TestApp::spawn_unlimited().await;
     // A bot that sends everything before it reads anything, with a tiny receive window:
     // its acks back up in the server.
-    let token = app.sign_in("hasty").await.token;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(app.addr).await.unwrap();
-    let req = bearer_request(app.addr, &token);
-    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-    let (ws, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
-    let (mut tx, mut rx) = ws.split();
-    let sender = tokio::spawn(async move {
-        for i in 0..N {
-            let frame = ClientFrame::Send {
-                room: "hasty".into(),
-                client_id: Uuid::new_v4(),
-                text: format!("{i}"),
-                reply_to: None,
-            };
-            tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
-                .await
-                .unwrap();
-        }
-        tx
-    });
+    let (tx, mut rx) = app.tiny_window_client("hasty").await.ws.split();
+    let sender = spawn_sends(tx, "hasty", (0..N).map(|_| Uuid::new_v4()).collect());
     // Not reading for a while: TCP holds the sender back meanwhile.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut acked = 0;
@@ -209,7 +182,7 @@ async fn a_sender_that_reads_its_acks_late_is_slowed_down_not_cut_off() {
             other => panic!("the socket ended after {acked} acks: {other:?}"),
         }
     }
-    let _ = sender.await.unwrap();
+    sender.await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

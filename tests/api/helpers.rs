@@ -181,6 +181,19 @@ impl TestApp {
         Ok(Client::new(ws))
     }
 
+    /// Signs in as `name` and opens a socket with a 4 KiB receive window (a client that
+    /// reads slowly, or not at all, soon holds the server's writes back).
+    pub async fn tiny_window_client(&self, name: &str) -> Client {
+        let token = self.sign_in(name).await.token;
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let req = bearer_request(self.addr, &token);
+        let stream = MaybeTlsStream::Plain(stream);
+        let (ws, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+        Client::new(ws)
+    }
+
     /// Signs in as `name` and opens a socket with the bearer token.
     pub async fn client(&self, name: &str) -> Client {
         let session = self.sign_in(name).await;
