@@ -3,17 +3,22 @@
 `kill -USR1`) holds live, grouped by the first frame of cloud_msg's own code in each
 allocation's backtrace (or of a named crate when none is ours).
 
-    python3 bench/dhat-sum.py dhat-heap.json [SOCKETS] [TOP]
+    python3 bench/dhat-sum.py [--peak] dhat-heap.json [SOCKETS] [TOP]
 
-With SOCKETS, each line also says bytes per socket."""
+With SOCKETS, each line also says bytes per socket. With --peak, what was live at the
+moment the heap was biggest (dhat's t-gmax) instead of at the end."""
 import json
 import re
 import sys
 from collections import defaultdict
 
-path = sys.argv[1]
-sockets = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-top = int(sys.argv[3]) if len(sys.argv) > 3 else 25
+args = sys.argv[1:]
+peak = "--peak" in args
+args = [a for a in args if a != "--peak"]
+path = args[0]
+sockets = int(args[1]) if len(args) > 1 else 0
+top = int(args[2]) if len(args) > 2 else 25
+BYTES, BLOCKS = ("gb", "gbk") if peak else ("eb", "ebk")
 d = json.load(open(path))
 ftbl = d["ftbl"]
 
@@ -42,14 +47,14 @@ def where(pp):
 
 groups = defaultdict(lambda: [0, 0])
 for pp in d["pps"]:
-    if pp.get("eb", 0) == 0:
+    if pp.get(BYTES, 0) == 0:
         continue
     g = groups[where(pp)]
-    g[0] += pp["eb"]
-    g[1] += pp["ebk"]
+    g[0] += pp[BYTES]
+    g[1] += pp[BLOCKS]
 total = sum(b for b, _ in groups.values())
 blocks = sum(k for _, k in groups.values())
-print(f"live at the end: {total / 1024:.0f} KiB in {blocks} blocks"
+print(f"live at the {'peak' if peak else 'end'}: {total / 1024:.0f} KiB in {blocks} blocks"
       + (f" = {total / sockets:.0f} B and {blocks / sockets:.1f} blocks per socket" if sockets else ""))
 for key, (b, k) in sorted(groups.items(), key=lambda kv: -kv[1][0])[:top]:
     per = f"{b / sockets:8.0f} B/socket {k / sockets:5.2f} blk" if sockets else ""

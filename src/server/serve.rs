@@ -5,8 +5,21 @@
 //! at a time is answered **408** and closed. There is no h2c: cleartext HTTP/2 with prior
 //! knowledge let one connection hold a hundred stalled streams, and browsers speak HTTP/2
 //! only over TLS, to the proxy in front (which speaks HTTP/1.1 to cloud_msg).
+//!
+//! A connection is handed to hyper only once its request head has come whole, and at most
+//! [`REQUESTS_AT_ONCE`] first requests are in progress at once: when thousands of clients
+//! come back together after a restart, the rest wait as bare TCP streams (a few hundred
+//! bytes each) instead of each holding hyper's buffers and a request while the store
+//! answers the ones before them.
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    convert::Infallible,
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    task::Poll,
+    time::Duration,
+};
 
 use axum::{
     body::Body,
@@ -20,7 +33,11 @@ use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
     server::{conn::auto, graceful::GracefulShutdown},
 };
-use tokio::net::TcpListener;
+use tokio::{
+    io::ReadBuf,
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore},
+};
 use tower::ServiceExt;
 
 use crate::{
@@ -30,6 +47,15 @@ use crate::{
 
 /// How long to wait before accepting again when the process is out of file descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// Connections whose first request is in hyper's hands at once. Each holds hyper's read
+/// buffer (8 KiB), the request and its handler: some 17 KiB, so 256 of them 4 MB. A
+/// socket's upgrade takes well under a millisecond, a page a few: 256 keep one core busy.
+pub const REQUESTS_AT_ONCE: usize = 256;
+/// How much of a request head is looked at before it goes to hyper: as much as hyper reads
+/// at once. A longer head goes on as it is (hyper refuses it).
+const HEAD_PEEK: usize = 8 * 1024;
+/// The longest pause between two looks at a head that came in part.
+const HEAD_PAUSE_MAX: Duration = Duration::from_millis(100);
 
 /// How the accept loop treats connections.
 pub struct Edge {
@@ -84,15 +110,46 @@ async fn overflow(router: Router, req: Request<Incoming>, over: Over) -> Respons
     res
 }
 
-/// The connection's first four bytes, once they have come (`None`: it closed first).
-async fn first_bytes(stream: &tokio::net::TcpStream) -> Option<[u8; 4]> {
-    let mut first = [0u8; 4];
+/// Waits until the connection's request head has come whole (its blank line, or
+/// [`HEAD_PEEK`] bytes), and returns its first four bytes; `None`: it closed first. No
+/// buffer is held while it waits: each look borrows one for the moment.
+async fn whole_head(stream: &TcpStream) -> Option<[u8; 4]> {
+    let mut pause = Duration::from_millis(2);
     loop {
-        match stream.peek(&mut first).await {
-            Ok(0) | Err(_) => return None,
-            Ok(4) => return Some(first),
-            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        let look = std::future::poll_fn(|cx| {
+            let mut buf = vec![0u8; HEAD_PEEK];
+            let mut read = ReadBuf::new(&mut buf);
+            match stream.poll_peek(cx, &mut read) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(0) | Err(_)) => Poll::Ready(None),
+                Poll::Ready(Ok(n)) => {
+                    let got = &buf[..n];
+                    let whole = n == HEAD_PEEK || got.windows(4).any(|w| w == b"\r\n\r\n");
+                    let mut first = [0u8; 4];
+                    let start = n.min(4);
+                    first[..start].copy_from_slice(&got[..start]);
+                    Poll::Ready(Some((first, whole && n >= 4)))
+                }
+            }
+        })
+        .await;
+        match look {
+            None => return None,
+            Some((first, true)) => return Some(first),
+            // An h2c preface has its blank line early; anything else that came in part
+            // is looked at again after a pause that grows.
+            Some(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(HEAD_PAUSE_MAX);
+            }
         }
+    }
+}
+
+/// Gives the connection's place among the requests in progress back (once).
+fn release(first: &Mutex<Option<OwnedSemaphorePermit>>) {
+    if let Ok(mut permit) = first.lock() {
+        permit.take();
     }
 }
 
@@ -121,6 +178,7 @@ pub async fn serve(
     let mut lane = builder.clone();
     lane.http1().keep_alive(false);
     let graceful = GracefulShutdown::new();
+    let in_progress = Arc::new(Semaphore::new(REQUESTS_AT_ONCE));
     tokio::pin!(signal);
     loop {
         let (stream, peer) = tokio::select! {
@@ -156,28 +214,15 @@ pub async fn serve(
             });
             continue;
         }
-        let service = service_fn(move |mut req: Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-            let router = router.clone();
-            async move {
-                let answer = tokio::time::timeout(request_deadline, router.oneshot(req)).await;
-                Ok::<_, Infallible>(match answer {
-                    Ok(res) => res.unwrap_or_else(|e| match e {}),
-                    Err(_) => {
-                        tracing::info!(%peer, "request not completed within its deadline");
-                        too_slow()
-                    }
-                })
-            }
-        });
         let builder = builder.clone();
         let watcher = graceful.watcher();
+        let in_progress = in_progress.clone();
         tokio::spawn(async move {
             let _place = place;
             // The auto builder reads the first bytes (HTTP/1 or HTTP/2?) before hyper's
-            // timer runs: a connection that sends nothing gets the same deadline here. An
+            // timer runs: a connection gets the same deadline here, for its whole head. An
             // HTTP/2 preface (`PRI * HTTP/2.0`) is closed: hyper would speak h2c to it.
-            match tokio::time::timeout(header_timeout, first_bytes(&stream)).await {
+            match tokio::time::timeout(header_timeout, whole_head(&stream)).await {
                 Ok(Some(first)) if &first != b"PRI " => {}
                 Ok(Some(_)) => {
                     tracing::debug!(%peer, "h2c preface refused");
@@ -185,6 +230,28 @@ pub async fn serve(
                 }
                 _ => return,
             }
+            let Ok(permit) = in_progress.acquire_owned().await else {
+                return;
+            };
+            // Given back once the first request is answered: a keep-alive connection
+            // waiting for its next request holds none.
+            let first = Arc::new(Mutex::new(Some(permit)));
+            let service = service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                let router = router.clone();
+                let first = first.clone();
+                async move {
+                    let answer = tokio::time::timeout(request_deadline, router.oneshot(req)).await;
+                    release(&first);
+                    Ok::<_, Infallible>(match answer {
+                        Ok(res) => res.unwrap_or_else(|e| match e {}),
+                        Err(_) => {
+                            tracing::info!(%peer, "request not completed within its deadline");
+                            too_slow()
+                        }
+                    })
+                }
+            });
             let conn = builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();

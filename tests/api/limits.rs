@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
-use crate::helpers::{eventually, message, TestApp, WAIT};
+use crate::helpers::{eventually, message, next_message, TestApp, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_sending_300_at_once_is_slowed_down_and_loses_nothing() {
@@ -229,6 +229,72 @@ async fn slow_loris_connections_are_cut_off_and_do_not_lock_anyone_out() {
             }
         }
     }
+}
+
+/// Reads from `s` until a whole response head has come.
+async fn response_head(s: &mut tokio::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(WAIT, s.read(&mut buf))
+            .await
+            .expect("an answer in time")
+            .expect("a read");
+        assert!(n > 0, "closed before answering");
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_that_comes_in_parts_is_answered() {
+    let app = TestApp::spawn().await;
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", app.addr);
+    for part in [&head[..5], &head[5..20], &head[20..]] {
+        s.write_all(part.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let answer = response_head(&mut s).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// Only the first request of a connection takes one of the places for requests in
+/// progress, and gives it back once answered: more idle keep-alive connections than there
+/// are places keep nobody waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_keep_alive_connections_hold_no_place_among_requests_in_progress() {
+    use cloud_msg::server::serve::REQUESTS_AT_ONCE;
+    let app = TestApp::spawn_configured(|c| {
+        c.timeouts.request_headers = Duration::from_secs(60);
+        c.limits.connections_per_ip = 10_000;
+    })
+    .await;
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", app.addr);
+    let mut idle = Vec::new();
+    for i in 0..REQUESTS_AT_ONCE + 50 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(head.as_bytes()).await.unwrap();
+        let answer = response_head(&mut s).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "connection {i}: {answer}"
+        );
+        idle.push(s);
+    }
+    // All of them still open, a newcomer's request and a socket are answered.
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    assert!(response_head(&mut s).await.starts_with("HTTP/1.1 200"));
+    let mut alice = app.client("alice").await;
+    alice.join("general", Some(0)).await;
+    alice.say("general", "still room").await;
+    assert_eq!(next_message(&mut alice).await.text, "still room");
+    // And the first of the idle ones asks again on its open connection.
+    idle[0].write_all(head.as_bytes()).await.unwrap();
+    assert!(response_head(&mut idle[0])
+        .await
+        .starts_with("HTTP/1.1 200"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
