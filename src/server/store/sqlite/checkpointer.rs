@@ -81,7 +81,7 @@ fn checkpoint(conn: &Connection, mode: &str) {
 }
 
 /// Nice 19 for this thread only (Linux applies priorities per thread).
-fn lowest_priority() {
+pub(super) fn lowest_priority() {
     // SAFETY: plain syscalls on the calling thread's own id.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;

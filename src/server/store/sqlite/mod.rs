@@ -12,6 +12,7 @@ mod members;
 mod quick;
 mod search;
 mod search_index;
+mod turn;
 mod wal_guard;
 mod writer;
 
@@ -74,7 +75,7 @@ pub struct Sqlite {
     pub(super) writer: Writer,
     checkpointer: Checkpointer,
     index: search_index::SearchIndex,
-    indexer: tokio::task::AbortHandle,
+    indexer: search_index::Indexer,
 }
 
 impl Sqlite {
@@ -104,19 +105,11 @@ impl Sqlite {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let writer = writer::start(&path)?;
+        let turn = Arc::new(turn::WriteTurn::default());
+        let writer = writer::start(&path, turn.clone())?;
         let checkpointer = Checkpointer::start(&path)?;
-        let index = search_index::SearchIndex::open(&path)?;
-        let indexer = {
-            let index = index.clone();
-            tokio::spawn(async move {
-                loop {
-                    index.run(search_index::MOST, false).await;
-                    tokio::time::sleep(search_index::EVERY).await;
-                }
-            })
-            .abort_handle()
-        };
+        let index = search_index::SearchIndex::open(&path, turn)?;
+        let indexer = index.start_indexer()?;
         Ok(Self {
             read,
             quick: Arc::new(quick::QuickReads::new(&path)),
@@ -148,7 +141,7 @@ impl Sqlite {
     }
 
     pub async fn close(&self) {
-        self.indexer.abort();
+        self.indexer.stop();
         self.writer.stop().await;
         self.checkpointer.stop().await;
         self.read.close().await;

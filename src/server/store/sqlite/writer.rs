@@ -6,11 +6,12 @@
 //! with its error; the others commit. Statements are prepared once and cached, and no
 //! statement crosses a thread boundary: a pass costs one wake-up, not one per statement.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use super::{
     accounts::{self, create_account, create_user_session, insert_session},
     invites, members,
+    turn::{Turn, WriteTurn},
     wal_guard::{WalGuard, WAL_LIMIT, WAL_LOOK_EVERY},
 };
 
@@ -28,7 +29,7 @@ use crate::{
 };
 
 /// Opens the database at `path` for writing and starts the writer thread.
-pub fn start(path: &Path) -> Result<Writer> {
+pub fn start(path: &Path, turn: Arc<WriteTurn>) -> Result<Writer> {
     let conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -45,17 +46,23 @@ pub fn start(path: &Path) -> Result<Writer> {
     let guard = WalGuard::new(path, WAL_LIMIT, WAL_LOOK_EVERY);
     std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(conn, rx, guard))?;
+        .spawn(move || run(conn, rx, guard, turn))?;
     Ok(writer)
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>, mut guard: WalGuard) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Queued>,
+    mut guard: WalGuard,
+    turn: Arc<WriteTurn>,
+) {
     let mut jobs = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let stop = fill_pass(first, &mut rx, &mut jobs);
         if !jobs.is_empty() {
-            pass(&mut conn, &mut jobs);
-            guard.after_batch(&conn);
+            let held = turn.writer();
+            pass(&mut conn, &mut jobs, held);
+            guard.after_batch(&conn, &turn);
         }
         if let Some(done) = stop {
             rx.close();
@@ -70,8 +77,9 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>, mut guard: WalGuard
 const SLOW_PASS_MS: u64 = 100;
 
 /// Runs `jobs` in one transaction, each in its own savepoint (a job that fails is rolled
-/// back alone and answered with its error), and answers them after the commit.
-fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
+/// back alone and answered with its error), and answers them after the commit. The turn
+/// to write is given back once committed, before the answers go out.
+fn pass(conn: &mut Connection, jobs: &mut Vec<Job>, turn: Turn<'_>) {
     let mut done: Vec<(Job, Result<Output>)> = Vec::with_capacity(jobs.len());
     let size = jobs.len();
     let started = std::time::Instant::now();
@@ -96,6 +104,7 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
         commit_ms = commit.elapsed().as_millis() as u64;
         committed
     })();
+    drop(turn);
     let ms = started.elapsed().as_millis() as u64;
     if ms >= SLOW_PASS_MS {
         // Every write of the pass waited this long: a slow disk, a long job, or the search
@@ -495,7 +504,7 @@ mod tests {
         let (a, mut a_rx) = append_job(&lobby, vec![message(&user, "one"), message(&user, "two")]);
         let (b, mut b_rx) = append_job(&ghost, vec![message(&user, "lost")]);
         let (c, mut c_rx) = append_job(&lobby, vec![message(&user, "three")]);
-        pass(&mut conn, &mut vec![a, b, c]);
+        pass(&mut conn, &mut vec![a, b, c], WriteTurn::default().writer());
         assert_eq!(seqs(&mut a_rx), [1, 2]);
         assert!(b_rx.try_recv().unwrap().is_err(), "no such room");
         assert_eq!(seqs(&mut c_rx), [3]);
@@ -512,7 +521,7 @@ mod tests {
         // The same client_id twice in one pass, and in one batch.
         let (a, mut a_rx) = append_job(&room, vec![m.clone(), m.clone()]);
         let (b, mut b_rx) = append_job(&room, vec![m]);
-        pass(&mut conn, &mut vec![a, b]);
+        pass(&mut conn, &mut vec![a, b], WriteTurn::default().writer());
         let first = appended(&mut a_rx);
         let again = appended(&mut b_rx);
         assert!(first[0].fresh && !first[1].fresh && !again[0].fresh);
