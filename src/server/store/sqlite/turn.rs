@@ -59,6 +59,11 @@ impl WriteTurn {
         Turn(self)
     }
 
+    /// Whether a pass waits for the turn: the indexer, holding it, ends its batch.
+    pub fn wanted(&self) -> bool {
+        self.state().writer_waiting > 0
+    }
+
     /// The indexer's turn: once no pass holds it or waits for it.
     pub fn indexer(&self) -> Turn<'_> {
         let mut state = self.state();
