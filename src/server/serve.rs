@@ -10,7 +10,8 @@
 //! [`REQUESTS_AT_ONCE`] first requests are in progress at once: when thousands of clients
 //! come back together after a restart, the rest wait as bare TCP streams (a few hundred
 //! bytes each) instead of each holding hyper's buffers and a request while the store
-//! answers the ones before them.
+//! answers the ones before them. A place is held [`PLACE_HELD_MOST`] at most, so slow
+//! bodies cannot keep everyone else out.
 
 use std::{
     convert::Infallible,
@@ -51,6 +52,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// buffer (8 KiB), the request and its handler: some 17 KiB, so 256 of them 4 MB. A
 /// socket's upgrade takes well under a millisecond, a page a few: 256 keep one core busy.
 pub const REQUESTS_AT_ONCE: usize = 256;
+/// A first request keeps its place among those in progress this long at most: one whose
+/// body trickles in (or whose answer takes long) lets the next connection in after it.
+pub const PLACE_HELD_MOST: Duration = Duration::from_secs(1);
 /// How much of a request head is looked at before it goes to hyper: as much as hyper reads
 /// at once. A longer head goes on as it is (hyper refuses it).
 const HEAD_PEEK: usize = 8 * 1024;
@@ -241,7 +245,20 @@ pub async fn serve(
                 let router = router.clone();
                 let first = first.clone();
                 async move {
-                    let answer = tokio::time::timeout(request_deadline, router.oneshot(req)).await;
+                    let call = tokio::time::timeout(request_deadline, router.oneshot(req));
+                    tokio::pin!(call);
+                    // Only a first request has a place to give back (and a timer for it).
+                    let holding = first.lock().is_ok_and(|p| p.is_some());
+                    let answer = match holding {
+                        false => call.await,
+                        true => tokio::select! {
+                            answer = &mut call => answer,
+                            _ = tokio::time::sleep(PLACE_HELD_MOST) => {
+                                release(&first);
+                                call.await
+                            }
+                        },
+                    };
                     release(&first);
                     Ok::<_, Infallible>(match answer {
                         Ok(res) => res.unwrap_or_else(|e| match e {}),

@@ -297,6 +297,36 @@ async fn idle_keep_alive_connections_hold_no_place_among_requests_in_progress() 
         .starts_with("HTTP/1.1 200"));
 }
 
+/// Requests whose bodies never come hold their places among the requests in progress a
+/// second at most: more of them than there are places keep a newcomer waiting that long,
+/// not until their 60 s deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_that_never_come_do_not_keep_a_newcomer_out() {
+    use cloud_msg::server::serve::REQUESTS_AT_ONCE;
+    let app = TestApp::spawn_configured(|c| {
+        c.timeouts.request = Duration::from_secs(60);
+        c.limits.connections_per_ip = 10_000;
+    })
+    .await;
+    let head = format!(
+        "POST /api/accounts HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n{{",
+        app.addr
+    );
+    let mut stalled = Vec::new();
+    for _ in 0..REQUESTS_AT_ONCE + 10 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(head.as_bytes()).await.unwrap();
+        stalled.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let get = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", app.addr);
+    s.write_all(get.as_bytes()).await.unwrap();
+    assert!(response_head(&mut s).await.starts_with("HTTP/1.1 200"));
+    drop(stalled);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed() {
     let app =
