@@ -627,6 +627,11 @@ impl Room {
         if stored.iter().any(|a| a.fresh) {
             self.shared.version.fetch_add(1, Ordering::Release);
         }
+        // So is the room's last seq: whoever holds an ack may mark its message read at once
+        // (the mark is capped at it), before this actor has delivered it.
+        if let Some(newest) = stored.iter().map(|a| a.msg.seq).max() {
+            self.shared.last_seq.fetch_max(newest, Ordering::Release);
+        }
         let mut fresh = Vec::new();
         for (cmd, appended) in cmds.drain(..).zip(stored) {
             let sent = if appended.reused {
@@ -686,7 +691,9 @@ impl Room {
             true => None,
             false => self.gap_at.or(Some(Instant::now() + GAP_WAIT)),
         };
-        self.shared.last_seq.store(self.last_seq, Ordering::Release);
+        self.shared
+            .last_seq
+            .fetch_max(self.last_seq, Ordering::Release);
         if frames.is_empty() {
             return;
         }
