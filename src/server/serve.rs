@@ -251,15 +251,18 @@ pub async fn serve(
                     let holding = first.lock().is_ok_and(|p| p.is_some());
                     let answer = match holding {
                         false => call.await,
-                        true => tokio::select! {
-                            answer = &mut call => answer,
-                            _ = tokio::time::sleep(PLACE_HELD_MOST) => {
-                                release(&first);
-                                call.await
-                            }
-                        },
+                        true => {
+                            let answer = tokio::select! {
+                                answer = &mut call => answer,
+                                _ = tokio::time::sleep(PLACE_HELD_MOST) => {
+                                    release(&first);
+                                    call.await
+                                }
+                            };
+                            release(&first);
+                            answer
+                        }
                     };
-                    release(&first);
                     Ok::<_, Infallible>(match answer {
                         Ok(res) => res.unwrap_or_else(|e| match e {}),
                         Err(_) => {

@@ -13,7 +13,7 @@ impl Sqlite {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
         let began = std::time::Instant::now();
-        self.index.run(CATCH_UP, true).await;
+        self.index.catch_up_for_search(CATCH_UP).await;
         let indexed = began.elapsed();
         let mut matching = std::time::Duration::ZERO;
         // Entries are in time order: the matches are read from the newest, a page at a

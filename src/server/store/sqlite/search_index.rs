@@ -143,7 +143,6 @@ impl SearchIndex {
             let pending = pending(&tx)?;
             if pending.is_empty() {
                 tx.commit()?;
-                drop(turn);
                 return Ok(total);
             }
             let mut rows = 0i64;
@@ -222,10 +221,11 @@ impl SearchIndex {
         Ok(Indexer { stop })
     }
 
-    /// `catch_up` on a blocking thread; a failure is logged (search is then behind).
-    pub async fn run(&self, most: usize, searching: bool) {
+    /// A search's `catch_up` (ahead of the indexer's thread), on a blocking thread; a
+    /// failure is logged (search is then behind).
+    pub async fn catch_up_for_search(&self, most: usize) {
         let index = self.clone();
-        match tokio::task::spawn_blocking(move || index.catch_up(most, searching)).await {
+        match tokio::task::spawn_blocking(move || index.catch_up(most, true)).await {
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(%error, "search indexing failed"),
             Err(error) => tracing::warn!(%error, "search indexing stopped"),
