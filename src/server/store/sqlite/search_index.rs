@@ -29,6 +29,16 @@ const BATCH: i64 = 1000;
 const STEP: i64 = 64;
 /// Rows one call of the indexer indexes at most; the next call goes on.
 pub const MOST: usize = 50_000;
+/// Pages of log (4 KiB each: 32 MiB) past which the index's commit copies the log into
+/// the database. Every checkpoint writes the pages changed since the last one and syncs
+/// the database, and the writer's syncs wait behind it; a page changed often (a room's
+/// row, the index's segments) is written once per checkpoint, so fewer, larger ones cost
+/// the disk less. 1,000 pages gave bench (c) a p99 of 6.6-7.7 ms and (e) 37-38k acks/s;
+/// 8,000 gave 4.8-5.1 ms and 40-42k (interleaved, three runs each). 16,000 let the log
+/// reach `WalGuard`'s 64 MiB, whose TRUNCATE waits for the readers: p99 14-30 ms. It stays
+/// half that bound, for bursts.
+const CHECKPOINT_PAGES: u32 = 8_000;
+const _: () = assert!(CHECKPOINT_PAGES as u64 * 4096 * 2 <= super::wal_guard::WAL_LIMIT);
 
 /// The index entry (rowid) of the message `seq` of `room`, sent at `ts`: the one it has,
 /// or a new one, `ts << 16` plus the first free tie-breaker, so entries are in time order.
@@ -89,9 +99,9 @@ struct Shared {
 impl SearchIndex {
     pub fn open(path: &Path, turn: Arc<WriteTurn>) -> Result<Self> {
         let conn = Connection::open(path)?;
-        // This connection commits every `EVERY`, so it is the one that, past 1,000 pages of
-        // log, copies the log into the database (a passive checkpoint after its commit):
-        // at everyday rates that keeps the log at tens of MB, below the size where the
+        // This connection commits every `EVERY`, so it is the one that, past
+        // `CHECKPOINT_PAGES` of log, copies the log into the database (a passive checkpoint
+        // after its commit): at everyday rates that keeps the log below the size where the
         // checkpointer or the writer itself (`WalGuard`) would step in. Indexing in the
         // writer instead left that to them, and the soak's delivery p99 rose by a quarter.
         // (A checkpoint once the turn to write was given back, the writer going on
@@ -104,10 +114,10 @@ impl SearchIndex {
         // writer's next durable commit syncs them anyway. A search indexes what came before
         // it: with this and the look without the lock (`catch_up`), a search's catch-up in
         // the soak went from p50 5.1 / p99 37 ms to 4.5 / 30 ms.
-        conn.execute_batch(
-            "PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 1000;
-             PRAGMA synchronous = NORMAL;",
-        )?;
+        conn.execute_batch(&format!(
+            "PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};
+             PRAGMA synchronous = NORMAL;"
+        ))?;
         Ok(Self(Arc::new(Shared {
             conn: Mutex::new(conn),
             turn,
