@@ -58,7 +58,8 @@ index_pending() {
   else
     python3 -c 'import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=30)
-print(db.execute(sys.argv[2]).fetchone()[0])' "$DATA/chat.db" "$q"
+db.execute("ATTACH DATABASE ? AS chat", ("file:" + sys.argv[2] + "?mode=ro",))
+print(db.execute(sys.argv[3]).fetchone()[0])' "$DATA/chat.search.db" "$DATA/chat.db" "$q"
   fi
 }
 measure() { # label room before
@@ -98,7 +99,7 @@ done
 if [ -n "${YEARS_DATABASE_URL:-}" ]; then
   size=$(psql -At "$YEARS_DATABASE_URL" -c "SELECT pg_database_size(current_database())")
 else
-  size=$(du -cb "$DATA"/chat.db* | tail -1 | cut -f1)
+  size=$(du -cb "$DATA"/chat.* | tail -1 | cut -f1)
 fi
 echo "disk: $((size / 1048576)) MB for $((TOTAL + 1200)) messages, $((size / (TOTAL + 1200))) bytes per message (database, WAL and index)"
 echo "rss: $(rss) KiB after the measures"

@@ -1,8 +1,10 @@
-//! Keeps the write-ahead log small: a thread with its own connection copies the log into
-//! the database once it has grown (and the writer empties it past `WAL_LIMIT` when these
-//! passive copies fall behind: `writer::WalGuard`). It runs at the lowest priority, so on a busy core it
-//! takes idle time instead of delaying messages, and never blocks the writer (a passive
-//! checkpoint needs no lock the writer holds).
+//! Keeps the write-ahead log small when the writer's own checkpoints
+//! (`writer::CHECKPOINT_PAGES`) fell short: a thread with its own connection copies the
+//! log into the database once it has grown (and the writer empties it past `WAL_LIMIT`
+//! when these passive copies fall behind: `WalGuard`), and folds it in and empties it when
+//! the store stops. It runs at the lowest priority, so on a busy core it takes idle time
+//! instead of delaying messages, and never blocks the writer (a passive checkpoint needs
+//! no lock the writer holds).
 
 use std::{
     path::{Path, PathBuf},

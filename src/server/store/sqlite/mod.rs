@@ -2,8 +2,10 @@
 //! thread (`writer`, rusqlite) that commits all waiting writes of every room in one
 //! transaction; reads use a small sqlx pool and see committed data only (WAL).
 //! `synchronous = FULL` makes every commit durable before the server acknowledges it.
-//! WAL checkpoints run off the writer, on a thread of their own at the lowest priority
-//! (`checkpointer`).
+//! The writer's commit copies the log into the database past 32 MiB of it (a passive
+//! checkpoint: `writer::CHECKPOINT_PAGES`); a thread at the lowest priority copies what is
+//! left when it is quiet (`checkpointer`); `WalGuard` bounds it. The search index is a
+//! file of its own beside the database, with its own log (`search_index`).
 
 mod accounts;
 mod checkpointer;
@@ -12,7 +14,6 @@ mod members;
 mod quick;
 mod search;
 mod search_index;
-mod turn;
 mod wal_guard;
 mod writer;
 
@@ -101,14 +102,25 @@ impl Sqlite {
         sqlx::migrate!("./migrations/sqlite").run(&migrate).await?;
         super::name_keys::refresh_sqlite(&migrate).await?;
         migrate.close().await;
+        let index = search_index::SearchIndex::open(&path)?;
+        // Reads see the search index's file as `search` (its tables' names are their own).
+        let index_file = search_index::file_for(&path).to_string_lossy().into_owned();
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_connect(move |conn, _| {
+                let index_file = index_file.clone();
+                Box::pin(async move {
+                    sqlx::query("ATTACH DATABASE ? AS search")
+                        .bind(index_file)
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        let turn = Arc::new(turn::WriteTurn::default());
-        let writer = writer::start(&path, turn.clone())?;
+        let writer = writer::start(&path)?;
         let checkpointer = Checkpointer::start(&path)?;
-        let index = search_index::SearchIndex::open(&path, turn)?;
         let indexer = index.start_indexer()?;
         Ok(Self {
             read,
@@ -145,6 +157,7 @@ impl Sqlite {
         self.writer.stop().await;
         self.checkpointer.stop().await;
         self.read.close().await;
+        self.index.close().await;
     }
 
     pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64, bool)>> {

@@ -3,9 +3,15 @@
 //! every `EVERY`, and before each search (`Sqlite::search`), so a search finds what was
 //! stored before it — up to `search::CATCH_UP` messages: past a burst bigger than that the
 //! search answers at once and the newest messages are found once the indexer is through.
+//!
+//! The index is a database file of its own beside the messages' (`file_for`), which this
+//! connection opens as `main` and the read pool attaches as `search`; it reads the
+//! messages' file through `ATTACH`. So its writes have their own log and their own lock:
+//! they are never synced by a durable send's commit, and the writer never waits for them.
+//! It is made from the messages alone: a lost or stale file is made again (`open`).
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
@@ -15,30 +21,42 @@ use std::{
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
-use super::turn::WriteTurn;
 use crate::server::Result;
 
 /// How often the indexer looks for new messages.
 pub const EVERY: Duration = Duration::from_millis(250);
-/// Rows indexed in one transaction at most; a pass of the writer that wants to write ends
-/// it sooner, after the step in progress. (Batches of 1,000 that went on while the writer
-/// waited halved durable sends, bench (e); batches of 64 always indexed at a third of the
-/// speed: each commit costs about a millisecond.)
+/// Rows indexed in one transaction at most.
 const BATCH: i64 = 1000;
-/// Messages of one room looked at in one step (the writer waits for one at most).
+/// Messages of one room looked at in one step.
 const STEP: i64 = 64;
 /// Rows one call of the indexer indexes at most; the next call goes on.
 pub const MOST: usize = 50_000;
-/// Pages of log (4 KiB each: 32 MiB) past which the index's commit copies the log into
-/// the database. Every checkpoint writes the pages changed since the last one and syncs
-/// the database, and the writer's syncs wait behind it; a page changed often (a room's
-/// row, the index's segments) is written once per checkpoint, so fewer, larger ones cost
-/// the disk less. 1,000 pages gave bench (c) a p99 of 6.6-7.7 ms and (e) 37-38k acks/s;
-/// 8,000 gave 4.8-5.1 ms and 40-42k (interleaved, three runs each). 16,000 let the log
-/// reach `WalGuard`'s 64 MiB, whose TRUNCATE waits for the readers: p99 14-30 ms. It stays
-/// half that bound, for bursts.
-const CHECKPOINT_PAGES: u32 = 8_000;
-const _: () = assert!(CHECKPOINT_PAGES as u64 * 4096 * 2 <= super::wal_guard::WAL_LIMIT);
+
+/// The index's tables. Entries are numbered in time order (`entry_for`); `search_rows`
+/// maps an entry to its message; `search_progress` is how far each room is indexed.
+const SCHEMA: &str = "
+    CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
+        text,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );
+    CREATE TABLE IF NOT EXISTS search_rows (
+        rowid   INTEGER PRIMARY KEY,
+        room_id INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        UNIQUE (room_id, seq)
+    );
+    CREATE TABLE IF NOT EXISTS search_progress (
+        room_id     INTEGER PRIMARY KEY,
+        indexed_seq INTEGER NOT NULL
+    );";
+
+/// The index's file for the messages' database at `db`: `chat.db` → `chat.search.db`.
+pub fn file_for(db: &Path) -> PathBuf {
+    db.with_extension("search.db")
+}
 
 /// The index entry (rowid) of the message `seq` of `room`, sent at `ts`: the one it has,
 /// or a new one, `ts << 16` plus the first free tie-breaker, so entries are in time order.
@@ -73,6 +91,66 @@ fn pending(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
     .collect()
 }
 
+/// Messages of one room to index: its words to put in (new messages and the messages
+/// edited, with their words of now), the messages deleted, and the seq it is indexed to.
+struct Step {
+    room: i64,
+    upto: i64,
+    found: Vec<(i64, i64, String)>,
+    deleted: Vec<i64>,
+}
+
+/// The next batch to index (`BATCH` words at most, whole steps), read from one snapshot of
+/// the messages, which ends before this returns.
+fn read_batch(conn: &Connection) -> rusqlite::Result<Vec<Step>> {
+    let tx = conn.unchecked_transaction()?;
+    let mut steps = Vec::new();
+    let mut rows = 0;
+    'batch: for (room, mut from, last) in pending(&tx)? {
+        while from < last {
+            let upto = last.min(from + STEP);
+            let found: Vec<(i64, i64, String)> = tx
+                .prepare_cached(
+                    "SELECT seq, ts, text FROM messages
+                     WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3
+                       AND deletes IS NULL AND edits IS NULL AND reacts IS NULL
+                       AND text <> ''
+                     UNION ALL
+                     SELECT t.seq, t.ts, t.text
+                     FROM messages e JOIN messages t ON t.room_id = e.room_id AND t.seq = e.edits
+                     WHERE e.room_id = ?1 AND e.seq > ?2 AND e.seq <= ?3
+                       AND NOT t.deleted AND t.text <> ''",
+                )?
+                .query_map(params![room, from, upto], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            // (Until its entry goes, a search skips a deleted message: it reads the
+            // message, deleted.)
+            let deleted: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT deletes FROM messages
+                     WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3 AND deletes IS NOT NULL",
+                )?
+                .query_map(params![room, from, upto], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            rows += found.len();
+            steps.push(Step {
+                room,
+                upto,
+                found,
+                deleted,
+            });
+            from = upto;
+            if rows >= BATCH as usize {
+                break 'batch;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(steps)
+}
+
 #[derive(Clone)]
 pub struct SearchIndex(Arc<Shared>);
 
@@ -90,37 +168,47 @@ impl Indexer {
 
 struct Shared {
     conn: Mutex<Connection>,
-    turn: Arc<WriteTurn>,
     /// Searches waiting for the connection: the timer's indexer lets them in between its
     /// batches.
     waiting: AtomicUsize,
 }
 
 impl SearchIndex {
-    pub fn open(path: &Path, turn: Arc<WriteTurn>) -> Result<Self> {
-        let conn = Connection::open(path)?;
-        // This connection commits every `EVERY`, so it is the one that, past
-        // `CHECKPOINT_PAGES` of log, copies the log into the database (a passive checkpoint
-        // after its commit): at everyday rates that keeps the log below the size where the
-        // checkpointer or the writer itself (`WalGuard`) would step in. Indexing in the
-        // writer instead left that to them, and the soak's delivery p99 rose by a quarter.
-        // (A checkpoint once the turn to write was given back, the writer going on
-        // meanwhile, was worse: bench (c)'s p99 14-25 ms against 8-10. Its sync and the
-        // writer's were then at the same time.)
-        //
+    /// Opens (making it if missing) the index of the messages' database at `db`.
+    pub fn open(db: &Path) -> Result<Self> {
+        let conn = Connection::open(file_for(db))?;
         // Its commits do not wait for the disk (`synchronous = NORMAL`): the index is made
         // from the messages, and the log is written in order, so a crash loses at most its
-        // last batches, progress and entries together, and they are indexed again; the
-        // writer's next durable commit syncs them anyway. A search indexes what came before
-        // it: with this and the look without the lock (`catch_up`), a search's catch-up in
-        // the soak went from p50 5.1 / p99 37 ms to 4.5 / 30 ms.
-        conn.execute_batch(&format!(
-            "PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};
-             PRAGMA synchronous = NORMAL;"
-        ))?;
+        // last batches, progress and entries together, and they are indexed again. Its log
+        // is copied into its file past 8,000 pages (32 MiB; fewer, larger checkpoints
+        // write a page changed often once), and cut back to that size after.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;
+             PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 8000;
+             PRAGMA journal_size_limit = 33554432; PRAGMA temp_store = MEMORY;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS chat",
+            [db.to_string_lossy().as_ref()],
+        )?;
+        // An index ahead of its rooms is another database's, or this one's before a
+        // restore from a backup: its entries would name other messages. It is made again.
+        let stale: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM search_progress p LEFT JOIN chat.rooms r ON r.id = p.room_id
+                            WHERE r.id IS NULL OR p.indexed_seq > r.last_seq)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stale {
+            tracing::warn!("the search index was not this database's: indexing again");
+            conn.execute_batch(
+                "BEGIN; INSERT INTO message_search (message_search) VALUES ('delete-all');
+                 DELETE FROM search_rows; DELETE FROM search_progress; COMMIT;",
+            )?;
+        }
         Ok(Self(Arc::new(Shared {
             conn: Mutex::new(conn),
-            turn,
             waiting: AtomicUsize::new(0),
         })))
     }
@@ -143,62 +231,44 @@ impl SearchIndex {
             if searching {
                 self.0.waiting.fetch_sub(1, Ordering::AcqRel);
             }
-            // Whether anything waits is read first, without the write lock: with nothing
-            // new, a search does not queue behind the writer's batch for it.
-            if pending(&conn)?.is_empty() {
+            // What to index is read first, and the messages' snapshot let go, before a
+            // word is written: a reader that stays (this thread runs at the lowest
+            // priority) keeps the writer's log from starting over, and it grew to its
+            // bound every second in bench (e), the writer emptying it (`WalGuard`) and
+            // waiting for this thread, up to 2.5 s.
+            let steps = read_batch(&conn)?;
+            if steps.is_empty() {
                 return Ok(total);
             }
-            let turn = self.0.turn.indexer();
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let pending = pending(&tx)?;
-            if pending.is_empty() {
-                tx.commit()?;
-                return Ok(total);
-            }
+            // Only the index's own file is written (an immediate transaction would lock
+            // the messages' file too).
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
             let mut rows = 0i64;
-            'batch: for (room, mut from, last) in pending {
-                while from < last {
-                    let upto = last.min(from + STEP);
-                    // The messages with words, and (an edit put its message's words out:
-                    // the forget trigger) the current words of the messages edited.
-                    let found: Vec<(i64, i64, String)> = tx
-                        .prepare_cached(
-                            "SELECT seq, ts, text FROM messages
-                             WHERE room_id = ?1 AND seq > ?2 AND seq <= ?3
-                               AND deletes IS NULL AND edits IS NULL AND reacts IS NULL
-                               AND text <> ''
-                             UNION ALL
-                             SELECT t.seq, t.ts, t.text
-                             FROM messages e JOIN messages t ON t.room_id = e.room_id AND t.seq = e.edits
-                             WHERE e.room_id = ?1 AND e.seq > ?2 AND e.seq <= ?3
-                               AND NOT t.deleted AND t.text <> ''",
-                        )?
-                        .query_map(params![room, from, upto], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                        })?
-                        .collect::<rusqlite::Result<_>>()?;
-                    for (seq, ts, text) in found {
-                        let entry = entry_for(&tx, room, seq, ts)?;
-                        tx.prepare_cached(
-                            "INSERT OR REPLACE INTO message_search (rowid, text) VALUES (?1, ?2)",
-                        )?
-                        .execute(params![entry, text])?;
-                        rows += 1;
-                    }
+            for step in steps {
+                for (seq, ts, text) in step.found {
+                    let entry = entry_for(&tx, step.room, seq, ts)?;
                     tx.prepare_cached(
-                        "INSERT INTO search_progress (room_id, indexed_seq) VALUES (?1, ?2)
-                         ON CONFLICT (room_id) DO UPDATE SET indexed_seq = excluded.indexed_seq",
+                        "INSERT OR REPLACE INTO message_search (rowid, text) VALUES (?1, ?2)",
                     )?
-                    .execute(params![room, upto])?;
-                    from = upto;
-                    // A pass of the writer waiting ends the batch here.
-                    if rows >= BATCH || self.0.turn.wanted() {
-                        break 'batch;
-                    }
+                    .execute(params![entry, text])?;
+                    rows += 1;
                 }
+                for seq in step.deleted {
+                    tx.prepare_cached(
+                        "DELETE FROM message_search WHERE rowid =
+                            (SELECT rowid FROM search_rows WHERE room_id = ?1 AND seq = ?2)",
+                    )?
+                    .execute(params![step.room, seq])?;
+                    tx.prepare_cached("DELETE FROM search_rows WHERE room_id = ?1 AND seq = ?2")?
+                        .execute(params![step.room, seq])?;
+                }
+                tx.prepare_cached(
+                    "INSERT INTO search_progress (room_id, indexed_seq) VALUES (?1, ?2)
+                     ON CONFLICT (room_id) DO UPDATE SET indexed_seq = excluded.indexed_seq",
+                )?
+                .execute(params![step.room, step.upto])?;
             }
             tx.commit()?;
-            drop(turn);
             total += rows as usize;
             if total >= most {
                 return Ok(total);
@@ -229,6 +299,20 @@ impl SearchIndex {
                 }
             })?;
         Ok(Indexer { stop })
+    }
+
+    /// Folds the index's log into its file and empties it (the store is stopping).
+    pub async fn close(&self) {
+        let index = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let conn = index.0.conn.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(error) =
+                conn.query_row("PRAGMA main.wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            {
+                tracing::warn!(%error, "the search index's last checkpoint failed");
+            }
+        })
+        .await;
     }
 
     /// A search's `catch_up` (ahead of the indexer's thread), on a blocking thread; a
@@ -269,7 +353,7 @@ mod tests {
         for seq in 1..=n {
             insert.execute([seq]).unwrap();
         }
-        (dir, SearchIndex::open(&path, Default::default()).unwrap())
+        (dir, SearchIndex::open(&path).unwrap())
     }
 
     fn indexed(index: &SearchIndex) -> i64 {
@@ -298,5 +382,71 @@ mod tests {
         assert_eq!(by_search + by_timer, 7_500);
         assert_eq!(indexed(&index), 7_500);
         assert_eq!(index.catch_up(MOST, false).unwrap(), 0);
+    }
+
+    fn matches(index: &SearchIndex, word: &str) -> i64 {
+        let conn = index.0.conn.lock().unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM message_search WHERE message_search MATCH ?1",
+            [word],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn edits_and_deletions_reach_the_index_as_messages() {
+        let (dir, index) = waiting(3);
+        index.catch_up(MOST, false).unwrap();
+        assert_eq!(matches(&index, "deploy"), 3);
+        // Message 1 edited (seq 4) and message 2 deleted (seq 5), as the writer stores them.
+        let conn = Connection::open(dir.path().join("chat.db")).unwrap();
+        conn.execute_batch(
+            "UPDATE messages SET text = 'rollback plan', edited = 4 WHERE room_id = 1 AND seq = 1;
+             INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts, edits)
+             VALUES (1, 4, 'm4', 'c4', 'u', 'ann', 'rollback plan', 4, 1);
+             UPDATE messages SET text = '', deleted = 1 WHERE room_id = 1 AND seq = 2;
+             INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts, deletes)
+             VALUES (1, 5, 'm5', 'c5', 'u', 'ann', '', 5, 2);
+             UPDATE rooms SET last_seq = 5 WHERE id = 1;",
+        )
+        .unwrap();
+        index.catch_up(MOST, false).unwrap();
+        assert_eq!(matches(&index, "deploy"), 1, "only message 3 says it now");
+        assert_eq!(matches(&index, "rollback"), 1, "message 1's new words");
+        let entries: Vec<i64> = index
+            .0
+            .conn
+            .lock()
+            .unwrap()
+            .prepare("SELECT seq FROM search_rows ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(entries, [1, 3], "the deleted message's entry is gone");
+    }
+
+    #[test]
+    fn an_index_ahead_of_its_database_is_made_again() {
+        let (dir, index) = waiting(3);
+        index.catch_up(MOST, false).unwrap();
+        drop(index);
+        // The database restored from a backup taken when the room had one message, and a
+        // new second message since: the old index's entry 2 would name the wrong one.
+        let path = dir.path().join("chat.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DELETE FROM messages WHERE seq > 1;
+             INSERT INTO messages (room_id, seq, id, client_id, author_id, author_name, text, ts)
+             VALUES (1, 2, 'n2', 'd2', 'u', 'ann', 'hotfix shipped', 2);
+             UPDATE rooms SET last_seq = 2 WHERE id = 1;",
+        )
+        .unwrap();
+        let index = SearchIndex::open(&path).unwrap();
+        index.catch_up(MOST, false).unwrap();
+        assert_eq!(matches(&index, "deploy"), 1);
+        assert_eq!(matches(&index, "hotfix"), 1);
     }
 }

@@ -4,8 +4,6 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::turn::WriteTurn;
-
 /// The write-ahead log's bound. The checkpointer's passive checkpoints copy the log into
 /// the database in idle time; under a writer that never pauses, with readers that always
 /// hold a snapshot, they never complete, the log is never started over, and it grew to
@@ -35,8 +33,8 @@ impl WalGuard {
         }
     }
 
-    /// After a batch: empties the log if it has passed the limit (taking the turn to write).
-    pub fn after_batch(&mut self, conn: &Connection, turn: &WriteTurn) {
+    /// After a batch: empties the log if it has passed the limit.
+    pub fn after_batch(&mut self, conn: &Connection) {
         if self.looked.elapsed() < self.every {
             return;
         }
@@ -46,7 +44,6 @@ impl WalGuard {
             return;
         }
         let started = std::time::Instant::now();
-        let _held = turn.writer();
         let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
             r.get::<_, i64>(0)
         });
@@ -99,14 +96,13 @@ mod tests {
             .collect();
         let limit = 4 * 1024 * 1024;
         let mut guard = WalGuard::new(&path, limit, std::time::Duration::ZERO);
-        let turn = WriteTurn::default();
         let wal = path.with_extension("db-wal");
         let mut largest = 0;
         let blob = vec![7u8; 64 * 1024];
         for _ in 0..400 {
             // 25 MiB in all, in batches of 64 KiB.
             conn.execute("INSERT INTO t VALUES (?)", [&blob]).unwrap();
-            guard.after_batch(&conn, &turn);
+            guard.after_batch(&conn);
             largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);

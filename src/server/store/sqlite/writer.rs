@@ -6,12 +6,11 @@
 //! with its error; the others commit. Statements are prepared once and cached, and no
 //! statement crosses a thread boundary: a pass costs one wake-up, not one per statement.
 
-use std::{path::Path, sync::Arc};
+use std::path::Path;
 
 use super::{
     accounts::{self, create_account, create_user_session, insert_session},
     invites, members,
-    turn::{Turn, WriteTurn},
     wal_guard::{WalGuard, WAL_LIMIT, WAL_LOOK_EVERY},
 };
 
@@ -28,46 +27,49 @@ use crate::{
     timestamp::Timestamp,
 };
 
+/// Pages of log (4 KiB each: 32 MiB) past which the writer's commit copies the log into
+/// the database (a passive checkpoint; the next pass waits for it). Every checkpoint writes
+/// the pages changed since the last one and syncs the database, and the writer's syncs
+/// would wait behind it if it ran beside them; a page changed often (a room's row) is
+/// written once per checkpoint, so fewer, larger ones cost the disk less. 1,000 pages gave
+/// bench (c) a p99 of 6.6-7.7 ms and (e) 37-38k acks/s; 8,000 gave 4.8-5.1 ms and 40-42k
+/// (interleaved, three runs each). 16,000 let the log reach `WalGuard`'s 64 MiB, whose
+/// TRUNCATE waits for the readers: p99 14-30 ms. It stays half that bound, for bursts.
+const CHECKPOINT_PAGES: u32 = 8_000;
+const _: () = assert!(CHECKPOINT_PAGES as u64 * 4096 * 2 <= WAL_LIMIT);
+
 /// Opens the database at `path` for writing and starts the writer thread.
-pub fn start(path: &Path, turn: Arc<WriteTurn>) -> Result<Writer> {
+pub fn start(path: &Path) -> Result<Writer> {
     let conn = Connection::open(path)?;
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         -- Checkpoints run off this thread (see `checkpointer`), but for the one that
-         -- wins when those fall behind (`WalGuard`).
-         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};
          PRAGMA journal_size_limit = 67108864;
          -- Each job's savepoint keeps the pages it changes, to roll it back alone: in a
          -- file (/var/tmp) past 64 KiB, or here in memory. In a file, a pass wrote as many
          -- pages there as to the log (strace); in memory, bench (e) rose from 37.9-45.2k
          -- acks/s to 43.4-51.0k (interleaved), and 1.9 CPU-s per 100k acks, not 2.2.
-         PRAGMA temp_store = MEMORY;",
-    )?;
+         PRAGMA temp_store = MEMORY;"
+    ))?;
     conn.set_prepared_statement_cache_capacity(32);
     let (writer, rx) = Writer::new();
     let guard = WalGuard::new(path, WAL_LIMIT, WAL_LOOK_EVERY);
     std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(conn, rx, guard, turn))?;
+        .spawn(move || run(conn, rx, guard))?;
     Ok(writer)
 }
 
-fn run(
-    mut conn: Connection,
-    mut rx: mpsc::Receiver<Queued>,
-    mut guard: WalGuard,
-    turn: Arc<WriteTurn>,
-) {
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Queued>, mut guard: WalGuard) {
     let mut jobs = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let stop = fill_pass(first, &mut rx, &mut jobs);
         if !jobs.is_empty() {
-            let held = turn.writer();
-            pass(&mut conn, &mut jobs, held);
-            guard.after_batch(&conn, &turn);
+            pass(&mut conn, &mut jobs);
+            guard.after_batch(&conn);
         }
         if let Some(done) = stop {
             rx.close();
@@ -82,9 +84,8 @@ fn run(
 const SLOW_PASS_MS: u64 = 100;
 
 /// Runs `jobs` in one transaction, each in its own savepoint (a job that fails is rolled
-/// back alone and answered with its error), and answers them after the commit. The turn
-/// to write is given back once committed, before the answers go out.
-fn pass(conn: &mut Connection, jobs: &mut Vec<Job>, turn: Turn<'_>) {
+/// back alone and answered with its error), and answers them after the commit.
+fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
     let mut done: Vec<(Job, Result<Output>)> = Vec::with_capacity(jobs.len());
     let size = jobs.len();
     let started = std::time::Instant::now();
@@ -109,11 +110,10 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>, turn: Turn<'_>) {
         commit_ms = commit.elapsed().as_millis() as u64;
         committed
     })();
-    drop(turn);
     let ms = started.elapsed().as_millis() as u64;
     if ms >= SLOW_PASS_MS {
-        // Every write of the pass waited this long: a slow disk, a long job, or the search
-        // index's connection holding the database's lock.
+        // Every write of the pass waited this long: a slow disk, a long job, or a
+        // checkpoint (`CHECKPOINT_PAGES`).
         tracing::warn!(jobs = size, ms, commit_ms, "a slow pass of the writer");
     }
     let failed = committed.err().map(|e| {
@@ -509,7 +509,7 @@ mod tests {
         let (a, mut a_rx) = append_job(&lobby, vec![message(&user, "one"), message(&user, "two")]);
         let (b, mut b_rx) = append_job(&ghost, vec![message(&user, "lost")]);
         let (c, mut c_rx) = append_job(&lobby, vec![message(&user, "three")]);
-        pass(&mut conn, &mut vec![a, b, c], WriteTurn::default().writer());
+        pass(&mut conn, &mut vec![a, b, c]);
         assert_eq!(seqs(&mut a_rx), [1, 2]);
         assert!(b_rx.try_recv().unwrap().is_err(), "no such room");
         assert_eq!(seqs(&mut c_rx), [3]);
@@ -526,7 +526,7 @@ mod tests {
         // The same client_id twice in one pass, and in one batch.
         let (a, mut a_rx) = append_job(&room, vec![m.clone(), m.clone()]);
         let (b, mut b_rx) = append_job(&room, vec![m]);
-        pass(&mut conn, &mut vec![a, b], WriteTurn::default().writer());
+        pass(&mut conn, &mut vec![a, b]);
         let first = appended(&mut a_rx);
         let again = appended(&mut b_rx);
         assert!(first[0].fresh && !first[1].fresh && !again[0].fresh);
