@@ -28,13 +28,16 @@ use crate::{
 };
 
 /// Pages of log (4 KiB each: 32 MiB) past which the writer's commit copies the log into
-/// the database (a passive checkpoint; the next pass waits for it). Every checkpoint writes
-/// the pages changed since the last one and syncs the database, and the writer's syncs
-/// would wait behind it if it ran beside them; a page changed often (a room's row) is
-/// written once per checkpoint, so fewer, larger ones cost the disk less. 1,000 pages gave
-/// bench (c) a p99 of 6.6-7.7 ms and (e) 37-38k acks/s; 8,000 gave 4.8-5.1 ms and 40-42k
-/// (interleaved, three runs each). 16,000 let the log reach `WalGuard`'s 64 MiB, whose
-/// TRUNCATE waits for the readers: p99 14-30 ms. It stays half that bound, for bursts.
+/// the database (SQLite's passive autocheckpoint, inside the commit: that pass's answers
+/// and the next pass wait for it). Every checkpoint writes the pages changed since the last
+/// one and syncs the database; run beside the writer, the writer's syncs waited behind it
+/// (bench (c) p99 14-25 ms against 8-10). A page changed often (a room's row) is written
+/// once per checkpoint, so fewer, larger ones cost the disk less: when the search index's
+/// commit did this in a shared log, 1,000 pages gave (c) a p99 of 6.6-7.7 ms and (e)
+/// 37-38k acks/s, 8,000 gave 4.8-5.1 ms and 40-42k, and 16,000 let the log reach
+/// `WalGuard`'s 64 MiB, whose TRUNCATE waits for the readers (p99 14-30 ms). It stays half
+/// that bound, for bursts. Answering first and checkpointing after the pass made no
+/// difference in (c) (docs/performance.md).
 const CHECKPOINT_PAGES: u32 = 8_000;
 const _: () = assert!(CHECKPOINT_PAGES as u64 * 4096 * 2 <= WAL_LIMIT);
 
