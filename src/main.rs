@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// For heap profiles only (see docs/performance.md): every allocation with its backtrace.
+/// For heap profiles only (see the README, `make bench`): every allocation with its backtrace.
 #[cfg(feature = "dhat-heap")]
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;

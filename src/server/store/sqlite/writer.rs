@@ -37,7 +37,7 @@ use crate::{
 /// 37-38k acks/s, 8,000 gave 4.8-5.1 ms and 40-42k, and 16,000 let the log reach
 /// `WalGuard`'s 64 MiB, whose TRUNCATE waits for the readers (p99 14-30 ms). It stays half
 /// that bound, for bursts. Answering first and checkpointing after the pass made no
-/// difference in (c) (docs/performance.md).
+/// difference in (c) (docs/performance-history.md).
 const CHECKPOINT_PAGES: u32 = 8_000;
 const _: () = assert!(CHECKPOINT_PAGES as u64 * 4096 * 2 <= WAL_LIMIT);
 
