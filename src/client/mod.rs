@@ -1,4 +1,4 @@
-//! Browser-only code (feature `hydrate`): the socket, sign-in, the outbox, older history,
+//! Browser-only code (feature `hydrate`): the socket, sign-in, my pending messages, older history,
 //! the member list's rows and notifications.
 
 pub mod api;
@@ -6,5 +6,5 @@ pub mod history;
 pub mod keys;
 pub mod members;
 pub mod notify;
-pub mod outbox;
+pub mod pending;
 pub mod socket;

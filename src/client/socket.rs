@@ -1,7 +1,7 @@
 //! The browser's one WebSocket. It joins the room with `since` (so it catches up without
 //! gaps or duplicates) and says "Connected" once the server answers `joined`; it delivers
-//! the outbox in order (again after every reconnect, with the same `client_id`, until each
-//! message is stored), reports `received` and `read` markers (throttled), applies server
+//! my pending messages in order (again after every reconnect, with the same `client_id`,
+//! until each message is stored), reports `received` and `read` markers (throttled), applies server
 //! frames, and reconnects on its own with exponential backoff and jitter, showing a
 //! countdown. While the browser is offline it waits for the network.
 
@@ -18,7 +18,7 @@ use leptos::{ev, prelude::*};
 use uuid::Uuid;
 
 use crate::{
-    client::outbox,
+    client::pending as saved,
     protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame},
     state::{conn::ConnStatus, room::RoomState},
 };
@@ -30,8 +30,8 @@ const MARKER_INTERVAL_MS: u32 = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wake {
-    /// The outbox changed.
-    Outbox,
+    /// My pending messages changed.
+    Pending,
     Online,
     Offline,
 }
@@ -41,13 +41,13 @@ pub fn start(state: RoomState) {
     let room = state.room.get_value();
     // Restore what a previous page left unsent.
     if let Some(me) = state.me.get_untracked() {
-        let saved = outbox::load(&room)
+        let saved = saved::load(&room)
             .into_iter()
             .filter(|m| m.author_id == me.id);
         state.add_pending(saved.map(|msg| ChatMessage { seq: 0, ..msg }).collect());
     }
     let (wake_tx, wake_rx) = mpsc::unbounded::<Wake>();
-    // Mirror the outbox to localStorage and wake the socket, only when the outbox changes
+    // Mirror my pending messages to localStorage and wake the socket, only when they change
     // (not on every incoming message or receipt).
     let pending = state.pending();
     let tx = wake_tx.clone();
@@ -55,8 +55,8 @@ pub fn start(state: RoomState) {
         pending.track();
         state
             .log
-            .with_value(|log| outbox::save(&room, log.pending()));
-        let _ = tx.unbounded_send(Wake::Outbox);
+            .with_value(|log| saved::save(&room, log.pending()));
+        let _ = tx.unbounded_send(Wake::Pending);
     });
     let tx = wake_tx.clone();
     let online = window_event_listener(ev::online, move |_| {

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
 
-use crate::server::limits::Limits;
+use crate::server::infra::limits::Limits;
 
 /// Where the SQLite database lives unless `DATABASE_URL` says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cloud_msg.db";
@@ -33,7 +33,7 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Who may join: guests and sign-ups, or existing accounts only
     /// (`CLOUD_MSG_REGISTRATION=open|closed`, default open).
-    pub registration: crate::server::accounts::Registration,
+    pub registration: crate::server::domain::accounts::Registration,
     /// Rate limits and connection caps (`CLOUD_MSG_LIMITS`).
     pub limits: Limits,
     pub timeouts: Timeouts,
@@ -105,7 +105,7 @@ impl Config {
         config.public_url = var("CLOUD_MSG_PUBLIC_URL")
             .map(|v| v.trim().trim_end_matches('/').to_ascii_lowercase());
         if let Some(policy) = var("CLOUD_MSG_REGISTRATION") {
-            config.registration = crate::server::accounts::Registration::parse(&policy)
+            config.registration = crate::server::domain::accounts::Registration::parse(&policy)
                 .map_err(crate::server::Error::Config)?;
         }
         if let Some(limits) = var("CLOUD_MSG_LIMITS") {

@@ -61,7 +61,7 @@ pub enum Error {
 
 impl Error {
     /// 429 for a limit reached: `what` (a sentence), then how long to wait.
-    pub fn too_many(what: &str, wait: crate::server::limits::RetryAfter) -> Self {
+    pub fn too_many(what: &str, wait: crate::server::infra::limits::RetryAfter) -> Self {
         Self::RateLimited {
             message: format!("{what} Try again in {} s.", wait.secs()),
             retry_after_secs: wait.secs(),

@@ -21,7 +21,7 @@ use sqlx::{
 
 use crate::server::{
     model::{MessageRow, MESSAGE_COLUMNS},
-    store::{Kind, Store},
+    store::{Database, Store},
     Error, Result,
 };
 
@@ -115,7 +115,7 @@ pub fn parse_args(args: &[String]) -> Result<(String, String)> {
 
 /// Copies the SQLite database at `from` into the (empty) Postgres database at `to`.
 pub async fn run(from: &str, to: &str) -> Result<Copied> {
-    if Kind::of(from)? != Kind::Sqlite || Kind::of(to)? != Kind::Postgres {
+    if Database::of(from)? != Database::Sqlite || Database::of(to)? != Database::Postgres {
         return Err(Error::Config(
             "migrate copies from sqlite://… (--from) to postgres://… (--to)".into(),
         ));

@@ -72,6 +72,9 @@ pub struct NewMessage {
     pub undo: bool,
     /// The message this one answers, quoted.
     pub reply_to: Option<Quote>,
+    /// Its text as HTML when it has formatting (`markdown::render`), made by the room's
+    /// actor before the store: the writer's one thread does no display work.
+    pub html: Option<String>,
 }
 
 impl NewMessage {
@@ -95,7 +98,7 @@ impl NewMessage {
             undo: self.undo,
             reply_to: self.reply_to.clone(),
             reactions: Vec::new(),
-            html: crate::server::markdown::render(&self.text),
+            html: self.html.clone(),
         }
     }
 
@@ -110,9 +113,9 @@ impl NewMessage {
         }
     }
 
-    /// The answer for this message when `msg` was stored under its `client_id` before.
-    pub fn already(&self, mut msg: ChatMessage) -> Appended {
-        msg.html = crate::server::markdown::render(&msg.text);
+    /// The answer for this message when `msg` was stored under its `client_id` before
+    /// (only its `seq` goes back to the sender).
+    pub fn already(&self, msg: ChatMessage) -> Appended {
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
             reused: msg.deletes != self.deletes
@@ -277,9 +280,30 @@ pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, t
      deletes, deleted, edits, edited, reacts, undo, reply_to";
 
 impl MessageRow {
+    /// The row of a rusqlite query that selects `MESSAGE_COLUMNS`.
+    pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            client_id: r.get(2)?,
+            author_id: r.get(3)?,
+            author_name: r.get(4)?,
+            text: r.get(5)?,
+            ts: r.get(6)?,
+            bot: r.get(7)?,
+            deletes: r.get(8)?,
+            deleted: r.get(9)?,
+            edits: r.get(10)?,
+            edited: r.get(11)?,
+            reacts: r.get(12)?,
+            undo: r.get(13)?,
+            reply_to: r.get(14)?,
+        })
+    }
+
     pub fn into_message(self, room: &RoomName) -> ChatMessage {
         ChatMessage {
-            html: crate::server::markdown::render(&self.text),
+            html: crate::server::domain::markdown::render(&self.text),
             room: room.to_string(),
             seq: self.seq as u64,
             id: parse_uuid(&self.id),

@@ -10,21 +10,24 @@ use axum::{
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{
-    app::shell,
-    server::{
-        accounts,
-        admission::Admission,
-        api,
-        bus::Bus,
-        connections::{Connections, SocketCaps},
-        direct, forms, headers, history,
-        hub::Hub,
-        limits::Limiter,
-        openapi, pages, post, rooms, serve,
-        store::{Kind, Store},
-        theme, topic, ws, AppState, Config, Error, Result,
+use crate::server::{
+    bus::Bus,
+    domain,
+    http::pages::shell::shell,
+    http::{
+        accounts, bots, direct, forms, health, history, invites, messages, openapi, pages, rooms,
+        sessions, theme, topic, users,
     },
+    hub::Hub,
+    infra::{
+        admission::Admission,
+        connections::{Connections, SocketCaps},
+        headers,
+        limits::Limiter,
+        serve,
+    },
+    store::{Database, Store},
+    ws, AppState, Config, Error, Result,
 };
 
 /// The room page's route.
@@ -49,7 +52,7 @@ impl Application {
         let store = Store::open(&config.database_url).await?;
         let (bus, incoming) =
             Bus::connect(config.redis_url.as_deref(), &config.redis_prefix).await?;
-        if kind == Kind::Postgres {
+        if kind == Database::Postgres {
             tracing::info!("cluster mode: Postgres for storage, Redis between the nodes");
         }
         let listener = TcpListener::bind(config.addr).await?;
@@ -74,9 +77,9 @@ impl Application {
             bus,
             store,
             setup: Default::default(),
-            passwords: Arc::new(accounts::PasswordWork::new(
+            passwords: Arc::new(domain::accounts::PasswordWork::new(
                 limits.password_workers,
-                accounts::password::QUEUE_DEADLINE,
+                domain::accounts::password::QUEUE_DEADLINE,
             )),
             limiter: Arc::new(Limiter::new(limits)),
             connections: Connections::new(caps),
@@ -85,7 +88,7 @@ impl Application {
             shutdown: CancellationToken::new(),
             tasks,
         };
-        crate::server::revoke::listen(state.clone(), revocations);
+        crate::server::domain::revoke::listen(state.clone(), revocations);
         if !state.store.has_admin().await? {
             let addr = listener.local_addr()?;
             let token = state.setup.begin();
@@ -170,17 +173,17 @@ impl Application {
 
 /// SQLite serves one node, alone; Postgres serves the nodes of a cluster, which need Redis
 /// to reach each other. Any other pairing is refused before anything starts.
-pub fn check_backends(config: &Config) -> Result<Kind> {
-    let kind = Kind::of(&config.database_url)?;
+pub fn check_backends(config: &Config) -> Result<Database> {
+    let kind = Database::of(&config.database_url)?;
     match (kind, config.redis_url.is_some()) {
-        (Kind::Sqlite, false) | (Kind::Postgres, true) => Ok(kind),
-        (Kind::Sqlite, true) => Err(Error::Config(
+        (Database::Sqlite, false) | (Database::Postgres, true) => Ok(kind),
+        (Database::Sqlite, true) => Err(Error::Config(
             "REDIS_URL is set, but DATABASE_URL is SQLite: SQLite serves one node, and the \
              nodes of a cluster share a Postgres database. Set DATABASE_URL=postgres://… \
              for a cluster, or unset REDIS_URL for one node."
                 .into(),
         )),
-        (Kind::Postgres, false) => Err(Error::Config(
+        (Database::Postgres, false) => Err(Error::Config(
             "DATABASE_URL is Postgres, but REDIS_URL is not set: the nodes of a cluster \
              tell each other about new messages through Redis. Set REDIS_URL=redis://…, or \
              use DATABASE_URL=sqlite://… for one node."
@@ -193,26 +196,26 @@ fn router(state: AppState) -> Router {
     // The room page has its own handler (a cache in front of Leptos); any other path gets
     // a static file or the page that says it is not found.
     Router::new()
-        .route("/", get(api::home))
+        .route("/", get(health::home))
         .route("/ws", get(ws::upgrade))
         .route(ROOM_PAGE, get(pages::room_page))
         .route(
             "/api/session",
-            post(api::create_session).delete(api::sign_out),
+            post(sessions::create_session).delete(sessions::sign_out),
         )
-        .route("/api/accounts", post(accounts::http::create_account))
-        .route("/api/sessions", get(accounts::sessions::list))
-        .route("/api/sessions/{id}", delete(accounts::sessions::revoke))
-        .route("/api/password", post(accounts::sessions::change_password))
-        .route("/api/users/{user}/disable", post(accounts::admin::disable))
-        .route("/api/users/{user}/enable", post(accounts::admin::enable))
+        .route("/api/accounts", post(accounts::create_account))
+        .route("/api/sessions", get(sessions::list))
+        .route("/api/sessions/{id}", delete(sessions::revoke))
+        .route("/api/password", post(accounts::change_password))
+        .route("/api/users/{user}/disable", post(users::disable))
+        .route("/api/users/{user}/enable", post(users::enable))
         .route("/api/rooms", post(rooms::create))
-        .route("/api/bots", post(accounts::bots::create))
-        .route("/api/bots/{name}/token", post(accounts::bots::new_token))
+        .route("/api/bots", post(bots::create))
+        .route("/api/bots/{name}/token", post(bots::new_token))
         .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/rooms/{room}/messages",
-            get(history::older_messages).post(post::post_message),
+            get(history::older_messages).post(messages::post_message),
         )
         .route(
             "/api/rooms/{room}/members",
@@ -226,7 +229,7 @@ fn router(state: AppState) -> Router {
         .route("/api/rooms/{room}/claim", post(rooms::claim_room))
         .route("/api/rooms/{room}/topic", put(topic::put))
         .route("/api/rooms/{room}/bans/{user}", delete(rooms::unban))
-        .route("/join", post(api::join_form))
+        .route("/join", post(sessions::join_form))
         .route(
             "/signin",
             get(forms::sign_in::show).post(forms::sign_in::sign_in),
@@ -235,7 +238,7 @@ fn router(state: AppState) -> Router {
         .route("/invite/{token}", get(forms::invite::invite))
         .route("/invite/{token}/join", post(forms::invite::join))
         .route("/dm/{name}", get(direct::open).post(direct::start))
-        .route("/api/invites", post(accounts::invites::create))
+        .route("/api/invites", post(invites::create))
         .route(
             "/rooms/new",
             get(forms::new_room::show).post(forms::new_room::create),
@@ -244,9 +247,9 @@ fn router(state: AppState) -> Router {
         .route("/search", get(forms::search::show))
         .route("/r/{room}/members", get(forms::room_members::show))
         .route("/r/{room}/members/{action}", post(forms::room_members::act))
-        .route("/signout", post(api::sign_out_form))
+        .route("/signout", post(sessions::sign_out_form))
         .route("/theme", post(theme::set))
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(health::healthz))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(theme::scope))
         .layer(middleware::from_fn_with_state(

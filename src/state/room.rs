@@ -210,7 +210,7 @@ impl RoomState {
         true
     }
 
-    /// Adds my messages that are not stored yet (a send, or an outbox restored).
+    /// Adds my messages that are not stored yet (a send, or pending messages restored).
     pub fn add_pending(&self, msgs: Vec<ChatMessage>) {
         self.log
             .update_value(|log| msgs.into_iter().for_each(|m| log.add_pending(m)));

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use cloud_msg::{
     protocol::{ApiError, ServerFrame, SessionResponse},
-    server::accounts::Registration,
+    server::domain::accounts::Registration,
 };
 use serde_json::json;
 

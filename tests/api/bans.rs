@@ -132,7 +132,7 @@ async fn a_member_leaves_and_a_kicked_person_may_rejoin_a_public_room() {
 #[tokio::test]
 async fn a_flood_of_changes_to_members_is_slowed_down() {
     let app = TestApp::spawn_configured(|c| {
-        c.limits = cloud_msg::server::limits::Limits::parse("manage=3/1m").unwrap()
+        c.limits = cloud_msg::server::infra::limits::Limits::parse("manage=3/1m").unwrap()
     })
     .await;
     let ann = sign_up(&app, "ann").await;

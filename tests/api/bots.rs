@@ -394,7 +394,7 @@ async fn the_admin_replaces_a_bots_token_and_the_old_one_stops_at_once() {
 #[tokio::test]
 async fn posts_over_http_share_the_senders_rate_limit() {
     let app = TestApp::spawn_configured(|c| {
-        c.limits = cloud_msg::server::limits::Limits::parse("send=3/1m").unwrap()
+        c.limits = cloud_msg::server::infra::limits::Limits::parse("send=3/1m").unwrap()
     })
     .await;
     let admin = sign_up(&app, "root").await;

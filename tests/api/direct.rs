@@ -228,11 +228,11 @@ async fn no_path_brings_a_third_person_into_a_direct_conversation() {
         .await
         .unwrap()
         .unwrap();
-    let old = cloud_msg::server::session::new_token();
+    let old = cloud_msg::server::infra::session::new_token();
     app.state
         .store
         .create_invite(
-            cloud_msg::server::session::hash_token(&old),
+            cloud_msg::server::infra::session::hash_token(&old),
             ann.user_id,
             Some(&dm),
             5,
@@ -260,7 +260,7 @@ async fn no_path_brings_a_third_person_into_a_direct_conversation() {
     let info = app
         .state
         .store
-        .invite(&cloud_msg::server::session::hash_token(&old))
+        .invite(&cloud_msg::server::infra::session::hash_token(&old))
         .await
         .unwrap()
         .unwrap();

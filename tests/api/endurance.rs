@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cloud_msg::{
     protocol::{ApiError, ErrorCode},
-    server::limits::Limits,
+    server::infra::limits::Limits,
 };
 use serde_json::json;
 
@@ -700,7 +700,7 @@ async fn a_burst_of_reactions_cannot_pass_the_cap() {
 /// policy, and the link then stops working. A server with an admin prints none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_invite_only_or_closed_server_gets_its_admin_from_the_setup_link() {
-    use cloud_msg::server::accounts::Registration;
+    use cloud_msg::server::domain::accounts::Registration;
     for policy in [Registration::Invite, Registration::Closed] {
         let app = TestApp::spawn_configured(|c| c.registration = policy).await;
         assert!(

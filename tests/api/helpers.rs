@@ -5,7 +5,7 @@ use std::{collections::VecDeque, net::SocketAddr, sync::Arc, time::Duration};
 
 use cloud_msg::{
     protocol::{ClientFrame, ErrorCode, Presence, ServerFrame, SessionResponse},
-    server::{limits::Limits, AppState, Application, Config},
+    server::{infra::limits::Limits, AppState, Application, Config},
 };
 use futures::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;

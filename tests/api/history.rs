@@ -86,7 +86,7 @@ async fn bad_requests_are_refused_clearly_and_nothing_is_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scraper_is_slowed_down_with_retry_after() {
     let app = TestApp::spawn_configured(|c| {
-        c.limits = cloud_msg::server::limits::Limits::parse("history=5/1m").unwrap()
+        c.limits = cloud_msg::server::infra::limits::Limits::parse("history=5/1m").unwrap()
     })
     .await;
     for _ in 0..5 {

@@ -4,7 +4,7 @@
 
 use cloud_msg::{
     protocol::{ApiError, SessionResponse},
-    server::{accounts::Registration, limits::Limits},
+    server::{domain::accounts::Registration, infra::limits::Limits},
 };
 use serde_json::{json, Value};
 
@@ -172,7 +172,7 @@ async fn an_expired_link_admits_nobody() {
     app.state
         .store
         .create_invite(
-            cloud_msg::server::session::hash_token("old"),
+            cloud_msg::server::infra::session::hash_token("old"),
             admin.user_id,
             None,
             5,

@@ -264,7 +264,7 @@ async fn a_request_head_that_comes_in_parts_is_answered() {
 /// are places keep nobody waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_keep_alive_connections_hold_no_place_among_requests_in_progress() {
-    use cloud_msg::server::serve::REQUESTS_AT_ONCE;
+    use cloud_msg::server::infra::serve::REQUESTS_AT_ONCE;
     let app = TestApp::spawn_configured(|c| {
         c.timeouts.request_headers = Duration::from_secs(60);
         c.limits.connections_per_ip = 10_000;
@@ -302,7 +302,7 @@ async fn idle_keep_alive_connections_hold_no_place_among_requests_in_progress() 
 /// not until their 60 s deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_that_never_come_do_not_keep_a_newcomer_out() {
-    use cloud_msg::server::serve::REQUESTS_AT_ONCE;
+    use cloud_msg::server::infra::serve::REQUESTS_AT_ONCE;
     let app = TestApp::spawn_configured(|c| {
         c.timeouts.request = Duration::from_secs(60);
         c.limits.connections_per_ip = 10_000;

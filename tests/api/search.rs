@@ -167,7 +167,7 @@ async fn a_hostile_query_is_words_and_nothing_else() {
 #[tokio::test]
 async fn searching_too_fast_is_refused_clearly_and_shares_the_history_limit() {
     let app = TestApp::spawn_configured(|c| {
-        c.limits = cloud_msg::server::limits::Limits::parse("history=3/1m").unwrap();
+        c.limits = cloud_msg::server::infra::limits::Limits::parse("history=3/1m").unwrap();
     })
     .await;
     let get = |q: &'static str| app.http.get(app.url("/search")).query(&[("q", q)]).send();

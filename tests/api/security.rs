@@ -340,7 +340,7 @@ async fn signing_out_ends_the_session_and_closes_its_sockets_only() {
 async fn sessions_expire_after_30_idle_days() {
     let app = TestApp::spawn().await;
     let token = app.sign_in("sleeper").await.token;
-    let hash = cloud_msg::server::session::hash_token(&token);
+    let hash = cloud_msg::server::infra::session::hash_token(&token);
     let bearer = [("authorization", format!("Bearer {token}"))];
     assert!(app.connect_with(&bearer).await.is_ok());
     let now = cloud_msg::timestamp::Timestamp::now().millis();

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use cloud_msg::{
     server::{
         model::{NewMessage, NewSession, Role, RoomRef, User},
-        store::{Kind, Store},
+        store::{Database, Store},
     },
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
@@ -29,8 +29,8 @@ macro_rules! on_both {
                 assert_eq!(
                     $store.kind(),
                     match backend {
-                        Backend::Sqlite => Kind::Sqlite,
-                        Backend::Postgres => Kind::Postgres,
+                        Backend::Sqlite => Database::Sqlite,
+                        Backend::Postgres => Database::Postgres,
                     }
                 );
                 eprintln!("{} on {backend:?}", stringify!($name));
@@ -56,6 +56,8 @@ fn new(author: &User, text: &str) -> NewMessage {
         reacts: None,
         undo: false,
         reply_to: None,
+        // As the room's actor renders it before the store.
+        html: cloud_msg::server::domain::markdown::render(text),
     }
 }
 

@@ -4,8 +4,8 @@
 
 use cloud_msg::{
     server::{
+        domain::search::Terms,
         model::{RoomRef, User},
-        search::Terms,
         store::Store,
     },
     timestamp::Timestamp,

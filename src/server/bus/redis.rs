@@ -13,7 +13,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Event, Incoming, Revocation};
+use super::event::{Event, Incoming, Revocation};
 use crate::{
     server::{Error, Result},
     validation::RoomName,

@@ -18,21 +18,24 @@ use bytes::{Bytes, BytesMut};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
-mod member;
 mod presence;
 mod receipts;
 mod removals;
 
-pub use member::Member;
-use presence::PresenceState;
+use super::member::Member;
+use presence::{PresenceState, CHECK_EVERY};
 use receipts::Receipts;
 use removals::Removals;
 
-use super::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Sent, Shared};
+use super::{
+    handle::{CatchUp, Content, Ctrl, PageData, Rooms, SendCmd, Shared},
+    Sent,
+};
 use crate::{
-    protocol::{ChatMessage, ErrorCode, Presence, Receipt, ServerFrame, PRESENCE_MAX},
+    protocol::{ChatMessage, ErrorCode, Presence, ServerFrame, PRESENCE_MAX},
     server::{
         bus::{Bus, Event},
+        domain::markdown,
         model::{NewMessage, RoomRef},
         store::{Store, MAX_RECEIPTS},
         wire::{encode, encode_into},
@@ -46,16 +49,9 @@ pub const SEND_QUEUE: usize = 1024;
 const MAX_BATCH: usize = 256;
 /// Messages kept in memory for pages.
 pub const RECENT_KEPT: usize = crate::page::HISTORY_ON_PAGE as usize;
-/// Broadcasts held for a member that is catching up; more and it counts as too slow.
-const MAX_HELD: usize = 1024;
-/// Receipts are merged over this window: one frame per window carries every member's
-/// change, so N readers cost O(N) frames per message, not O(N²).
-pub const RECEIPT_WINDOW: Duration = Duration::from_millis(150);
 /// How long a message that came before its predecessor waits for it before the gap is
 /// filled from the store.
 pub const GAP_WAIT: Duration = Duration::from_millis(200);
-/// In a cluster: how often the room asks the store whether it missed a message.
-pub const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// Messages read from the store at once when filling a gap.
 const FILL_PAGE: u32 = 500;
 
@@ -85,9 +81,6 @@ pub struct Room {
     scratch: Vec<u8>,
     /// Version and last seq, for readers (see `RoomHandle`).
     shared: Arc<Shared>,
-    /// Members' marker changes not yet broadcast, one per member, and when they go out.
-    unsent_receipts: Vec<Receipt>,
-    flush_at: Option<Instant>,
     /// Who is in the room, here and on the other nodes.
     presence: PresenceState,
     /// Who was removed lately (their new sockets are checked).
@@ -110,8 +103,6 @@ impl Room {
             members: Vec::new(),
             scratch: Vec::new(),
             shared,
-            unsent_receipts: Vec::new(),
-            flush_at: None,
             presence: PresenceState::new(),
             removals: Removals::default(),
             topic: String::new(),
@@ -137,7 +128,7 @@ impl Room {
         store_check.reset();
         let shared_bus = self.bus.is_shared();
         loop {
-            let flush_at = self.flush_at;
+            let flush_at = self.receipts.flush_at();
             let gap_at = self.gap_at;
             let presence_at = self.presence.due;
             let newcomers_at = self.presence.newcomers_due;
@@ -185,7 +176,7 @@ impl Room {
                 _ = idle_check.tick() => {
                     self.drop_gone();
                     if self.members.is_empty()
-                        && self.flush_at.is_none()
+                        && self.receipts.flush_at().is_none()
                         && self.presence.due.is_none()
                         && self.presence.newcomers_due.is_none()
                         && last_use.elapsed() >= retire.after
@@ -310,11 +301,11 @@ impl Room {
                     self.bus
                         .publish(&self.room.name, Event::Receipts { receipts });
                 }
-                self.take_receipt(receipt);
+                self.receipts.take(receipt);
             }
             Ctrl::Remote(Event::Receipts { receipts }) => {
                 for receipt in receipts {
-                    self.take_receipt(receipt);
+                    self.receipts.take(receipt);
                 }
             }
             Ctrl::Remote(Event::Messages { messages }) => self.accept(messages, false),
@@ -361,7 +352,7 @@ impl Room {
                 if let Ok(stored) = self.store.receipts(&self.room.name, MAX_RECEIPTS).await {
                     for receipt in stored {
                         if !self.receipts.list().contains(&receipt) {
-                            self.take_receipt(receipt);
+                            self.receipts.take(receipt);
                         }
                     }
                 }
@@ -407,7 +398,6 @@ impl Room {
             false
         });
         self.receipts.forget(user);
-        self.unsent_receipts.retain(|r| r.user != user);
         self.presence.removed(user);
         self.removals.record(user, Instant::now());
         self.shared.version.fetch_add(1, Ordering::Release);
@@ -590,16 +580,19 @@ impl Room {
                     reacts: None,
                     undo: false,
                     reply_to: None,
+                    html: None,
                 };
                 match &c.content {
                     Content::Text(text, quote) => {
                         new.text = text.as_str().to_owned();
                         new.reply_to.clone_from(quote);
+                        new.html = markdown::render(&new.text);
                     }
                     Content::Delete(seq) => new.deletes = Some(*seq),
                     Content::Edit(seq, text) => {
                         new.text = text.as_str().to_owned();
                         new.edits = Some(*seq);
+                        new.html = markdown::render(&new.text);
                     }
                     Content::React { seq, emoji, undo } => {
                         new.text.clone_from(emoji);
@@ -673,7 +666,7 @@ impl Room {
                 continue;
             }
             if msg.seq == self.last_seq + 1 && self.pending.is_empty() {
-                self.deliver(&mut frames, msg);
+                self.frame_and_keep(&mut frames, msg);
             } else {
                 self.pending.insert(msg.seq, msg);
             }
@@ -684,7 +677,7 @@ impl Room {
             }
             let msg = next.remove();
             if msg.seq == self.last_seq + 1 {
-                self.deliver(&mut frames, msg);
+                self.frame_and_keep(&mut frames, msg);
             }
         }
         self.gap_at = match self.pending.is_empty() {
@@ -705,7 +698,7 @@ impl Room {
     }
 
     /// Frames `msg` into `frames` and keeps it as the room's latest.
-    fn deliver(&mut self, frames: &mut BytesMut, msg: ChatMessage) {
+    fn frame_and_keep(&mut self, frames: &mut BytesMut, msg: ChatMessage) {
         let seq = msg.seq;
         let frame = ServerFrame::Message(msg);
         encode_into(frames, &mut self.scratch, &frame);
@@ -758,5 +751,15 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// Sends every member's marker changes of the window in one frame.
+    fn flush_receipts(&mut self) {
+        let receipts = self.receipts.take_unsent();
+        if receipts.is_empty() {
+            return;
+        }
+        let frame = encode(&ServerFrame::receipts(self.room.name.as_str(), receipts));
+        self.fan_out(&frame);
     }
 }

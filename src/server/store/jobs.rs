@@ -19,12 +19,12 @@ pub const QUEUE: usize = 4096;
 /// Most jobs in one transaction.
 pub const MAX_PASS: usize = 1024;
 
-pub type Reply = oneshot::Sender<Result<Output>>;
+pub type JobReply = oneshot::Sender<Result<Output>>;
 
 /// A write. Each carries where its answer goes.
 pub struct Job {
     pub work: Work,
-    reply: Reply,
+    reply: JobReply,
 }
 
 pub enum Work {

@@ -78,12 +78,12 @@ enum Backend {
 
 /// Which backend a `DATABASE_URL` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum Database {
     Sqlite,
     Postgres,
 }
 
-impl Kind {
+impl Database {
     pub fn of(url: &str) -> Result<Self> {
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite)
@@ -111,9 +111,9 @@ impl Store {
     /// Opens and migrates the database at `url` (`sqlite://…`, created if missing, or
     /// `postgres://…`) and starts its writer.
     pub async fn open(url: &str) -> Result<Self> {
-        let backend = match Kind::of(url)? {
-            Kind::Sqlite => Backend::Sqlite(Sqlite::open(url).await?),
-            Kind::Postgres => Backend::Postgres(Postgres::open(url).await?),
+        let backend = match Database::of(url)? {
+            Database::Sqlite => Backend::Sqlite(Sqlite::open(url).await?),
+            Database::Postgres => Backend::Postgres(Postgres::open(url).await?),
         };
         Ok(Self(Arc::new(StoreInner {
             backend,
@@ -121,10 +121,10 @@ impl Store {
         })))
     }
 
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> Database {
         match self.backend {
-            Backend::Sqlite(_) => Kind::Sqlite,
-            Backend::Postgres(_) => Kind::Postgres,
+            Backend::Sqlite(_) => Database::Sqlite,
+            Backend::Postgres(_) => Database::Postgres,
         }
     }
 
@@ -193,10 +193,10 @@ impl Store {
     /// `limit`.
     pub async fn search(
         &self,
-        terms: &crate::server::search::Terms,
+        terms: &crate::server::domain::search::Terms,
         user_id: &str,
         limit: u32,
-    ) -> Result<Vec<crate::server::search::Hit>> {
+    ) -> Result<Vec<crate::server::domain::search::Hit>> {
         let rows = on_backend!(self, b => b.search(terms, user_id, limit).await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

@@ -24,19 +24,17 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::server::{
-    connections::{Refused, Registration},
+    infra::{
+        connections::{Refused, Registration},
+        headers::origin_allowed,
+        session,
+    },
     model::User,
-    session,
     wire::{codec, CloseReason, Outbox, Queue},
     AppState, Error, Result,
 };
 pub use reader::SocketCtx;
 
-/// Largest incoming message (and frame) accepted; bigger ones close the socket (1009).
-pub const MAX_INCOMING_BYTES: usize = 64 * 1024;
-/// The server pings this often; a connection silent for `IDLE_TIMEOUT` is closed.
-const PING_INTERVAL: Duration = Duration::from_secs(20);
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a closing socket may take to flush before it is dropped.
 const WRITER_GRACE: Duration = Duration::from_secs(5);
 /// How long a closed socket waits for the client's end of the closing handshake.
@@ -174,40 +172,6 @@ fn handshake(headers: &HeaderMap) -> Result<&str, Response> {
     })
 }
 
-/// A request without `Origin` (a bot) is judged by its token alone; a browser's `Origin`
-/// must be on the allow-list or be this server's own, compared whole (scheme, host and
-/// port): the origin of `public` (`CLOUD_MSG_PUBLIC_URL`) when it is set, else `http://` or
-/// `https://` and the request's `Host`.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String], public: Option<&str>) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-    if allowed.contains(&origin) {
-        return true;
-    }
-    if let Some(public) = public {
-        return origin == origin_of(public);
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
-}
-
-/// The origin (`scheme://host[:port]`) of a URL, lower-cased as given.
-fn origin_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after_scheme..]
-        .find('/')
-        .map_or(url.len(), |i| after_scheme + i);
-    &url[..end]
-}
-
 /// Everything one open socket owns.
 struct Socket {
     ctx: SocketCtx,
@@ -265,84 +229,8 @@ async fn serve_socket(
 
 #[cfg(test)]
 mod tests {
-    use super::{handshake, origin_allowed};
+    use super::handshake;
     use axum::http::{HeaderMap, HeaderValue};
-
-    fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("host", HeaderValue::from_static(host));
-        if let Some(o) = origin {
-            h.insert("origin", HeaderValue::from_static(o));
-        }
-        h
-    }
-
-    #[test]
-    fn origins() {
-        let allowed = vec!["https://chat.example.com".to_owned()];
-        assert!(origin_allowed(
-            &headers(None, "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        assert!(origin_allowed(
-            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        assert!(origin_allowed(
-            &headers(Some("https://chat.example.com"), "10.0.0.1"),
-            &allowed,
-            None
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://evil.example"), "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("null"), "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        // Not a web origin at all, though its host is ours.
-        assert!(!origin_allowed(
-            &headers(Some("ftp://127.0.0.1:3000"), "127.0.0.1:3000"),
-            &allowed,
-            None
-        ));
-        // With the public URL set: its scheme, host and port exactly.
-        let public = Some("https://chat.example.com/");
-        let public = public.map(|p| p.trim_end_matches('/'));
-        let proxied = |o| headers(Some(o), "chat.example.com");
-        assert!(origin_allowed(
-            &proxied("https://chat.example.com"),
-            &[],
-            public
-        ));
-        assert!(
-            !origin_allowed(&proxied("http://chat.example.com"), &[], public),
-            "scheme"
-        );
-        assert!(
-            !origin_allowed(&proxied("https://chat.example.com:8443"), &[], public),
-            "port"
-        );
-        assert!(!origin_allowed(
-            &proxied("https://evil.example"),
-            &[],
-            public
-        ));
-        assert_eq!(
-            super::origin_of("https://a.example:8443/chat"),
-            "https://a.example:8443"
-        );
-    }
 
     #[test]
     fn upgrade_requests() {

@@ -1,14 +1,19 @@
 //! The writer task: everything queued for the socket goes out in as few `writev` calls
 //! as the kernel allows, so a busy socket takes many frames per syscall.
 
-use std::io::{self, IoSlice};
+use std::{
+    io::{self, IoSlice},
+    time::Duration,
+};
 
 use bytes::{Buf, Bytes};
 use tokio::net::tcp::OwnedWriteHalf;
 
-use super::PING_INTERVAL;
 use crate::server::wire::codec;
 use crate::server::wire::{CloseReason, Outbox, Queue};
+
+/// The server pings this often; a connection silent for `reader::IDLE_TIMEOUT` is closed.
+const PING_INTERVAL: Duration = Duration::from_secs(20);
 
 /// Queue entries taken per wake-up (and slices per `writev`, at most).
 const MAX_WRITE_BATCH: usize = 64;

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use tokio::time::{Duration, Instant};
 use uuid::Uuid;
 
-use super::CHECK_EVERY;
 use crate::protocol::PRESENCE_MAX;
 
 /// Changes are merged: the list goes out once they pause this long (a burst of joins
@@ -21,6 +20,9 @@ pub const PRESENCE_QUIET: Duration = Duration::from_millis(100);
 /// arriving at once is sent a few lists of N names, not one per arrival.
 pub const PRESENCE_LATEST: Duration = Duration::from_secs(2);
 pub const PRESENCE_LATEST_MAX: Duration = Duration::from_secs(8);
+/// In a cluster: how often the room asks the store whether it missed a message, and
+/// tells the other nodes who is here.
+pub const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// Another node's list counts this long after it last said it.
 pub const REMOTE_FOR: Duration = Duration::from_secs(CHECK_EVERY.as_secs() * 3);
 

@@ -2,9 +2,8 @@
 //! `RECEIPT_WINDOW`, and sent as one `receipts` frame to everyone.
 
 use bytes::Bytes;
-use tokio::time::Instant;
+use tokio::time::{Duration, Instant};
 
-use super::{Room, RECEIPT_WINDOW};
 use crate::{
     protocol::{Receipt, ServerFrame},
     server::{store::MAX_RECEIPTS, wire::encode},
@@ -17,7 +16,14 @@ use crate::{
 pub(super) struct Receipts {
     list: Vec<Receipt>,
     frame: Option<Bytes>,
+    /// Markers changed and not yet broadcast, one per member, and when they go out.
+    unsent: Vec<Receipt>,
+    flush_at: Option<Instant>,
 }
+
+/// Receipts are merged over this window: one frame per window carries every member's
+/// change, so N readers cost O(N) frames per message, not O(N²).
+pub const RECEIPT_WINDOW: Duration = Duration::from_millis(150);
 
 impl Receipts {
     pub(super) fn list(&self) -> &[Receipt] {
@@ -33,7 +39,36 @@ impl Receipts {
     /// `user` left the room: their markers go.
     pub(super) fn forget(&mut self, user: uuid::Uuid) {
         self.list.retain(|r| r.user != user);
+        self.unsent.retain(|r| r.user != user);
         self.frame = None;
+    }
+
+    /// When the window's changes go out (none waiting: `None`).
+    pub(super) fn flush_at(&self) -> Option<Instant> {
+        self.flush_at
+    }
+
+    /// Keeps a member's new markers, to be sent with the window's other changes.
+    /// Markers only rise: one that comes late (from another node) lowers nothing.
+    pub(super) fn take(&mut self, mut receipt: Receipt) {
+        if let Some(known) = self.list.iter().find(|r| r.user == receipt.user) {
+            receipt.delivered = receipt.delivered.max(known.delivered);
+            receipt.read = receipt.read.max(known.read);
+        }
+        self.keep(receipt.clone());
+        match self.unsent.iter_mut().find(|r| r.user == receipt.user) {
+            Some(unsent) => *unsent = receipt,
+            None => self.unsent.push(receipt),
+        }
+        if self.flush_at.is_none() {
+            self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
+        }
+    }
+
+    /// The window's marker changes, to be sent as one frame; the window closes.
+    pub(super) fn take_unsent(&mut self) -> Vec<Receipt> {
+        self.flush_at = None;
+        std::mem::take(&mut self.unsent)
     }
 
     /// Keeps `receipt` in place of the member's older one, most recently read first.
@@ -56,39 +91,5 @@ impl Receipts {
                 .get_or_insert_with(|| encode(&ServerFrame::receipts(room, list.clone())))
                 .clone(),
         )
-    }
-}
-
-impl Room {
-    /// Keeps a member's new markers and sends them with the window's other changes.
-    /// Markers only rise: one that comes late (from another node) lowers nothing.
-    pub(super) fn take_receipt(&mut self, mut receipt: Receipt) {
-        if let Some(known) = self.receipts.list.iter().find(|r| r.user == receipt.user) {
-            receipt.delivered = receipt.delivered.max(known.delivered);
-            receipt.read = receipt.read.max(known.read);
-        }
-        self.receipts.keep(receipt.clone());
-        match self
-            .unsent_receipts
-            .iter_mut()
-            .find(|r| r.user == receipt.user)
-        {
-            Some(unsent) => *unsent = receipt,
-            None => self.unsent_receipts.push(receipt),
-        }
-        if self.flush_at.is_none() {
-            self.flush_at = Some(Instant::now() + RECEIPT_WINDOW);
-        }
-    }
-
-    /// Sends every member's marker changes of the window in one frame.
-    pub(super) fn flush_receipts(&mut self) {
-        self.flush_at = None;
-        if self.unsent_receipts.is_empty() {
-            return;
-        }
-        let receipts = std::mem::take(&mut self.unsent_receipts);
-        let frame = encode(&ServerFrame::receipts(self.room.name.as_str(), receipts));
-        self.fan_out(&frame);
     }
 }

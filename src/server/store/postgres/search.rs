@@ -4,7 +4,7 @@
 
 use super::{search_index, Postgres};
 use crate::server::{
-    search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
+    domain::search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
     Result,
 };
 

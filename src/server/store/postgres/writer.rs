@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::{
     protocol::{ChatMessage, Receipt, REACTIONS_MAX},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User, MESSAGE_COLUMNS},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error,
     },
@@ -199,23 +199,6 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
         }
     })
 }
-
-type StoredRow = (
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    bool,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-);
-
 async fn append(
     conn: &mut PgConnection,
     room: &RoomRef,
@@ -231,63 +214,25 @@ async fn append(
     // One probe of the unique key per message (`LATERAL`): joined as a whole, a plan made
     // while the table was small (or had no statistics) read every row of the room for
     // each batch, 50 ms at 100k messages.
-    let stored: Vec<StoredRow> = sqlx::query_as(
-        "SELECT m.author_id, m.client_id, m.seq, m.id, m.author_name, m.text, m.ts, m.deletes,
-                m.deleted, m.edits, m.edited, m.reacts, m.undo
-         FROM UNNEST($2::text[], $3::text[]) AS k(author_id, client_id)
+    let stored: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS}
+         FROM UNNEST($2::text[], $3::text[]) AS k(author, client)
          CROSS JOIN LATERAL (
              SELECT * FROM messages m
-             WHERE m.room_id = $1 AND m.author_id = k.author_id AND m.client_id = k.client_id
-         ) m",
-    )
+             WHERE m.room_id = $1 AND m.author_id = k.author AND m.client_id = k.client
+         ) m"
+    ))
     .bind(room.id)
     .bind(&authors)
     .bind(&clients)
     .fetch_all(&mut *conn)
     .await?;
-    let bot = |author: Uuid| batch.iter().any(|m| m.author.id == author && m.author.bot);
     let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
         .into_iter()
-        .map(
-            |(
-                author_id,
-                client_id,
-                seq,
-                id,
-                author,
-                text,
-                ts,
-                deletes,
-                deleted,
-                edits,
-                edited,
-                reacts,
-                undo,
-            )| {
-                let (author_id, client_id) = (parse_uuid(&author_id), parse_uuid(&client_id));
-                let msg = ChatMessage {
-                    room: room.name.to_string(),
-                    seq: seq as u64,
-                    id: parse_uuid(&id),
-                    client_id,
-                    author,
-                    author_id,
-                    text,
-                    ts: Timestamp::from_millis(ts),
-                    bot: bot(author_id),
-                    deletes: deletes.map(|d| d as u64),
-                    deleted,
-                    edits: edits.map(|e| e as u64),
-                    edited: edited.map(|e| e as u64),
-                    reacts: reacts.map(|r| r as u64),
-                    undo,
-                    reply_to: None,
-                    reactions: Vec::new(),
-                    html: None,
-                };
-                ((author_id, client_id), msg)
-            },
-        )
+        .map(|row| {
+            let msg = row.into_message(&room.name);
+            ((msg.author_id, msg.client_id), msg)
+        })
         .collect();
     // The reactions of the messages this batch reacts to, as they will be after each entry
     // before it: the cap holds here, in the transaction (the room's row is locked), whatever

@@ -3,7 +3,7 @@
 
 use super::Sqlite;
 use crate::server::{
-    search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
+    domain::search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
     Result,
 };
 

@@ -370,7 +370,7 @@ mod tests {
     fn a_search_indexes_its_share_and_the_indexer_the_rest() {
         let (_dir, index) = waiting(7_500);
         // A search after a burst indexes about CATCH_UP (whole batches), not all.
-        use crate::server::search::CATCH_UP;
+        use crate::server::domain::search::CATCH_UP;
         let by_search = index.catch_up(CATCH_UP, true).unwrap();
         assert!(
             (CATCH_UP..CATCH_UP + BATCH as usize).contains(&by_search),

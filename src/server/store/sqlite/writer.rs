@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use crate::{
     protocol::{ChatMessage, Receipt, REACTIONS_MAX},
     server::{
-        model::{parse_uuid, Appended, MarkerChange, NewMessage, RoomRef, User},
+        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User, MESSAGE_COLUMNS},
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error, Result,
     },
@@ -231,10 +231,10 @@ fn append(
     let mut last_seq: i64 = conn
         .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?")?
         .query_row([room.id], |r| r.get(0))?;
-    let mut find = conn.prepare_cached(
-        "SELECT seq, id, author_name, text, ts, deletes, deleted, edits, edited, reacts, undo
-         FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?",
-    )?;
+    let mut find = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages
+         WHERE room_id = ? AND author_id = ? AND client_id = ?"
+    ))?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages
              (room_id, seq, id, client_id, author_id, author_name, text, ts, bot, deletes, edits,
@@ -246,29 +246,12 @@ fn append(
         let author_id = m.author.id.to_string();
         let client_id = m.client_id.to_string();
         let existing = find
-            .query_row(params![room.id, author_id, client_id], |r| {
-                Ok(ChatMessage {
-                    room: room.name.to_string(),
-                    seq: r.get::<_, i64>(0)? as u64,
-                    id: parse_uuid(&r.get::<_, String>(1)?),
-                    client_id: m.client_id,
-                    author: r.get(2)?,
-                    author_id: m.author.id,
-                    text: r.get(3)?,
-                    ts: Timestamp::from_millis(r.get(4)?),
-                    bot: m.author.bot,
-                    deletes: r.get::<_, Option<i64>>(5)?.map(|d| d as u64),
-                    deleted: r.get(6)?,
-                    edits: r.get::<_, Option<i64>>(7)?.map(|e| e as u64),
-                    edited: r.get::<_, Option<i64>>(8)?.map(|e| e as u64),
-                    reacts: r.get::<_, Option<i64>>(9)?.map(|e| e as u64),
-                    undo: r.get(10)?,
-                    reply_to: None,
-                    reactions: Vec::new(),
-                    html: None,
-                })
-            })
-            .optional()?;
+            .query_row(
+                params![room.id, author_id, client_id],
+                MessageRow::from_sqlite,
+            )
+            .optional()?
+            .map(|row| row.into_message(&room.name));
         if let Some(msg) = existing {
             out.push(m.already(msg));
             continue;
@@ -475,6 +458,7 @@ mod tests {
             reacts: None,
             undo: false,
             reply_to: None,
+            html: None,
         }
     }
 

@@ -33,7 +33,7 @@ pub fn accept_key(key: &[u8]) -> String {
 
 /// A complete message (or control frame) from the client.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Incoming {
+pub enum FromClient {
     Text(String),
     Binary,
     Ping(Bytes),
@@ -82,7 +82,7 @@ impl Decoder {
 
     /// Decodes every complete frame in `pending + data`, appending messages to `out`;
     /// keeps an unfinished frame for the next call.
-    pub fn feed(&mut self, data: &[u8], out: &mut Vec<Incoming>) -> Result<(), WsError> {
+    pub fn feed(&mut self, data: &[u8], out: &mut Vec<FromClient>) -> Result<(), WsError> {
         if self.pending.is_empty() {
             let used = self.decode_all(data, out)?;
             self.pending.extend_from_slice(&data[used..]);
@@ -98,7 +98,7 @@ impl Decoder {
         Ok(())
     }
 
-    fn decode_all(&mut self, mut buf: &[u8], out: &mut Vec<Incoming>) -> Result<usize, WsError> {
+    fn decode_all(&mut self, mut buf: &[u8], out: &mut Vec<FromClient>) -> Result<usize, WsError> {
         let mut used = 0;
         while let Some(h) = self.header(buf)? {
             let end = h.header_len + h.payload_len;
@@ -187,7 +187,7 @@ impl Decoder {
         fin: bool,
         opcode: u8,
         payload: Vec<u8>,
-    ) -> Result<Option<Incoming>, WsError> {
+    ) -> Result<Option<FromClient>, WsError> {
         match opcode {
             OP_TEXT | OP_BINARY => {
                 if self.fragments.is_some() {
@@ -214,10 +214,10 @@ impl Decoder {
                 self.fragments = Some((text, so_far));
                 Ok(None)
             }
-            OP_PING => Ok(Some(Incoming::Ping(payload.into()))),
-            OP_PONG => Ok(Some(Incoming::Pong)),
+            OP_PING => Ok(Some(FromClient::Ping(payload.into()))),
+            OP_PONG => Ok(Some(FromClient::Pong)),
             OP_CLOSE => match payload.len() {
-                0 => Ok(Some(Incoming::Close(None))),
+                0 => Ok(Some(FromClient::Close(None))),
                 1 => Err(WsError::Protocol("close frame with a one-byte payload")),
                 _ => {
                     let code = u16::from_be_bytes([payload[0], payload[1]]);
@@ -227,7 +227,7 @@ impl Decoder {
                     if std::str::from_utf8(&payload[2..]).is_err() {
                         return Err(WsError::BadUtf8);
                     }
-                    Ok(Some(Incoming::Close(Some(code))))
+                    Ok(Some(FromClient::Close(Some(code))))
                 }
             },
             _ => Err(WsError::Protocol("reserved opcode")),
@@ -251,12 +251,12 @@ pub fn valid_close_code(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
-fn finish(text: bool, payload: Vec<u8>) -> Result<Incoming, WsError> {
+fn finish(text: bool, payload: Vec<u8>) -> Result<FromClient, WsError> {
     if !text {
-        return Ok(Incoming::Binary);
+        return Ok(FromClient::Binary);
     }
     String::from_utf8(payload)
-        .map(Incoming::Text)
+        .map(FromClient::Text)
         .map_err(|_| WsError::BadUtf8)
 }
 

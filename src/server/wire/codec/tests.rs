@@ -21,7 +21,7 @@ fn client_frame(fin: bool, opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8>
     out
 }
 
-fn decode(bytes: &[u8]) -> Result<Vec<Incoming>, WsError> {
+fn decode(bytes: &[u8]) -> Result<Vec<FromClient>, WsError> {
     let mut d = Decoder::new(64 * 1024);
     let mut out = Vec::new();
     d.feed(bytes, &mut out)?;
@@ -43,7 +43,7 @@ fn masked_text_of_every_length_class() {
         let frame = client_frame(true, OP_TEXT, text.as_bytes(), [1, 2, 3, 250]);
         assert_eq!(
             decode(&frame),
-            Ok(vec![Incoming::Text(text)]),
+            Ok(vec![FromClient::Text(text)]),
             "length {len}"
         );
     }
@@ -62,9 +62,9 @@ fn frames_split_anywhere_come_out_whole_and_in_order() {
         assert_eq!(
             out,
             vec![
-                Incoming::Text("first".into()),
-                Incoming::Ping(Bytes::from_static(b"p")),
-                Incoming::Text("y".repeat(200)),
+                FromClient::Text("first".into()),
+                FromClient::Ping(Bytes::from_static(b"p")),
+                FromClient::Text("y".repeat(200)),
             ],
             "cut at {cut}"
         );
@@ -86,8 +86,8 @@ fn fragments_are_joined_around_control_frames() {
     assert_eq!(
         decode(&stream),
         Ok(vec![
-            Incoming::Ping(Bytes::new()),
-            Incoming::Text("hello wörld".into())
+            FromClient::Ping(Bytes::new()),
+            FromClient::Text("hello wörld".into())
         ])
     );
 }
@@ -133,9 +133,9 @@ fn close_frames_carry_their_code() {
     let mut payload = 1000u16.to_be_bytes().to_vec();
     payload.extend_from_slice(b"bye");
     let frame = client_frame(true, OP_CLOSE, &payload, [3; 4]);
-    assert_eq!(decode(&frame), Ok(vec![Incoming::Close(Some(1000))]));
+    assert_eq!(decode(&frame), Ok(vec![FromClient::Close(Some(1000))]));
     let empty = client_frame(true, OP_CLOSE, b"", [3; 4]);
-    assert_eq!(decode(&empty), Ok(vec![Incoming::Close(None)]));
+    assert_eq!(decode(&empty), Ok(vec![FromClient::Close(None)]));
     let short = client_frame(true, OP_CLOSE, b"x", [3; 4]);
     assert!(matches!(decode(&short), Err(WsError::Protocol(_))));
     for bad in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
@@ -147,7 +147,7 @@ fn close_frames_carry_their_code() {
     }
     for good in [1000u16, 1001, 1003, 1007, 1011, 3000, 4999] {
         let frame = client_frame(true, OP_CLOSE, &good.to_be_bytes(), [3; 4]);
-        assert_eq!(decode(&frame), Ok(vec![Incoming::Close(Some(good))]));
+        assert_eq!(decode(&frame), Ok(vec![FromClient::Close(Some(good))]));
     }
 }
 
@@ -172,7 +172,7 @@ fn what_came_before_a_bad_frame_is_still_decoded() {
     let mut d = Decoder::new(1024);
     let mut out = Vec::new();
     assert!(d.feed(&stream, &mut out).is_err());
-    assert_eq!(out, vec![Incoming::Ping(Bytes::from_static(b"hi"))]);
+    assert_eq!(out, vec![FromClient::Ping(Bytes::from_static(b"hi"))]);
 }
 
 #[test]
@@ -230,7 +230,7 @@ mod fuzz {
             for (i, text) in texts.iter().enumerate() {
                 if let Some(p) = pings.get(i) {
                     stream.extend(client_frame(true, OP_PING, p, mask));
-                    want.push(Incoming::Ping(Bytes::copy_from_slice(p)));
+                    want.push(FromClient::Ping(Bytes::copy_from_slice(p)));
                 }
                 let bytes = text.as_bytes();
                 if bytes.len() > fragment_at {
@@ -240,7 +240,7 @@ mod fuzz {
                 } else {
                     stream.extend(client_frame(true, OP_TEXT, bytes, mask));
                 }
-                want.push(Incoming::Text(text.clone()));
+                want.push(FromClient::Text(text.clone()));
             }
             let mut d = Decoder::new(64 * 1024);
             let mut out = Vec::new();

@@ -9,9 +9,9 @@ use super::Reader;
 use crate::{
     protocol::{ChatMessage, ErrorCode},
     server::{
-        access::{self, Access},
+        domain::access::{self, Access},
         hub::{Content, Reply, RoomHandle, SendCmd},
-        limits::{Key, Kind},
+        infra::limits::{Key, Limit},
     },
     validation::RoomName,
 };
@@ -34,7 +34,7 @@ impl Reader {
                 return None;
             }
         };
-        if let Err(wait) = self.ctx.limiter.check(Kind::Send, Key::User(self.user.id)) {
+        if let Err(wait) = self.ctx.limiter.check(Limit::Send, Key::User(self.user.id)) {
             self.limited("messages", wait, Some(client_id));
             return None;
         }

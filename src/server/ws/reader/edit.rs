@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Reader;
 use crate::{
     protocol::ErrorCode,
-    server::{hub::Content, shortcodes},
+    server::{domain::shortcodes, hub::Content},
 };
 
 impl Reader {

@@ -8,9 +8,9 @@ use super::{super::catch_up, Joined, Reader, MAX_ROOMS_PER_SOCKET};
 use crate::{
     protocol::ErrorCode,
     server::{
-        access::{self, Access},
+        domain::access::{self, Access},
         hub::RoomHandle,
-        limits::{Key, Kind},
+        infra::limits::{Key, Limit},
         model::{Role, RoomFacts},
     },
     validation::RoomName,
@@ -53,7 +53,7 @@ impl Reader {
                 if let Err(wait) = self
                     .ctx
                     .limiter
-                    .check(Kind::CreateRoom, Key::User(self.user.id))
+                    .check(Limit::CreateRoom, Key::User(self.user.id))
                 {
                     self.limited("new rooms", wait, client_id);
                     return None;
@@ -145,7 +145,7 @@ impl Reader {
                 None,
             );
         }
-        if let Err(wait) = self.ctx.limiter.check(Kind::Join, Key::User(self.user.id)) {
+        if let Err(wait) = self.ctx.limiter.check(Limit::Join, Key::User(self.user.id)) {
             return self.limited("joins", wait, None);
         }
         let Some(usable) = self.room_to_use(&room, None).await else {
@@ -162,8 +162,8 @@ impl Reader {
                 .saturating_sub(since)
                 .min(catch_up::MAX_REPLAY) as u32;
             let budgets = [
-                (Kind::Replay, Key::User(self.user.id)),
-                (Kind::ReplayPerIp, Key::Ip(self.ctx.ip)),
+                (Limit::Replay, Key::User(self.user.id)),
+                (Limit::ReplayPerIp, Key::Ip(self.ctx.ip)),
             ];
             for (kind, key) in budgets {
                 if let Err(wait) = self.ctx.limiter.check_n(kind, key, missed) {

@@ -18,22 +18,26 @@ use bytes::Bytes;
 use tokio::{net::tcp::OwnedReadHalf, sync::Semaphore, task::JoinHandle, time::Instant};
 use uuid::Uuid;
 
-use super::{IDLE_TIMEOUT, MAX_INCOMING_BYTES};
 use crate::{
     protocol::{ClientFrame, ErrorCode, ServerFrame},
     server::{
         hub::{Hub, Subscription},
-        limits::{Limiter, RetryAfter},
+        infra::limits::{Limiter, RetryAfter},
         model::User,
         store::Store,
         wire::{
-            codec::{self, Decoder, Incoming, WsError},
+            codec::{self, Decoder, FromClient, WsError},
             encode, CloseReason, Outbox,
         },
     },
     validation::{RoomName, ValidationError},
 };
 use frame_clock::FrameClock;
+
+/// Largest incoming message (and frame) accepted; bigger ones close the socket (1009).
+pub const MAX_INCOMING_BYTES: usize = 64 * 1024;
+/// A connection silent this long is closed (the writer pings every `PING_INTERVAL`).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a socket's reader needs from the server.
 #[derive(Clone)]
@@ -172,7 +176,7 @@ impl Reader {
             // runs on.)
             if incoming
                 .iter()
-                .any(|m| matches!(m, Incoming::Text(_) | Incoming::Binary))
+                .any(|m| matches!(m, FromClient::Text(_) | FromClient::Binary))
             {
                 clock.restart();
             }
@@ -181,17 +185,17 @@ impl Reader {
                 match msg {
                     // Boxed: handling a frame may wait on the database, and those futures
                     // are large; an idle socket's task should not carry their space.
-                    Incoming::Text(text) => Box::pin(self.on_text(&text)).await,
-                    Incoming::Binary => self.error(
+                    FromClient::Text(text) => Box::pin(self.on_text(&text)).await,
+                    FromClient::Binary => self.error(
                         ErrorCode::BinaryFrame,
                         "Binary frames are not supported; send JSON text frames.",
                         None,
                     ),
-                    Incoming::Ping(payload) => {
+                    FromClient::Ping(payload) => {
                         self.replies.push(codec::pong(&payload));
                     }
-                    Incoming::Pong => {}
-                    Incoming::Close(_) => return,
+                    FromClient::Pong => {}
+                    FromClient::Close(_) => return,
                 }
                 if !self.flush_replies().await {
                     return;

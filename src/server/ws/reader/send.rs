@@ -8,9 +8,9 @@ use super::Reader;
 use crate::{
     protocol::ErrorCode,
     server::{
+        domain::shortcodes,
         hub::{Content, Reply, SendCmd},
-        limits::{Key, Kind},
-        shortcodes,
+        infra::limits::{Key, Limit},
     },
     validation::RoomName,
 };
@@ -33,8 +33,8 @@ impl Reader {
         };
         let limiter = &self.ctx.limiter;
         if let Err(wait) = limiter
-            .check(Kind::Send, Key::User(self.user.id))
-            .and_then(|()| limiter.check(Kind::SendPerIp, Key::Ip(self.ctx.ip)))
+            .check(Limit::Send, Key::User(self.user.id))
+            .and_then(|()| limiter.check(Limit::SendPerIp, Key::Ip(self.ctx.ip)))
         {
             return self.limited("messages", wait, Some(client_id));
         }

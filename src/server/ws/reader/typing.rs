@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::Reader;
 use crate::{
     protocol::ErrorCode,
-    server::limits::{Key, Kind},
+    server::infra::limits::{Key, Limit},
     validation::RoomName,
 };
 
@@ -47,7 +47,7 @@ impl Reader {
         if let Err(wait) = self
             .ctx
             .limiter
-            .check(Kind::Typing, Key::UserInRoom(self.user.id, handle.room.id))
+            .check(Limit::Typing, Key::UserInRoom(self.user.id, handle.room.id))
         {
             self.answer_error(
                 ErrorCode::RateLimited,
