@@ -70,8 +70,9 @@ pub enum ClientFrame {
     Typing { room: String },
 }
 
-/// A stored chat message as it travels to clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A stored chat message as it travels to clients. `Default` is a plain message: no
+/// flags, no quote, no reactions, no formatting (ids nil, time the epoch).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub room: String,
@@ -676,16 +677,7 @@ mod tests {
             author_id: Uuid::nil(),
             text: "<b>hi</b>".into(),
             ts: Timestamp::from_millis(1_700_000_000_123),
-            bot: false,
-            deletes: None,
-            deleted: false,
-            edits: None,
-            edited: None,
-            reacts: None,
-            undo: false,
-            reply_to: None,
-            reactions: Vec::new(),
-            html: None,
+            ..Default::default()
         };
         let json = serde_json::to_value(ServerFrame::Message(msg.clone())).unwrap();
         assert_eq!(json["type"], "message");

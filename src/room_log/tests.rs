@@ -11,16 +11,7 @@ fn msg(seq: u64, client: u128) -> ChatMessage {
         author_id: Uuid::from_u128(7),
         text: format!("m{seq}"),
         ts: Timestamp::from_millis(0),
-        bot: false,
-        deletes: None,
-        deleted: false,
-        edits: None,
-        edited: None,
-        reacts: None,
-        undo: false,
-        reply_to: None,
-        reactions: Vec::new(),
-        html: None,
+        ..Default::default()
     }
 }
 

@@ -442,14 +442,7 @@ mod tests {
             author_name: "ann".into(),
             text: text.into(),
             ts: 5,
-            bot: false,
-            deletes: None,
-            deleted: false,
-            edits: None,
-            edited: None,
-            reacts: None,
-            undo: false,
-            reply_to: None,
+            ..Default::default()
         };
         assert_eq!(checksum(&[row("x")]), checksum(&[row("x")]));
         assert_ne!(checksum(&[row("x")]), checksum(&[row("y")]));

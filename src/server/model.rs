@@ -256,7 +256,7 @@ pub struct MemberRow {
 }
 
 /// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Default, sqlx::FromRow)]
 pub struct MessageRow {
     pub seq: i64,
     pub id: String,

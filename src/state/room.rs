@@ -194,16 +194,7 @@ impl RoomState {
             author_id: me.id,
             text,
             ts: Timestamp::now(),
-            bot: false,
-            deletes: None,
-            deleted: false,
-            edits: None,
-            edited: None,
-            reacts: None,
-            undo: false,
-            reply_to: None,
-            reactions: Vec::new(),
-            html: None,
+            ..Default::default()
         };
         change(&mut msg);
         self.add_pending(vec![msg]);

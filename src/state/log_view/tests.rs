@@ -18,16 +18,7 @@ fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
         author_id: Uuid::from_u128(author),
         text: format!("m{seq}"),
         ts: Timestamp::from_millis(ms),
-        bot: false,
-        deletes: None,
-        deleted: false,
-        edits: None,
-        edited: None,
-        reacts: None,
-        undo: false,
-        reply_to: None,
-        reactions: Vec::new(),
-        html: None,
+        ..Default::default()
     }
 }
 
