@@ -255,6 +255,17 @@ pub struct MemberRow {
     pub account: bool,
 }
 
+/// A public room as the directory lists it, as every backend reads it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DirectoryRow {
+    pub name: String,
+    /// Empty: none.
+    pub topic: String,
+    pub members: i64,
+    /// The time of its last message (ms); none yet.
+    pub last: Option<i64>,
+}
+
 /// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
 #[derive(Debug, Default, sqlx::FromRow)]
 pub struct MessageRow {

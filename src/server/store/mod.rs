@@ -34,7 +34,9 @@ use std::{
 use crate::{
     protocol::{ChatMessage, Quote, Receipt},
     server::{
-        model::{Appended, MarkerChange, MessageRow, NewMessage, Role, RoomRef, User},
+        model::{
+            Appended, DirectoryRow, MarkerChange, MessageRow, NewMessage, Role, RoomRef, User,
+        },
         Error, Result,
     },
     validation::RoomName,
@@ -178,13 +180,8 @@ impl Store {
     }
 
     /// Public rooms whose name or lowercased topic contains `filter` (all with an empty one),
-    /// the most recently active first: name, topic, members, the time of the last message
-    /// (ms; none yet). At most `limit`.
-    pub async fn directory(
-        &self,
-        filter: &str,
-        limit: u32,
-    ) -> Result<Vec<(String, String, i64, Option<i64>)>> {
+    /// the most recently active first. At most `limit`.
+    pub async fn directory(&self, filter: &str, limit: u32) -> Result<Vec<DirectoryRow>> {
         on_backend!(self, b => b.directory(filter, limit).await)
     }
 

@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use super::{alert, page, room_or_general, sentence};
 use crate::escape;
-use crate::{server::AppState, timestamp::Timestamp};
+use crate::{
+    server::{model::DirectoryRow, AppState},
+    timestamp::Timestamp,
+};
 
 /// Rooms listed at most.
 const LISTED: u32 = 100;
@@ -73,9 +76,15 @@ pub async fn show(State(state): State<AppState>, Query(filter): Query<Filter>) -
 }
 
 /// The list: each room's link, its topic, its members and when it was last active.
-fn listing(rooms: &[(String, String, i64, Option<i64>)]) -> String {
+fn listing(rooms: &[DirectoryRow]) -> String {
     let mut out = String::from(r#"<ul class="directory" aria-label="Public rooms">"#);
-    for (name, topic, members, last) in rooms {
+    for DirectoryRow {
+        name,
+        topic,
+        members,
+        last,
+    } in rooms
+    {
         let members = match members {
             1 => "1 member".to_owned(),
             n => format!("{n} members"),

@@ -21,8 +21,8 @@ use crate::{
     protocol::Receipt,
     server::{
         model::{
-            receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User,
-            MESSAGE_COLUMNS,
+            receipt, DirectoryRow, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow,
+            RoomRef, User, MESSAGE_COLUMNS,
         },
         Error, Result,
     },
@@ -104,14 +104,10 @@ impl Postgres {
         Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
     }
 
-    pub async fn directory(
-        &self,
-        filter: &str,
-        limit: u32,
-    ) -> Result<Vec<(String, String, i64, Option<i64>)>> {
+    pub async fn directory(&self, filter: &str, limit: u32) -> Result<Vec<DirectoryRow>> {
         Ok(sqlx::query_as(
             "SELECT r.name, r.topic,
-                    (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
+                    (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id) AS members,
                     (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
                         AS last
              FROM rooms r WHERE NOT r.private AND (strpos(r.name, $1) > 0 OR strpos(lower(r.topic), $1) > 0)

@@ -29,8 +29,8 @@ use crate::{
     protocol::Receipt,
     server::{
         model::{
-            receipt, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow, RoomRef, User,
-            MESSAGE_COLUMNS,
+            receipt, DirectoryRow, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow,
+            RoomRef, User, MESSAGE_COLUMNS,
         },
         Result,
     },
@@ -181,14 +181,10 @@ impl Sqlite {
         Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
     }
 
-    pub async fn directory(
-        &self,
-        filter: &str,
-        limit: u32,
-    ) -> Result<Vec<(String, String, i64, Option<i64>)>> {
+    pub async fn directory(&self, filter: &str, limit: u32) -> Result<Vec<DirectoryRow>> {
         Ok(sqlx::query_as(
             "SELECT r.name, r.topic,
-                    (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id),
+                    (SELECT count(*) FROM read_markers m WHERE m.room_id = r.id) AS members,
                     (SELECT ts FROM messages g WHERE g.room_id = r.id ORDER BY seq DESC LIMIT 1)
                         AS last
              FROM rooms r WHERE NOT r.private AND (instr(r.name, ?1) > 0 OR instr(lower(r.topic), ?1) > 0)
