@@ -89,6 +89,9 @@ test('coming back to a room, "New messages" marks where I left off, and only the
   await say(alice.page, 'while you were away');
   await say(alice.page, 'and more');
   await expect(log(alice.page).getByText('and more')).toBeVisible();
+  // Stored (not only shown as Sending), so that bob's page holds them: a message that
+  // arrives live after the page is no unread one of the page.
+  await expect(statusOf(alice.page, 'and more')).toHaveAccessibleName('Sent');
 
   await bob.page.goto(`/r/${room}`);
   await expectConnected(bob.page);
