@@ -194,7 +194,17 @@ impl RoomState {
             author_id: me.id,
             text,
             ts: Timestamp::now(),
-            ..Default::default()
+            // Written out, not `..Default::default()`: that pulls `Default` into the WASM.
+            bot: false,
+            deletes: None,
+            deleted: false,
+            edits: None,
+            edited: None,
+            reacts: None,
+            undo: false,
+            reply_to: None,
+            reactions: Vec::new(),
+            html: None,
         };
         change(&mut msg);
         self.add_pending(vec![msg]);
