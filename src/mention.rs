@@ -9,7 +9,7 @@
 //! digits are told apart from other characters (Unicode's tables would cost the browser
 //! kilobytes): any other non-ASCII character counts as part of a word.
 
-use crate::{page::Me, protocol::ChatMessage};
+use crate::{page::Me, protocol::Entry};
 
 /// The word that calls everyone in the room.
 pub const EVERYONE: &str = "room";
@@ -46,7 +46,7 @@ pub fn mentions(text: &str, name: &str) -> bool {
 
 /// Whether `msg` calls `me`: someone else's message (not an edit or deletion, not deleted)
 /// that mentions them or everyone. The browser marks it, counts it and notifies with it.
-pub fn calls(me: &Me, msg: &ChatMessage) -> bool {
+pub fn calls(me: &Me, msg: &Entry) -> bool {
     msg.author_id != me.id
         && msg.changes().is_none()
         && !msg.deleted

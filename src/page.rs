@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::protocol::{ChatMessage, Receipt};
+use crate::protocol::{Entry, Receipt};
 
 /// Messages rendered into the first HTML response of a room.
 pub const HISTORY_ON_PAGE: u32 = 50;
@@ -44,7 +44,7 @@ pub struct Me {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomPageData {
     pub room: String,
-    pub history: Vec<ChatMessage>,
+    pub history: Vec<Entry>,
     /// Members' delivery and read markers, for the status of my messages.
     pub receipts: Vec<Receipt>,
     /// The room's topic, shown in its header (empty: none).

@@ -8,15 +8,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::protocol::{ChatMessage, Receipt};
+use crate::protocol::{Entry, Receipt};
 
 /// Stored messages held at most once older ones are no longer shown.
 pub const MAX_HELD: usize = 2_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoomLog {
-    stored: Vec<ChatMessage>,
-    pending: Vec<ChatMessage>,
+    stored: Vec<Entry>,
+    pending: Vec<Entry>,
     /// Each member's markers, by user id.
     receipts: BTreeMap<Uuid, Receipt>,
     /// Rises whenever `pending` changes (a send, an ack, an echo, a refusal).
@@ -26,7 +26,7 @@ pub struct RoomLog {
 }
 
 impl RoomLog {
-    pub fn new(history: Vec<ChatMessage>) -> Self {
+    pub fn new(history: Vec<Entry>) -> Self {
         let mut log = Self::default();
         for m in history {
             log.insert(m);
@@ -62,7 +62,7 @@ impl RoomLog {
 
     /// Adds a stored message (in `seq` order, once) and settles my pending copy of it.
     /// Returns whether it was new.
-    pub fn insert(&mut self, msg: ChatMessage) -> bool {
+    pub fn insert(&mut self, msg: Entry) -> bool {
         let before = self.pending.len();
         self.pending
             .retain(|p| !(p.client_id == msg.client_id && p.author_id == msg.author_id));
@@ -102,25 +102,25 @@ impl RoomLog {
     }
 
     /// The stored message `seq`, if held.
-    pub fn message(&self, seq: u64) -> Option<&ChatMessage> {
+    pub fn message(&self, seq: u64) -> Option<&Entry> {
         let at = self.stored.binary_search_by_key(&seq, |m| m.seq).ok()?;
         self.stored.get(at)
     }
 
     /// Up to `n` stored messages just before `seq`, oldest first.
-    pub fn before(&self, seq: u64, n: usize) -> &[ChatMessage] {
+    pub fn before(&self, seq: u64, n: usize) -> &[Entry] {
         let end = self.stored.partition_point(|m| m.seq < seq);
         &self.stored[end.saturating_sub(n)..end]
     }
 
     /// Up to `n` stored messages just after `seq`, oldest first.
-    pub fn after(&self, seq: u64, n: usize) -> &[ChatMessage] {
+    pub fn after(&self, seq: u64, n: usize) -> &[Entry] {
         let start = self.stored.partition_point(|m| m.seq <= seq);
         &self.stored[start..(start.saturating_add(n)).min(self.stored.len())]
     }
 
     /// The last `n` stored messages, oldest first.
-    pub fn latest(&self, n: usize) -> &[ChatMessage] {
+    pub fn latest(&self, n: usize) -> &[Entry] {
         &self.stored[self.stored.len().saturating_sub(n)..]
     }
 
@@ -135,8 +135,8 @@ impl RoomLog {
 
     /// A message I am sending (its `seq` is 0 until acked). Ignored if it is already stored
     /// or pending (an outbox restored after a reload may hold it).
-    pub fn add_pending(&mut self, msg: ChatMessage) {
-        let known = |m: &ChatMessage| m.client_id == msg.client_id && m.author_id == msg.author_id;
+    pub fn add_pending(&mut self, msg: Entry) {
+        let known = |m: &Entry| m.client_id == msg.client_id && m.author_id == msg.author_id;
         if !self.stored.iter().rev().any(known) && !self.pending.iter().any(known) {
             self.pending.push(msg);
             self.pending_changes += 1;
@@ -182,14 +182,14 @@ impl RoomLog {
     }
 
     /// The server refused my message `client_id`; it is taken out and returned.
-    pub fn fail(&mut self, client_id: Uuid) -> Option<ChatMessage> {
+    pub fn fail(&mut self, client_id: Uuid) -> Option<Entry> {
         let at = self.pending.iter().position(|p| p.client_id == client_id)?;
         self.pending_changes += 1;
         Some(self.pending.remove(at))
     }
 
     /// My sends not yet stored, oldest first.
-    pub fn pending(&self) -> &[ChatMessage] {
+    pub fn pending(&self) -> &[Entry] {
         &self.pending
     }
 
@@ -206,7 +206,7 @@ impl RoomLog {
     /// My message stored as `seq` (0: my latest) that may be edited: stored, mine, not a
     /// deletion or an edit, not deleted. None for my latest while a message of mine is still
     /// on its way: that one is my latest, and it cannot be edited before it is stored.
-    pub fn editable(&self, me: Uuid, seq: u64) -> Option<&ChatMessage> {
+    pub fn editable(&self, me: Uuid, seq: u64) -> Option<&Entry> {
         if seq == 0 && self.pending.iter().any(|m| m.changes().is_none()) {
             return None;
         }

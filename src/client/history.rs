@@ -3,12 +3,12 @@
 use gloo_net::http::Request;
 
 use crate::{
-    protocol::{ApiError, ChatMessage, HistoryPage},
+    protocol::{ApiError, Entry, HistoryPage},
     state::log_view::PAGE,
 };
 
 /// Up to a page of `room`'s messages just before `before`, oldest first.
-pub async fn older(room: &str, before: u64) -> Result<Vec<ChatMessage>, String> {
+pub async fn older(room: &str, before: u64) -> Result<Vec<Entry>, String> {
     let url = format!("/api/rooms/{room}/messages?before={before}&limit={PAGE}");
     let res = Request::get(&url)
         .send()

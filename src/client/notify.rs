@@ -6,7 +6,7 @@
 use leptos::prelude::{document, window};
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
-use crate::{mention::calls, page::Me, protocol::ChatMessage};
+use crate::{mention::calls, page::Me, protocol::Entry};
 
 /// Older messages (a catch-up after a reconnection) notify nobody.
 const FRESH_MS: f64 = 60_000.0;
@@ -47,7 +47,7 @@ fn name(p: NotificationPermission) -> &'static str {
 }
 
 /// Shows `msg` if it calls `me` and they would not see it: the tab is hidden.
-pub fn mention(me: &Me, msg: &ChatMessage) {
+pub fn mention(me: &Me, msg: &Entry) {
     if !calls(me, msg)
         || !document().hidden()
         || js_sys::Date::now() - msg.ts.millis() as f64 > FRESH_MS

@@ -1,7 +1,7 @@
 //! My pending messages survive reloads and closed tabs: they are mirrored to
 //! `localStorage` and sent again (same `client_id`) when the room opens next.
 
-use crate::protocol::ChatMessage;
+use crate::protocol::Entry;
 
 fn key(room: &str) -> String {
     // The key keeps its first name, so messages saved before the rename are still found.
@@ -13,7 +13,7 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// The messages saved for `room`.
-pub fn load(room: &str) -> Vec<ChatMessage> {
+pub fn load(room: &str) -> Vec<Entry> {
     storage()
         .and_then(|s| s.get_item(&key(room)).ok().flatten())
         .and_then(|json| serde_json::from_str(&json).ok())
@@ -21,7 +21,7 @@ pub fn load(room: &str) -> Vec<ChatMessage> {
 }
 
 /// Replaces what is saved for `room` with `pending`.
-pub fn save(room: &str, pending: &[ChatMessage]) {
+pub fn save(room: &str, pending: &[Entry]) {
     let Some(storage) = storage() else { return };
     let _ = if pending.is_empty() {
         storage.remove_item(&key(room))

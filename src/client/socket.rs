@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     client::pending as saved,
-    protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame},
+    protocol::{ClientFrame, Entry, EntryKind, ErrorCode, ServerFrame},
     state::{conn::ConnStatus, room::RoomState},
 };
 
@@ -44,7 +44,7 @@ pub fn start(state: RoomState) {
         let saved = saved::load(&room)
             .into_iter()
             .filter(|m| m.author_id == me.id);
-        state.add_pending(saved.map(|msg| ChatMessage { seq: 0, ..msg }).collect());
+        state.add_pending(saved.map(|msg| Entry { seq: 0, ..msg }).collect());
     }
     let (wake_tx, wake_rx) = mpsc::unbounded::<Wake>();
     // Mirror my pending messages to localStorage and wake the socket, only when they change
@@ -182,26 +182,26 @@ async fn session(
             l.pending()
                 .iter()
                 .filter(|m| !sent_here.contains(&m.client_id))
-                .map(|m| match (m.deletes, m.edits, m.reacts) {
-                    (Some(seq), ..) => ClientFrame::Delete {
+                .map(|m| match m.kind {
+                    EntryKind::Delete(seq) => ClientFrame::Delete {
                         room: room.clone(),
                         seq,
                         client_id: m.client_id,
                     },
-                    (_, _, Some(seq)) => ClientFrame::React {
+                    EntryKind::React { of, undo } => ClientFrame::React {
                         room: room.clone(),
-                        seq,
+                        seq: of,
                         client_id: m.client_id,
                         emoji: m.text.clone(),
-                        undo: m.undo,
+                        undo,
                     },
-                    (_, Some(seq), _) => ClientFrame::Edit {
+                    EntryKind::Edit(seq) => ClientFrame::Edit {
                         room: room.clone(),
                         seq,
                         client_id: m.client_id,
                         text: m.text.clone(),
                     },
-                    _ => ClientFrame::Send {
+                    EntryKind::Message => ClientFrame::Send {
                         room: room.clone(),
                         client_id: m.client_id,
                         text: m.text.clone(),

@@ -16,9 +16,9 @@ use crate::{
         avatar::Avatar,
         message_row::{changes_key, Message, TimeOf},
     },
-    protocol::ChatMessage,
+    protocol::Entry,
     state::{
-        log_view::{Entry, LogView, Row},
+        log_view::{LogView, Row, Shown},
         room::{Batch, RoomState},
         Hydrated,
     },
@@ -299,9 +299,9 @@ fn record(batch: Batch) {
 /// Messages by one author, under one name and avatar.
 #[component]
 fn Group(
-    head: Arc<ChatMessage>,
+    head: Arc<Entry>,
     local: bool,
-    entries: ArcRwSignal<Vec<Entry>>,
+    entries: ArcRwSignal<Vec<Shown>>,
     pending: bool,
 ) -> impl IntoView {
     let label = format!("Messages from {}", head.author);

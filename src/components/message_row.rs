@@ -12,14 +12,14 @@ use crate::{
     },
     emoji::is_only_emoji,
     escape::text_html,
-    protocol::ChatMessage,
-    state::{log_view::Entry, room::RoomState, Hydrated},
+    protocol::Entry,
+    state::{log_view::Shown, room::RoomState, Hydrated},
     timestamp::{reader_offset, Timestamp},
 };
 
 #[component]
-pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl IntoView {
-    let Entry { msg, status } = entry;
+pub fn Message(entry: Shown, local: bool, first: bool, pending: bool) -> impl IntoView {
+    let Shown { msg, status } = entry;
     let big = is_only_emoji(&msg.text);
     let hydrated = expect_context::<Hydrated>().0;
     // My messages' status, once hydrated (the server renders the log for all its readers).
@@ -117,7 +117,7 @@ pub fn Message(entry: Entry, local: bool, first: bool, pending: bool) -> impl In
 
 /// A number that changes whenever `msg`'s reactions or quote do (a row is laid out again
 /// when its key changes): FNV-1a over each emoji and who gave it, and the quote's words.
-pub fn changes_key(msg: &ChatMessage) -> u64 {
+pub fn changes_key(msg: &Entry) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for b in bytes {

@@ -7,11 +7,18 @@ use uuid::Uuid;
 
 use crate::timestamp::Timestamp;
 
-/// A stored chat message as it travels to clients. `Default` is a plain message: no
-/// flags, no quote, no reactions, no formatting (ids nil, time the epoch).
+mod wire;
+
+/// One entry of a room's sequence as it travels to clients: a message, or a change to one
+/// (`kind`). `Default` is a plain message: no quote, no reactions, no formatting (ids nil,
+/// time the epoch).
+///
+/// On the wire (docs/protocol.md, and the OpenAPI document's `ChatMessage`) the kind is
+/// written as the fields `deletes`, `edits`, `reacts` and `undo`: `wire::EntryIn` reads
+/// them and `EntryKind`'s `Serialize` writes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ChatMessage {
+#[serde(from = "wire::EntryIn")]
+pub struct Entry {
     pub room: String,
     /// Per-room, gapless, increasing from 1.
     pub seq: u64,
@@ -20,48 +27,127 @@ pub struct ChatMessage {
     /// The author's display name at the time of sending.
     pub author: String,
     pub author_id: Uuid,
+    /// A message's words; an edit's new words; a reaction's emoji; empty for a deletion.
     pub text: String,
-    /// When the server stored it (RFC 3339, UTC, milliseconds).
-    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    /// When the server stored it.
     pub ts: Timestamp,
-    /// Sent by a bot (shown as "bot" next to its name); absent for people.
-    #[serde(default, skip_serializing_if = "is_false")]
+    /// Sent by a bot (shown as "bot" next to its name).
+    #[serde(skip_serializing_if = "is_false")]
     pub bot: bool,
-    /// This entry of the room's sequence is not a message but the deletion of the message
-    /// stored as this `seq` (its `text` is empty). Clients apply it and show nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletes: Option<u64>,
-    /// The message was deleted: its `text` is empty and it shows as a tombstone.
-    #[serde(default, skip_serializing_if = "is_false")]
+    /// What this entry is: a message, or a change to the message stored as its target.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+    /// A message that was deleted: its `text` is empty and it shows as a tombstone.
+    #[serde(skip_serializing_if = "is_false")]
     pub deleted: bool,
-    /// This entry of the room's sequence is not a message but an edit of the message stored
-    /// as this `seq`: its `text` (and `html`) are that message's new text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edits: Option<u64>,
-    /// The message was edited: the `seq` of its latest edit (its text is the edited one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message that was edited: the `seq` of its latest edit (its text is the edited one).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub edited: Option<u64>,
-    /// This entry of the room's sequence is not a message but the author's reaction to the
-    /// message stored as this `seq`: its `text` is the emoji (with `undo`, taken back).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reacts: Option<u64>,
-    /// With `reacts`: the author takes this reaction back.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub undo: bool,
     /// The message this one answers, quoted as it is now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Quote>,
     /// The reactions the message has now, in the order they were first given.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
-    /// The text formatted (a safe Markdown subset, bare URLs as links) as HTML made by the
-    /// server from a short list of elements; absent when the text is plain, which is then
-    /// shown as text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The text formatted as HTML by the server (`None`: plain text, shown as text).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
 
-impl ChatMessage {
+/// What an entry of a room's sequence is. A message shows as a row of its own; the others
+/// change the message stored as their target, wherever it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A message: the entry's `text` is its words.
+    #[default]
+    Message,
+    /// A new text for the message stored as this seq (the entry's `text` and `html`).
+    Edit(u64),
+    /// The deletion of the message stored as this seq (the entry's `text` is empty).
+    Delete(u64),
+    /// The author's reaction to the message stored as `of` (the entry's `text` is the
+    /// emoji); with `undo`, taken back.
+    React { of: u64, undo: bool },
+}
+
+impl EntryKind {
+    /// The kind that the wire's (and the store's) four fields stand for: at most one of
+    /// `deletes`, `edits`, `reacts` is set; `undo` goes with `reacts`.
+    pub fn from_fields(
+        deletes: Option<u64>,
+        edits: Option<u64>,
+        reacts: Option<u64>,
+        undo: bool,
+    ) -> Self {
+        match (deletes, edits, reacts) {
+            (Some(seq), _, _) => Self::Delete(seq),
+            (None, Some(seq), _) => Self::Edit(seq),
+            (None, None, Some(of)) => Self::React { of, undo },
+            (None, None, None) => Self::Message,
+        }
+    }
+
+    /// The seq of the message this entry changes; `None` for a message.
+    pub fn target(self) -> Option<u64> {
+        match self {
+            Self::Message => None,
+            Self::Edit(seq) | Self::Delete(seq) | Self::React { of: seq, .. } => Some(seq),
+        }
+    }
+
+    /// The wire's `deletes` field: the message this entry deletes.
+    pub fn deletes(self) -> Option<u64> {
+        match self {
+            Self::Delete(seq) => Some(seq),
+            _ => None,
+        }
+    }
+
+    /// The wire's `edits` field: the message this entry edits.
+    pub fn edits(self) -> Option<u64> {
+        match self {
+            Self::Edit(seq) => Some(seq),
+            _ => None,
+        }
+    }
+
+    /// The wire's `reacts` field: the message this entry reacts to.
+    pub fn reacts(self) -> Option<u64> {
+        match self {
+            Self::React { of, .. } => Some(of),
+            _ => None,
+        }
+    }
+
+    /// The wire's `undo` field: this reaction is taken back.
+    pub fn undo(self) -> bool {
+        matches!(self, Self::React { undo: true, .. })
+    }
+}
+
+/// Written into the entry's object (`#[serde(flatten)]`) as its wire fields, only those
+/// set: nothing for a message, `"deletes": seq`, `"edits": seq`, or `"reacts": seq` with
+/// `"undo": true` when taken back.
+impl Serialize for EntryKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        match *self {
+            Self::Message => {}
+            Self::Delete(seq) => map.serialize_entry("deletes", &seq)?,
+            Self::Edit(seq) => map.serialize_entry("edits", &seq)?,
+            Self::React { of, undo } => {
+                map.serialize_entry("reacts", &of)?;
+                if undo {
+                    map.serialize_entry("undo", &true)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl Entry {
     /// Makes this message the tombstone of a deleted one: its place stays, its text goes.
     pub fn tombstone(&mut self) {
         self.text.clear();
@@ -74,41 +160,46 @@ impl ChatMessage {
     /// The `seq` of the message this entry changes (a deletion, an edit or a reaction);
     /// `None` for a message, which shows as a row of its own.
     pub fn changes(&self) -> Option<u64> {
-        self.deletes.or(self.edits).or(self.reacts)
+        self.kind.target()
     }
 
     /// Applies this entry (a deletion, an edit or a reaction to `target`) to `target`: a
     /// deleted message stays deleted, with no reactions.
-    pub fn apply_to(&self, target: &mut ChatMessage) {
-        if self.deletes.is_some() {
-            target.tombstone();
-        } else if target.deleted {
+    pub fn apply_to(&self, target: &mut Entry) {
+        match self.kind {
+            EntryKind::Delete(_) => target.tombstone(),
             // Nothing changes a tombstone.
-        } else if self.edits.is_some() {
-            target.text.clone_from(&self.text);
-            target.html.clone_from(&self.html);
-            target.edited = Some(self.seq);
-        } else if self.reacts.is_some() {
-            target.react(&self.text, self.author_id, &self.author, self.undo);
+            _ if target.deleted => {}
+            EntryKind::Edit(_) => {
+                target.text.clone_from(&self.text);
+                target.html.clone_from(&self.html);
+                target.edited = Some(self.seq);
+            }
+            EntryKind::React { undo, .. } => {
+                target.react(&self.text, self.author_id, &self.author, undo)
+            }
+            EntryKind::Message => {}
         }
     }
 
     /// Whether this entry changes its message's words (a deletion or an edit), and so the
     /// quotes of the replies to it.
     pub fn requotes(&self) -> bool {
-        self.deletes.is_some() || self.edits.is_some()
+        matches!(self.kind, EntryKind::Delete(_) | EntryKind::Edit(_))
     }
 
     /// Applies this entry (a deletion or an edit of message `target`) to the quote of
     /// `reply`, if it answers that message: its words follow the message's.
-    pub fn requote(&self, target: u64, reply: &mut ChatMessage) {
+    pub fn requote(&self, target: u64, reply: &mut Entry) {
         let Some(quote) = reply.reply_to.as_mut().filter(|q| q.seq == target) else {
             return;
         };
-        if self.deletes.is_some() {
-            quote.text.clear();
-        } else if self.edits.is_some() && !quote.text.is_empty() {
-            *quote = Quote::new(target, &quote.author, &self.text);
+        match self.kind {
+            EntryKind::Delete(_) => quote.text.clear(),
+            EntryKind::Edit(_) if !quote.text.is_empty() => {
+                *quote = Quote::new(target, &quote.author, &self.text);
+            }
+            _ => {}
         }
     }
 
@@ -160,7 +251,7 @@ pub const QUOTE_CHARS: usize = 100;
 
 impl Quote {
     /// The quote of `msg` (a deleted one's text is empty already).
-    pub fn of(msg: &ChatMessage) -> Self {
+    pub fn of(msg: &Entry) -> Self {
         Self::new(msg.seq, &msg.author, &msg.text)
     }
 

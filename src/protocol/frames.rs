@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::entry::{is_false, ChatMessage};
+use super::entry::{is_false, Entry};
 
 /// A frame sent by a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    Message(ChatMessage),
+    Message(Entry),
     /// The message with this `client_id` is stored under `seq`.
     Ack {
         room: String,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::entry::ChatMessage;
+use super::entry::Entry;
 use crate::timestamp::Timestamp;
 
 /// Body of `POST /api/session`: a guest's display name, or an account's name and password.
@@ -61,7 +61,7 @@ pub struct SessionResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
-    pub messages: Vec<ChatMessage>,
+    pub messages: Vec<Entry>,
 }
 
 /// The most messages one history page holds.

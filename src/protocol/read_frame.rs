@@ -13,7 +13,7 @@ use serde::{
 };
 use uuid::Uuid;
 
-use super::{ChatMessage, ErrorCode, Presence, Receipt, ServerFrame};
+use super::{Entry, ErrorCode, Presence, Receipt, ServerFrame};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -77,7 +77,7 @@ impl<'de> Visitor<'de> for FrameVisitor {
         let kind: Kind = map.next_value()?;
         let rest = MapAccessDeserializer::new(map);
         if let Kind::Message = kind {
-            return Ok(ServerFrame::Message(ChatMessage::deserialize(rest)?));
+            return Ok(ServerFrame::Message(Entry::deserialize(rest)?));
         }
         let f = Fields::deserialize(rest)?;
         let room = f.room;

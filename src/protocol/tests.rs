@@ -62,7 +62,7 @@ fn client_frames_round_trip_with_documented_shape() {
 #[test]
 fn a_reaction_counts_once_per_person_and_a_quote_is_a_first_line() {
     let (ann, bob) = (Uuid::from_u128(1), Uuid::from_u128(2));
-    let mut msg: ChatMessage = serde_json::from_str(
+    let mut msg: Entry = serde_json::from_str(
         r#"{"room":"r","seq":1,"id":"00000000-0000-0000-0000-000000000000",
             "client_id":"00000000-0000-0000-0000-000000000000","author":"ann",
             "author_id":"00000000-0000-0000-0000-000000000001",
@@ -96,14 +96,14 @@ fn a_reaction_counts_once_per_person_and_a_quote_is_a_first_line() {
     assert_eq!(Quote::of(&msg).text.chars().count(), QUOTE_CHARS + 1);
 
     // A reply's quote follows an edit and a deletion of its message (not of another).
-    let mut reply = ChatMessage {
+    let mut reply = Entry {
         seq: 5,
         reply_to: Some(Quote::new(1, "ann", "old words")),
         ..msg.clone()
     };
-    let edit = |of: u64| ChatMessage {
+    let edit = |of: u64| Entry {
         seq: 6,
-        edits: Some(of),
+        kind: EntryKind::Edit(of),
         text: "new words\nmore".into(),
         ..msg.clone()
     };
@@ -111,9 +111,9 @@ fn a_reaction_counts_once_per_person_and_a_quote_is_a_first_line() {
     assert_eq!(reply.reply_to.as_ref().unwrap().text, "old words");
     edit(1).requote(1, &mut reply);
     assert_eq!(reply.reply_to, Some(Quote::new(1, "ann", "new words")));
-    let deletion = ChatMessage {
+    let deletion = Entry {
         seq: 7,
-        deletes: Some(1),
+        kind: EntryKind::Delete(1),
         ..msg.clone()
     };
     deletion.requote(1, &mut reply);
@@ -137,7 +137,7 @@ fn unknown_and_malformed_client_frames_are_rejected() {
 
 #[test]
 fn server_frames_round_trip_with_documented_shape() {
-    let msg = ChatMessage {
+    let msg = Entry {
         room: "general".into(),
         seq: 3,
         id: Uuid::nil(),
@@ -157,7 +157,7 @@ fn server_frames_round_trip_with_documented_shape() {
         json.get("bot").is_none(),
         "a person's message says nothing of bots"
     );
-    let bot = ChatMessage {
+    let bot = Entry {
         bot: true,
         ..msg.clone()
     };
@@ -236,4 +236,52 @@ fn server_frames_round_trip_with_documented_shape() {
     };
     let back: ServerFrame = serde_json::from_str(&serde_json::to_string(&ack).unwrap()).unwrap();
     assert_eq!(back, ack);
+}
+
+#[test]
+fn each_kind_of_entry_is_written_as_documented_and_read_back() {
+    let entry = |kind, edited| Entry {
+        room: "r".into(),
+        seq: 4,
+        text: "👍".into(),
+        bot: true,
+        kind,
+        edited,
+        ..Default::default()
+    };
+    let nil = Uuid::nil();
+    let head = format!(
+        r#"{{"type":"message","room":"r","seq":4,"id":"{nil}","client_id":"{nil}","author":"","author_id":"{nil}","text":"👍","ts":"1970-01-01T00:00:00.000Z","bot":true"#
+    );
+    for (kind, edited, fields) in [
+        (EntryKind::Message, None, ""),
+        (EntryKind::Message, Some(7), r#","edited":7"#),
+        (EntryKind::Edit(2), None, r#","edits":2"#),
+        (EntryKind::Delete(2), None, r#","deletes":2"#),
+        (
+            EntryKind::React { of: 2, undo: false },
+            None,
+            r#","reacts":2"#,
+        ),
+        (
+            EntryKind::React { of: 2, undo: true },
+            None,
+            r#","reacts":2,"undo":true"#,
+        ),
+    ] {
+        let frame = ServerFrame::Message(entry(kind, edited));
+        let wire = serde_json::to_string(&frame).unwrap();
+        assert_eq!(wire, format!("{head}{fields}}}"));
+        assert_eq!(serde_json::from_str::<ServerFrame>(&wire).unwrap(), frame);
+        let alone: Entry =
+            serde_json::from_str(&serde_json::to_string(&entry(kind, edited)).unwrap()).unwrap();
+        assert_eq!(alone.kind, kind);
+        assert_eq!(alone.changes(), kind.target());
+    }
+    // `undo` means nothing without `reacts`: the entry is a message.
+    let stray = format!(r#"{head},"undo":true}}"#).replace(r#""type":"message","#, "");
+    assert_eq!(
+        serde_json::from_str::<Entry>(&stray).unwrap().kind,
+        EntryKind::Message
+    );
 }

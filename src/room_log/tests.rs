@@ -1,8 +1,9 @@
 use super::*;
+use crate::protocol::EntryKind;
 use crate::timestamp::Timestamp;
 
-fn msg(seq: u64, client: u128) -> ChatMessage {
-    ChatMessage {
+fn msg(seq: u64, client: u128) -> Entry {
+    Entry {
         room: "r".into(),
         seq,
         id: Uuid::from_u128(seq as u128),
@@ -36,10 +37,10 @@ fn stored_messages_are_ordered_and_unique() {
 fn a_deletion_makes_a_tombstone_once_it_arrives() {
     let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
     // My deletion waits like a send, then its echo settles it and applies it.
-    let mut deletion = ChatMessage {
+    let mut deletion = Entry {
         seq: 0,
         text: String::new(),
-        deletes: Some(1),
+        kind: EntryKind::Delete(1),
         ..msg(0, 9)
     };
     log.add_pending(deletion.clone());
@@ -61,10 +62,10 @@ fn a_deletion_makes_a_tombstone_once_it_arrives() {
 #[test]
 fn an_edit_gives_its_message_the_new_text_and_a_deleted_one_stays_deleted() {
     let mut log = RoomLog::new(vec![msg(1, 1), msg(2, 2)]);
-    let edit = |seq: u64, of: u64, text: &str| ChatMessage {
+    let edit = |seq: u64, of: u64, text: &str| Entry {
         text: text.into(),
         html: Some(format!("<p>{text}</p>")),
-        edits: Some(of),
+        kind: EntryKind::Edit(of),
         ..msg(seq, 10 + seq as u128)
     };
     // Pending, it changes nothing; its echo applies it.
@@ -81,9 +82,9 @@ fn an_edit_gives_its_message_the_new_text_and_a_deleted_one_stays_deleted() {
     assert!(!log.insert(edit(3, 1, "better")));
     assert_eq!(log.after(0, 1)[0].text, "best");
     // An edit that arrives after its message's deletion does not bring it back.
-    let deletion = ChatMessage {
+    let deletion = Entry {
         text: String::new(),
-        deletes: Some(2),
+        kind: EntryKind::Delete(2),
         ..msg(5, 2)
     };
     assert!(log.insert(deletion));
@@ -95,7 +96,7 @@ fn an_edit_gives_its_message_the_new_text_and_a_deleted_one_stays_deleted() {
 #[test]
 fn my_latest_to_edit_is_stored_mine_and_not_one_still_on_its_way() {
     let me = Uuid::from_u128(7);
-    let theirs = ChatMessage {
+    let theirs = Entry {
         author_id: Uuid::from_u128(8),
         ..msg(3, 3)
     };
@@ -116,15 +117,15 @@ fn my_latest_to_edit_is_stored_mine_and_not_one_still_on_its_way() {
     log.insert(msg(4, 9));
     assert_eq!(log.editable(me, 0).map(|m| m.seq), Some(4));
     // A deleted message is not edited; the one before it is.
-    log.insert(ChatMessage {
+    log.insert(Entry {
         text: String::new(),
-        deletes: Some(4),
+        kind: EntryKind::Delete(4),
         ..msg(5, 10)
     });
     assert_eq!(log.editable(me, 0).map(|m| m.seq), Some(2));
     // An edit of mine on its way does not stop Up arrow.
-    log.add_pending(ChatMessage {
-        edits: Some(2),
+    log.add_pending(Entry {
+        kind: EntryKind::Edit(2),
         ..msg(0, 11)
     });
     assert_eq!(log.editable(me, 0).map(|m| m.seq), Some(2));
@@ -208,7 +209,7 @@ fn receipts_only_rise_and_drive_statuses() {
 #[test]
 fn windows_of_the_history_and_forgetting() {
     let mut log = RoomLog::new((5..=20).map(|s| msg(s, s as u128)).collect());
-    let seqs = |m: &[ChatMessage]| m.iter().map(|m| m.seq).collect::<Vec<_>>();
+    let seqs = |m: &[Entry]| m.iter().map(|m| m.seq).collect::<Vec<_>>();
     assert_eq!(seqs(log.before(8, 2)), [6, 7]);
     assert_eq!(seqs(log.before(6, 10)), [5]);
     assert_eq!(seqs(log.after(18, 10)), [19, 20]);

@@ -1,12 +1,12 @@
 //! The server's own types, below the store, the hub and the sockets: who speaks
 //! (`User`), a message before and after it is stored, a member's markers, a room's
-//! identity, and the one mapping from a stored row to a `ChatMessage`. Every backend of
+//! identity, and the one mapping from a stored row to a `Entry`. Every backend of
 //! the store and every layer above it speak these words.
 
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, Quote, Receipt},
+    protocol::{Entry, EntryKind, Quote, Receipt},
     timestamp::Timestamp,
     validation::{DisplayName, RoomName},
 };
@@ -55,21 +55,15 @@ impl NewSession {
     }
 }
 
-/// A message to store, before it has a `seq`.
+/// An entry to store (a message, or a change to one), before it has a `seq`.
 #[derive(Debug, Clone)]
-pub struct NewMessage {
+pub struct NewEntry {
     pub client_id: Uuid,
     pub author: User,
+    /// A message's words, an edit's new words, a reaction's emoji; empty for a deletion.
     pub text: String,
     pub ts: Timestamp,
-    /// The deletion of the message stored as this seq (then `text` is empty).
-    pub deletes: Option<u64>,
-    /// An edit of the message stored as this seq (`text` is its new text).
-    pub edits: Option<u64>,
-    /// The author's reaction to the message stored as this seq (`text` is the emoji).
-    pub reacts: Option<u64>,
-    /// With `reacts`: the reaction is taken back.
-    pub undo: bool,
+    pub kind: EntryKind,
     /// The message this one answers, quoted.
     pub reply_to: Option<Quote>,
     /// Its text as HTML when it has formatting (`markdown::render`), made by the room's
@@ -77,10 +71,10 @@ pub struct NewMessage {
     pub html: Option<String>,
 }
 
-impl NewMessage {
+impl NewEntry {
     /// The message as stored in `room` under `seq`, with a new (time-ordered) id.
-    pub fn stored(&self, room: &RoomName, seq: u64) -> ChatMessage {
-        ChatMessage {
+    pub fn stored(&self, room: &RoomName, seq: u64) -> Entry {
+        Entry {
             room: room.to_string(),
             seq,
             id: Uuid::now_v7(),
@@ -90,12 +84,9 @@ impl NewMessage {
             text: self.text.clone(),
             ts: self.ts,
             bot: self.author.bot,
-            deletes: self.deletes,
+            kind: self.kind,
             deleted: false,
-            edits: self.edits,
             edited: None,
-            reacts: self.reacts,
-            undo: self.undo,
             reply_to: self.reply_to.clone(),
             reactions: Vec::new(),
             html: self.html.clone(),
@@ -115,14 +106,11 @@ impl NewMessage {
 
     /// The answer for this message when `msg` was stored under its `client_id` before
     /// (only its `seq` goes back to the sender).
-    pub fn already(&self, msg: ChatMessage) -> Appended {
+    pub fn already(&self, msg: Entry) -> Appended {
         Appended {
             // A deleted message lost its text: a late retry of it is still the same message.
-            reused: msg.deletes != self.deletes
-                || msg.edits != self.edits
-                || msg.reacts != self.reacts
-                || msg.undo != self.undo
-                || (msg.reacts.is_some() && msg.text != self.text)
+            reused: msg.kind != self.kind
+                || (matches!(msg.kind, EntryKind::React { .. }) && msg.text != self.text)
                 || (!msg.deleted && msg.edited.is_none() && msg.text != self.text),
             msg,
             fresh: false,
@@ -131,12 +119,12 @@ impl NewMessage {
     }
 }
 
-/// The stored message for a `NewMessage`; `fresh` is false when an earlier send with the
+/// The stored message for a `NewEntry`; `fresh` is false when an earlier send with the
 /// same `client_id` had already stored it, and `reused` is true when that earlier send had
 /// another text (the stored one stays).
 #[derive(Debug, Clone)]
 pub struct Appended {
-    pub msg: ChatMessage,
+    pub msg: Entry,
     pub fresh: bool,
     pub reused: bool,
     /// A new emoji for a message that holds `REACTIONS_MAX` already: refused, not stored.
@@ -312,8 +300,20 @@ impl MessageRow {
         })
     }
 
-    pub fn into_message(self, room: &RoomName) -> ChatMessage {
-        ChatMessage {
+    /// The kind its columns `deletes`, `edits`, `reacts` and `undo` stand for.
+    pub fn kind(&self) -> EntryKind {
+        let seq = |c: Option<i64>| c.map(|s| s as u64);
+        EntryKind::from_fields(
+            seq(self.deletes),
+            seq(self.edits),
+            seq(self.reacts),
+            self.undo,
+        )
+    }
+
+    pub fn into_message(self, room: &RoomName) -> Entry {
+        let kind = self.kind();
+        Entry {
             html: crate::server::domain::markdown::render(&self.text),
             room: room.to_string(),
             seq: self.seq as u64,
@@ -324,12 +324,9 @@ impl MessageRow {
             text: self.text,
             ts: Timestamp::from_millis(self.ts),
             bot: self.bot,
-            deletes: self.deletes.map(|d| d as u64),
+            kind,
             deleted: self.deleted,
-            edits: self.edits.map(|e| e as u64),
             edited: self.edited.map(|e| e as u64),
-            reacts: self.reacts.map(|r| r as u64),
-            undo: self.undo,
             // Its author and words are read next (`attach_quotes`).
             reply_to: self.reply_to.map(|seq| Quote {
                 seq: seq as u64,
@@ -340,12 +337,24 @@ impl MessageRow {
     }
 }
 
+/// The columns that store `kind` (`deletes`, `edits`, `reacts`, `undo`): the other way
+/// of `MessageRow::kind`.
+pub fn kind_columns(kind: EntryKind) -> (Option<i64>, Option<i64>, Option<i64>, bool) {
+    let seq = |s: Option<u64>| s.map(|s| s as i64);
+    (
+        seq(kind.deletes()),
+        seq(kind.edits()),
+        seq(kind.reacts()),
+        kind.undo(),
+    )
+}
+
 /// A quoted message as every backend reads it: seq, author's name, text (empty when
 /// deleted).
 pub type QuoteRow = (i64, String, String);
 
 /// Gives each reply among `messages` its quote, from `rows`.
-pub fn attach_quotes(messages: &mut [ChatMessage], rows: &[QuoteRow]) {
+pub fn attach_quotes(messages: &mut [Entry], rows: &[QuoteRow]) {
     for msg in messages {
         let Some(quote) = msg.reply_to.as_mut() else {
             continue;
@@ -361,7 +370,7 @@ pub fn attach_quotes(messages: &mut [ChatMessage], rows: &[QuoteRow]) {
 pub type ReactionRow = (i64, String, String, String);
 
 /// Gives each of `messages` (oldest first) its reactions from `rows`.
-pub fn attach_reactions(messages: &mut [ChatMessage], rows: Vec<ReactionRow>) {
+pub fn attach_reactions(messages: &mut [Entry], rows: Vec<ReactionRow>) {
     for (seq, emoji, user, name) in rows {
         let seq = seq as u64;
         if let Ok(at) = messages.binary_search_by_key(&seq, |m| m.seq) {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     delivery::DeliveryStatus,
     grouping::{place, Day, Place, Tail},
-    protocol::ChatMessage,
+    protocol::Entry,
     room_log::RoomLog,
     timestamp::{reader_offset, Timestamp},
 };
@@ -34,8 +34,8 @@ pub type Status = ArcRwSignal<Option<DeliveryStatus>>;
 
 /// One message in the page.
 #[derive(Clone)]
-pub struct Entry {
-    pub msg: Arc<ChatMessage>,
+pub struct Shown {
+    pub msg: Arc<Entry>,
     /// Only my messages have one.
     pub status: Option<Status>,
 }
@@ -56,9 +56,9 @@ pub enum Row {
     /// Messages by one author, under one name and avatar.
     Group {
         key: RowKey,
-        head: Arc<ChatMessage>,
+        head: Arc<Entry>,
         local: bool,
-        entries: ArcRwSignal<Vec<Entry>>,
+        entries: ArcRwSignal<Vec<Shown>>,
     },
 }
 
@@ -87,7 +87,7 @@ pub struct LogView {
     /// The rows in the page, oldest first.
     pub rows: ArcRwSignal<Vec<Row>>,
     /// My messages not stored yet, shown after the rows.
-    pub pending: ArcRwSignal<Vec<Entry>>,
+    pub pending: ArcRwSignal<Vec<Shown>>,
     me: Option<Uuid>,
     /// Times in the reader's zone (after hydration) rather than UTC.
     local: bool,
@@ -209,7 +209,7 @@ impl LogView {
         msgs.len()
     }
 
-    fn push_back(&mut self, msgs: &[ChatMessage], log: &RoomLog) {
+    fn push_back(&mut self, msgs: &[Entry], log: &RoomLog) {
         let mut tail = self.tail;
         let rows = self.rows.clone();
         rows.maybe_update(|rows| {
@@ -343,7 +343,7 @@ impl LogView {
     /// receipts); other rows are not touched.
     pub fn refresh_statuses(&self, log: &RoomLog) {
         let Some(me) = self.me else { return };
-        let set = |e: &Entry| {
+        let set = |e: &Shown| {
             if let Some(status) = &e.status {
                 let now = log.status(e.msg.seq, me);
                 if status.with_untracked(|s| s.as_ref() != Some(&now)) {
@@ -372,7 +372,7 @@ impl LogView {
                 old.iter()
                     .find(|e| e.msg.client_id == m.client_id && e.msg.seq == m.seq)
                     .cloned()
-                    .unwrap_or_else(|| Entry {
+                    .unwrap_or_else(|| Shown {
                         msg: Arc::new(m.clone()),
                         status: Some(ArcRwSignal::new(None)),
                     })
@@ -385,22 +385,16 @@ impl LogView {
         reader_offset(self.local, ts)
     }
 
-    fn entry(&self, msg: &ChatMessage, log: &RoomLog) -> Entry {
+    fn entry(&self, msg: &Entry, log: &RoomLog) -> Shown {
         let mine = self.me.filter(|me| *me == msg.author_id);
-        Entry {
+        Shown {
             msg: Arc::new(msg.clone()),
             status: mine.map(|me| ArcRwSignal::new(Some(log.status(msg.seq, me)))),
         }
     }
 
     /// Places `msgs` (in order, after `tail`) at the end of `rows`.
-    fn lay_out(
-        &self,
-        tail: &mut Option<Tail>,
-        rows: &mut Vec<Row>,
-        msgs: &[ChatMessage],
-        log: &RoomLog,
-    ) {
+    fn lay_out(&self, tail: &mut Option<Tail>, rows: &mut Vec<Row>, msgs: &[Entry], log: &RoomLog) {
         for msg in msgs {
             // A deletion or an edit shows in its message, not as a row of its own.
             if let Some(target) = msg.changes() {
@@ -435,7 +429,7 @@ impl LogView {
     }
 
     /// Counts `msgs`, just laid out after the window, into it.
-    fn took(&mut self, msgs: &[ChatMessage]) {
+    fn took(&mut self, msgs: &[Entry]) {
         if let (Some(first), Some(last)) = (msgs.first(), msgs.last()) {
             if self.count == 0 {
                 self.first = first.seq;
@@ -448,13 +442,13 @@ impl LogView {
 
 /// Applies `change` (a deletion, an edit or a reaction) to the message stored as `seq`, if
 /// a row in `rows` holds it, and to the quotes of the replies to it.
-fn change(rows: &[Row], seq: u64, change: &ChatMessage) {
+fn change(rows: &[Row], seq: u64, change: &Entry) {
     if change.requotes() {
         for row in rows {
             let Row::Group { entries, .. } = row else {
                 continue;
             };
-            let quotes = |e: &Entry| e.msg.reply_to.as_ref().is_some_and(|q| q.seq == seq);
+            let quotes = |e: &Shown| e.msg.reply_to.as_ref().is_some_and(|q| q.seq == seq);
             if entries.with_untracked(|e| e.iter().any(quotes)) {
                 entries.update(|e| {
                     e.iter_mut()

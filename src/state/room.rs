@@ -10,11 +10,11 @@ mod inbox;
 
 use crate::{
     page::{Me, RoomPageData, RoomSummary},
-    protocol::{ChatMessage, Quote, ServerFrame},
+    protocol::{Entry, EntryKind, Quote, ServerFrame},
     room_log::RoomLog,
     state::{
         conn::ConnStatus,
-        log_view::{Entry, LogView, Row, WINDOW_MAX},
+        log_view::{LogView, Row, Shown, WINDOW_MAX},
     },
     timestamp::Timestamp,
     validation::{MessageText, ValidationError},
@@ -121,7 +121,7 @@ impl RoomState {
     }
 
     /// My messages on their way, shown after the rows.
-    pub fn pending(&self) -> ArcRwSignal<Vec<Entry>> {
+    pub fn pending(&self) -> ArcRwSignal<Vec<Shown>> {
         self.view.with_value(|v| v.pending.clone())
     }
 
@@ -132,7 +132,7 @@ impl RoomState {
         self.typing.mine(false);
         let quote = self.replying.get_untracked();
         self.replying.set(None);
-        if self.queue(text.into_string(), |m| m.reply_to = quote) {
+        if self.queue(text.into_string(), EntryKind::Message, quote) {
             self.show_latest();
         }
         Ok(())
@@ -141,14 +141,14 @@ impl RoomState {
     /// Queues the deletion of the message stored as `seq`; the socket delivers it as it
     /// delivers a message (kept and sent again until stored).
     pub fn delete(&self, seq: u64) {
-        self.queue(String::new(), |m| m.deletes = Some(seq));
+        self.queue(String::new(), EntryKind::Delete(seq), None);
     }
 
     /// Queues `text` as the new text of my message stored as `seq`, as `delete` does.
     pub fn edit(&self, seq: u64, text: &str) -> Result<(), ValidationError> {
         let text = MessageText::parse(text)?;
         self.typing.mine(false);
-        self.queue(text.into_string(), |m| m.edits = Some(seq));
+        self.queue(text.into_string(), EntryKind::Edit(seq), None);
         Ok(())
     }
 
@@ -165,10 +165,7 @@ impl RoomState {
     /// Queues my reaction `emoji` to the message stored as `seq` (with `undo`, taking it
     /// back), as `delete` does; the chip changes once the room has stored it.
     pub fn react(&self, seq: u64, emoji: &str, undo: bool) {
-        self.queue(emoji.to_owned(), |m| {
-            m.reacts = Some(seq);
-            m.undo = undo;
-        });
+        self.queue(emoji.to_owned(), EntryKind::React { of: seq, undo }, None);
     }
 
     /// The text of my message stored as `seq` (0: my latest) that may be edited (see
@@ -179,13 +176,13 @@ impl RoomState {
             .with_value(|l| l.editable(me, seq).map(|m| (m.seq, m.text.clone())))
     }
 
-    /// Queues a message of mine with a new `client_id` (`change` makes it a deletion, an
-    /// edit or a reaction); false when nobody is signed in.
-    fn queue(&self, text: String, change: impl FnOnce(&mut ChatMessage)) -> bool {
+    /// Queues an entry of mine (a message, answering `reply_to` if any, or a change to one)
+    /// with a new `client_id`; false when nobody is signed in.
+    fn queue(&self, text: String, kind: EntryKind, reply_to: Option<Quote>) -> bool {
         let Some(me) = self.me.get_untracked() else {
             return false;
         };
-        let mut msg = ChatMessage {
+        let msg = Entry {
             room: self.room.get_value(),
             seq: 0,
             id: Uuid::nil(),
@@ -196,23 +193,19 @@ impl RoomState {
             ts: Timestamp::now(),
             // Written out, not `..Default::default()`: that pulls `Default` into the WASM.
             bot: false,
-            deletes: None,
+            kind,
             deleted: false,
-            edits: None,
             edited: None,
-            reacts: None,
-            undo: false,
-            reply_to: None,
+            reply_to,
             reactions: Vec::new(),
             html: None,
         };
-        change(&mut msg);
         self.add_pending(vec![msg]);
         true
     }
 
     /// Adds my messages that are not stored yet (a send, or pending messages restored).
-    pub fn add_pending(&self, msgs: Vec<ChatMessage>) {
+    pub fn add_pending(&self, msgs: Vec<Entry>) {
         self.log
             .update_value(|log| msgs.into_iter().for_each(|m| log.add_pending(m)));
         self.update_view(|v, log| {
@@ -263,7 +256,7 @@ impl RoomState {
     }
 
     /// Older messages fetched from the server (none: there are no more).
-    pub fn add_older(&self, msgs: Vec<ChatMessage>) {
+    pub fn add_older(&self, msgs: Vec<Entry>) {
         self.log.update_value(|log| {
             if msgs.is_empty() {
                 log.reached_start();

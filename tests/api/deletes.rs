@@ -58,7 +58,7 @@ async fn an_author_deletes_their_message_and_everyone_converges() {
     assert_eq!(ack(&mut ann).await, 3);
     let seen = next_message(&mut bob).await;
     assert_eq!(
-        (seen.seq, seen.deletes, seen.text.as_str()),
+        (seen.seq, seen.kind.deletes(), seen.text.as_str()),
         (3, Some(1), "")
     );
     // A retry is acked with the same seq and stores nothing new.
@@ -73,7 +73,7 @@ async fn an_author_deletes_their_message_and_everyone_converges() {
     let msgs = history(&app, "lobby").await;
     let shape: Vec<(u64, bool, Option<u64>, &str)> = msgs
         .iter()
-        .map(|m| (m.seq, m.deleted, m.deletes, m.text.as_str()))
+        .map(|m| (m.seq, m.deleted, m.kind.deletes(), m.text.as_str()))
         .collect();
     assert_eq!(
         shape,
@@ -96,7 +96,7 @@ async fn an_author_deletes_their_message_and_everyone_converges() {
     let replay: Vec<(u64, Option<u64>)> =
         [next_message(&mut back).await, next_message(&mut back).await]
             .iter()
-            .map(|m| (m.seq, m.deletes))
+            .map(|m| (m.seq, m.kind.deletes()))
             .collect();
     assert_eq!(replay, [(2, None), (3, Some(1))]);
     let mut fresh = app.client("dan").await;

@@ -61,7 +61,7 @@ async fn an_author_edits_their_message_and_everyone_converges() {
     let id = edit(&mut ann, "lobby", 1, "the **plan** is <b>out</b> :tada:").await;
     assert_eq!(ack(&mut ann).await, 3);
     let seen = next_message(&mut bob).await;
-    assert_eq!((seen.seq, seen.edits), (3, Some(1)));
+    assert_eq!((seen.seq, seen.kind.edits()), (3, Some(1)));
     assert_eq!(seen.text, "the **plan** is <b>out</b> 🎉");
     assert_eq!(
         seen.html.as_deref(),
@@ -89,7 +89,7 @@ async fn an_author_edits_their_message_and_everyone_converges() {
     let msgs = history(&app, "lobby").await;
     let shape: Vec<(u64, &str, Option<u64>, Option<u64>)> = msgs
         .iter()
-        .map(|m| (m.seq, m.text.as_str(), m.edits, m.edited))
+        .map(|m| (m.seq, m.text.as_str(), m.kind.edits(), m.edited))
         .collect();
     assert_eq!(
         shape,
@@ -125,7 +125,7 @@ async fn an_author_edits_their_message_and_everyone_converges() {
     let mut replay = Vec::new();
     for _ in 0..3 {
         let m = next_message(&mut back).await;
-        replay.push((m.seq, m.edits));
+        replay.push((m.seq, m.kind.edits()));
     }
     assert_eq!(replay, [(2, None), (3, Some(1)), (4, Some(1))]);
     let mut fresh = app.client("dan").await;

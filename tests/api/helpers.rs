@@ -522,7 +522,7 @@ where
 }
 
 /// The stored message inside a `message` frame.
-pub fn message(frame: &ServerFrame) -> &cloud_msg::protocol::ChatMessage {
+pub fn message(frame: &ServerFrame) -> &cloud_msg::protocol::Entry {
     match frame {
         ServerFrame::Message(m) => m,
         other => panic!("expected a message, got {other:?}"),
@@ -628,7 +628,7 @@ impl ServerProcess {
 
     /// Every stored message of `room`, by joining with `since: 0` (and again wherever the
     /// server says there is `more`).
-    pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
+    pub async fn replay(&self, token: &str, room: &str) -> Vec<cloud_msg::protocol::Entry> {
         let mut client = Client::new(self.connect(token).await);
         let mut out = Vec::new();
         let mut since = 0;
@@ -805,7 +805,7 @@ pub fn spawn_sends(
 }
 
 /// The room's latest page of history (`GET /api/rooms/<room>/messages`), as a visitor.
-pub async fn history(app: &TestApp, room: &str) -> Vec<cloud_msg::protocol::ChatMessage> {
+pub async fn history(app: &TestApp, room: &str) -> Vec<cloud_msg::protocol::Entry> {
     let page: cloud_msg::protocol::HistoryPage = app
         .get(&format!("/api/rooms/{room}/messages"))
         .await
@@ -816,7 +816,7 @@ pub async fn history(app: &TestApp, room: &str) -> Vec<cloud_msg::protocol::Chat
 }
 
 /// The next `message` frame (skipping what else arrives).
-pub async fn next_message(ws: &mut Client) -> cloud_msg::protocol::ChatMessage {
+pub async fn next_message(ws: &mut Client) -> cloud_msg::protocol::Entry {
     message(
         &ws.recv_until(|f| matches!(f, ServerFrame::Message(_)))
             .await,

@@ -6,7 +6,7 @@
 
 use cloud_msg::{
     emoji::PALETTE,
-    protocol::{ChatMessage, ClientFrame, ErrorCode, ServerFrame, REACTIONS_MAX},
+    protocol::{ClientFrame, Entry, ErrorCode, ServerFrame, REACTIONS_MAX},
 };
 use uuid::Uuid;
 
@@ -30,7 +30,7 @@ async fn react_as(ws: &mut Client, room: &str, seq: u64, id: Uuid, emoji: &str, 
 }
 
 /// Each chip of `msg`: its emoji and who gave it, by name.
-fn chips(msg: &ChatMessage) -> Vec<(String, Vec<String>)> {
+fn chips(msg: &Entry) -> Vec<(String, Vec<String>)> {
     msg.reactions
         .iter()
         .map(|r| (r.emoji.clone(), r.names.clone()))
@@ -72,11 +72,11 @@ async fn a_reaction_counts_once_per_person_toggles_and_everyone_converges() {
     assert_eq!(ack(&mut bob).await, 2);
     let seen = next_message(&mut ann).await;
     assert_eq!(
-        (seen.seq, seen.reacts, seen.text.as_str()),
+        (seen.seq, seen.kind.reacts(), seen.text.as_str()),
         (2, Some(1), "👍")
     );
     assert_eq!(
-        (seen.author.as_str(), seen.undo, seen.html),
+        (seen.author.as_str(), seen.kind.undo(), seen.html),
         ("bob", false, None)
     );
     // A retry is acked with the same seq and stores nothing new; a second 👍 from bob is

@@ -8,8 +8,9 @@ mod search_slices;
 use std::collections::HashSet;
 
 use cloud_msg::{
+    protocol::EntryKind,
     server::{
-        model::{NewMessage, NewSession, Role, RoomRef, User},
+        model::{NewEntry, NewSession, Role, RoomRef, User},
         store::{Database, Store},
     },
     timestamp::Timestamp,
@@ -45,16 +46,13 @@ fn room(name: &str) -> RoomName {
     RoomName::parse(name).unwrap()
 }
 
-fn new(author: &User, text: &str) -> NewMessage {
-    NewMessage {
+fn new(author: &User, text: &str) -> NewEntry {
+    NewEntry {
         client_id: Uuid::now_v7(),
         author: author.clone(),
         text: text.into(),
         ts: Timestamp::from_millis(1_700_000_000_000),
-        deletes: None,
-        edits: None,
-        reacts: None,
-        undo: false,
+        kind: EntryKind::Message,
         reply_to: None,
         // As the room's actor renders it before the store.
         html: cloud_msg::server::domain::markdown::render(text),
@@ -82,7 +80,7 @@ async fn open_room(store: &Store, name: &str) -> RoomRef {
     r
 }
 
-fn texts(msgs: &[cloud_msg::protocol::ChatMessage]) -> Vec<&str> {
+fn texts(msgs: &[cloud_msg::protocol::Entry]) -> Vec<&str> {
     msgs.iter().map(|m| m.text.as_str()).collect()
 }
 
@@ -114,7 +112,7 @@ on_both!(
 
         let again = store.append(&lobby, vec![first.clone()]).await.unwrap();
         assert!(!again[0].fresh && !again[0].reused && again[0].msg.seq == 1);
-        let reused = NewMessage {
+        let reused = NewEntry {
             text: "another text".into(),
             ..first
         };
@@ -584,20 +582,23 @@ on_both!(
             .unwrap();
         assert_eq!(stored[0].msg.seq, 1);
         // The deletion and a message after it, in one batch.
-        let deletion = NewMessage {
+        let deletion = NewEntry {
             text: String::new(),
-            deletes: Some(1),
+            kind: EntryKind::Delete(1),
             ..new(&ann, "")
         };
         let stored = store
             .append(&r, vec![deletion.clone(), new(&ann, "after")])
             .await
             .unwrap();
-        assert_eq!((stored[0].msg.seq, stored[0].msg.deletes), (3, Some(1)));
+        assert_eq!(
+            (stored[0].msg.seq, stored[0].msg.kind.deletes()),
+            (3, Some(1))
+        );
         let read = store.recent(&room("tidy"), 10).await.unwrap();
         let shape: Vec<(u64, &str, bool, Option<u64>)> = read
             .iter()
-            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.deletes))
+            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.kind.deletes()))
             .collect();
         assert_eq!(
             shape,
@@ -626,16 +627,16 @@ on_both!(
             .append(&r, vec![typo.clone(), gone.clone()])
             .await
             .unwrap();
-        let edit = |seq: u64, text: &str| NewMessage {
-            edits: Some(seq),
+        let edit = |seq: u64, text: &str| NewEntry {
+            kind: EntryKind::Edit(seq),
             ..new(&ann, text)
         };
         // Two edits of one message in one batch (the last wins), and the deletion of
         // another before its edit (it stays deleted).
         let first = edit(1, "the plan");
-        let deletion = NewMessage {
+        let deletion = NewEntry {
             text: String::new(),
-            deletes: Some(2),
+            kind: EntryKind::Delete(2),
             ..new(&ann, "")
         };
         let stored = store
@@ -650,7 +651,10 @@ on_both!(
             )
             .await
             .unwrap();
-        assert_eq!((stored[0].msg.seq, stored[0].msg.edits), (3, Some(1)));
+        assert_eq!(
+            (stored[0].msg.seq, stored[0].msg.kind.edits()),
+            (3, Some(1))
+        );
         assert_eq!(
             stored[1].msg.html.as_deref(),
             Some("<p>the plan, <em>final</em></p>")
@@ -658,7 +662,7 @@ on_both!(
         let read = store.recent(&room("drafts"), 10).await.unwrap();
         let shape: Vec<(u64, &str, bool, Option<u64>, Option<u64>)> = read
             .iter()
-            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.edits, m.edited))
+            .map(|m| (m.seq, m.text.as_str(), m.deleted, m.kind.edits(), m.edited))
             .collect();
         assert_eq!(
             shape,
@@ -692,9 +696,8 @@ on_both!(
             .append(&r, vec![new(&ann, "ship it"), new(&ann, "to delete")])
             .await
             .unwrap();
-        let react = |who: &User, seq: u64, emoji: &str, undo: bool| NewMessage {
-            reacts: Some(seq),
-            undo,
+        let react = |who: &User, seq: u64, emoji: &str, undo: bool| NewEntry {
+            kind: EntryKind::React { of: seq, undo },
             ..new(who, emoji)
         };
         let bob_thumbs = react(&bob, 1, "👍", false);
@@ -709,9 +712,9 @@ on_both!(
                     react(&ann, 1, "👍", false),
                     react(&ann, 1, "🎉", false),
                     react(&ann, 1, "🎉", true),
-                    NewMessage {
+                    NewEntry {
                         text: String::new(),
-                        deletes: Some(2),
+                        kind: EntryKind::Delete(2),
                         ..new(&ann, "")
                     },
                     react(&bob, 2, "😢", false),
@@ -723,10 +726,10 @@ on_both!(
         assert_eq!(stored.len(), 8);
         assert!(stored.iter().all(|a| a.fresh));
         assert_eq!(
-            (stored[0].msg.reacts, stored[0].msg.html.as_deref()),
+            (stored[0].msg.kind.reacts(), stored[0].msg.html.as_deref()),
             (Some(1), None)
         );
-        assert!(stored[4].msg.undo);
+        assert!(stored[4].msg.kind.undo());
         let read = store.recent(&room("fans"), 20).await.unwrap();
         let chips: Vec<(&str, Vec<&str>)> = read[0]
             .reactions

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    protocol::{ChatMessage, Receipt},
+    protocol::{Entry, Receipt},
     validation::RoomName,
 };
 
@@ -13,7 +13,7 @@ use crate::{
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Stored messages, in seq order.
-    Messages { messages: Vec<ChatMessage> },
+    Messages { messages: Vec<Entry> },
     /// Members' markers after they rose.
     Receipts { receipts: Vec<Receipt> },
     /// A person was removed from the room (kicked, or `banned`): their sockets leave it.

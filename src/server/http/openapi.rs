@@ -14,7 +14,7 @@ use utoipa::{
 };
 
 use crate::protocol::{
-    ApiError, BotRequest, ChatMessage, HistoryPage, PostMessage, Posted, SessionResponse,
+    ApiError, BotRequest, Entry, HistoryPage, PostMessage, Posted, SessionResponse,
 };
 
 #[derive(OpenApi)]
@@ -36,7 +36,7 @@ use crate::protocol::{
     components(schemas(
         ApiError,
         BotRequest,
-        ChatMessage,
+        Entry,
         HistoryPage,
         PostMessage,
         Posted,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{member::Member, Reply, Sent};
 use crate::{
-    protocol::{ChatMessage, Quote, Receipt},
+    protocol::{Entry, Quote, Receipt},
     server::{
         bus::Event,
         model::{RoomRef, User},
@@ -52,7 +52,7 @@ pub struct SendCmd {
 #[derive(Debug, Clone)]
 pub struct PageData {
     /// The last messages, oldest first.
-    pub history: Vec<ChatMessage>,
+    pub history: Vec<Entry>,
     /// Members' markers, most recently read first.
     pub receipts: Vec<Receipt>,
     /// The room's topic (empty: none).

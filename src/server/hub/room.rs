@@ -32,11 +32,11 @@ use super::{
     Sent,
 };
 use crate::{
-    protocol::{ChatMessage, ErrorCode, Presence, ServerFrame, PRESENCE_MAX},
+    protocol::{Entry, EntryKind, ErrorCode, Presence, ServerFrame, PRESENCE_MAX},
     server::{
         bus::{Bus, Event},
         domain::markdown,
-        model::{NewMessage, RoomRef},
+        model::{NewEntry, RoomRef},
         store::{Store, MAX_RECEIPTS},
         wire::{encode, encode_into},
     },
@@ -70,10 +70,10 @@ pub struct Room {
     /// The highest seq delivered here; every seq up to it was delivered, in order.
     last_seq: u64,
     /// Messages that came before their predecessors, by seq.
-    pending: BTreeMap<u64, ChatMessage>,
+    pending: BTreeMap<u64, Entry>,
     /// When a gap before `pending` is filled from the store.
     gap_at: Option<Instant>,
-    recent: VecDeque<ChatMessage>,
+    recent: VecDeque<Entry>,
     /// Members' markers.
     receipts: Receipts,
     members: Vec<Member>,
@@ -567,38 +567,34 @@ impl Room {
 
     async fn store_and_broadcast(&mut self, cmds: &mut Vec<SendCmd>) {
         let ts = Timestamp::now();
-        let batch: Vec<NewMessage> = cmds
+        let batch: Vec<NewEntry> = cmds
             .iter()
             .map(|c| {
-                let mut new = NewMessage {
+                let (kind, text, reply_to) = match &c.content {
+                    Content::Text(text, quote) => (EntryKind::Message, text.as_str(), quote),
+                    Content::Delete(seq) => (EntryKind::Delete(*seq), "", &None),
+                    Content::Edit(seq, text) => (EntryKind::Edit(*seq), text.as_str(), &None),
+                    Content::React { seq, emoji, undo } => {
+                        let kind = EntryKind::React {
+                            of: *seq,
+                            undo: *undo,
+                        };
+                        (kind, emoji.as_str(), &None)
+                    }
+                };
+                let new = NewEntry {
                     client_id: c.client_id,
                     author: c.author.clone(),
-                    text: String::new(),
+                    text: text.to_owned(),
                     ts,
-                    deletes: None,
-                    edits: None,
-                    reacts: None,
-                    undo: false,
-                    reply_to: None,
-                    html: None,
+                    kind,
+                    reply_to: reply_to.clone(),
+                    // A reaction's emoji is not Markdown.
+                    html: match kind {
+                        EntryKind::Message | EntryKind::Edit(_) => markdown::render(text),
+                        _ => None,
+                    },
                 };
-                match &c.content {
-                    Content::Text(text, quote) => {
-                        new.text = text.as_str().to_owned();
-                        new.reply_to.clone_from(quote);
-                        new.html = markdown::render(&new.text);
-                    }
-                    Content::Delete(seq) => new.deletes = Some(*seq),
-                    Content::Edit(seq, text) => {
-                        new.text = text.as_str().to_owned();
-                        new.edits = Some(*seq);
-                        new.html = markdown::render(&new.text);
-                    }
-                    Content::React { seq, emoji, undo } => {
-                        new.text.clone_from(emoji);
-                        (new.reacts, new.undo) = (Some(*seq), *undo);
-                    }
-                }
                 new
             })
             .collect();
@@ -658,7 +654,7 @@ impl Room {
     /// Delivers `messages` (stored, in seq order) here, each once and every seq in order:
     /// those already delivered are skipped, those after a gap wait for it.
     /// `bumped`: the version was raised for them already.
-    fn accept(&mut self, messages: Vec<ChatMessage>, bumped: bool) {
+    fn accept(&mut self, messages: Vec<Entry>, bumped: bool) {
         // Every message delivered now, framed back to back: one write per member.
         let mut frames = BytesMut::new();
         for msg in messages {
@@ -698,7 +694,7 @@ impl Room {
     }
 
     /// Frames `msg` into `frames` and keeps it as the room's latest.
-    fn frame_and_keep(&mut self, frames: &mut BytesMut, msg: ChatMessage) {
+    fn frame_and_keep(&mut self, frames: &mut BytesMut, msg: Entry) {
         let seq = msg.seq;
         let frame = ServerFrame::Message(msg);
         encode_into(frames, &mut self.scratch, &frame);

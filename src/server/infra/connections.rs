@@ -23,7 +23,8 @@ pub enum Refused {
     Total(usize),
 }
 
-struct Entry {
+/// One of a person's open sockets: its id, the session it was opened with, its outbox.
+struct OpenSocket {
     id: u64,
     session: Vec<u8>,
     outbox: Outbox,
@@ -31,7 +32,7 @@ struct Entry {
 
 #[derive(Default)]
 struct Inner {
-    by_user: HashMap<Uuid, Vec<Entry>>,
+    by_user: HashMap<Uuid, Vec<OpenSocket>>,
     by_ip: HashMap<IpAddr, usize>,
     total: usize,
     next_id: u64,
@@ -97,7 +98,7 @@ impl Connections {
         // Most people have a tab or two: no spare slots.
         let sockets = inner.by_user.entry(user).or_default();
         sockets.reserve_exact(1);
-        sockets.push(Entry {
+        sockets.push(OpenSocket {
             id,
             session,
             outbox,

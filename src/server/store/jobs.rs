@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     server::{
-        model::{Appended, MarkerChange, NewMessage, NewSession, Role, RoomRef, User},
+        model::{Appended, MarkerChange, NewEntry, NewSession, Role, RoomRef, User},
         Error, Result,
     },
     validation::{DisplayName, RoomName},
@@ -30,7 +30,7 @@ pub struct Job {
 pub enum Work {
     Append {
         room: RoomRef,
-        batch: Vec<NewMessage>,
+        batch: Vec<NewEntry>,
     },
     RaiseMarkers {
         room: RoomRef,
@@ -59,12 +59,21 @@ pub enum Work {
         session: NewSession,
     },
     /// A new session for an existing user (a password sign-in).
-    CreateSession { user: User, session: NewSession },
+    CreateSession {
+        user: User,
+        session: NewSession,
+    },
     /// Ends every session of `user` but `keep` (with a new password, or "sign out
     /// everywhere else").
-    DeleteOtherSessions { user: User, keep: Vec<u8> },
+    DeleteOtherSessions {
+        user: User,
+        keep: Vec<u8>,
+    },
     /// A new password for `user`.
-    SetPassword { user: User, password_hash: String },
+    SetPassword {
+        user: User,
+        password_hash: String,
+    },
     /// The room called `name`, made now if it does not exist (private or not), with
     /// `creator` as its owner. Answers the room as stored and whether this job made it.
     EnsureRoom {
@@ -87,7 +96,10 @@ pub enum Work {
     },
     /// Disables (ending every session) or enables the account `user`. Answers whether the
     /// user exists.
-    SetDisabled { user: uuid::Uuid, disabled: bool },
+    SetDisabled {
+        user: uuid::Uuid,
+        disabled: bool,
+    },
     /// Stores an invite link's token hash.
     CreateInvite {
         token_hash: Vec<u8>,
@@ -104,13 +116,24 @@ pub enum Work {
         give_back: bool,
     },
     /// Lifts `user`'s ban in `room`. Answers whether they were banned.
-    Unban { room: RoomRef, user: uuid::Uuid },
+    Unban {
+        room: RoomRef,
+        user: uuid::Uuid,
+    },
     /// Sets `room`'s topic. Answers whether the room is there.
-    SetTopic { room: RoomRef, topic: String },
+    SetTopic {
+        room: RoomRef,
+        topic: String,
+    },
     /// Signs a session out (`token_hash` gone: its cookie no longer works).
-    DeleteSession { token_hash: Vec<u8> },
+    DeleteSession {
+        token_hash: Vec<u8>,
+    },
     /// Records that a session was used at `at` (ms), which keeps it from expiring.
-    TouchSession { token_hash: Vec<u8>, at: i64 },
+    TouchSession {
+        token_hash: Vec<u8>,
+        at: i64,
+    },
 }
 
 /// What a job answers.

@@ -32,11 +32,9 @@ use std::{
 };
 
 use crate::{
-    protocol::{ChatMessage, Quote, Receipt},
+    protocol::{Entry, Quote, Receipt},
     server::{
-        model::{
-            Appended, DirectoryRow, MarkerChange, MessageRow, NewMessage, Role, RoomRef, User,
-        },
+        model::{Appended, DirectoryRow, MarkerChange, MessageRow, NewEntry, Role, RoomRef, User},
         Error, Result,
     },
     validation::RoomName,
@@ -206,7 +204,7 @@ impl Store {
     /// Stores `batch` (with the batches of other rooms waiting, in one transaction),
     /// giving each new message the room's next `seq`. A message whose
     /// `(author, client_id)` is already stored is returned as it was stored.
-    pub async fn append(&self, room: &RoomRef, batch: Vec<NewMessage>) -> Result<Vec<Appended>> {
+    pub async fn append(&self, room: &RoomRef, batch: Vec<NewEntry>) -> Result<Vec<Appended>> {
         expect_output!(
             self.writer().call(Work::Append {
                 room: room.clone(),
@@ -222,14 +220,14 @@ impl Store {
         room: &RoomRef,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<ChatMessage>> {
+    ) -> Result<Vec<Entry>> {
         let rows = on_backend!(self, b => b.messages_after(room, after, limit).await)?;
         self.complete(messages(rows, &room.name), &room.name).await
     }
 
     /// The last `limit` messages of the room called `name` (none if it does not exist),
     /// oldest first.
-    pub async fn recent(&self, name: &RoomName, limit: u32) -> Result<Vec<ChatMessage>> {
+    pub async fn recent(&self, name: &RoomName, limit: u32) -> Result<Vec<Entry>> {
         self.messages_before(name, u64::MAX, limit).await
     }
 
@@ -240,7 +238,7 @@ impl Store {
         name: &RoomName,
         before: u64,
         limit: u32,
-    ) -> Result<Vec<ChatMessage>> {
+    ) -> Result<Vec<Entry>> {
         let mut rows = on_backend!(self, b => b.messages_before(name, before, limit).await)?;
         rows.reverse();
         self.complete(messages(rows, name), name).await
@@ -248,11 +246,7 @@ impl Store {
 
     /// `messages` (oldest first) with the reactions each has now and, for replies, the
     /// quote of the message answered as it is now.
-    async fn complete(
-        &self,
-        mut messages: Vec<ChatMessage>,
-        name: &RoomName,
-    ) -> Result<Vec<ChatMessage>> {
+    async fn complete(&self, mut messages: Vec<Entry>, name: &RoomName) -> Result<Vec<Entry>> {
         let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
             return Ok(messages);
         };
@@ -327,6 +321,6 @@ impl Store {
     }
 }
 
-fn messages(rows: Vec<MessageRow>, room: &RoomName) -> Vec<ChatMessage> {
+fn messages(rows: Vec<MessageRow>, room: &RoomName) -> Vec<Entry> {
     rows.into_iter().map(|r| r.into_message(room)).collect()
 }

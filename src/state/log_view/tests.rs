@@ -1,15 +1,15 @@
 //! The incremental layout, checked against what a reader should see.
 
 use super::*;
-use crate::protocol::Receipt;
+use crate::protocol::{EntryKind, Receipt};
 
 const MIN: i64 = 60_000;
 // 2026-11-24T10:00:00Z
 const T0: i64 = 1_795_514_400_000;
 const ME: u128 = 1;
 
-fn msg(seq: u64, author: u128, ms: i64) -> ChatMessage {
-    ChatMessage {
+fn msg(seq: u64, author: u128, ms: i64) -> Entry {
+    Entry {
         room: "r".into(),
         seq,
         id: Uuid::from_u128(seq as u128),
@@ -39,7 +39,7 @@ fn shape(view: &LogView) -> String {
     })
 }
 
-fn add(log: &mut RoomLog, view: &mut LogView, m: ChatMessage) {
+fn add(log: &mut RoomLog, view: &mut LogView, m: Entry) {
     log.insert(m);
     view.append_new(log, true);
 }
@@ -236,9 +236,9 @@ fn pending_messages_follow_and_settle() {
 fn an_edit_changes_its_row_and_adds_none() {
     let mut log = RoomLog::new(vec![msg(1, 2, T0), msg(2, 3, T0 + MIN)]);
     let mut view = LogView::new(&log, Some(Uuid::from_u128(ME)));
-    let edit = ChatMessage {
+    let edit = Entry {
         text: "fixed".into(),
-        edits: Some(1),
+        kind: EntryKind::Edit(1),
         ..msg(3, 2, T0 + 2 * MIN)
     };
     add(&mut log, &mut view, edit);

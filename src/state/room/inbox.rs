@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{Batch, RoomState};
 use crate::{
     page::RoomSummary,
-    protocol::{ErrorCode, Presence, ServerFrame},
+    protocol::{EntryKind, ErrorCode, Presence, ServerFrame},
     room_log::{RoomLog, MAX_HELD},
     state::log_view::{LogView, PAGE, SLACK, WINDOW},
 };
@@ -224,10 +224,12 @@ impl RoomState {
                 let failed =
                     client_id.and_then(|id| self.log.try_update_value(|l| l.fail(id)).flatten());
                 self.alert.set(Some(match failed {
-                    Some(m) if m.deletes.is_some() => format!("Not deleted. {message}"),
-                    Some(m) if m.edits.is_some() => format!("Not edited. {message}"),
-                    Some(m) if m.reacts.is_some() => format!("No reaction. {message}"),
-                    Some(_) => format!("Your message was not sent. {message}"),
+                    Some(m) => match m.kind {
+                        EntryKind::Delete(_) => format!("Not deleted. {message}"),
+                        EntryKind::Edit(_) => format!("Not edited. {message}"),
+                        EntryKind::React { .. } => format!("No reaction. {message}"),
+                        EntryKind::Message => format!("Your message was not sent. {message}"),
+                    },
                     None => message,
                 }));
             }

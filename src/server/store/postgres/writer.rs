@@ -22,9 +22,12 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::{
-    protocol::{ChatMessage, Receipt, REACTIONS_MAX},
+    protocol::{Entry, EntryKind, Receipt, REACTIONS_MAX},
     server::{
-        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User, MESSAGE_COLUMNS},
+        model::{
+            kind_columns, Appended, MarkerChange, MessageRow, NewEntry, RoomRef, User,
+            MESSAGE_COLUMNS,
+        },
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error,
     },
@@ -202,7 +205,7 @@ async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
 async fn append(
     conn: &mut PgConnection,
     room: &RoomRef,
-    batch: &[NewMessage],
+    batch: &[NewEntry],
 ) -> sqlx::Result<Vec<Appended>> {
     let (mut last_seq,): (i64,) =
         sqlx::query_as("SELECT last_seq FROM rooms WHERE id = $1 FOR NO KEY UPDATE")
@@ -227,7 +230,7 @@ async fn append(
     .bind(&clients)
     .fetch_all(&mut *conn)
     .await?;
-    let mut known: HashMap<(Uuid, Uuid), ChatMessage> = stored
+    let mut known: HashMap<(Uuid, Uuid), Entry> = stored
         .into_iter()
         .map(|row| {
             let msg = row.into_message(&room.name);
@@ -239,7 +242,7 @@ async fn append(
     // the readers saw.
     let targets: Vec<i64> = batch
         .iter()
-        .filter_map(|m| m.reacts)
+        .filter_map(|m| m.kind.reacts())
         .map(|t| t as i64)
         .collect();
     let mut reactions: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
@@ -267,13 +270,13 @@ async fn append(
             out.push(m.already(msg.clone()));
             continue;
         }
-        if let Some(target) = m.deletes {
+        if let EntryKind::Delete(target) = m.kind {
             reactions.remove(&(target as i64));
         }
-        if let Some(target) = m.reacts {
-            let given = reactions.entry(target as i64).or_default();
+        if let EntryKind::React { of, undo } = m.kind {
+            let given = reactions.entry(of as i64).or_default();
             let user = m.author.id.to_string();
-            if m.undo {
+            if undo {
                 if let Some(users) = given.get_mut(&m.text) {
                     users.retain(|u| *u != user);
                     if users.is_empty() {
@@ -426,7 +429,7 @@ struct NewRows {
 }
 
 impl NewRows {
-    fn push(&mut self, msg: &ChatMessage) {
+    fn push(&mut self, msg: &Entry) {
         self.seq.push(msg.seq as i64);
         self.id.push(msg.id.to_string());
         self.client_id.push(msg.client_id.to_string());
@@ -435,10 +438,11 @@ impl NewRows {
         self.text.push(msg.text.clone());
         self.ts.push(msg.ts.millis());
         self.bot.push(msg.bot);
-        self.deletes.push(msg.deletes.map(|d| d as i64));
-        self.edits.push(msg.edits.map(|e| e as i64));
-        self.reacts.push(msg.reacts.map(|r| r as i64));
-        self.undo.push(msg.undo);
+        let (deletes, edits, reacts, undo) = kind_columns(msg.kind);
+        self.deletes.push(deletes);
+        self.edits.push(edits);
+        self.reacts.push(reacts);
+        self.undo.push(undo);
         self.reply_to
             .push(msg.reply_to.as_ref().map(|q| q.seq as i64));
     }

@@ -18,9 +18,12 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use crate::{
-    protocol::{ChatMessage, Receipt, REACTIONS_MAX},
+    protocol::{Entry, EntryKind, Receipt, REACTIONS_MAX},
     server::{
-        model::{Appended, MarkerChange, MessageRow, NewMessage, RoomRef, User, MESSAGE_COLUMNS},
+        model::{
+            kind_columns, Appended, MarkerChange, MessageRow, NewEntry, RoomRef, User,
+            MESSAGE_COLUMNS,
+        },
         store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error, Result,
     },
@@ -226,7 +229,7 @@ fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
 fn append(
     conn: &Connection,
     room: &RoomRef,
-    batch: &[NewMessage],
+    batch: &[NewEntry],
 ) -> rusqlite::Result<Vec<Appended>> {
     let mut last_seq: i64 = conn
         .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?")?
@@ -256,7 +259,11 @@ fn append(
             out.push(m.already(msg));
             continue;
         }
-        if let (Some(target), false) = (m.reacts, m.undo) {
+        if let EntryKind::React {
+            of: target,
+            undo: false,
+        } = m.kind
+        {
             // The cap holds here, in the transaction, whatever the reader saw.
             let (emoji, has): (i64, bool) = conn
                 .prepare_cached(
@@ -273,6 +280,7 @@ fn append(
         }
         last_seq += 1;
         let msg = m.stored(&room.name, last_seq as u64);
+        let (deletes, edits, reacts, undo) = kind_columns(msg.kind);
         insert.execute(params![
             room.id,
             last_seq,
@@ -283,33 +291,34 @@ fn append(
             msg.text,
             msg.ts.millis(),
             msg.bot,
-            msg.deletes.map(|d| d as i64),
-            msg.edits.map(|e| e as i64),
-            msg.reacts.map(|r| r as i64),
-            msg.undo,
+            deletes,
+            edits,
+            reacts,
+            undo,
             msg.reply_to.as_ref().map(|q| q.seq as i64)
         ])?;
-        if let Some(target) = msg.deletes {
-            // A deletion leaves a tombstone: the message keeps its place, not its text.
-            conn.prepare_cached(
-                "UPDATE messages SET text = '', deleted = 1, edited = NULL
-                 WHERE room_id = ? AND seq = ? AND deletes IS NULL",
-            )?
-            .execute(params![room.id, target as i64])?;
-            conn.prepare_cached("DELETE FROM reactions WHERE room_id = ? AND seq = ?")?
+        match msg.kind {
+            EntryKind::Message => {}
+            EntryKind::Delete(target) => {
+                // A deletion leaves a tombstone: the message keeps its place, not its text.
+                conn.prepare_cached(
+                    "UPDATE messages SET text = '', deleted = 1, edited = NULL
+                     WHERE room_id = ? AND seq = ? AND deletes IS NULL",
+                )?
                 .execute(params![room.id, target as i64])?;
-        }
-        if let Some(target) = msg.reacts {
-            react(conn, room.id, target, &msg, last_seq)?;
-        }
-        if let Some(target) = msg.edits {
-            // An edit gives the message its new text (not a deleted one).
-            conn.prepare_cached(
-                "UPDATE messages SET text = ?, edited = ?
-                 WHERE room_id = ? AND seq = ? AND deletes IS NULL AND edits IS NULL
-                   AND NOT deleted",
-            )?
-            .execute(params![msg.text, last_seq, room.id, target as i64])?;
+                conn.prepare_cached("DELETE FROM reactions WHERE room_id = ? AND seq = ?")?
+                    .execute(params![room.id, target as i64])?;
+            }
+            EntryKind::React { of, undo } => react(conn, room.id, of, undo, &msg, last_seq)?,
+            EntryKind::Edit(target) => {
+                // An edit gives the message its new text (not a deleted one).
+                conn.prepare_cached(
+                    "UPDATE messages SET text = ?, edited = ?
+                     WHERE room_id = ? AND seq = ? AND deletes IS NULL AND edits IS NULL
+                       AND NOT deleted",
+                )?
+                .execute(params![msg.text, last_seq, room.id, target as i64])?;
+            }
         }
         out.push(Appended {
             msg,
@@ -329,11 +338,12 @@ fn react(
     conn: &Connection,
     room_id: i64,
     target: u64,
-    entry: &ChatMessage,
+    undo: bool,
+    entry: &Entry,
     given: i64,
 ) -> rusqlite::Result<()> {
     let author = entry.author_id.to_string();
-    if entry.undo {
+    if undo {
         conn.prepare_cached(
             "DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND user_id = ?",
         )?
@@ -447,22 +457,19 @@ mod tests {
         (dir, conn)
     }
 
-    fn message(author: &User, text: &str) -> NewMessage {
-        NewMessage {
+    fn message(author: &User, text: &str) -> NewEntry {
+        NewEntry {
             client_id: uuid::Uuid::now_v7(),
             author: author.clone(),
             text: text.into(),
             ts: Timestamp::from_millis(1),
-            deletes: None,
-            edits: None,
-            reacts: None,
-            undo: false,
+            kind: EntryKind::Message,
             reply_to: None,
             html: None,
         }
     }
 
-    fn append_job(room: &RoomRef, batch: Vec<NewMessage>) -> (Job, Answer) {
+    fn append_job(room: &RoomRef, batch: Vec<NewEntry>) -> (Job, Answer) {
         Job::new(Work::Append {
             room: room.clone(),
             batch,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Reader;
 use crate::{
-    protocol::{ChatMessage, ErrorCode},
+    protocol::{Entry, ErrorCode},
     server::{
         domain::access::{self, Access},
         hub::{Content, Reply, RoomHandle, SendCmd},
@@ -18,7 +18,7 @@ use crate::{
 
 /// A stored message that a `delete` or `edit` may change, and the room it is in.
 pub(super) struct Target {
-    pub msg: ChatMessage,
+    pub msg: Entry,
     pub access: Access,
     handle: RoomHandle,
 }
