@@ -311,10 +311,12 @@ impl MessageRow {
         )
     }
 
-    pub fn into_message(self, room: &RoomName) -> Entry {
+    /// The entry this row of `room` holds, without its HTML (see `store::messages`).
+    pub fn into_entry(self, room: &RoomName) -> Entry {
         let kind = self.kind();
         Entry {
-            html: crate::server::domain::markdown::render(&self.text),
+            // The text's HTML is made by whoever shows it (`store::messages`).
+            html: None,
             room: room.to_string(),
             seq: self.seq as u64,
             id: parse_uuid(&self.id),

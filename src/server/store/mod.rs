@@ -32,7 +32,7 @@ use std::{
 };
 
 use crate::{
-    protocol::{Entry, Quote, Receipt},
+    protocol::{Entry, EntryKind, Quote, Receipt},
     server::{
         model::{Appended, DirectoryRow, MarkerChange, MessageRow, NewEntry, Role, RoomRef, User},
         Error, Result,
@@ -321,6 +321,16 @@ impl Store {
     }
 }
 
+/// The entries `rows` stand for, as readers show them: with their text's HTML. (The store
+/// keeps only the text; the writers, which read a row only to answer a retry, never render.)
 fn messages(rows: Vec<MessageRow>, room: &RoomName) -> Vec<Entry> {
-    rows.into_iter().map(|r| r.into_message(room)).collect()
+    rows.into_iter()
+        .map(|r| {
+            let mut entry = r.into_entry(room);
+            if matches!(entry.kind, EntryKind::Message | EntryKind::Edit(_)) {
+                entry.html = crate::server::domain::markdown::render(&entry.text);
+            }
+            entry
+        })
+        .collect()
 }

@@ -233,7 +233,7 @@ async fn append(
     let mut known: HashMap<(Uuid, Uuid), Entry> = stored
         .into_iter()
         .map(|row| {
-            let msg = row.into_message(&room.name);
+            let msg = row.into_entry(&room.name);
             ((msg.author_id, msg.client_id), msg)
         })
         .collect();

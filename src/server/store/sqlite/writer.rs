@@ -254,7 +254,7 @@ fn append(
                 MessageRow::from_sqlite,
             )
             .optional()?
-            .map(|row| row.into_message(&room.name));
+            .map(|row| row.into_entry(&room.name));
         if let Some(msg) = existing {
             out.push(m.already(msg));
             continue;
