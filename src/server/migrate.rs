@@ -20,8 +20,10 @@ use sqlx::{
 };
 
 use crate::server::{
-    model::{MessageRow, MESSAGE_COLUMNS},
-    store::{Database, Store},
+    store::{
+        rows::{MessageRow, MESSAGE_COLUMNS},
+        Database, Store,
+    },
     Error, Result,
 };
 

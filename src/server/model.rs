@@ -1,7 +1,7 @@
 //! The server's own types, below the store, the hub and the sockets: who speaks
-//! (`User`), a message before and after it is stored, a member's markers, a room's
-//! identity, and the one mapping from a stored row to a `Entry`. Every backend of
-//! the store and every layer above it speak these words.
+//! (`User`), an entry before and after it is stored, a member's markers, a room's
+//! identity. Every backend of the store and every layer above it speak these words (the
+//! rows the backends read, and their mapping to these, are `store/rows.rs`).
 
 use uuid::Uuid;
 
@@ -197,42 +197,6 @@ pub struct RoomFacts {
     pub admin: bool,
 }
 
-/// A `RoomFacts` as every backend reads it: room id, last seq, private, then the person's
-/// role, delivered and read markers (all null for a non-member), banned, admin.
-pub type FactsRow = (
-    i64,
-    i64,
-    bool,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    bool,
-);
-
-impl RoomFacts {
-    pub fn from_row(name: &RoomName, row: FactsRow) -> Self {
-        let (id, last_seq, private, role, delivered, read, banned, admin) = row;
-        Self {
-            room: RoomRef {
-                id,
-                name: name.clone(),
-                private,
-            },
-            last_seq: last_seq as u64,
-            member: role.map(|role| {
-                (
-                    Role::parse(&role),
-                    delivered.unwrap_or(0) as u64,
-                    read.unwrap_or(0) as u64,
-                )
-            }),
-            banned,
-            admin,
-        }
-    }
-}
-
 /// A room's member, as the member list shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
@@ -252,147 +216,6 @@ pub struct DirectoryRow {
     pub members: i64,
     /// The time of its last message (ms); none yet.
     pub last: Option<i64>,
-}
-
-/// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
-#[derive(Debug, Default, sqlx::FromRow)]
-pub struct MessageRow {
-    pub seq: i64,
-    pub id: String,
-    pub client_id: String,
-    pub author_id: String,
-    pub author_name: String,
-    pub text: String,
-    pub ts: i64,
-    pub bot: bool,
-    pub deletes: Option<i64>,
-    pub deleted: bool,
-    pub edits: Option<i64>,
-    pub edited: Option<i64>,
-    pub reacts: Option<i64>,
-    pub undo: bool,
-    pub reply_to: Option<i64>,
-}
-
-/// The columns a `MessageRow` is read from.
-pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot, \
-     deletes, deleted, edits, edited, reacts, undo, reply_to";
-
-impl MessageRow {
-    /// The row of a rusqlite query that selects `MESSAGE_COLUMNS`.
-    pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            client_id: r.get(2)?,
-            author_id: r.get(3)?,
-            author_name: r.get(4)?,
-            text: r.get(5)?,
-            ts: r.get(6)?,
-            bot: r.get(7)?,
-            deletes: r.get(8)?,
-            deleted: r.get(9)?,
-            edits: r.get(10)?,
-            edited: r.get(11)?,
-            reacts: r.get(12)?,
-            undo: r.get(13)?,
-            reply_to: r.get(14)?,
-        })
-    }
-
-    /// The kind its columns `deletes`, `edits`, `reacts` and `undo` stand for.
-    pub fn kind(&self) -> EntryKind {
-        let seq = |c: Option<i64>| c.map(|s| s as u64);
-        EntryKind::from_fields(
-            seq(self.deletes),
-            seq(self.edits),
-            seq(self.reacts),
-            self.undo,
-        )
-    }
-
-    /// The entry this row of `room` holds, without its HTML (see `store::messages`).
-    pub fn into_entry(self, room: &RoomName) -> Entry {
-        let kind = self.kind();
-        Entry {
-            // The text's HTML is made by whoever shows it (`store::messages`).
-            html: None,
-            room: room.to_string(),
-            seq: self.seq as u64,
-            id: parse_uuid(&self.id),
-            client_id: parse_uuid(&self.client_id),
-            author: self.author_name,
-            author_id: parse_uuid(&self.author_id),
-            text: self.text,
-            ts: Timestamp::from_millis(self.ts),
-            bot: self.bot,
-            kind,
-            deleted: self.deleted,
-            edited: self.edited.map(|e| e as u64),
-            // Its author and words are read next (`attach_quotes`).
-            reply_to: self.reply_to.map(|seq| Quote {
-                seq: seq as u64,
-                ..Quote::default()
-            }),
-            reactions: Vec::new(),
-        }
-    }
-}
-
-/// The columns that store `kind` (`deletes`, `edits`, `reacts`, `undo`): the other way
-/// of `MessageRow::kind`.
-pub fn kind_columns(kind: EntryKind) -> (Option<i64>, Option<i64>, Option<i64>, bool) {
-    let seq = |s: Option<u64>| s.map(|s| s as i64);
-    (
-        seq(kind.deletes()),
-        seq(kind.edits()),
-        seq(kind.reacts()),
-        kind.undo(),
-    )
-}
-
-/// A quoted message as every backend reads it: seq, author's name, text (empty when
-/// deleted).
-pub type QuoteRow = (i64, String, String);
-
-/// Gives each reply among `messages` its quote, from `rows`.
-pub fn attach_quotes(messages: &mut [Entry], rows: &[QuoteRow]) {
-    for msg in messages {
-        let Some(quote) = msg.reply_to.as_mut() else {
-            continue;
-        };
-        if let Some((seq, author, text)) = rows.iter().find(|r| r.0 as u64 == quote.seq) {
-            *quote = Quote::new(*seq as u64, author, text);
-        }
-    }
-}
-
-/// One person's reaction as every backend reads it: the message's seq, the emoji, the
-/// person's id and name (in the order the reactions were given).
-pub type ReactionRow = (i64, String, String, String);
-
-/// Gives each of `messages` (oldest first) its reactions from `rows`.
-pub fn attach_reactions(messages: &mut [Entry], rows: Vec<ReactionRow>) {
-    for (seq, emoji, user, name) in rows {
-        let seq = seq as u64;
-        if let Ok(at) = messages.binary_search_by_key(&seq, |m| m.seq) {
-            messages[at].react(&emoji, parse_uuid(&user), &name, false);
-        }
-    }
-}
-
-/// A member's markers as every backend reads them: user id, name, delivered, read.
-pub type ReceiptRow = (String, String, i64, i64);
-
-/// The receipt a `ReceiptRow` of `room` stands for.
-pub fn receipt(room: &RoomName, (user, name, delivered, read): ReceiptRow) -> Receipt {
-    Receipt {
-        room: room.to_string(),
-        user: parse_uuid(&user),
-        name,
-        delivered: delivered as u64,
-        read: read as u64,
-    }
 }
 
 /// A UUID column. Only the store writes these columns, always from a `Uuid`.

@@ -120,29 +120,15 @@ fn window(text: &str, first: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// A message that matched, as the results list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message that matched, as the results list shows it (and every backend reads it).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Hit {
     pub room: String,
     pub seq: i64,
     pub author: String,
     pub text: String,
+    /// When it was sent (ms).
     pub ts: i64,
-}
-
-/// A hit as every backend reads it: room name, seq, author's name, text, time (ms).
-pub type HitRow = (String, i64, String, String, i64);
-
-impl From<HitRow> for Hit {
-    fn from((room, seq, author, text, ts): HitRow) -> Self {
-        Self {
-            room,
-            seq,
-            author,
-            text,
-            ts,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -64,10 +64,10 @@ impl Store {
     /// An invite as it stands: its room, uses left and expiry (ms). `None`: no such invite.
     pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<InviteInfo>> {
         let row = on_backend!(self, b => b.invite(token_hash).await)?;
-        Ok(row.map(|(room, uses_left, expires_at)| InviteInfo {
-            room: room.and_then(|r| RoomName::parse(&r).ok()),
-            uses_left: uses_left.max(0) as u64,
-            expires_at,
+        Ok(row.map(|r| InviteInfo {
+            room: r.room_name.and_then(|r| RoomName::parse(&r).ok()),
+            uses_left: r.uses_left.max(0) as u64,
+            expires_at: r.expires_at,
         }))
     }
 }

@@ -29,7 +29,7 @@ impl Store {
     ) -> Result<Option<RoomFacts>> {
         let id = user.map(|u| u.to_string()).unwrap_or_default();
         let row = on_backend!(self, b => b.room_facts(name, &id).await)?;
-        Ok(row.map(|row| RoomFacts::from_row(name, row)))
+        Ok(row.map(|row| row.into_facts(name)))
     }
 
     /// Makes `user` a member of `room` with `role` (nothing if they are one already).
@@ -113,11 +113,11 @@ impl Store {
         let rows = on_backend!(self, b => b.members(room, limit).await)?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, role, account)| MemberRow {
-                user_id: parse_uuid(&id),
-                name,
-                role: Role::parse(&role),
-                account,
+            .map(|r| MemberRow {
+                user_id: parse_uuid(&r.user_id),
+                name: r.user_name,
+                role: Role::parse(&r.role),
+                account: r.account,
             })
             .collect())
     }

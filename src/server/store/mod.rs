@@ -23,6 +23,7 @@ pub mod jobs;
 mod members;
 pub mod name_keys;
 mod postgres;
+pub mod rows;
 mod sessions;
 mod sqlite;
 
@@ -34,7 +35,7 @@ use std::{
 use crate::{
     protocol::{Entry, EntryKind, Quote, Receipt},
     server::{
-        model::{Appended, DirectoryRow, MarkerChange, MessageRow, NewEntry, Role, RoomRef, User},
+        model::{Appended, DirectoryRow, MarkerChange, NewEntry, Role, RoomRef, User},
         Error, Result,
     },
     validation::RoomName,
@@ -192,8 +193,7 @@ impl Store {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::server::domain::search::Hit>> {
-        let rows = on_backend!(self, b => b.search(terms, user_id, limit).await)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        on_backend!(self, b => b.search(terms, user_id, limit).await)
     }
 
     /// How many rooms exist (tests: reads must not create any).
@@ -252,14 +252,14 @@ impl Store {
         };
         let (first, last) = (first.seq, last.seq);
         let rows = on_backend!(self, b => b.reactions(name, first, last).await)?;
-        crate::server::model::attach_reactions(&mut messages, rows);
+        rows::attach_reactions(&mut messages, rows);
         let quoted: Vec<i64> = messages
             .iter()
             .filter_map(|m| Some(m.reply_to.as_ref()?.seq as i64))
             .collect();
         if !quoted.is_empty() {
             let rows = on_backend!(self, b => b.quotes(name, &quoted).await)?;
-            crate::server::model::attach_quotes(&mut messages, &rows);
+            rows::attach_quotes(&mut messages, &rows);
         }
         Ok(messages)
     }
@@ -308,13 +308,13 @@ impl Store {
         let rows = on_backend!(self, b => b.rooms_of(user, limit).await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(name, unread, private, with, role)| {
+            .filter_map(|r| {
                 Some(RoomOf {
-                    name: RoomName::parse(&name).ok()?,
-                    unread: unread.max(0) as u64,
-                    private,
-                    with,
-                    role: Role::parse(&role),
+                    name: RoomName::parse(&r.name).ok()?,
+                    unread: r.unread.max(0) as u64,
+                    private: r.private,
+                    with: r.with_name,
+                    role: Role::parse(&r.role),
                 })
             })
             .collect())
@@ -323,7 +323,7 @@ impl Store {
 
 /// The entries `rows` stand for, as readers show them: with their text's HTML. (The store
 /// keeps only the text; the writers, which read a row only to answer a retry, never render.)
-fn messages(rows: Vec<MessageRow>, room: &RoomName) -> Vec<Entry> {
+fn messages(rows: Vec<rows::MessageRow>, room: &RoomName) -> Vec<Entry> {
     rows.into_iter()
         .map(|r| {
             let mut entry = r.into_entry(room);

@@ -115,16 +115,7 @@ impl Store {
 
     /// `user`'s sessions, most recently used first.
     pub async fn sessions_of(&self, user: &User) -> Result<Vec<SessionInfo>> {
-        let rows = on_backend!(self, b => b.sessions_of(&user.id.to_string()).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(token_hash, device, created_at, last_seen)| SessionInfo {
-                token_hash,
-                device,
-                created_at,
-                last_seen,
-            })
-            .collect())
+        on_backend!(self, b => b.sessions_of(&user.id.to_string()).await)
     }
 
     /// Ends every session of `user` except the one whose token hashes to `keep`.
@@ -280,8 +271,8 @@ impl Store {
     }
 }
 
-/// One of a person's sessions, as the list of them shows it.
-#[derive(Debug, Clone)]
+/// One of a person's sessions, as the list of them shows it (and every backend reads it).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionInfo {
     pub token_hash: Vec<u8>,
     pub device: String,

@@ -16,14 +16,18 @@ use sqlx::{
     Connection, PgConnection, PgPool,
 };
 
-use super::jobs::Writer;
+use super::{
+    jobs::Writer,
+    rows::{
+        FactsRow, InviteRow, MemberListRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow,
+        RoomOfRow, MESSAGE_COLUMNS,
+    },
+    sessions::SessionInfo,
+};
 use crate::{
     protocol::Receipt,
     server::{
-        model::{
-            receipt, DirectoryRow, FactsRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow,
-            RoomRef, User, MESSAGE_COLUMNS,
-        },
+        model::{DirectoryRow, RoomRef, User},
         Error, Result,
     },
     validation::RoomName,
@@ -122,9 +126,10 @@ impl Postgres {
     /// The room and one person's standing in it, in one query.
     pub async fn room_facts(&self, name: &RoomName, user_id: &str) -> Result<Option<FactsRow>> {
         Ok(sqlx::query_as(
-            "SELECT r.id, r.last_seq, r.private, m.role, m.delivered, m.read,
-                    EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = $2),
-                    EXISTS (SELECT 1 FROM users u WHERE u.id = $2 AND u.admin)
+            "SELECT r.id AS room_id, r.last_seq, r.private, m.role, m.delivered, m.read,
+                    EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = $2)
+                        AS banned,
+                    EXISTS (SELECT 1 FROM users u WHERE u.id = $2 AND u.admin) AS admin
              FROM rooms r LEFT JOIN read_markers m ON m.room_id = r.id AND m.user_id = $2
              WHERE r.name = $1",
         )
@@ -135,9 +140,9 @@ impl Postgres {
     }
 
     /// An invite: its room's name (if any), uses left, expiry.
-    pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<(Option<String>, i64, i64)>> {
+    pub async fn invite(&self, token_hash: &[u8]) -> Result<Option<InviteRow>> {
         Ok(sqlx::query_as(
-            "SELECT r.name, i.uses_left, i.expires_at FROM invites i
+            "SELECT r.name AS room_name, i.uses_left, i.expires_at FROM invites i
              LEFT JOIN rooms r ON r.id = i.room_id WHERE i.token_hash = $1",
         )
         .bind(token_hash)
@@ -157,13 +162,9 @@ impl Postgres {
 
     /// A room's members (user id, name, role, has an account), owners first, at most
     /// `limit`.
-    pub async fn members(
-        &self,
-        room: &RoomRef,
-        limit: u32,
-    ) -> Result<Vec<(String, String, String, bool)>> {
+    pub async fn members(&self, room: &RoomRef, limit: u32) -> Result<Vec<MemberListRow>> {
         Ok(sqlx::query_as(
-            "SELECT m.user_id, m.user_name, m.role, u.name_key IS NOT NULL
+            "SELECT m.user_id, m.user_name, m.role, u.name_key IS NOT NULL AS account
              FROM read_markers m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1
              ORDER BY m.role DESC, m.user_name, m.user_id LIMIT $2",
         )
@@ -285,27 +286,23 @@ impl Postgres {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().map(|r| receipt(name, r)).collect())
+        Ok(rows.into_iter().map(|r| r.into_receipt(name)).collect())
     }
 
     /// The rooms of `user`: name, unread count, private, for a direct conversation the
     /// other person's name (their own, talking to themself), and their role.
-    pub async fn rooms_of(
-        &self,
-        user: &User,
-        limit: u32,
-    ) -> Result<Vec<(String, i64, bool, Option<String>, String)>> {
+    pub async fn rooms_of(&self, user: &User, limit: u32) -> Result<Vec<RoomOfRow>> {
         Ok(sqlx::query_as(
             "SELECT r.name,
                     CASE WHEN r.last_seq - m.read > 500 THEN r.last_seq - m.read
                     ELSE (SELECT count(*) FROM messages x WHERE x.room_id = r.id
                           AND x.seq > m.read AND x.deletes IS NULL AND x.edits IS NULL
-                          AND x.reacts IS NULL) END,
+                          AND x.reacts IS NULL) END AS unread,
                     r.private,
                     CASE WHEN r.private AND r.name LIKE 'dm-%' THEN COALESCE(
                         (SELECT o.user_name FROM read_markers o
                          WHERE o.room_id = r.id AND o.user_id <> m.user_id LIMIT 1),
-                        m.user_name) END,
+                        m.user_name) END AS with_name,
                     m.role
              FROM read_markers m
              JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1
@@ -358,7 +355,7 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<(Vec<u8>, String, i64, i64)>> {
+    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<SessionInfo>> {
         Ok(sqlx::query_as(
             "SELECT token_hash, device, created_at, last_seen FROM sessions
              WHERE user_id = $1 ORDER BY last_seen DESC, created_at DESC",

@@ -4,7 +4,7 @@
 
 use super::{search_index, Postgres};
 use crate::server::{
-    domain::search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
+    domain::search::{Hit, Terms, CATCH_UP, PAGE, SCAN},
     Result,
 };
 
@@ -16,7 +16,7 @@ const DENSE: i64 = 16;
 
 impl Postgres {
     /// The newest `limit` messages matching `terms` that `user_id` may read.
-    pub async fn search(&self, terms: &Terms, user_id: &str, limit: u32) -> Result<Vec<HitRow>> {
+    pub async fn search(&self, terms: &Terms, user_id: &str, limit: u32) -> Result<Vec<Hit>> {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
         search_index::run(&self.read, CATCH_UP as u64).await;
@@ -121,15 +121,15 @@ impl Postgres {
         entries: &[(i64, i64)],
         user_id: &str,
         limit: usize,
-        hits: &mut Vec<HitRow>,
+        hits: &mut Vec<Hit>,
     ) -> Result<()> {
         if entries.is_empty() || hits.len() >= limit {
             return Ok(());
         }
         let rooms: Vec<i64> = entries.iter().map(|e| e.0).collect();
         let seqs: Vec<i64> = entries.iter().map(|e| e.1).collect();
-        let page: Vec<HitRow> = sqlx::query_as(
-            "SELECT r.name, m.seq, m.author_name, m.text, m.ts
+        let page: Vec<Hit> = sqlx::query_as(
+            "SELECT r.name AS room, m.seq, m.author_name AS author, m.text, m.ts
              FROM UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS e(room_id, seq, n)
              JOIN messages m ON m.room_id = e.room_id AND m.seq = e.seq
              JOIN rooms r ON r.id = m.room_id

@@ -24,11 +24,11 @@ use uuid::Uuid;
 use crate::{
     protocol::{Entry, EntryKind, Receipt, REACTIONS_MAX},
     server::{
-        model::{
-            kind_columns, Appended, MarkerChange, MessageRow, NewEntry, RoomRef, User,
-            MESSAGE_COLUMNS,
+        model::{Appended, MarkerChange, NewEntry, RoomRef, User},
+        store::{
+            jobs::{fill_pass, Job, Output, Queued, Work, Writer},
+            rows::{kind_columns, MessageRow, MESSAGE_COLUMNS},
         },
-        store::jobs::{fill_pass, Job, Output, Queued, Work, Writer},
         Error,
     },
     timestamp::Timestamp,

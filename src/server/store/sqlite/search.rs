@@ -3,13 +3,13 @@
 
 use super::Sqlite;
 use crate::server::{
-    domain::search::{HitRow, Terms, CATCH_UP, PAGE, SCAN},
+    domain::search::{Hit, Terms, CATCH_UP, PAGE, SCAN},
     Result,
 };
 
 impl Sqlite {
     /// The newest `limit` messages matching `terms` that `user_id` may read.
-    pub async fn search(&self, terms: &Terms, user_id: &str, limit: u32) -> Result<Vec<HitRow>> {
+    pub async fn search(&self, terms: &Terms, user_id: &str, limit: u32) -> Result<Vec<Hit>> {
         // What was stored before the search is found by it (unless the indexer is far
         // behind: then the search does not wait for all of it).
         let began = std::time::Instant::now();
@@ -42,8 +42,8 @@ impl Sqlite {
             scanned += entries.len() as i64;
             let ids = serde_json::to_string(&entries.iter().map(|e| e.0).collect::<Vec<_>>())
                 .expect("numbers");
-            let page: Vec<HitRow> = sqlx::query_as(
-                "SELECT r.name, m.seq, m.author_name, m.text, m.ts
+            let page: Vec<Hit> = sqlx::query_as(
+                "SELECT r.name AS room, m.seq, m.author_name AS author, m.text, m.ts
                  FROM json_each(?1) e
                  JOIN search_rows p ON p.rowid = e.value
                  JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
