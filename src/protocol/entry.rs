@@ -14,10 +14,9 @@ mod wire;
 /// time the epoch).
 ///
 /// On the wire (docs/protocol.md, and the OpenAPI document's `ChatMessage`) the kind is
-/// written as the fields `deletes`, `edits`, `reacts` and `undo`: `wire::EntryIn` reads
-/// them and `EntryKind`'s `Serialize` writes them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "wire::EntryIn")]
+/// written as the fields `deletes`, `edits`, `reacts` and `undo`: `entry/wire.rs` reads
+/// them (`Entry`'s `Deserialize`) and `EntryKind`'s `Serialize` writes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Entry {
     pub room: String,
     /// Per-room, gapless, increasing from 1.

@@ -2,7 +2,7 @@
 //! from, and its OpenAPI schema (`ChatMessage`). The kind's four fields become one
 //! `EntryKind` here.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
 use super::{Entry, EntryKind, Quote, Reaction};
@@ -59,6 +59,13 @@ pub struct EntryIn {
     /// shown as text.
     #[serde(default)]
     html: Option<String>,
+}
+
+/// An entry is read as its wire form, then made one (as serde's `from` would).
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        EntryIn::deserialize(d).map(Self::from)
+    }
 }
 
 impl From<EntryIn> for Entry {

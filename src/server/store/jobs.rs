@@ -265,3 +265,108 @@ macro_rules! expect_output {
     };
 }
 pub(crate) use expect_output;
+
+/// Runs one `Work` on a backend's writer connection: the one dispatch both backends share.
+/// Each backend's writer has the same functions in the same places (`append` and
+/// `raise_markers` in its `writer.rs`; `members::*`, `invites::*` and `accounts::*` beside
+/// it), each taking that backend's connection and only its own SQL. Postgres's are async:
+/// it calls `dispatch!(conn, work, await)`.
+macro_rules! dispatch {
+    ($conn:ident, $work:expr $(, $aw:ident)?) => {
+        match $work {
+            Work::Append { room, batch } => {
+                Output::Appended({ append($conn, room, batch)$(.$aw)? }?)
+            }
+            Work::RaiseMarkers {
+                room,
+                user,
+                delivered,
+                read,
+            } => Output::Markers({ raise_markers($conn, room, user, *delivered, *read)$(.$aw)? }?),
+            Work::Admit { room, user, role } => {
+                { members::admit($conn, room, user, *role)$(.$aw)? }?;
+                Output::Done(())
+            }
+            Work::Remove { room, user, ban_by } => {
+                Output::Flag({ members::remove($conn, room, *user, *ban_by)$(.$aw)? }?)
+            }
+            Work::Unban { room, user } => {
+                Output::Flag({ members::unban($conn, room, *user)$(.$aw)? }?)
+            }
+            Work::SetTopic { room, topic } => {
+                Output::Flag({ members::set_topic($conn, room, topic)$(.$aw)? }?)
+            }
+            Work::SetDisabled { user, disabled } => {
+                Output::Flag({ members::set_disabled($conn, *user, *disabled)$(.$aw)? }?)
+            }
+            Work::CreateInvite {
+                token_hash,
+                by,
+                room,
+                uses,
+                expires_at,
+            } => {
+                { invites::create($conn, token_hash, *by, *room, *uses, *expires_at)$(.$aw)? }?;
+                Output::Done(())
+            }
+            Work::UseInvite {
+                token_hash,
+                now,
+                give_back,
+            } => Output::Invite({ invites::take($conn, token_hash, *now, *give_back)$(.$aw)? }?),
+            Work::CreateUserSession { name, session } => {
+                Output::User({ accounts::create_user_session($conn, name, session)$(.$aw)? }?)
+            }
+            Work::CreateAccount {
+                name,
+                key,
+                password_hash,
+                session,
+                claim,
+            } => Output::User(
+                {
+                    accounts::create_account(
+                        $conn,
+                        name,
+                        key,
+                        password_hash,
+                        session,
+                        claim.as_ref(),
+                    )$(.$aw)?
+                }?,
+            ),
+            Work::CreateBot { name, key, session } => {
+                Output::User({ accounts::create_bot($conn, name, key, session)$(.$aw)? }?)
+            }
+            Work::CreateSession { user, session } => {
+                { accounts::insert_session($conn, &user.id.to_string(), session)$(.$aw)? }?;
+                Output::User(user.clone())
+            }
+            Work::DeleteOtherSessions { user, keep } => {
+                { accounts::delete_other_sessions($conn, user, keep)$(.$aw)? }?;
+                Output::Done(())
+            }
+            Work::SetPassword {
+                user,
+                password_hash,
+            } => {
+                { accounts::set_password($conn, user, password_hash)$(.$aw)? }?;
+                Output::Done(())
+            }
+            Work::EnsureRoom {
+                name,
+                private,
+                creator,
+            } => Output::Room({ members::ensure_room($conn, name, *private, creator)$(.$aw)? }?),
+            Work::DeleteSession { token_hash } => {
+                { accounts::delete_session($conn, token_hash)$(.$aw)? }?;
+                Output::Done(())
+            }
+            Work::TouchSession { token_hash, at } => {
+                { accounts::touch_session($conn, token_hash, *at)$(.$aw)? }?;
+                Output::Done(())
+            }
+        }
+    };
+}
+pub(super) use dispatch;

@@ -166,15 +166,13 @@ impl Store {
     /// The room called `name` and its last `seq`, if it exists. Never creates anything.
     pub async fn find_room(&self, name: &RoomName) -> Result<Option<(RoomRef, u64)>> {
         let found = on_backend!(self, b => b.find_room(name).await)?;
-        Ok(found.map(|(id, last_seq, private)| {
-            (
-                RoomRef {
-                    id,
-                    name: name.clone(),
-                    private,
-                },
-                last_seq,
-            )
+        Ok(found.map(|row| {
+            let room = RoomRef {
+                id: row.id,
+                name: name.clone(),
+                private: row.private,
+            };
+            (room, row.last_seq as u64)
         }))
     }
 

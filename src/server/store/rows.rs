@@ -218,6 +218,14 @@ impl FactsRow {
     }
 }
 
+/// A room as every backend finds it by name.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RoomRow {
+    pub id: i64,
+    pub last_seq: i64,
+    pub private: bool,
+}
+
 /// A member as every backend lists them: `account` is whether they have one.
 #[derive(Debug, sqlx::FromRow)]
 pub struct MemberListRow {
@@ -257,4 +265,13 @@ pub struct InviteRow {
     pub room_name: Option<String>,
     pub uses_left: i64,
     pub expires_at: i64,
+}
+
+/// One of a person's sessions, as the list of them shows it (and every backend reads it).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub token_hash: Vec<u8>,
+    pub device: String,
+    pub created_at: i64,
+    pub last_seen: i64,
 }

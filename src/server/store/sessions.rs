@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     jobs::{expect_output, Work},
+    rows::SessionInfo,
     Store,
 };
 use crate::{
@@ -269,15 +270,6 @@ impl Store {
         self.forget_session(token_hash);
         Ok(())
     }
-}
-
-/// One of a person's sessions, as the list of them shows it (and every backend reads it).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionInfo {
-    pub token_hash: Vec<u8>,
-    pub device: String,
-    pub created_at: i64,
-    pub last_seen: i64,
 }
 
 /// A write refused by a unique key, or a claim of a guest that is an account already.

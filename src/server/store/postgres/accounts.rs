@@ -126,3 +126,52 @@ pub async fn insert_session(
     .await?;
     Ok(())
 }
+
+/// Ends every session of `user` but `keep`.
+pub async fn delete_other_sessions(
+    conn: &mut PgConnection,
+    user: &User,
+    keep: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.id.to_string())
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A new password for `user` (an account: a guest has none to change).
+pub async fn set_password(
+    conn: &mut PgConnection,
+    user: &User,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NOT NULL")
+        .bind(password_hash)
+        .bind(user.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn touch_session(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+    at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen = GREATEST(last_seen, $1) WHERE token_hash = $2")
+        .bind(at)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

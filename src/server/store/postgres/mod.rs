@@ -20,9 +20,8 @@ use super::{
     jobs::Writer,
     rows::{
         FactsRow, InviteRow, MemberListRow, MessageRow, QuoteRow, ReactionRow, ReceiptRow,
-        RoomOfRow, MESSAGE_COLUMNS,
+        RoomOfRow, RoomRow, SessionInfo, MESSAGE_COLUMNS,
     },
-    sessions::SessionInfo,
 };
 use crate::{
     protocol::Receipt,
@@ -99,13 +98,13 @@ impl Postgres {
         self.read.close().await;
     }
 
-    pub async fn find_room(&self, name: &RoomName) -> Result<Option<(i64, u64, bool)>> {
-        let row: Option<(i64, i64, bool)> =
+    pub async fn find_room(&self, name: &RoomName) -> Result<Option<RoomRow>> {
+        Ok(
             sqlx::query_as("SELECT id, last_seq, private FROM rooms WHERE name = $1")
                 .bind(name.as_str())
                 .fetch_optional(&self.read)
-                .await?;
-        Ok(row.map(|(id, last_seq, private)| (id, last_seq as u64, private)))
+                .await?,
+        )
     }
 
     pub async fn directory(&self, filter: &str, limit: u32) -> Result<Vec<DirectoryRow>> {

@@ -26,7 +26,7 @@ use crate::{
     server::{
         model::{Appended, MarkerChange, NewEntry, RoomRef, User},
         store::{
-            jobs::{fill_pass, Job, Output, Queued, Work, Writer},
+            jobs::{dispatch, fill_pass, Job, Output, Queued, Work, Writer},
             rows::{kind_columns, MessageRow, MESSAGE_COLUMNS},
         },
         Error,
@@ -100,108 +100,9 @@ async fn together(pool: &PgPool, jobs: &[Job]) -> sqlx::Result<Vec<Output>> {
 }
 
 async fn execute(conn: &mut PgConnection, work: &Work) -> sqlx::Result<Output> {
-    Ok(match work {
-        Work::Append { room, batch } => Output::Appended(append(conn, room, batch).await?),
-        Work::RaiseMarkers {
-            room,
-            user,
-            delivered,
-            read,
-        } => Output::Markers(raise_markers(conn, room, user, *delivered, *read).await?),
-        Work::Admit { room, user, role } => {
-            members::admit(conn, room, user, *role).await?;
-            Output::Done(())
-        }
-        Work::Remove { room, user, ban_by } => {
-            Output::Flag(members::remove(conn, room, *user, *ban_by).await?)
-        }
-        Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user).await?),
-        Work::SetTopic { room, topic } => {
-            Output::Flag(members::set_topic(conn, room, topic).await?)
-        }
-        Work::SetDisabled { user, disabled } => {
-            Output::Flag(members::set_disabled(conn, *user, *disabled).await?)
-        }
-        Work::CreateInvite {
-            token_hash,
-            by,
-            room,
-            uses,
-            expires_at,
-        } => {
-            invites::create(conn, token_hash, *by, *room, *uses, *expires_at).await?;
-            Output::Done(())
-        }
-        Work::UseInvite {
-            token_hash,
-            now,
-            give_back,
-        } => Output::Invite(invites::take(conn, token_hash, *now, *give_back).await?),
-        Work::CreateUserSession { name, session } => {
-            Output::User(accounts::create_user_session(conn, name, session).await?)
-        }
-        Work::CreateAccount {
-            name,
-            key,
-            password_hash,
-            session,
-            claim,
-        } => Output::User(
-            accounts::create_account(conn, name, key, password_hash, session, claim.as_ref())
-                .await?,
-        ),
-        Work::CreateBot { name, key, session } => {
-            Output::User(accounts::create_bot(conn, name, key, session).await?)
-        }
-        Work::CreateSession { user, session } => {
-            accounts::insert_session(conn, &user.id.to_string(), session).await?;
-            Output::User(user.clone())
-        }
-        Work::DeleteOtherSessions { user, keep } => {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                .bind(user.id.to_string())
-                .bind(keep)
-                .execute(&mut *conn)
-                .await?;
-            Output::Done(())
-        }
-        Work::SetPassword {
-            user,
-            password_hash,
-        } => {
-            sqlx::query(
-                "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NOT NULL",
-            )
-            .bind(password_hash)
-            .bind(user.id.to_string())
-            .execute(&mut *conn)
-            .await?;
-            Output::Done(())
-        }
-        Work::EnsureRoom {
-            name,
-            private,
-            creator,
-        } => Output::Room(members::ensure_room(conn, name, *private, creator).await?),
-        Work::DeleteSession { token_hash } => {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash)
-                .execute(&mut *conn)
-                .await?;
-            Output::Done(())
-        }
-        Work::TouchSession { token_hash, at } => {
-            sqlx::query(
-                "UPDATE sessions SET last_seen = GREATEST(last_seen, $1) WHERE token_hash = $2",
-            )
-            .bind(at)
-            .bind(token_hash)
-            .execute(&mut *conn)
-            .await?;
-            Output::Done(())
-        }
-    })
+    Ok(dispatch!(conn, work, await))
 }
+
 async fn append(
     conn: &mut PgConnection,
     room: &RoomRef,

@@ -123,3 +123,31 @@ pub fn insert_session(
     ])?;
     Ok(())
 }
+
+/// Ends every session of `user` but `keep`.
+pub fn delete_other_sessions(conn: &Connection, user: &User, keep: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")?
+        .execute(params![user.id.to_string(), keep])?;
+    Ok(())
+}
+
+/// A new password for `user` (an account: a guest has none to change).
+pub fn set_password(conn: &Connection, user: &User, password_hash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NOT NULL",
+    )?
+    .execute(params![password_hash, user.id.to_string()])?;
+    Ok(())
+}
+
+pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+pub fn touch_session(conn: &Connection, token_hash: &[u8], at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ?")?
+        .execute(params![at, token_hash])?;
+    Ok(())
+}

@@ -9,8 +9,7 @@
 use std::path::Path;
 
 use super::{
-    accounts::{self, create_account, create_user_session, insert_session},
-    invites, members,
+    accounts, invites, members,
     wal_guard::{WalGuard, WAL_LIMIT, WAL_LOOK_EVERY},
 };
 
@@ -22,7 +21,7 @@ use crate::{
     server::{
         model::{Appended, MarkerChange, NewEntry, RoomRef, User},
         store::{
-            jobs::{fill_pass, Job, Output, Queued, Work, Writer},
+            jobs::{dispatch, fill_pass, Job, Output, Queued, Work, Writer},
             rows::{kind_columns, MessageRow, MESSAGE_COLUMNS},
         },
         Error, Result,
@@ -140,90 +139,7 @@ fn pass(conn: &mut Connection, jobs: &mut Vec<Job>) {
 
 /// One job's statements.
 fn execute(conn: &Connection, work: &Work) -> rusqlite::Result<Output> {
-    Ok(match work {
-        Work::Append { room, batch } => Output::Appended(append(conn, room, batch)?),
-        Work::RaiseMarkers {
-            room,
-            user,
-            delivered,
-            read,
-        } => Output::Markers(raise_markers(conn, room, user, *delivered, *read)?),
-        Work::Admit { room, user, role } => {
-            members::admit(conn, room, user, *role)?;
-            Output::Done(())
-        }
-        Work::Remove { room, user, ban_by } => {
-            Output::Flag(members::remove(conn, room, *user, *ban_by)?)
-        }
-        Work::Unban { room, user } => Output::Flag(members::unban(conn, room, *user)?),
-        Work::SetTopic { room, topic } => Output::Flag(members::set_topic(conn, room, topic)?),
-        Work::SetDisabled { user, disabled } => {
-            Output::Flag(members::set_disabled(conn, *user, *disabled)?)
-        }
-        Work::CreateInvite {
-            token_hash,
-            by,
-            room,
-            uses,
-            expires_at,
-        } => {
-            invites::create(conn, token_hash, *by, *room, *uses, *expires_at)?;
-            Output::Done(())
-        }
-        Work::UseInvite {
-            token_hash,
-            now,
-            give_back,
-        } => Output::Invite(invites::take(conn, token_hash, *now, *give_back)?),
-        Work::CreateUserSession { name, session } => {
-            Output::User(create_user_session(conn, name, session)?)
-        }
-        Work::CreateAccount {
-            name,
-            key,
-            password_hash,
-            session,
-            claim,
-        } => Output::User(create_account(
-            conn,
-            name,
-            key,
-            password_hash,
-            session,
-            claim.as_ref(),
-        )?),
-        Work::CreateBot { name, key, session } => {
-            Output::User(accounts::create_bot(conn, name, key, session)?)
-        }
-        Work::CreateSession { user, session } => {
-            insert_session(conn, &user.id.to_string(), session)?;
-            Output::User(user.clone())
-        }
-        Work::DeleteOtherSessions { user, keep } => {
-            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")?
-                .execute(params![user.id.to_string(), keep])?;
-            Output::Done(())
-        }
-        Work::SetPassword {
-            user,
-            password_hash,
-        } => {
-            conn.prepare_cached(
-                "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NOT NULL",
-            )?
-            .execute(params![password_hash, user.id.to_string()])?;
-            Output::Done(())
-        }
-        Work::EnsureRoom {
-            name,
-            private,
-            creator,
-        } => Output::Room(members::ensure_room(conn, name, *private, creator)?),
-        Work::DeleteSession { token_hash } => Output::Done(delete_session(conn, token_hash)?),
-        Work::TouchSession { token_hash, at } => {
-            Output::Done(touch_session(conn, token_hash, *at)?)
-        }
-    })
+    Ok(dispatch!(conn, work))
 }
 
 fn append(
@@ -421,18 +337,6 @@ fn raise_markers(
     }))
 }
 
-fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
-        .execute([token_hash])?;
-    Ok(())
-}
-
-fn touch_session(conn: &Connection, token_hash: &[u8], at: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ?")?
-        .execute(params![at, token_hash])?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,7 +345,7 @@ mod tests {
     /// A migrated database with one user and one room.
     fn fixture(room: &str) -> (tempfile::TempDir, Connection, User, RoomRef) {
         let (dir, conn) = store_with_schema();
-        let user = create_user_session(
+        let user = accounts::create_user_session(
             &conn,
             &DisplayName::parse("ann").unwrap(),
             &NewSession::new(b"h".to_vec(), "test"),
