@@ -9,52 +9,70 @@ use crate::{
     validation::RoomName,
 };
 
-/// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
-#[derive(Debug, Default, sqlx::FromRow)]
-pub struct MessageRow {
-    pub seq: i64,
-    pub id: String,
-    pub client_id: String,
-    pub author_id: String,
-    pub author_name: String,
-    pub text: String,
-    pub ts: i64,
-    pub bot: bool,
-    pub deletes: Option<i64>,
-    pub deleted: bool,
-    pub edits: Option<i64>,
-    pub edited: Option<i64>,
-    pub reacts: Option<i64>,
-    pub undo: bool,
-    pub reply_to: Option<i64>,
+/// A row both backends read: the struct (read by column name through sqlx), its columns
+/// in order (`COLUMNS`), and `from_sqlite`, which reads it from a rusqlite query that
+/// selects those columns in that order (the quick reads on SQLite's own thread).
+macro_rules! row {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(#[$m0:meta])* pub $f0:ident: $t0:ty
+            $(, $(#[$m:meta])* pub $f:ident: $t:ty)* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, sqlx::FromRow)]
+        pub struct $name {
+            $(#[$m0])* pub $f0: $t0,
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        impl $name {
+            /// Its columns, in order.
+            #[allow(dead_code)]
+            pub const COLUMNS: &'static str =
+                concat!(stringify!($f0) $(, ", ", stringify!($f))*);
+
+            /// The row of a rusqlite query that selects `COLUMNS`, in order.
+            #[allow(dead_code)]
+            pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut at = 0..;
+                // Struct fields are read in the order they are written.
+                Ok(Self {
+                    $f0: r.get(at.next().unwrap_or_default())?,
+                    $($f: r.get(at.next().unwrap_or_default())?,)*
+                })
+            }
+        }
+    };
+}
+
+row! {
+    /// A stored message as every backend reads it (`MESSAGE_COLUMNS`, in that order).
+    #[derive(Default)]
+    pub struct MessageRow {
+        pub seq: i64,
+        pub id: String,
+        pub client_id: String,
+        pub author_id: String,
+        pub author_name: String,
+        pub text: String,
+        pub ts: i64,
+        pub bot: bool,
+        pub deletes: Option<i64>,
+        pub deleted: bool,
+        pub edits: Option<i64>,
+        pub edited: Option<i64>,
+        pub reacts: Option<i64>,
+        pub undo: bool,
+        pub reply_to: Option<i64>,
+    }
 }
 
 /// The columns a `MessageRow` is read from.
-pub const MESSAGE_COLUMNS: &str = "seq, id, client_id, author_id, author_name, text, ts, bot, \
-     deletes, deleted, edits, edited, reacts, undo, reply_to";
+pub const MESSAGE_COLUMNS: &str = MessageRow::COLUMNS;
 
 impl MessageRow {
-    /// The row of a rusqlite query that selects `MESSAGE_COLUMNS`.
-    pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            client_id: r.get(2)?,
-            author_id: r.get(3)?,
-            author_name: r.get(4)?,
-            text: r.get(5)?,
-            ts: r.get(6)?,
-            bot: r.get(7)?,
-            deletes: r.get(8)?,
-            deleted: r.get(9)?,
-            edits: r.get(10)?,
-            edited: r.get(11)?,
-            reacts: r.get(12)?,
-            undo: r.get(13)?,
-            reply_to: r.get(14)?,
-        })
-    }
-
     /// The kind its columns `deletes`, `edits`, `reacts` and `undo` stand for.
     pub fn kind(&self) -> EntryKind {
         let seq = |c: Option<i64>| c.map(|s| s as u64);
@@ -167,35 +185,22 @@ impl ReceiptRow {
     }
 }
 
-/// A `RoomFacts` as every backend reads it (`ROOM_FACTS_COLUMNS`, in that order): the
-/// person's role and markers are null for a non-member.
-#[derive(Debug, sqlx::FromRow)]
-pub struct FactsRow {
-    pub room_id: i64,
-    pub last_seq: i64,
-    pub private: bool,
-    pub role: Option<String>,
-    pub delivered: Option<i64>,
-    pub read: Option<i64>,
-    pub banned: bool,
-    pub admin: bool,
+row! {
+    /// A `RoomFacts` as every backend reads it (its columns in this order): the person's
+    /// role and markers are null for a non-member.
+    pub struct FactsRow {
+        pub room_id: i64,
+        pub last_seq: i64,
+        pub private: bool,
+        pub role: Option<String>,
+        pub delivered: Option<i64>,
+        pub read: Option<i64>,
+        pub banned: bool,
+        pub admin: bool,
+    }
 }
 
 impl FactsRow {
-    /// The row of a rusqlite query that selects `FactsRow`'s columns in order.
-    pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            room_id: r.get(0)?,
-            last_seq: r.get(1)?,
-            private: r.get(2)?,
-            role: r.get(3)?,
-            delivered: r.get(4)?,
-            read: r.get(5)?,
-            banned: r.get(6)?,
-            admin: r.get(7)?,
-        })
-    }
-
     /// The facts this row of the room called `name` stands for.
     pub fn into_facts(self, name: &RoomName) -> RoomFacts {
         RoomFacts {
@@ -235,27 +240,15 @@ pub struct MemberListRow {
     pub account: bool,
 }
 
-/// One of a person's rooms as every backend reads it (`with_name`: the other person of a
-/// direct conversation).
-#[derive(Debug, sqlx::FromRow)]
-pub struct RoomOfRow {
-    pub name: String,
-    pub unread: i64,
-    pub private: bool,
-    pub with_name: Option<String>,
-    pub role: String,
-}
-
-impl RoomOfRow {
-    /// The row of a rusqlite query that selects `RoomOfRow`'s columns in order.
-    pub fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            name: r.get(0)?,
-            unread: r.get(1)?,
-            private: r.get(2)?,
-            with_name: r.get(3)?,
-            role: r.get(4)?,
-        })
+row! {
+    /// One of a person's rooms as every backend reads it (`with_name`: the other person of
+    /// a direct conversation).
+    pub struct RoomOfRow {
+        pub name: String,
+        pub unread: i64,
+        pub private: bool,
+        pub with_name: Option<String>,
+        pub role: String,
     }
 }
 
