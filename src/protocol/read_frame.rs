@@ -17,7 +17,7 @@ use super::{Entry, ErrorCode, Presence, Receipt, ServerFrame};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Kind {
+enum FrameType {
     Message,
     Ack,
     Receipts,
@@ -74,47 +74,47 @@ impl<'de> Visitor<'de> for FrameVisitor {
         if first.as_deref() != Some("type") {
             return Err(A::Error::custom("a server frame starts with \"type\""));
         }
-        let kind: Kind = map.next_value()?;
+        let frame_type: FrameType = map.next_value()?;
         let rest = MapAccessDeserializer::new(map);
-        if let Kind::Message = kind {
+        if let FrameType::Message = frame_type {
             return Ok(ServerFrame::Message(Entry::deserialize(rest)?));
         }
         let f = Fields::deserialize(rest)?;
         let room = f.room;
-        Ok(match kind {
-            Kind::Message => unreachable!("read above"),
-            Kind::Ack => ServerFrame::Ack {
+        Ok(match frame_type {
+            FrameType::Message => unreachable!("read above"),
+            FrameType::Ack => ServerFrame::Ack {
                 room: need(room, "room")?,
                 client_id: need(f.client_id, "client_id")?,
                 seq: need(f.seq, "seq")?,
             },
-            Kind::Receipts => ServerFrame::Receipts {
+            FrameType::Receipts => ServerFrame::Receipts {
                 room: need(room, "room")?,
                 receipts: need(f.receipts, "receipts")?,
             },
-            Kind::Joined => ServerFrame::Joined {
+            FrameType::Joined => ServerFrame::Joined {
                 room: need(room, "room")?,
                 seq: need(f.seq, "seq")?,
             },
-            Kind::More => ServerFrame::More {
+            FrameType::More => ServerFrame::More {
                 room: need(room, "room")?,
                 since: need(f.since, "since")?,
             },
-            Kind::Typing => ServerFrame::Typing {
+            FrameType::Typing => ServerFrame::Typing {
                 room: need(room, "room")?,
                 user: need(f.user, "user")?,
                 name: need(f.name, "name")?,
             },
-            Kind::Presence => ServerFrame::Presence(Presence {
+            FrameType::Presence => ServerFrame::Presence(Presence {
                 room: need(room, "room")?,
                 online: need(f.online, "online")?,
                 members: need(f.members, "members")?,
             }),
-            Kind::Topic => ServerFrame::Topic {
+            FrameType::Topic => ServerFrame::Topic {
                 room: need(room, "room")?,
                 topic: need(f.topic, "topic")?,
             },
-            Kind::Error => ServerFrame::Error {
+            FrameType::Error => ServerFrame::Error {
                 code: need(f.code, "code")?,
                 message: need(f.message, "message")?,
                 client_id: f.client_id,
