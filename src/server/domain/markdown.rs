@@ -14,6 +14,8 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use crate::protocol::EntryKind;
+
 /// The words of `text` as a reader sees them, without the Markdown that formats them
 /// (for a search hit): blocks and lines joined by a space, raw HTML kept as the text it is.
 pub fn plain(text: &str) -> String {
@@ -45,6 +47,15 @@ pub fn plain(text: &str) -> String {
         }
     }
     out.trim_end().to_owned()
+}
+
+/// The HTML of an entry's `text`: only a message's or an edit's text is Markdown (a
+/// reaction's is an emoji, a deletion's is empty).
+pub fn render_entry(kind: EntryKind, text: &str) -> Option<String> {
+    match kind {
+        EntryKind::Message | EntryKind::Edit(_) => render(text),
+        EntryKind::Delete(_) | EntryKind::React { .. } => None,
+    }
 }
 
 /// The HTML of `text`, or `None` when it is plain text (no formatting, no link).

@@ -33,7 +33,7 @@ use std::{
 };
 
 use crate::{
-    protocol::{Entry, EntryKind, Quote, Receipt},
+    protocol::{Entry, Quote, Receipt},
     server::{
         model::{Appended, DirectoryRow, MarkerChange, NewEntry, Role, RoomRef, User},
         Error, Result,
@@ -325,9 +325,7 @@ fn messages(rows: Vec<rows::MessageRow>, room: &RoomName) -> Vec<Entry> {
     rows.into_iter()
         .map(|r| {
             let mut entry = r.into_entry(room);
-            if matches!(entry.kind, EntryKind::Message | EntryKind::Edit(_)) {
-                entry.html = crate::server::domain::markdown::render(&entry.text);
-            }
+            entry.html = crate::server::domain::markdown::render_entry(entry.kind, &entry.text);
             entry
         })
         .collect()

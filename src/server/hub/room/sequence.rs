@@ -48,11 +48,7 @@ impl Room {
                     ts,
                     kind,
                     reply_to: reply_to.clone(),
-                    // A reaction's emoji is not Markdown.
-                    html: match kind {
-                        EntryKind::Message | EntryKind::Edit(_) => markdown::render(text),
-                        _ => None,
-                    },
+                    html: markdown::render_entry(kind, text),
                 };
                 new
             })
