@@ -249,9 +249,6 @@ impl Reader {
         });
     }
 
-    /// Queues this socket's own answers (errors, pongs), waiting for room in its outbox:
-    /// a client that sends faster than it reads is slowed down by TCP, not disconnected.
-    /// False once the connection is closing (or could not take them in time).
     /// A place for one more send (at most `MAX_IN_FLIGHT` unacked per socket), once its
     /// ack will fit in the queue: a slot is free again as soon as its ack is queued, not
     /// written, so without the look at the queue a client that reads its acks late (or a
@@ -282,9 +279,23 @@ impl Reader {
         }
     }
 
+    /// Queues this socket's own answers (errors, pongs), waiting for room in its outbox:
+    /// a client that sends faster than it reads is slowed down by TCP, not disconnected.
+    /// False once the connection is closing (or could not take them in time).
     async fn flush_replies(&mut self) -> bool {
         // Taken: an idle socket keeps no slots.
         for frame in std::mem::take(&mut self.replies) {
+            // Its own answers leave room for what the socket is sent besides (its acks,
+            // the room's messages): a script that floods with frames refused, while the
+            // writer has not run, waits here (TCP holds it back) instead of filling the
+            // queue so that the next message of its room finds it full and closes it.
+            if !self.outbox.has_room_for(MAX_IN_FLIGHT + 1)
+                && !self
+                    .within_reply_wait(self.outbox.room_for(MAX_IN_FLIGHT + 1))
+                    .await
+            {
+                return false;
+            }
             let frame = match self.outbox.try_send(frame) {
                 Ok(true) => continue,
                 Ok(false) => return false,
